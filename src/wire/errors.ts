@@ -1,0 +1,97 @@
+/**
+ * Errors are values with a kind, a message a person can act on, a field path
+ * and a byte offset. They are thrown inside the engine (like QEMU's sticky
+ * file error, they abort the whole load) and caught at the API boundary,
+ * where they become `{ ok: false, error }` results.
+ */
+export type ErrorKind =
+  // stream framing (spec §2, §5)
+  | 'bad-magic'
+  | 'obsolete-version'
+  | 'bad-stream-version'
+  | 'config-missing'
+  | 'machine-mismatch'
+  | 'page-bits-mismatch'
+  | 'capability-mismatch'
+  | 'unknown-capability'
+  | 'unknown-section-type'
+  | 'bad-idstr'
+  | 'unknown-section'
+  | 'section-version-too-new'
+  | 'footer-missing'
+  | 'footer-id-mismatch'
+  | 'footer-read-error'
+  | 'truncated'
+  // VMState (spec §3–§5)
+  | 'short-read'
+  | 'version-too-new'
+  | 'version-too-old'
+  | 'unknown-subsection'
+  | 'equal-mismatch'
+  | 'int32-le-range'
+  | 'validation-failed'
+  | 'nullptr-marker'
+  | 'post-load-failed'
+  | 'pre-load-failed'
+  | 'pre-save-failed'
+  | 'bad-state'
+  // harness-level findings QEMU itself is silent about
+  | 'missing-section'
+  | 'value-changed'
+  | 'trailing-data'
+  | 'vmdesc-missing'
+  | 'bad-input';
+
+export interface VmErrorInfo {
+  kind: ErrorKind;
+  message: string;
+  /** Field path inside the section, e.g. `virtio-gpu-one-scanout:fb.format`. */
+  path?: string | null;
+  /** Absolute byte offset in the stream where the problem was detected. */
+  offset?: number | null;
+  /** errno QEMU would finally report (negative), when known. */
+  errno?: number;
+  /** QEMU's own chain of error lines, innermost first, when modelled. */
+  qemu?: string[];
+}
+
+export class VmError extends Error {
+  readonly kind: ErrorKind;
+  path: string | null;
+  readonly offset: number | null;
+  readonly errno: number | undefined;
+  readonly qemu: string[];
+
+  constructor(info: VmErrorInfo) {
+    super(info.message);
+    this.name = 'VmError';
+    this.kind = info.kind;
+    this.path = info.path ?? null;
+    this.offset = info.offset ?? null;
+    this.errno = info.errno;
+    this.qemu = info.qemu ? [...info.qemu] : [];
+  }
+
+  toJSON(): VmErrorInfo {
+    return {
+      kind: this.kind,
+      message: this.message,
+      path: this.path,
+      offset: this.offset,
+      errno: this.errno,
+      qemu: this.qemu,
+    };
+  }
+}
+
+export const EINVAL = -22;
+export const EIO = -5;
+export const ENOENT = -2;
+export const ENOTSUP = -95;
+export const EPERM = -1;
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: VmError };
+
+export function hex(n: number | bigint, width = 0): string {
+  return '0x' + n.toString(16).padStart(width, '0');
+}

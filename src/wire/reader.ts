@@ -1,0 +1,104 @@
+import { EIO, VmError, hex } from './errors.js';
+
+/**
+ * Big-endian reader over a byte buffer that always knows its offset.
+ * Running off the end throws a `short-read` VmError naming what was being
+ * read, how many bytes were wanted and where: QEMU's sticky -EIO.
+ */
+export class Reader {
+  readonly buf: Uint8Array;
+  private readonly view: DataView;
+  offset: number;
+  /** Reads may not go past this offset (exclusive). */
+  readonly end: number;
+
+  constructor(buf: Uint8Array, offset = 0, end = buf.length) {
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.offset = offset;
+    this.end = end;
+  }
+
+  get remaining(): number {
+    return this.end - this.offset;
+  }
+
+  atEnd(): boolean {
+    return this.offset >= this.end;
+  }
+
+  private need(n: number, what: string): number {
+    if (this.offset + n > this.end) {
+      const have = Math.max(0, this.end - this.offset);
+      throw new VmError({
+        kind: 'short-read',
+        message: `short read: expected ${n} byte(s) for ${what} at ${hex(this.offset)}, found ${have} before the end of the stream`,
+        offset: this.offset,
+        errno: EIO,
+      });
+    }
+    const at = this.offset;
+    this.offset += n;
+    return at;
+  }
+
+  u8(what = 'u8'): number {
+    return this.view.getUint8(this.need(1, what));
+  }
+  i8(what = 'i8'): number {
+    return this.view.getInt8(this.need(1, what));
+  }
+  u16(what = 'be16'): number {
+    return this.view.getUint16(this.need(2, what));
+  }
+  i16(what = 'be16'): number {
+    return this.view.getInt16(this.need(2, what));
+  }
+  u32(what = 'be32'): number {
+    return this.view.getUint32(this.need(4, what));
+  }
+  i32(what = 'be32'): number {
+    return this.view.getInt32(this.need(4, what));
+  }
+  u64(what = 'be64'): bigint {
+    return this.view.getBigUint64(this.need(8, what));
+  }
+  i64(what = 'be64'): bigint {
+    return this.view.getBigInt64(this.need(8, what));
+  }
+  bytes(n: number, what = 'bytes'): Uint8Array {
+    const at = this.need(n, what);
+    return this.buf.slice(at, at + n);
+  }
+  skip(n: number, what = 'bytes'): void {
+    this.need(n, what);
+  }
+  /** Counted string: u8 length then that many raw bytes (latin1). */
+  countedString(what = 'counted string'): string {
+    const len = this.u8(`${what} length`);
+    return latin1(this.bytes(len, what));
+  }
+
+  /** Look ahead without consuming; returns fewer bytes near the end, as QEMU's peek does. */
+  peek(n: number, at = 0): Uint8Array {
+    const from = Math.min(this.offset + at, this.end);
+    const to = Math.min(from + n, this.end);
+    return this.buf.subarray(from, to);
+  }
+  peekByte(at = 0): number | null {
+    const p = this.offset + at;
+    return p < this.end ? this.buf[p]! : null;
+  }
+}
+
+export function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return s;
+}
+
+export function fromLatin1(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}

@@ -1,0 +1,56 @@
+import { fromLatin1 } from './reader.js';
+
+/** Growable big-endian writer that knows its offset. */
+export class Writer {
+  private buf: Uint8Array;
+  private view: DataView;
+  offset = 0;
+
+  constructor(initial = 4096) {
+    this.buf = new Uint8Array(initial);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private room(n: number): number {
+    if (this.offset + n > this.buf.length) {
+      let size = this.buf.length * 2;
+      while (size < this.offset + n) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.buf.subarray(0, this.offset));
+      this.buf = next;
+      this.view = new DataView(next.buffer);
+    }
+    const at = this.offset;
+    this.offset += n;
+    return at;
+  }
+
+  u8(v: number): void {
+    this.view.setUint8(this.room(1), v & 0xff);
+  }
+  u16(v: number): void {
+    this.view.setUint16(this.room(2), v & 0xffff);
+  }
+  u32(v: number): void {
+    this.view.setUint32(this.room(4), v >>> 0);
+  }
+  u64(v: bigint): void {
+    this.view.setBigUint64(this.room(8), BigInt.asUintN(64, v));
+  }
+  bytes(b: Uint8Array): void {
+    this.buf.set(b, this.room(b.length));
+  }
+  zeros(n: number): void {
+    this.buf.fill(0, this.room(n), this.offset);
+  }
+  countedString(s: string): void {
+    const b = fromLatin1(s);
+    if (b.length > 255) throw new RangeError(`counted string longer than 255 bytes: ${s.slice(0, 40)}…`);
+    this.u8(b.length);
+    this.bytes(b);
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.offset);
+  }
+}
