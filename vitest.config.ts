@@ -5,8 +5,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'harness/**/*.test.ts', 'scenarios/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-  },
-  bench: {
-    include: ['bench/**/*.bench.ts'],
+    benchmark: {
+      include: ['bench/**/*.bench.ts'],
+    },
   },
 });

@@ -47,6 +47,8 @@ export interface VmErrorInfo {
   message: string;
   /** Field path inside the section, e.g. `virtio-gpu-one-scanout:fb.format`. */
   path?: string | null;
+  /** Name of the VMSD that owns `path`. */
+  vmsd?: string | null;
   /** Absolute byte offset in the stream where the problem was detected. */
   offset?: number | null;
   /** errno QEMU would finally report (negative), when known. */
@@ -58,6 +60,7 @@ export interface VmErrorInfo {
 export class VmError extends Error {
   readonly kind: ErrorKind;
   path: string | null;
+  vmsd: string | null;
   readonly offset: number | null;
   readonly errno: number | undefined;
   readonly qemu: string[];
@@ -67,6 +70,7 @@ export class VmError extends Error {
     this.name = 'VmError';
     this.kind = info.kind;
     this.path = info.path ?? null;
+    this.vmsd = info.vmsd ?? null;
     this.offset = info.offset ?? null;
     this.errno = info.errno;
     this.qemu = info.qemu ? [...info.qemu] : [];
@@ -77,6 +81,7 @@ export class VmError extends Error {
       kind: this.kind,
       message: this.message,
       path: this.path,
+      vmsd: this.vmsd,
       offset: this.offset,
       errno: this.errno,
       qemu: this.qemu,

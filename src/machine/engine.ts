@@ -1,0 +1,314 @@
+import { EINVAL, VmError, hex } from '../wire/errors.js';
+import { Reader } from '../wire/reader.js';
+import { Writer } from '../wire/writer.js';
+import * as C from '../wire/constants.js';
+import { checkFooter, readFullHeader, readHeader, writeFooter, writeFullHeader, writeHeader, writeVmdesc } from '../wire/framing.js';
+import { loadVmsd } from '../vmstate/load.js';
+import { saveVmsd } from '../vmstate/save.js';
+import type { VmsdDesc } from '../vmstate/describe.js';
+import type { Props, State, TraceEntry, VMStateDescription, VmCtx } from '../vmstate/types.js';
+import { cloneState } from '../vmstate/state.js';
+import { configurationVmsd } from './configuration.js';
+import { resolveProps } from './props.js';
+import type { DeviceClass, MachineType, Release } from './types.js';
+
+/** One registered device: what identifies its section and its resolved properties. */
+export interface DeviceInstance {
+  cls: DeviceClass;
+  props: Props;
+  idstr: string;
+  instanceId: number;
+  sectionId: number;
+  /** Key for states: the device name, unique within an engine. */
+  key: string;
+}
+
+/** Where a section sits in a stream and what its payload carried. */
+export interface SectionLayout {
+  instance: DeviceInstance;
+  headerOffset: number;
+  payloadOffset: number;
+  /** Offset just past the payload (where the footer starts), or where the loader stopped. */
+  payloadEnd: number;
+  versionId: number;
+  trace: TraceEntry[];
+}
+
+export interface SaveResult {
+  bytes: Uint8Array;
+  sections: SectionLayout[];
+  desc: { configuration?: VmsdDesc; page_size: number; devices: unknown[] };
+}
+
+export type LoadResult =
+  | { ok: true; states: Record<string, State>; sections: SectionLayout[]; warnings: VmError[] }
+  | { ok: false; error: VmError; sections: SectionLayout[] };
+
+export interface EngineOptions {
+  /** Device names to instantiate, in registration order; default every device of the release. */
+  devices?: string[];
+  /** Per-device property overrides, like `-global driver.prop=value`. */
+  overrides?: Record<string, Record<string, string>>;
+}
+
+const PAGE_SIZE = 4096;
+
+/** A release at one machine type, with every device's properties resolved: saves states, loads bytes. */
+export class Engine {
+  readonly release: Release;
+  readonly machine: MachineType;
+  readonly instances: DeviceInstance[];
+  private readonly config: VMStateDescription;
+
+  constructor(release: Release, machineName: string, opts: EngineOptions = {}) {
+    const machine = release.machines.find((m) => m.name === machineName);
+    if (!machine) {
+      throw new VmError({
+        kind: 'bad-input',
+        message: `release ${release.name} has no machine type '${machineName}' (it has: ${release.machines.map((m) => m.name).join(', ')})`,
+      });
+    }
+    this.release = release;
+    this.machine = machine;
+    this.config = configurationVmsd(machine.name);
+    const names = opts.devices ?? release.devices.map((d) => d.name);
+    this.instances = names.map((name, sectionId) => {
+      const cls = release.devices.find((d) => d.name === name);
+      if (!cls) {
+        throw new VmError({
+          kind: 'bad-input',
+          message: `release ${release.name} has no device '${name}' (it has: ${release.devices.map((d) => d.name).join(', ')})`,
+        });
+      }
+      const props = resolveProps(cls, machine.compat, opts.overrides?.[name]);
+      return { cls, props, idstr: cls.idstr, instanceId: cls.instanceId, sectionId, key: name };
+    });
+  }
+
+  get name(): string {
+    return `${this.release.name}@${this.machine.name}`;
+  }
+
+  instance(key: string): DeviceInstance {
+    const i = this.instances.find((d) => d.key === key);
+    if (!i) throw new VmError({ kind: 'bad-input', message: `${this.name} has no device '${key}'` });
+    return i;
+  }
+
+  /** The state of a freshly reset device of this engine. */
+  resetState(key: string): State {
+    const i = this.instance(key);
+    return i.cls.reset(i.props);
+  }
+
+  private ctx(inst: DeviceInstance, device: State, trace: TraceEntry[] | null): VmCtx {
+    const ctx: VmCtx = {
+      props: inst.props,
+      device,
+      saveNested: (w, vmsd, state, version, at) => saveVmsd(w, vmsd, state, version, ctx, at, null),
+      loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
+      record: trace ? (e) => trace.push(e) : () => {},
+    };
+    return ctx;
+  }
+
+  /** A whole stream: header, configuration, one FULL section per instance with a state, EOF, description. */
+  save(states: Record<string, State>): SaveResult {
+    const w = new Writer();
+    writeHeader(w);
+    w.u8(C.QEMU_VM_CONFIGURATION);
+    const configDesc = {} as VmsdDesc;
+    const configState: State = {};
+    saveVmsd(w, this.config, configState, this.config.version_id, this.ctx(this.instances[0] ?? dummy, configState, null), [], configDesc);
+    const sections: SectionLayout[] = [];
+    const devices: unknown[] = [];
+    for (const inst of this.instances) {
+      const given = states[inst.key];
+      if (!given) continue;
+      const state = cloneState(given); // pre_save hooks may write to it
+      const vmsd = inst.cls.vmsd;
+      if (vmsd.needed && !vmsd.needed(state, this.ctx(inst, state, null))) continue;
+      const headerOffset = w.offset;
+      writeFullHeader(w, { sectionId: inst.sectionId, idstr: inst.idstr, instanceId: inst.instanceId, versionId: vmsd.version_id });
+      const payloadOffset = w.offset;
+      const trace: TraceEntry[] = [];
+      const desc = {} as VmsdDesc;
+      saveVmsd(w, vmsd, state, vmsd.version_id, this.ctx(inst, state, trace), [], desc);
+      sections.push({ instance: inst, headerOffset, payloadOffset, payloadEnd: w.offset, versionId: vmsd.version_id, trace });
+      writeFooter(w, inst.sectionId);
+      devices.push({ name: inst.idstr, instance_id: inst.instanceId, ...desc });
+    }
+    w.u8(C.QEMU_VM_EOF);
+    const desc = { configuration: configDesc, page_size: PAGE_SIZE, devices };
+    writeVmdesc(w, qemuJson(desc));
+    return { bytes: w.finish(), sections, desc };
+  }
+
+  /** QEMU's qemu_loadvm_state over a whole stream, into this engine's reset devices. */
+  load(bytes: Uint8Array): LoadResult {
+    const r = new Reader(bytes);
+    const states: Record<string, State> = {};
+    const sections: SectionLayout[] = [];
+    const warnings: VmError[] = [];
+    try {
+      readHeader(r);
+      this.loadConfiguration(r);
+      for (;;) {
+        const at = r.offset;
+        if (r.atEnd()) {
+          throw new VmError({
+            kind: 'truncated',
+            message: `the stream ends at ${hex(at)} where a section type byte (or EOF 0x00) was expected`,
+            offset: at,
+            errno: -5,
+          });
+        }
+        const type = r.u8('section type');
+        if (type === C.QEMU_VM_EOF) break;
+        if (type !== C.QEMU_VM_SECTION_FULL && type !== C.QEMU_VM_SECTION_START) {
+          throw new VmError({
+            kind: 'unknown-section-type',
+            message: `unknown section type ${hex(type, 2)} at ${hex(at)}${type === C.QEMU_VM_SUBSECTION ? ' (a subsection marker where a section was expected: the previous section was left unfinished)' : ''}`,
+            offset: at,
+            errno: EINVAL,
+            qemu: [`Unknown savevm section type ${type}`],
+          });
+        }
+        this.loadSection(r, at, states, sections);
+      }
+      this.readVmdesc(r, warnings);
+    } catch (e) {
+      if (e instanceof VmError) return { ok: false, error: e, sections };
+      throw e;
+    }
+    for (const inst of this.instances) {
+      if (!(inst.key in states)) {
+        warnings.push(
+          new VmError({
+            kind: 'missing-section',
+            message: `the stream has no section for '${inst.idstr}' instance ${inst.instanceId}: the device keeps its reset state (QEMU says nothing)`,
+          }),
+        );
+      }
+    }
+    return { ok: true, states, sections, warnings };
+  }
+
+  private loadConfiguration(r: Reader): void {
+    const at = r.offset;
+    const b = r.peekByte(0);
+    if (b !== C.QEMU_VM_CONFIGURATION) {
+      throw new VmError({
+        kind: 'config-missing',
+        message: `configuration section missing: expected 0x07 at ${hex(at)}, found ${b === null ? 'the end of the stream' : hex(b, 2)}`,
+        offset: at,
+        errno: EINVAL,
+        qemu: ['Configuration section missing'],
+      });
+    }
+    r.skip(1);
+    const s: State = {};
+    try {
+      loadVmsd(r, this.config, s, 0, this.ctx(this.instances[0] ?? dummy, s, null), []);
+    } catch (e) {
+      if (e instanceof VmError && e.kind === 'post-load-failed') {
+        throw new VmError({ kind: 'machine-mismatch', message: e.qemu[0] ?? e.message, offset: at, errno: EINVAL, qemu: e.qemu });
+      }
+      throw e;
+    }
+  }
+
+  private loadSection(r: Reader, headerOffset: number, states: Record<string, State>, sections: SectionLayout[]): void {
+    const h = readFullHeader(r);
+    // QEMU compares the idstr only up to its first NUL byte.
+    const idstr = h.idstr.split('\0')[0]!;
+    const inst = this.instances.find((i) => i.idstr === idstr && i.instanceId === h.instanceId);
+    if (!inst) {
+      throw new VmError({
+        kind: 'unknown-section',
+        message: `unknown section '${h.idstr}' instance ${h.instanceId} at ${hex(headerOffset)}: ${this.name} registers no such device`,
+        offset: headerOffset,
+        errno: EINVAL,
+        qemu: [
+          `Unknown savevm section or instance '${h.idstr}' ${h.instanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices`,
+        ],
+      });
+    }
+    const vmsd = inst.cls.vmsd;
+    if (h.versionId > vmsd.version_id) {
+      throw new VmError({
+        kind: 'section-version-too-new',
+        message: `section '${h.idstr}' is version ${h.versionId}, newer than the destination's ${vmsd.version_id}`,
+        offset: headerOffset,
+        errno: EINVAL,
+        vmsd: vmsd.name,
+        qemu: [`savevm: unsupported version ${h.versionId} for '${h.idstr}' v${vmsd.version_id}`],
+      });
+    }
+    const state = inst.cls.reset(inst.props);
+    const trace: TraceEntry[] = [];
+    const layout: SectionLayout = { instance: inst, headerOffset, payloadOffset: r.offset, payloadEnd: r.offset, versionId: h.versionId, trace };
+    sections.push(layout);
+    try {
+      loadVmsd(r, vmsd, state, h.versionId, this.ctx(inst, state, trace), []);
+    } catch (e) {
+      layout.payloadEnd = r.offset;
+      if (e instanceof VmError) {
+        e.qemu.push(`error while loading state for instance ${hex(h.instanceId)} of device '${h.idstr}'`);
+        if (e.vmsd === null) e.vmsd = vmsd.name;
+      }
+      throw e;
+    }
+    layout.payloadEnd = r.offset;
+    checkFooter(r, h.sectionId, h.idstr);
+    states[inst.key] = state;
+  }
+
+  private readVmdesc(r: Reader, warnings: VmError[]): void {
+    const at = r.offset;
+    const b = r.peekByte(0);
+    if (b !== C.QEMU_VM_VMDESCRIPTION) {
+      warnings.push(
+        new VmError({
+          kind: 'vmdesc-missing',
+          message: `no VM description after EOF at ${hex(at)} (QEMU warns and carries on)`,
+          offset: at,
+          qemu: [`Expected vmdescription section, but got ${b ?? -1}`],
+        }),
+      );
+      return;
+    }
+    r.skip(1);
+    const len = r.u32('vmdesc length');
+    r.skip(len, 'VM description');
+    if (!r.atEnd()) {
+      warnings.push(
+        new VmError({
+          kind: 'trailing-data',
+          message: `${r.remaining} byte(s) after the VM description at ${hex(r.offset)} (QEMU never reads them)`,
+          offset: r.offset,
+        }),
+      );
+    }
+  }
+}
+
+const dummy: DeviceInstance = {
+  cls: undefined as unknown as DeviceClass,
+  props: {},
+  idstr: '',
+  instanceId: 0,
+  sectionId: 0,
+  key: '',
+};
+
+/** QEMU's JSON writer style: `", "` between items and `": "` after keys, no newlines. */
+export function qemuJson(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return '[' + v.map(qemuJson).join(', ') + ']';
+  const o = v as Record<string, unknown>;
+  return '{' + Object.keys(o).filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}: ${qemuJson(o[k])}`).join(', ') + '}';
+}

@@ -1,0 +1,57 @@
+import type { Props, PropValue, State, VMStateDescription, VmCtx } from '../vmstate/types.js';
+
+/** One global property a machine type applies: (driver, property, value), as QEMU's GlobalProperty. */
+export interface CompatEntry {
+  driver: string;
+  property: string;
+  value: string;
+  optional?: boolean;
+}
+
+export type PropType = 'bool' | 'uint8' | 'uint16' | 'uint32' | 'int32' | 'uint64' | 'string' | 'onoffauto';
+
+export interface PropDef {
+  type: PropType;
+  default: PropValue;
+}
+
+/**
+ * A device class: its QOM type and ancestors (compat entries match either),
+ * its properties, its VMSD and what identifies its section in a stream.
+ */
+export interface DeviceClass {
+  /** The name cases use (`virtio-gpu`, `isa-ipmi-kcs`). */
+  name: string;
+  /** QOM type the compat tables name (`virtio-gpu-device`). */
+  type: string;
+  /** QOM ancestors, nearest first (`virtio-gpu-base`, `virtio-device`, `device`). */
+  parents: string[];
+  props: Record<string, PropDef>;
+  vmsd: VMStateDescription;
+  /** Section idstr (`0000:00:02.0/virtio-gpu`, `ipmi-interface`) and instance id. */
+  idstr: string;
+  instanceId: number;
+  /** The state of a freshly reset device under these properties. */
+  reset(props: Props): State;
+  /** Hand-written states for the given-state case runner (states a running guest could reach). */
+  examples?(props: Props): State[];
+}
+
+export interface MachineType {
+  /** Versioned name, as sent in the configuration section (`pc-q35-8.2`). */
+  name: string;
+  /** The cumulative compat list, in application order (last match wins). */
+  compat: CompatEntry[];
+}
+
+export interface Release {
+  /** `8.2.0`, `9.0.1` … */
+  name: string;
+  machines: MachineType[];
+  /** Device classes in registration order. */
+  devices: DeviceClass[];
+  /** The compat arrays this release's tree defines, by QEMU name (`hw_compat_8_2`). */
+  compatArrays: Record<string, CompatEntry[]>;
+}
+
+export type { Props, PropValue, State, VmCtx };

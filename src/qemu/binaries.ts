@@ -1,0 +1,116 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { VmError } from '../wire/errors.js';
+
+/** A runnable QEMU: where it is, what it says its version is, and how to call it. */
+export interface QemuBinary {
+  /** Label for reports: '7.2', '10.0', or the override variable's name. */
+  name: string;
+  path: string;
+  /** From `-version`, e.g. '10.0.2'. */
+  version: string;
+  /** Extra environment, e.g. QEMU_MODULE_DIR for an unpacked (not installed) build. */
+  env: Record<string, string>;
+  /** Arguments every invocation needs, e.g. the shared `-L` firmware folders. */
+  extraArgs: string[];
+}
+
+export type BuiltinQemu = '7.2' | '10.0';
+
+export const SETUP_HINT = 'run `npm run qemu:setup` (bash harness/qemu-setup.sh, as root) to provision QEMU 7.2 and 10.0';
+
+/**
+ * Every binary reads firmware from the same folders: option ROMs and BIOS images are
+ * RAM blocks in the stream, and a destination whose blob sizes differ rejects the RAM
+ * section before any device is read (spec Appendix D). First match wins.
+ */
+export const SHARED_FIRMWARE_DIRS = ['/usr/share/qemu', '/usr/share/seabios', '/usr/lib/ipxe/qemu'];
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** Where harness/qemu-setup.sh unpacks bookworm-backports' QEMU 10.0. */
+export const QEMU_10_ROOT = join(PROJECT_ROOT, '.cache/qemu/10.0/root');
+
+const BUILTIN_PATHS: Record<BuiltinQemu, string> = {
+  '7.2': '/usr/bin/qemu-system-x86_64',
+  '10.0': join(QEMU_10_ROOT, 'usr/bin/qemu-system-x86_64'),
+};
+const VERSION_VARS: Record<BuiltinQemu, string> = { '7.2': 'VMCOMPAT_QEMU_7_2', '10.0': 'VMCOMPAT_QEMU_10_0' };
+const ROLE_VARS = { src: 'QTEST_QEMU_BINARY_SRC', dst: 'QTEST_QEMU_BINARY_DST' } as const;
+
+const probed = new Map<string, Promise<string>>();
+
+/** A binary's prefix (`<prefix>/bin/qemu-…`) decides its module and data folders. */
+function layoutFor(path: string): { env: Record<string, string>; extraArgs: string[] } {
+  const prefix = resolve(dirname(path), '..');
+  const env: Record<string, string> = {};
+  const moduleDir = join(prefix, 'lib/x86_64-linux-gnu/qemu');
+  // Only an unpacked tree needs this: an installed binary finds its modules itself,
+  // and a wrong module dir would load modules of another build (QEMU refuses those).
+  if (prefix !== '/usr' && existsSync(moduleDir)) env.QEMU_MODULE_DIR = moduleDir;
+  const extraArgs = SHARED_FIRMWARE_DIRS.flatMap((d) => ['-L', d]);
+  const ownData = join(prefix, 'share/qemu');
+  if (!SHARED_FIRMWARE_DIRS.includes(ownData) && existsSync(ownData)) extraArgs.push('-L', ownData);
+  return { env, extraArgs };
+}
+
+function missing(path: string, what: string): VmError {
+  return new VmError({ kind: 'bad-input', message: `${what}: no executable at ${path}; ${SETUP_HINT}` });
+}
+
+/** Runs `-version` once per path and returns e.g. '10.0.2'. */
+async function probeVersion(path: string, env: Record<string, string>, extraArgs: string[], what: string): Promise<string> {
+  let p = probed.get(path);
+  if (!p) {
+    p = (async () => {
+      const r = await execa(path, [...extraArgs, '-version'], { env, reject: false, timeout: 15_000 });
+      const m = /version (\d+\.\d+(?:\.\d+)?)/.exec(r.stdout);
+      if (r.exitCode !== 0 || !m) {
+        throw new VmError({
+          kind: 'bad-input',
+          message: `${what}: ${path} -version failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(0, 400)}; ${SETUP_HINT}`,
+        });
+      }
+      return m[1]!;
+    })();
+    probed.set(path, p);
+    p.catch(() => probed.delete(path));
+  }
+  return p;
+}
+
+/** Describe the binary at `path` (any QEMU x86 system emulator). Throws VmError 'bad-input'. */
+export async function qemuAt(path: string, name = path): Promise<QemuBinary> {
+  const abs = resolve(path);
+  if (!existsSync(abs) || !statSync(abs).isFile()) throw missing(abs, `QEMU binary '${name}'`);
+  const { env, extraArgs } = layoutFor(abs);
+  const version = await probeVersion(abs, env, extraArgs, `QEMU binary '${name}'`);
+  return { name, path: abs, version, env, extraArgs };
+}
+
+/**
+ * A built-in release: `VMCOMPAT_QEMU_7_2` / `VMCOMPAT_QEMU_10_0` override the path.
+ * The version printed by the binary must start with the requested release.
+ */
+export async function locateQemu(release: BuiltinQemu, env: NodeJS.ProcessEnv = process.env): Promise<QemuBinary> {
+  const override = env[VERSION_VARS[release]];
+  const path = override || BUILTIN_PATHS[release];
+  const what = override ? `QEMU ${release} (from ${VERSION_VARS[release]})` : `QEMU ${release}`;
+  if (!existsSync(path)) throw missing(path, what);
+  const bin = await qemuAt(path, release);
+  if (!bin.version.startsWith(release + '.') && bin.version !== release) {
+    throw new VmError({ kind: 'bad-input', message: `${what}: ${path} reports version ${bin.version}, expected ${release}.x` });
+  }
+  return bin;
+}
+
+/**
+ * The source or destination of a migration: QTEST_QEMU_BINARY_SRC / _DST (QEMU's own
+ * qtest convention) win over the release `fallback`.
+ */
+export async function locateRole(role: 'src' | 'dst', fallback: BuiltinQemu, env: NodeJS.ProcessEnv = process.env): Promise<QemuBinary> {
+  const override = env[ROLE_VARS[role]];
+  if (override) return qemuAt(override, ROLE_VARS[role]);
+  return locateQemu(fallback, env);
+}

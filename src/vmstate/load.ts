@@ -1,0 +1,155 @@
+import { EINVAL, ENOENT, EPERM, VmError } from '../wire/errors.js';
+import { latin1, type Reader } from '../wire/reader.js';
+import { QEMU_VM_SUBSECTION } from '../wire/constants.js';
+import * as F from './flags.js';
+import { elementCount, elementSize, fieldExists, isArrayField, isStruct, nestedVersion } from './field.js';
+import { vmstate_info_nullptr } from './info.js';
+import { pathOf } from './path.js';
+import type { PathCtx, State, VMStateDescription, VMStateField, VmCtx } from './types.js';
+
+/**
+ * QEMU's vmstate_load_state: `version` comes from the section or subsection
+ * header, or — for nested structs — from the destination's own tables
+ * (never from the wire). Loads into `state` in place: it starts as the
+ * destination's reset state, so counts, sizes and `_EQUAL` values are the
+ * destination's own.
+ */
+export function loadVmsd(r: Reader, vmsd: VMStateDescription, state: State, version: number, ctx: VmCtx, at: PathCtx): void {
+  const min = vmsd.minimum_version_id ?? 0;
+  if (version > vmsd.version_id) {
+    throw new VmError({
+      kind: 'version-too-new',
+      message: `${vmsd.name}: incoming version_id ${version} is too new for local version_id ${vmsd.version_id}`,
+      offset: r.offset,
+      errno: EINVAL,
+      qemu: [`${vmsd.name}: incoming version_id ${version} is too new for local version_id ${vmsd.version_id}`],
+      path: pathOf(at) || null,
+    });
+  }
+  if (version < min) {
+    throw new VmError({
+      kind: 'version-too-old',
+      message: `${vmsd.name}: incoming version_id ${version} is too old for local minimum version_id ${min}`,
+      offset: r.offset,
+      errno: EINVAL,
+      qemu: [`${vmsd.name}: incoming version_id ${version} is too old for local minimum version_id  ${min}`],
+      path: pathOf(at) || null,
+    });
+  }
+  vmsd.pre_load?.(state, ctx);
+  for (const f of vmsd.fields) {
+    if (!fieldExists(f, state, version, ctx)) {
+      if (f.flags & F.VMS_MUST_EXIST) {
+        throw new VmError({
+          kind: 'validation-failed',
+          message: `Input validation failed: ${vmsd.name}/${f.name}`,
+          path: pathOf([...at, f.name]),
+          offset: r.offset,
+          errno: EPERM,
+          qemu: [`Input validation failed: ${vmsd.name}/${f.name}`],
+        });
+      }
+      continue;
+    }
+    try {
+      loadField(r, vmsd, f, state, ctx, at);
+    } catch (e) {
+      throw wrap(e, `Failed to load ${vmsd.name}:${f.name}`, vmsd, f, at);
+    }
+  }
+  loadSubsections(r, vmsd, state, ctx, at);
+  const failure = vmsd.post_load?.(state, version, ctx);
+  if (failure) {
+    throw new VmError({
+      kind: 'post-load-failed',
+      message: `${vmsd.name}: post_load rejected the state: ${failure.message}`,
+      offset: r.offset,
+      errno: failure.errno,
+      path: pathOf(at) || null,
+      qemu: [failure.message],
+    });
+  }
+}
+
+/** Adds this nesting level's QEMU line; the innermost level names the path. */
+function wrap(e: unknown, line: string, vmsd: VMStateDescription, f: VMStateField, at: PathCtx): unknown {
+  if (!(e instanceof VmError)) return e;
+  e.qemu.push(line);
+  if (e.path === null) e.path = pathOf(f.member === null ? [...at, f.name] : [...at, f.member]);
+  if (e.vmsd === null) e.vmsd = vmsd.name;
+  return e;
+}
+
+function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, state: State, ctx: VmCtx, at: PathCtx): void {
+  const n = elementCount(f, state, vmsd);
+  const size = elementSize(f, state, vmsd);
+  if (n === 0) return;
+  const key = f.member;
+  const keys = key === null ? [...at, f.name] : [...at, key];
+  const array = isArrayField(f);
+  let target: unknown[];
+  if (array) {
+    const cur = key === null ? undefined : state[key];
+    target = Array.isArray(cur) ? cur : [];
+    if (key !== null) state[key] = target;
+  } else {
+    target = [key === null ? undefined : state[key]];
+  }
+  const fieldStart = r.offset;
+  for (let i = 0; i < n; i++) {
+    const elKeys = array ? [...keys, i] : keys;
+    const start = r.offset;
+    const current = target[i];
+    let value: unknown;
+    if (f.flags & F.VMS_ARRAY_OF_POINTER && current === null) {
+      // The destination's own element is null: it expects the marker, whatever the source sent.
+      value = vmstate_info_nullptr.get(r, null, { field: f, vmsd, state, size, ctx, at: elKeys });
+    } else if (isStruct(f)) {
+      const el = current !== null && typeof current === 'object' ? (current as State) : {};
+      loadVmsd(r, f.vmsd!, el, nestedVersion(f), ctx, elKeys);
+      value = el;
+    } else {
+      value = f.info!.get(r, current, { field: f, vmsd, state, size, ctx, at: elKeys });
+      if (!array && !f.info!.recordsOwnLeaves && key !== null) {
+        ctx.record({ keys: elKeys, vmsd: vmsd.name, field: f.name, offset: start, size: r.offset - start, what: 'field' });
+      }
+    }
+    target[i] = value;
+  }
+  if (array) {
+    target.length = Math.max(target.length, n);
+    if (!isStruct(f) && key !== null) {
+      ctx.record({ keys, vmsd: vmsd.name, field: f.name, offset: fieldStart, size: r.offset - fieldStart, what: 'field' });
+    }
+  } else if (key !== null) state[key] = target[0];
+}
+
+/** QEMU's subsection loop (spec §4): peek, match the parent's prefix, load or stop. */
+function loadSubsections(r: Reader, vmsd: VMStateDescription, state: State, ctx: VmCtx, at: PathCtx): void {
+  for (;;) {
+    if (r.peekByte(0) !== QEMU_VM_SUBSECTION) return;
+    const len = r.peekByte(1);
+    if (len === null || len < vmsd.name.length + 1) return;
+    const nameBytes = r.peek(len, 2);
+    if (nameBytes.length < len) return;
+    const name = latin1(nameBytes);
+    if (!name.startsWith(vmsd.name)) return;
+    const sub = (vmsd.subsections ?? []).find((s) => s.name === name);
+    const start = r.offset;
+    if (!sub) {
+      throw new VmError({
+        kind: 'unknown-subsection',
+        message: `${vmsd.name}: the stream carries subsection '${name}' at 0x${start.toString(16)}, which the destination does not know`,
+        offset: start,
+        errno: ENOENT,
+        vmsd: vmsd.name,
+        path: pathOf([...at, `{${name}}`]),
+        qemu: [],
+      });
+    }
+    r.skip(2 + len, 'subsection header');
+    const version = r.u32('subsection version_id') & 0xff; // QEMU keeps it in a uint8_t
+    ctx.record({ keys: [...at, `{${name}}`], vmsd: name, field: '', offset: start, size: r.offset - start, what: 'subsection' });
+    loadVmsd(r, sub, state, version, ctx, at);
+  }
+}

@@ -1,0 +1,145 @@
+import { VmError } from '../wire/errors.js';
+import type { Writer } from '../wire/writer.js';
+import { QEMU_VM_SUBSECTION } from '../wire/constants.js';
+import * as F from './flags.js';
+import { canCompress, describedName, typeName, type FieldDesc, type VmsdDesc } from './describe.js';
+import { elementCount, elementSize, fieldExists, isArrayField, isStruct, nestedVersion } from './field.js';
+import { vmstate_info_nullptr } from './info.js';
+import { pathOf } from './path.js';
+import type { PathCtx, State, VMStateDescription, VMStateField, VmCtx } from './types.js';
+
+/**
+ * QEMU's vmstate_save_state at version `version`: fields in table order,
+ * then the needed subsections. When `desc` is given it is filled with the
+ * JSON description as a side effect, like QEMU's JSON writer.
+ */
+export function saveVmsd(
+  w: Writer,
+  vmsd: VMStateDescription,
+  state: State,
+  version: number,
+  ctx: VmCtx,
+  at: PathCtx,
+  desc: VmsdDesc | null = null,
+): void {
+  vmsd.pre_save?.(state, ctx);
+  if (desc) {
+    desc.vmsd_name = vmsd.name;
+    desc.version = version;
+    desc.fields = [];
+  }
+  for (const f of vmsd.fields) {
+    if (!fieldExists(f, state, version, ctx)) {
+      if (f.flags & F.VMS_MUST_EXIST) {
+        throw new VmError({
+          kind: 'validation-failed',
+          message: `Output state validation failed: ${vmsd.name}/${f.name}`,
+          path: pathOf(at),
+        });
+      }
+      continue;
+    }
+    saveField(w, vmsd, f, state, ctx, at, desc);
+  }
+  saveSubsections(w, vmsd, state, ctx, at, desc);
+}
+
+function saveField(
+  w: Writer,
+  vmsd: VMStateDescription,
+  f: VMStateField,
+  state: State,
+  ctx: VmCtx,
+  at: PathCtx,
+  desc: VmsdDesc | null,
+): void {
+  const n = elementCount(f, state, vmsd);
+  const size = elementSize(f, state, vmsd);
+  if (n === 0 || (f.flags & F.VMS_MUST_EXIST && f.num === 0)) return;
+  const value = f.member === null ? undefined : state[f.member];
+  const keys = f.member === null ? [...at, f.name] : [...at, f.member];
+  const array = isArrayField(f);
+  const elems = array ? ((value as unknown[] | undefined) ?? []) : [value];
+  if (array && elems.length < n) {
+    throw new VmError({
+      kind: 'bad-state',
+      message: `${vmsd.name}:${f.name}: the state holds ${elems.length} element(s) but the field saves ${n}`,
+      path: pathOf(keys),
+    });
+  }
+  const name = desc ? describedName(vmsd, f) : '';
+  const compress = desc !== null && n > 1 && canCompress(f);
+
+  // Scalar arrays are recorded as one leaf; struct arrays per element, so a desync names the element.
+  const fieldStart = w.offset;
+  for (let i = 0; i < n; i++) {
+    const el = elems[i];
+    const elKeys = array ? [...keys, i] : keys;
+    const start = w.offset;
+    let sub: VmsdDesc | null = null;
+    if (f.flags & F.VMS_ARRAY_OF_POINTER && el === null) {
+      vmstate_info_nullptr.put(w, null, { field: f, vmsd, state, size, ctx, at: elKeys });
+    } else if (isStruct(f)) {
+      if (el === null || typeof el !== 'object') {
+        throw new VmError({
+          kind: 'bad-state',
+          message: `${vmsd.name}:${f.name}: expected a struct for ${pathOf(elKeys)}, found ${el === null ? 'null' : typeof el}`,
+          path: pathOf(elKeys),
+        });
+      }
+      sub = desc ? ({} as VmsdDesc) : null;
+      saveVmsd(w, f.vmsd!, el as State, nestedVersion(f), ctx, elKeys, sub);
+    } else {
+      f.info!.put(w, el, { field: f, vmsd, state, size, ctx, at: elKeys });
+      if (!array && !f.info!.recordsOwnLeaves) record(ctx, elKeys, vmsd, f, start, w.offset - start);
+    }
+    if (desc && (!compress || i === 0)) {
+      const d: FieldDesc = { name, type: typeName(f), size: w.offset - start };
+      if (n > 1) {
+        if (compress) d.array_len = n;
+        else d.index = i;
+      }
+      if (sub && f.flags & F.VMS_VSTRUCT) {
+        Object.assign(d, { vmsd_name: sub.vmsd_name, version: sub.version, fields: sub.fields });
+        if (sub.subsections) d.subsections = sub.subsections;
+      } else if (sub) d.struct = sub;
+      // keep QEMU's key order: name, array_len/index, type, struct, size
+      desc.fields.push(reorder(d));
+    }
+  }
+  if (array && !isStruct(f)) record(ctx, keys, vmsd, f, fieldStart, w.offset - fieldStart);
+}
+
+function reorder(d: FieldDesc): FieldDesc {
+  const { size, ...rest } = d;
+  return { ...rest, size };
+}
+
+function record(ctx: VmCtx, keys: PathCtx, vmsd: VMStateDescription, f: VMStateField, offset: number, size: number) {
+  if (f.member === null) return;
+  ctx.record({ keys, vmsd: vmsd.name, field: f.name, offset, size, what: 'field' });
+}
+
+function saveSubsections(
+  w: Writer,
+  vmsd: VMStateDescription,
+  state: State,
+  ctx: VmCtx,
+  at: PathCtx,
+  desc: VmsdDesc | null,
+): void {
+  for (const sub of vmsd.subsections ?? []) {
+    if (sub.needed && !sub.needed(state, ctx)) continue;
+    const start = w.offset;
+    w.u8(QEMU_VM_SUBSECTION);
+    w.countedString(sub.name);
+    w.u32(sub.version_id);
+    ctx.record({ keys: [...at, `{${sub.name}}`], vmsd: sub.name, field: '', offset: start, size: w.offset - start, what: 'subsection' });
+    let d: VmsdDesc | null = null;
+    if (desc) {
+      d = {} as VmsdDesc;
+      (desc.subsections ??= []).push(d);
+    }
+    saveVmsd(w, sub, state, sub.version_id, ctx, at, d);
+  }
+}

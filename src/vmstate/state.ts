@@ -1,0 +1,41 @@
+import type { State } from './types.js';
+
+/** Deep copy of a state tree (numbers, bigints, booleans, buffers, arrays, objects). */
+export function cloneState<T = State>(v: T): T {
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof Uint8Array) return v.slice() as T;
+  if (Array.isArray(v)) return v.map(cloneState) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = cloneState(x);
+  return out as T;
+}
+
+/** Deep equality over state trees. */
+export function stateEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    if (!(a instanceof Uint8Array && b instanceof Uint8Array) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a as object);
+  const kb = Object.keys(b as object);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!stateEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+/** JSON-safe view of a state: bigints as decimal strings, buffers as hex strings. */
+export function stateToJson(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  if (Array.isArray(v)) return v.map(stateToJson);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = stateToJson(x);
+    return out;
+  }
+  return v;
+}

@@ -1,0 +1,107 @@
+import type { Reader } from '../wire/reader.js';
+import type { Writer } from '../wire/writer.js';
+
+/**
+ * A device's state: one key per C member, spelled as QEMU's field name
+ * spells it (`cursor.pos.x`, `parent_obj.conf.max_outputs`). Values:
+ * number (≤ 32-bit integers), bigint (64-bit integers, timers), boolean,
+ * Uint8Array (buffers), arrays, nested State (structs), null (a null pointer).
+ */
+export type State = Record<string, unknown>;
+
+export type PropValue = number | bigint | boolean | string;
+export type Props = Readonly<Record<string, PropValue>>;
+
+/** One leaf the sender put on the wire: where, how big, and which state path it carries. */
+export interface TraceEntry {
+  /** State path: ['parent_obj.scanout', 0, 'fb.format']; `pathOf` spells it for people. */
+  keys: (string | number)[];
+  /** VMSD that owns the field. */
+  vmsd: string;
+  field: string;
+  offset: number;
+  size: number;
+  /** 'field' for data, 'subsection' for a subsection header, 'marker' for framing bytes inside a custom codec. */
+  what: 'field' | 'subsection' | 'marker';
+}
+
+/** What save and load hand to hooks, tests and custom codecs. */
+export interface VmCtx {
+  /** The device instance's resolved properties (defaults + compat tables). */
+  readonly props: Props;
+  /** The top-level device state (the "owner" QEMU tests reach through their opaque). */
+  readonly device: State;
+  /** Save or load a nested VMSD inline, as QEMU's custom savers do (no header, no version on the wire). */
+  saveNested(w: Writer, vmsd: VMStateDescription, state: State, version: number, path: PathCtx): void;
+  loadNested(r: Reader, vmsd: VMStateDescription, state: State, version: number, path: PathCtx): void;
+  /** Record a leaf for the wire projection and diagnostics. */
+  record(entry: TraceEntry): void;
+}
+
+export type PathCtx = (string | number)[];
+
+/** Element context passed to a VMStateInfo codec. */
+export interface ElementCtx {
+  field: VMStateField;
+  vmsd: VMStateDescription;
+  /** The struct that holds the field (QEMU's opaque). */
+  state: State;
+  /** Element size in bytes (buffers). */
+  size: number;
+  ctx: VmCtx;
+  /** State path of this element. */
+  at: PathCtx;
+}
+
+/** QEMU's VMStateInfo: a named codec for one element. */
+export interface VMStateInfo {
+  /** The JSON `type` name (`uint32`, `uint32 equal`, `timer`, `virtio-gpu` …). */
+  name: string;
+  put(w: Writer, value: unknown, el: ElementCtx): void;
+  /** `current` is the destination's value before the load (for `_EQUAL` and `int32 le`). */
+  get(r: Reader, current: unknown, el: ElementCtx): unknown;
+  /** Custom codecs that record their own leaves set this; the engine then records nothing for them. */
+  recordsOwnLeaves?: boolean;
+}
+
+export type FieldExists = (state: State, version: number, ctx: VmCtx) => boolean;
+
+export interface VMStateField {
+  /** QEMU's field name (the stringified C member path). */
+  name: string;
+  /** State key; null for fields with no member (unused, validate). Defaults to `name`. */
+  member: string | null;
+  info?: VMStateInfo;
+  flags: number;
+  version_id: number;
+  field_exists?: FieldExists;
+  /** Fixed element count (VMS_ARRAY) or multiplier (VMS_MULTIPLY_ELEMENTS). */
+  num?: number;
+  /** VMS_VARRAY_*: the member that holds the count. */
+  num_member?: string;
+  /** Element size for buffers (or multiplier with VMS_MULTIPLY). */
+  size?: number;
+  /** VMS_VBUFFER: the member that holds the size. */
+  size_member?: string;
+  vmsd?: VMStateDescription;
+  struct_version_id?: number;
+  err_hint?: string;
+}
+
+export interface PostLoadFailure {
+  errno: number;
+  message: string;
+}
+
+export interface VMStateDescription {
+  name: string;
+  version_id: number;
+  minimum_version_id?: number;
+  fields: VMStateField[];
+  subsections?: VMStateDescription[];
+  needed?: (state: State, ctx: VmCtx) => boolean;
+  pre_save?: (state: State, ctx: VmCtx) => void;
+  pre_load?: (state: State, ctx: VmCtx) => void;
+  /** Returns a failure to reject the state, as QEMU's post_load returning non-zero does. */
+  post_load?: (state: State, version: number, ctx: VmCtx) => PostLoadFailure | void;
+}
