@@ -25,23 +25,30 @@ export class Writer {
     return at;
   }
 
+  // room() may swap the buffer, so it is always called before touching view or buf.
   u8(v: number): void {
-    this.view.setUint8(this.room(1), v & 0xff);
+    const at = this.room(1);
+    this.view.setUint8(at, v & 0xff);
   }
   u16(v: number): void {
-    this.view.setUint16(this.room(2), v & 0xffff);
+    const at = this.room(2);
+    this.view.setUint16(at, v & 0xffff);
   }
   u32(v: number): void {
-    this.view.setUint32(this.room(4), v >>> 0);
+    const at = this.room(4);
+    this.view.setUint32(at, v >>> 0);
   }
   u64(v: bigint): void {
-    this.view.setBigUint64(this.room(8), BigInt.asUintN(64, v));
+    const at = this.room(8);
+    this.view.setBigUint64(at, BigInt.asUintN(64, v));
   }
   bytes(b: Uint8Array): void {
-    this.buf.set(b, this.room(b.length));
+    const at = this.room(b.length);
+    this.buf.set(b, at);
   }
   zeros(n: number): void {
-    this.buf.fill(0, this.room(n), this.offset);
+    const at = this.room(n);
+    this.buf.fill(0, at, this.offset);
   }
   countedString(s: string): void {
     const b = fromLatin1(s);

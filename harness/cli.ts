@@ -1,0 +1,44 @@
+import { VmError } from '../src/wire/errors.js';
+import { checkCommand } from './commands/check.js';
+import { listCommand } from './commands/list.js';
+import { processIo, type Io } from './io.js';
+
+const usage = `usage: vmcompat <command> [options]
+
+commands:
+  check    run the built-in scenarios (or --scenario FILE) and compare verdicts with expectations
+  list     list the release models, their machine types and devices, and the scenarios
+
+Run 'vmcompat <command> --help' for a command's options.
+Exit codes: 0 as expected, 1 unexpected result, 2 usage, scenario or input error.`;
+
+const commands: Record<string, (argv: string[], io: Io) => number | Promise<number>> = {
+  check: checkCommand,
+  list: listCommand,
+};
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage);
+    return name ? 0 : 2;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    io.err(`vmcompat: unknown command '${name}'\n${usage}`);
+    return 2;
+  }
+  try {
+    return await cmd(rest, io);
+  } catch (e) {
+    if (e instanceof VmError) {
+      io.err(`vmcompat ${name}: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+      io.err(`vmcompat ${name}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,138 @@
+import { VmError } from '../wire/errors.js';
+import type { Release } from '../machine/types.js';
+import type { State } from '../vmstate/types.js';
+import { caseId, checkState, makeEngines, skipReason, type CaseEngines, type CaseSpec } from './case.js';
+import type { Failure } from './failure.js';
+import type { Expectation, ScenarioCase } from './scenario.js';
+
+export type CaseStatus = 'pass' | 'fail' | 'skip';
+
+/** One case's verdict; the names are the JSON contract of `check --json`. */
+export interface CaseResult {
+  id: string;
+  device: string;
+  from: string;
+  to: string;
+  machine: string;
+  status: CaseStatus;
+  expected: 'pass' | 'fail' | null;
+  expectedKind: string | null;
+  kind: string | null;
+  path: string | null;
+  vmsd: string | null;
+  offset: number | null;
+  stage: string | null;
+  message: string | null;
+  /** How many states were checked. */
+  states: number;
+  /** True when the verdict differs from the expectation (an unexpected pass included). */
+  unexpected: boolean;
+  scenario: string | null;
+  reference: string | null;
+  failure?: Failure;
+}
+
+/** Supplies the states a case checks, valid under engine A. */
+export type StateSource = (engines: CaseEngines, key: string) => Iterable<State>;
+
+/** The hand-written states of each device model. */
+export const exampleStates: StateSource = ({ a }, key) => {
+  const inst = a.instance(key);
+  return inst.cls.examples ? inst.cls.examples(inst.props) : [inst.cls.reset(inst.props)];
+};
+
+export function isUnexpected(status: CaseStatus, kind: string | null, expect: Expectation | null): boolean {
+  if (status === 'skip') return false;
+  if (!expect) return status === 'fail';
+  if (expect.status === 'pass') return status !== 'pass';
+  return status !== 'fail' || kind !== expect.kind;
+}
+
+export function resolveCase(c: ScenarioCase, releases: readonly Release[]): CaseSpec {
+  const find = (n: string) => {
+    const r = releases.find((x) => x.name === n);
+    if (!r) {
+      throw new VmError({
+        kind: 'bad-input',
+        message: `scenario '${c.scenario}': unknown release '${n}' (known: ${releases.map((x) => x.name).join(', ')})`,
+      });
+    }
+    return r;
+  };
+  return { device: c.device, from: find(c.from), to: find(c.to), machine: c.machine };
+}
+
+/** Runs one case over the states of `source` and records its verdict against the expectation. */
+export function runCase(spec: CaseSpec, expect: Expectation | null, source: StateSource, meta: Partial<CaseResult> = {}): CaseResult {
+  const id = caseId(spec.device, spec.from.name, spec.to.name, spec.machine);
+  const result: CaseResult = {
+    id,
+    device: spec.device,
+    from: spec.from.name,
+    to: spec.to.name,
+    machine: spec.machine,
+    status: 'pass',
+    expected: expect?.status ?? null,
+    expectedKind: expect?.status === 'fail' ? expect.kind : null,
+    kind: null,
+    path: null,
+    vmsd: null,
+    offset: null,
+    stage: null,
+    message: null,
+    states: 0,
+    unexpected: false,
+    scenario: meta.scenario ?? null,
+    reference: meta.reference ?? null,
+  };
+  const skip = skipReason(spec);
+  if (skip) return { ...result, status: 'skip', message: skip };
+  const engines = makeEngines(spec);
+  for (const s of source(engines, spec.device)) {
+    result.states++;
+    const f = checkState(engines, spec.device, s);
+    if (f) {
+      Object.assign(result, { status: 'fail', kind: f.kind, path: f.path, vmsd: f.vmsd, offset: f.offset, stage: f.stage, message: f.message, failure: f });
+      break;
+    }
+  }
+  result.unexpected = isUnexpected(result.status, result.kind, expect);
+  return result;
+}
+
+export interface Summary {
+  total: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  unexpected: number;
+  expectedFailures: number;
+}
+
+export function summarize(results: readonly CaseResult[]): Summary {
+  return {
+    total: results.length,
+    passed: results.filter((r) => r.status === 'pass').length,
+    failed: results.filter((r) => r.status === 'fail').length,
+    skipped: results.filter((r) => r.status === 'skip').length,
+    unexpected: results.filter((r) => r.unexpected).length,
+    expectedFailures: results.filter((r) => r.status === 'fail' && !r.unexpected).length,
+  };
+}
+
+/** Merges scenario cases by id; two scenarios that expect different things of one case are an error. */
+export function dedupeCases(cases: readonly ScenarioCase[]): ScenarioCase[] {
+  const byId = new Map<string, ScenarioCase>();
+  for (const c of cases) {
+    const id = caseId(c.device, c.from, c.to, c.machine);
+    const prev = byId.get(id);
+    if (prev && JSON.stringify(prev.expect) !== JSON.stringify(c.expect)) {
+      throw new VmError({
+        kind: 'bad-input',
+        message: `case ${id} is expected to ${JSON.stringify(prev.expect)} by scenario '${prev.scenario}' but ${JSON.stringify(c.expect)} by '${c.scenario}'`,
+      });
+    }
+    if (!prev) byId.set(id, c);
+  }
+  return [...byId.values()];
+}
