@@ -160,8 +160,9 @@ export class QemuInstance {
       inst.qmp = await QmpClient.connect(sock, { timeoutMs: Math.max(1, deadline - Date.now()), signal: abort.signal });
       return inst;
     } catch (e) {
+      const exitedFirst = abort.signal.aborted; // dispose() below makes it exit too
       const info = await inst.dispose();
-      const why = abort.signal.aborted
+      const why = exitedFirst
         ? `exited (code ${info.exitCode ?? info.signal}) before its QMP socket answered`
         : `did not answer on QMP within the time limit and was killed`;
       throw new QemuError({
@@ -222,6 +223,15 @@ export async function withQemu<T>(
     return await Promise.race([fn(q, () => Math.max(1, deadline - Date.now())), timedOut]);
   } catch (e) {
     const info = await q.dispose();
+    // Waits inside `fn` use the same deadline and may fire first: still a timeout.
+    if (e instanceof QemuError && e.kind !== 'timeout' && Date.now() >= deadline) {
+      throw new QemuError({
+        kind: 'timeout',
+        message: `QEMU ${opts.binary.name} did not finish within ${timeoutMs} ms; killed (${e.message})`,
+        command: e.command,
+        stderr: info.stderr,
+      });
+    }
     if (e instanceof QemuError && !e.stderr) e.stderr = info.stderr;
     throw e;
   } finally {
@@ -303,7 +313,7 @@ export async function loadFromFile(opts: RunOptions, stream: string | Uint8Array
     });
   } catch (e) {
     if (!(e instanceof QemuError)) throw e;
-    const kind = e.kind === 'timeout' || e.kind === 'start-failed' || e.kind === 'qmp-error' ? e.kind : 'start-failed';
+    const kind = e.kind === 'timeout' || e.kind === 'qmp-timeout' ? 'timeout' : e.kind === 'start-failed' ? 'start-failed' : 'qmp-error';
     return { ok: false, kind, message: e.message, stderr: e.stderr ?? '', exitCode: undefined, ms: ms() };
   }
 }
