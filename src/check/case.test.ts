@@ -71,3 +71,21 @@ describe('isa-ipmi-kcs', () => {
 it('releases are registered', () => {
   expect(releases.map((r) => r.name)).toEqual(['8.2.0', '9.0.0', '9.0.1']);
 });
+
+describe('load-time validation against the destination', () => {
+  it('virtio guest features must be a subset of the destination host features', () => {
+    const spec: CaseSpec = {
+      device: 'virtio-gpu',
+      from: rel('9.0.1'),
+      to: rel('9.0.1'),
+      machine: 'pc-q35-9.0',
+      options: { overrides: {} },
+    };
+    const a = makeEngines(spec).a;
+    const b = makeEngines({ ...spec, options: { overrides: { 'virtio-gpu': { host_features: '0x100000000' } } } }).b;
+    const shown = a.instance('virtio-gpu').cls.examples!(a.instance('virtio-gpu').props)[1]!;
+    const f = checkState({ a, b }, 'virtio-gpu', shown);
+    expect(f?.kind).toBe('post-load-failed');
+    expect(f?.qemu[0]).toMatch(/^Features 0x[0-9a-f]+ unsupported\. Allowed features: 0x100000000$/);
+  });
+});
