@@ -112,6 +112,7 @@ function fail(r: Reader, el: ElementCtx, message: string, qemu: string): VmError
 export const vmstate_info_virtio: VMStateInfo = {
   name: 'virtio',
   recordsOwnLeaves: true,
+  nested: [vmstate_virtio],
   put(w: Writer, value: unknown, el: ElementCtx) {
     const v = value as VirtioState;
     const leaf = leafRecorder(el, () => w.offset);

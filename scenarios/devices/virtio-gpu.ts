@@ -111,6 +111,7 @@ function vmstate_info_virtio_gpu(variant: VirtioGpuVariant): VMStateInfo {
   return {
     name: 'virtio-gpu',
     recordsOwnLeaves: true,
+    nested: [scanouts],
     put(w: Writer, _v: unknown, el: ElementCtx) {
       const resources = (el.state.resources as GpuResource[]) ?? [];
       const leaf = leafRecorder(el, () => w.offset);

@@ -15,14 +15,21 @@ export interface ValueDiff {
  * first difference in wire order.
  */
 export function diffOnWire(wire: TraceEntry[], sent: State, received: State, alsoRead?: TraceEntry[]): ValueDiff | null {
-  const read = alsoRead ? new Set(alsoRead.filter((e) => e.what === 'field').map((e) => pathOf(e.keys))) : null;
+  let read: Set<string> | null = null;
+  if (alsoRead) {
+    read = new Set();
+    for (const e of alsoRead) if (e.what === 'field') read.add(keyOf(e));
+  }
   for (const e of wire) {
     if (e.what !== 'field') continue;
-    const path = pathOf(e.keys);
-    if (read && !read.has(path)) continue;
+    if (read && !read.has(keyOf(e))) continue;
     const a = getAt(sent, e.keys);
     const b = getAt(received, e.keys);
-    if (!stateEqual(a, b)) return { entry: e, path, sent: a, received: b };
+    if (!stateEqual(a, b)) return { entry: e, path: pathOf(e.keys), sent: a, received: b };
   }
   return null;
+}
+
+function keyOf(e: TraceEntry): string {
+  return e.keys.join('\u001f');
 }

@@ -3,6 +3,9 @@ import type { Release } from '../machine/types.js';
 import type { State } from '../vmstate/types.js';
 import { caseId, checkState, makeEngines, skipReason, type CaseEngines, type CaseSpec } from './case.js';
 import type { Failure } from './failure.js';
+import { runProperty, type PropertyOptions } from './property.js';
+import { caseSeed } from './seed.js';
+import { stateToJson } from '../vmstate/state.js';
 import type { Expectation, ScenarioCase } from './scenario.js';
 
 export type CaseStatus = 'pass' | 'fail' | 'skip';
@@ -29,8 +32,17 @@ export interface CaseResult {
   unexpected: boolean;
   scenario: string | null;
   reference: string | null;
+  /** Property runs: the case's seed, and the path that replays its shrunk counterexample. */
+  seed: number | null;
+  replayPath: string | null;
+  shrinks: number | null;
+  /** The shrunk state that fails (JSON-safe: bigints as strings, buffers as hex). */
+  counterexample: unknown;
   failure?: Failure;
 }
+
+/** How a case gets its states: the models' hand-written examples, or the property over generated states. */
+export type StateMode = { kind: 'examples'; source?: StateSource } | ({ kind: 'property' } & Omit<PropertyOptions, 'seed'> & { seed: number });
 
 /** Supplies the states a case checks, valid under engine A. */
 export type StateSource = (engines: CaseEngines, key: string) => Iterable<State>;
@@ -62,8 +74,12 @@ export function resolveCase(c: ScenarioCase, releases: readonly Release[]): Case
   return { device: c.device, from: find(c.from), to: find(c.to), machine: c.machine };
 }
 
-/** Runs one case over the states of `source` and records its verdict against the expectation. */
-export function runCase(spec: CaseSpec, expect: Expectation | null, source: StateSource, meta: Partial<CaseResult> = {}): CaseResult {
+/**
+ * Runs one case and records its verdict against the expectation. A
+ * property run's seed is derived from the run seed and the case id (unless
+ * a replay path is given, which belongs to the seed printed with it).
+ */
+export function runCase(spec: CaseSpec, expect: Expectation | null, mode: StateMode, meta: Partial<CaseResult> = {}): CaseResult {
   const id = caseId(spec.device, spec.from.name, spec.to.name, spec.machine);
   const result: CaseResult = {
     id,
@@ -84,16 +100,34 @@ export function runCase(spec: CaseSpec, expect: Expectation | null, source: Stat
     unexpected: false,
     scenario: meta.scenario ?? null,
     reference: meta.reference ?? null,
+    seed: null,
+    replayPath: null,
+    shrinks: null,
+    counterexample: null,
   };
   const skip = skipReason(spec);
   if (skip) return { ...result, status: 'skip', message: skip };
   const engines = makeEngines(spec);
-  for (const s of source(engines, spec.device)) {
-    result.states++;
-    const f = checkState(engines, spec.device, s);
-    if (f) {
-      Object.assign(result, { status: 'fail', kind: f.kind, path: f.path, vmsd: f.vmsd, offset: f.offset, stage: f.stage, message: f.message, failure: f });
-      break;
+  const fail = (f: Failure) =>
+    Object.assign(result, { status: 'fail', kind: f.kind, path: f.path, vmsd: f.vmsd, offset: f.offset, stage: f.stage, message: f.message, failure: f });
+  if (mode.kind === 'property') {
+    const seed = mode.path ? mode.seed : caseSeed(mode.seed, id);
+    const out = runProperty(engines, spec.device, { ...mode, seed });
+    result.seed = seed;
+    result.states = out.runs;
+    if (out.failure) {
+      fail(out.failure);
+      Object.assign(result, { replayPath: out.path, shrinks: out.shrinks, counterexample: stateToJson(out.counterexample) });
+    }
+  } else {
+    for (const s of (mode.source ?? exampleStates)(engines, spec.device)) {
+      result.states++;
+      const f = checkState(engines, spec.device, s);
+      if (f) {
+        fail(f);
+        result.counterexample = stateToJson(s);
+        break;
+      }
     }
   }
   result.unexpected = isUnexpected(result.status, result.kind, expect);

@@ -125,7 +125,8 @@ export class Engine {
     for (const inst of this.instances) {
       const given = states[inst.key];
       if (!given) continue;
-      const state = cloneState(given); // pre_save hooks may write to it
+      // pre_save hooks may write to the state: save a copy when the VMSD tree has any
+      const state = hasPreSave(inst.cls.vmsd) ? cloneState(given) : given;
       const vmsd = inst.cls.vmsd;
       if (vmsd.needed && !vmsd.needed(state, this.ctx(inst, state, null))) continue;
       const headerOffset = w.offset;
@@ -291,6 +292,21 @@ export class Engine {
       );
     }
   }
+}
+
+const preSaveCache = new WeakMap<VMStateDescription, boolean>();
+
+/** Whether any VMSD reachable from `vmsd` (fields, subsections, inline VMSDs of custom codecs) has a pre_save hook. */
+export function hasPreSave(vmsd: VMStateDescription): boolean {
+  const known = preSaveCache.get(vmsd);
+  if (known !== undefined) return known;
+  preSaveCache.set(vmsd, false); // cycles end here
+  const result =
+    vmsd.pre_save !== undefined ||
+    vmsd.fields.some((f) => (f.vmsd !== undefined && hasPreSave(f.vmsd)) || (f.info?.nested ?? []).some(hasPreSave)) ||
+    (vmsd.subsections ?? []).some(hasPreSave);
+  preSaveCache.set(vmsd, result);
+  return result;
 }
 
 const dummy: DeviceInstance = {

@@ -62,6 +62,12 @@ export interface VMStateInfo {
   get(r: Reader, current: unknown, el: ElementCtx): unknown;
   /** Custom codecs that record their own leaves set this; the engine then records nothing for them. */
   recordsOwnLeaves?: boolean;
+  /**
+   * VMSDs a custom codec saves inline (QEMU's hand-written savers calling
+   * vmstate_save_state themselves), so that static analysis and hooks can
+   * reach them. Custom codecs must not modify the state they save.
+   */
+  nested?: VMStateDescription[];
 }
 
 export type FieldExists = (state: State, version: number, ctx: VmCtx) => boolean;
