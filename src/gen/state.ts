@@ -1,0 +1,34 @@
+import type { Arbitrary } from 'fast-check';
+import type { Engine } from '../machine/engine.js';
+import type { State } from '../vmstate/types.js';
+import { probeCtx } from './_internals/ctx.js';
+import type { DeviceGen, StateArbitraryOptions } from './types.js';
+import { makeEnv, rawVmsdArbitrary } from './vmsd.js';
+import { conformToWire } from './wire.js';
+
+/**
+ * States of device `deviceKey` that `engine` (a release at one machine
+ * type) can save, derived from the device's VMSD:
+ *
+ * 1. start from the instance's reset state, so members that are not on the
+ *    wire and property-derived values (counts, `_EQUAL` members) are right;
+ * 2. walk the top-level VMSD at its own version_id as save does, and give
+ *    every field that exists a value by its codec (custom codecs through
+ *    `refinements.custom`), subsections' fields included;
+ * 3. conform the state to what a save writes (see conformToWire), apply
+ *    the device's validity rules (`refinements.refine`), conform again.
+ *
+ * Loading the saved state on the same engine gives the state back, unless
+ * the device's post_load normalises it.
+ */
+export function stateArbitrary(engine: Engine, deviceKey: string, refinements: DeviceGen = {}, options: StateArbitraryOptions = {}): Arbitrary<State> {
+  const env = makeEnv(engine, deviceKey, refinements.custom, options);
+  const vmsd = engine.instance(deviceKey).cls.vmsd;
+  const reset = env.deviceReset;
+  const conform = (s: State) => conformToWire(vmsd, vmsd.version_id, s, reset, probeCtx(env.props, s));
+  return rawVmsdArbitrary(vmsd, vmsd.version_id, reset, env).map((s) => {
+    conform(s);
+    if (!refinements.refine) return s;
+    return conform(refinements.refine(s, env.props));
+  });
+}

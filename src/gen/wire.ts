@@ -1,0 +1,120 @@
+import * as F from '../vmstate/flags.js';
+import { elementCount, elementSize, fieldExists, isArrayField, isStruct, nestedVersion } from '../vmstate/field.js';
+import { cloneState, stateEqual } from '../vmstate/state.js';
+import type { State, VMStateDescription, VMStateField, VmCtx } from '../vmstate/types.js';
+import { isCustomField } from './_internals/field-kind.js';
+import { blankState } from './blank.js';
+import { blankValue } from './scalar.js';
+
+/**
+ * What a save of `vmsd` puts on the wire decides what a load can give back.
+ * `conformToWire` makes a generated state agree with it, walking the table
+ * as save does (pre_save, field_exists, needed(), counts and sizes read from
+ * the state itself):
+ *
+ *  - a member no existing field writes (a test-gated field that is off, a
+ *    subsection that is not needed, a variable array whose count is 0) goes
+ *    back to its reset value — a load leaves it there;
+ *  - arrays take exactly the saved count, then the reset elements past it
+ *    (a load keeps the destination's longer array);
+ *  - buffers take exactly the saved size;
+ *  - structs conform recursively; an element with no reset counterpart
+ *    keeps only its wire members (a load builds it from nothing).
+ *
+ * Members of custom codecs are left alone: their arbitraries own them.
+ * Mutates and returns `state`.
+ */
+export function conformToWire(vmsd: VMStateDescription, version: number, state: State, reset: State | null, ctx: VmCtx): State {
+  // Restoring one member can change another field's test or a needed(); a few rounds settle it.
+  for (let round = 0; round < 4; round++) {
+    const seen = walk(vmsd, version, state, reset, ctx, true);
+    let restored = 0;
+    for (const m of seen.generic) if (!seen.wire.has(m)) restored += restore(state, reset, m);
+    if (restored === 0) break;
+  }
+  return state;
+}
+
+/** The members a save of `vmsd` at `version` writes for `state` (which is not modified). */
+export function wireMembers(vmsd: VMStateDescription, version: number, state: State, ctx: VmCtx): Set<string> {
+  return walk(vmsd, version, cloneState(state), null, ctx, false).wire;
+}
+
+interface Seen {
+  /** Members an existing field writes. */
+  wire: Set<string>;
+  /** Members of generic (non-custom) fields, existing or not. */
+  generic: Set<string>;
+}
+
+function walk(vmsd: VMStateDescription, version: number, state: State, reset: State | null, ctx: VmCtx, fix: boolean, seen: Seen = { wire: new Set(), generic: new Set() }): Seen {
+  vmsd.pre_save?.(state, ctx);
+  for (const f of vmsd.fields) {
+    const m = f.member;
+    if (m !== null && !isCustomField(f)) seen.generic.add(m);
+    if (m === null || !fieldExists(f, state, version, ctx)) continue;
+    if (elementCount(f, state, vmsd) === 0) continue; // save writes nothing, load touches nothing
+    if (fix) fixField(f, vmsd, state, reset, ctx);
+    seen.wire.add(m);
+  }
+  for (const sub of vmsd.subsections ?? []) {
+    if (sub.needed && !sub.needed(state, ctx)) collectGeneric(sub, seen.generic);
+    else walk(sub, sub.version_id, state, reset, ctx, fix, seen);
+  }
+  return seen;
+}
+
+function collectGeneric(vmsd: VMStateDescription, into: Set<string>): void {
+  for (const f of vmsd.fields) if (f.member !== null && !isCustomField(f)) into.add(f.member);
+  for (const sub of vmsd.subsections ?? []) collectGeneric(sub, into);
+}
+
+function restore(state: State, reset: State | null, m: string): number {
+  if (reset && m in reset) {
+    if (stateEqual(state[m], reset[m])) return 0;
+    state[m] = cloneState(reset[m]);
+    return 1;
+  }
+  if (!(m in state)) return 0;
+  delete state[m];
+  return 1;
+}
+
+const isObject = (v: unknown): v is State => v !== null && typeof v === 'object' && !(v instanceof Uint8Array) && !Array.isArray(v);
+
+function fixField(f: VMStateField, owner: VMStateDescription, state: State, reset: State | null, ctx: VmCtx): void {
+  const m = f.member!;
+  const resetValue = reset ? reset[m] : undefined;
+  if (isArrayField(f)) {
+    const n = elementCount(f, state, owner);
+    const cur = Array.isArray(state[m]) ? (state[m] as unknown[]) : [];
+    const rst = Array.isArray(resetValue) ? resetValue : [];
+    const struct = isStruct(f);
+    if (!struct && cur.length === n && rst.length <= n) return; // the common case: a scalar array of the right length
+    const out: unknown[] = [];
+    for (let i = 0; i < n; i++) {
+      let el = i < cur.length ? cur[i] : i < rst.length ? cloneState(rst[i]) : blankElement(f, state, owner);
+      // A null element travels as a marker the destination expects only where its own element is null.
+      if (f.flags & F.VMS_ARRAY_OF_POINTER && i < rst.length && (rst[i] === null) !== (el === null)) el = cloneState(rst[i]);
+      if (struct && isObject(el)) conformToWire(f.vmsd!, nestedVersion(f), el, isObject(rst[i]) ? rst[i] : null, ctx);
+      out.push(el);
+    }
+    for (let i = n; i < rst.length; i++) out.push(cloneState(rst[i]));
+    state[m] = out;
+  } else if (isStruct(f)) {
+    const el = state[m];
+    if (isObject(el)) conformToWire(f.vmsd!, nestedVersion(f), el, isObject(resetValue) ? resetValue : null, ctx);
+  } else if (f.info?.name === 'buffer') {
+    const size = elementSize(f, state, owner);
+    const b = state[m];
+    if (!(b instanceof Uint8Array) || b.length !== size) {
+      const out = new Uint8Array(size);
+      if (b instanceof Uint8Array) out.set(b.subarray(0, size));
+      state[m] = out;
+    }
+  }
+}
+
+function blankElement(f: VMStateField, state: State, owner: VMStateDescription): unknown {
+  return isStruct(f) ? blankState(f.vmsd!, nestedVersion(f)) : blankValue(f.info?.name ?? '', elementSize(f, state, owner));
+}
