@@ -9,8 +9,9 @@ import type { InlineVmsd } from './types.js';
  * The VMSDs a custom codec saves inline (virtio's `virtio` container,
  * virtio-gpu's `virtio-gpu-scanouts`), in the order and at the versions it
  * passes to `ctx.saveNested`, found by saving `holder` — a reset state —
- * once into a scratch writer. A codec that cannot save it yields what it
- * reached before failing.
+ * once into a scratch writer (a codec that cannot save it yields what it
+ * reached before failing), then any VMSD the codec declares in
+ * `info.nested` that the save did not reach, at that VMSD's own version.
  */
 export function inlineVmsds(f: VMStateField, owner: VMStateDescription, holder: State, props: Props, device: State): InlineVmsd[] {
   const found: InlineVmsd[] = [];
@@ -29,5 +30,7 @@ export function inlineVmsds(f: VMStateField, owner: VMStateDescription, holder: 
   } catch {
     // keep what was found
   }
+  // what the codec declares but did not save for this state, at the nested VMSD's own version (the best guess)
+  for (const vmsd of f.info.nested ?? []) if (!found.some((x) => x.vmsd === vmsd)) found.push({ vmsd, version: vmsd.version_id });
   return found;
 }
