@@ -19,8 +19,8 @@ function scenarioFile(name: string, body: unknown): string {
 describe('vmcompat check', () => {
   it('runs the built-in scenarios and exits 0 when every verdict is as expected', async () => {
     const io = collectIo();
-    expect(await main(['check'], io)).toBe(0);
-    expect(io.lines[0]).toMatch(/^vmcompat — releases 8\.2\.0 9\.0\.0 9\.0\.1 · 2 devices/);
+    expect(await main(['check', '--runs', '20', '--seed', '7'], io)).toBe(0);
+    expect(io.lines[0]).toMatch(/^vmcompat — releases 8\.2\.0 9\.0\.0 9\.0\.1 · 2 devices · 84 cases · 20 states\/case · seed 7$/);
     expect(io.lines.some((l) => /✗ virtio-gpu\s+8\.2\.0 → 9\.0\.0\s+pc-q35-8\.2\s+expected failure · short-read in virtio-gpu-one-scanout parent_obj\.scanout\[0\]\.fb\.format @0x/.test(l))).toBe(true);
     expect(io.lines.some((l) => /- virtio-gpu\s+8\.2\.0 → 9\.0\.0\s+pc-q35-9\.0\s+skipped: 8\.2\.0 has no machine type pc-q35-9\.0/.test(l))).toBe(true);
     expect(io.lines.at(-1)).toMatch(/cases: \d+ passed · 16 failed as expected · \d+ skipped · 0 unexpected/);
@@ -28,7 +28,7 @@ describe('vmcompat check', () => {
 
   it('--json keeps the documented names', async () => {
     const io = collectIo();
-    expect(await main(['check', '--json'], io)).toBe(0);
+    expect(await main(['check', '--json', '--examples'], io)).toBe(0);
     const doc = JSON.parse(io.lines.join('\n'));
     const c = doc.cases.find((x: { id: string }) => x.id === 'virtio-gpu/9.0.0->8.2.0/pc-q35-8.2');
     expect(c).toMatchObject({ device: 'virtio-gpu', from: '9.0.0', to: '8.2.0', machine: 'pc-q35-8.2', status: 'fail', expected: 'fail', kind: 'footer-missing', path: 'parent_obj.scanout[0].fb.format' });
@@ -79,8 +79,9 @@ describe('vmcompat check', () => {
     const io = collectIo();
     expect(await main(['check', '--scenario', join(dir, 'nope.json')], io)).toBe(2);
     expect(await main(['check', '--bogus'], io)).toBe(2);
+    expect(await main(['check', '--runs', '0'], io)).toBe(2);
     expect(await main(['frobnicate'], io)).toBe(2);
-    expect(io.errors.join('\n')).toMatch(/does not exist[\s\S]*Unknown option '--bogus'[\s\S]*unknown command 'frobnicate'/);
+    expect(io.errors.join('\n')).toMatch(/does not exist[\s\S]*Unknown option '--bogus'[\s\S]*--runs expects a positive integer, got '0'[\s\S]*unknown command 'frobnicate'/);
   });
 });
 
@@ -99,7 +100,7 @@ describe('vmcompat list', () => {
 
 describe('the installed command', () => {
   it('npx vmcompat check runs from the build and exits 0', async () => {
-    const r = await execa('node', [join(packageRoot(), 'bin', 'vmcompat.js'), 'check'], { reject: false, timeout: 60_000 });
+    const r = await execa('node', [join(packageRoot(), 'bin', 'vmcompat.js'), 'check', '--runs', '5'], { reject: false, timeout: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/0 unexpected/);

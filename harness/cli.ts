@@ -1,6 +1,8 @@
 import { VmError } from '../src/wire/errors.js';
 import { checkCommand } from './commands/check.js';
 import { listCommand } from './commands/list.js';
+import { staticCommand } from './commands/static.js';
+import { reproCommand } from './commands/repro.js';
 import { processIo, type Io } from './io.js';
 
 const usage = `usage: vmcompat <command> [options]
@@ -8,6 +10,8 @@ const usage = `usage: vmcompat <command> [options]
 commands:
   check    run the built-in scenarios (or --scenario FILE) and compare verdicts with expectations
   list     list the release models, their machine types and devices, and the scenarios
+  static   compare two releases or -dump-vmstate files schema by schema, per machine type, without running anything
+  repro    re-run one case from a report line (--seed, --path) and explain its failure
 
 Run 'vmcompat <command> --help' for a command's options.
 Exit codes: 0 as expected, 1 unexpected result, 2 usage, scenario or input error.`;
@@ -15,6 +19,8 @@ Exit codes: 0 as expected, 1 unexpected result, 2 usage, scenario or input error
 const commands: Record<string, (argv: string[], io: Io) => number | Promise<number>> = {
   check: checkCommand,
   list: listCommand,
+  static: staticCommand,
+  repro: reproCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {

@@ -47,6 +47,7 @@ export function explain(r: CaseResult): string[] {
   if (!f) return [];
   const out = [`     ${f.stage}: ${f.saver} saved, ${f.loader} loaded`, `     ${f.message}`];
   for (const line of f.qemu) out.push(`     qemu: ${line}`);
+  if (r.repro) out.push(`     replay:  ${r.repro}`);
   return out;
 }
 

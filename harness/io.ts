@@ -6,6 +6,11 @@ export interface Io {
 }
 
 export function processIo(): Io {
+  // a reader that goes away (`| head`) is not an error of ours
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   return {
     out: (l) => process.stdout.write(l + '\n'),

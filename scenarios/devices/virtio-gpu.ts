@@ -183,8 +183,7 @@ const vmstate_info_blob: VMStateInfo = {
       for (let k = 0; k < n; k++) iov.push({ addr: r.u64('iov addr'), length: r.u32('iov len') });
       blobs.push({ resource_id: id, blob_size, iov });
     }
-    el.state.blob_resources = blobs;
-    return undefined;
+    return blobs;
   },
 };
 

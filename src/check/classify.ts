@@ -63,6 +63,8 @@ export function classifyLoadError(
   if (!rs || !ss) return base;
   const origin = desyncOrigin(ss.trace, rs.trace);
   if (origin) base.origin = origin;
+  base.sentTrace = ss.trace;
+  base.readTrace = rs.trace;
 
   // The receiver read past the end of the section the sender wrote.
   const over = rs.trace.find((e) => e.offset + e.size > ss.payloadEnd);

@@ -1,3 +1,4 @@
+import type { TraceEntry } from '../vmstate/types.js';
 import type { ErrorKind } from '../wire/errors.js';
 
 /** Which step of a case went wrong. */
@@ -40,6 +41,8 @@ export interface Failure {
   /** For value changes: the value sent and the value that came back. */
   sent?: unknown;
   received?: unknown;
-  /** The stream at this stage, for hex dumps. */
+  /** The stream at this stage, for hex dumps, and where each side put and found each leaf. */
   bytes?: Uint8Array;
+  sentTrace?: TraceEntry[];
+  readTrace?: TraceEntry[];
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { VmError } from '../wire/errors.js';
 import type { Release } from '../machine/types.js';
 import type { State } from '../vmstate/types.js';
@@ -5,7 +6,7 @@ import { caseId, checkState, makeEngines, skipReason, type CaseEngines, type Cas
 import type { Failure } from './failure.js';
 import { runProperty, type PropertyOptions } from './property.js';
 import { caseSeed } from './seed.js';
-import { stateToJson } from '../vmstate/state.js';
+import { diffFromReset, stateToJson } from '../vmstate/state.js';
 import type { Expectation, ScenarioCase } from './scenario.js';
 
 export type CaseStatus = 'pass' | 'fail' | 'skip';
@@ -38,11 +39,22 @@ export interface CaseResult {
   shrinks: number | null;
   /** The shrunk state that fails (JSON-safe: bigints as strings, buffers as hex). */
   counterexample: unknown;
+  /** The same, only where it differs from the sender's freshly reset device. */
+  counterexampleDiff: unknown;
+  /** The command that replays this failure. */
+  repro: string | null;
+  /** sha256 of the failing stream, so a replay can be checked byte for byte. */
+  streamDigest: string | null;
   failure?: Failure;
 }
 
 /** How a case gets its states: the models' hand-written examples, or the property over generated states. */
-export type StateMode = { kind: 'examples'; source?: StateSource } | ({ kind: 'property' } & Omit<PropertyOptions, 'seed'> & { seed: number });
+export type StateMode =
+  | { kind: 'examples'; source?: StateSource }
+  | ({ kind: 'property' } & PropertyOptions & {
+      /** Use `seed` as the case's own seed (replaying a reported failure) instead of deriving it. */
+      exactSeed?: boolean;
+    });
 
 /** Supplies the states a case checks, valid under engine A. */
 export type StateSource = (engines: CaseEngines, key: string) => Iterable<State>;
@@ -104,20 +116,39 @@ export function runCase(spec: CaseSpec, expect: Expectation | null, mode: StateM
     replayPath: null,
     shrinks: null,
     counterexample: null,
+    counterexampleDiff: null,
+    repro: null,
+    streamDigest: null,
   };
   const skip = skipReason(spec);
   if (skip) return { ...result, status: 'skip', message: skip };
   const engines = makeEngines(spec);
   const fail = (f: Failure) =>
-    Object.assign(result, { status: 'fail', kind: f.kind, path: f.path, vmsd: f.vmsd, offset: f.offset, stage: f.stage, message: f.message, failure: f });
+    Object.assign(result, {
+      status: 'fail',
+      kind: f.kind,
+      path: f.path,
+      vmsd: f.vmsd,
+      offset: f.offset,
+      stage: f.stage,
+      message: f.message,
+      failure: f,
+      streamDigest: f.bytes ? createHash('sha256').update(f.bytes).digest('hex') : null,
+    });
   if (mode.kind === 'property') {
-    const seed = mode.path ? mode.seed : caseSeed(mode.seed, id);
+    const seed = mode.exactSeed ? mode.seed : caseSeed(mode.seed, id);
     const out = runProperty(engines, spec.device, { ...mode, seed });
     result.seed = seed;
     result.states = out.runs;
     if (out.failure) {
       fail(out.failure);
-      Object.assign(result, { replayPath: out.path, shrinks: out.shrinks, counterexample: stateToJson(out.counterexample) });
+      Object.assign(result, {
+        replayPath: out.path,
+        shrinks: out.shrinks,
+        counterexample: stateToJson(out.counterexample),
+        counterexampleDiff: diffFromReset(out.counterexample, engines.a.resetState(spec.device)) ?? {},
+        repro: `npx vmcompat repro '${id}' --seed ${seed}${out.path ? ` --path ${out.path}` : ''}`,
+      });
     }
   } else {
     for (const s of (mode.source ?? exampleStates)(engines, spec.device)) {
@@ -126,6 +157,7 @@ export function runCase(spec: CaseSpec, expect: Expectation | null, mode: StateM
       if (f) {
         fail(f);
         result.counterexample = stateToJson(s);
+        result.counterexampleDiff = diffFromReset(s, engines.a.resetState(spec.device)) ?? {};
         break;
       }
     }

@@ -6,7 +6,7 @@ export function caseSeed(runSeed: number, id: string): number {
     h ^= id.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return h | 0;
+  return h >>> 1; // non-negative, so that `--seed N` never reads as an option
 }
 
 export function randomSeed(): number {

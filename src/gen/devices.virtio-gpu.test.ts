@@ -3,7 +3,6 @@ import { describe, expect, test } from 'vitest';
 import { Engine } from '../machine/engine.js';
 import type { State } from '../vmstate/types.js';
 import { releases } from '../../scenarios/releases/index.js';
-import { withBlobGetFix } from './_test/blob-fix.js';
 import { deviceStateArbitrary } from '../../scenarios/devices/gen-registry.js';
 import { engineCases, RUNS, runDevice, SEED, type EngineCase } from './_test/matrix.js';
 
@@ -57,13 +56,6 @@ describe.each(releases.flatMap((r) => ['pc-q35-8.2', 'pc-q35-9.0'].filter((m) =>
       engine: new Engine(r, machine, { devices: ['virtio-gpu'], overrides: { 'virtio-gpu': { blob: 'on' } } }),
       device: 'virtio-gpu',
     });
-    test(`${RUNS} generated states with blob resources load back (with the blob codec's get fixed)`, () => check(blob(withBlobGetFix(release))));
-    // Known model bug; when this starts failing, drop it and withBlobGetFix.
-    test('the model as it stands loses blob_resources on load (vmstate_info_blob.get returns undefined)', () => {
-      const c = blob(release);
-      const [s] = fc.sample(deviceStateArbitrary(c.engine, 'virtio-gpu'), { numRuns: 1, seed: SEED });
-      const loaded = c.engine.load(c.engine.save({ 'virtio-gpu': s! }).bytes);
-      expect(loaded.ok && loaded.states['virtio-gpu']!.blob_resources).toBe(undefined);
-    });
+    test(`${RUNS} generated states with blob resources load back`, () => check(blob(release)));
   },
 );

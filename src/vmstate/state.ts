@@ -39,3 +39,33 @@ export function stateToJson(v: unknown): unknown {
   }
   return v;
 }
+
+/**
+ * The members of `state` that differ from `reset`, JSON-safe; arrays of the
+ * same length show only the differing elements as `[i]` keys. A compact way
+ * to show a counterexample: "what is not a freshly reset device".
+ */
+export function diffFromReset(state: unknown, reset: unknown): unknown {
+  if (stateEqual(state, reset)) return undefined;
+  if (Array.isArray(state) && Array.isArray(reset) && state.length === reset.length) {
+    const out: Record<string, unknown> = {};
+    state.forEach((x, i) => {
+      const d = diffFromReset(x, reset[i]);
+      if (d !== undefined) out[`[${i}]`] = d;
+    });
+    return out;
+  }
+  if (isPlainObject(state) && isPlainObject(reset)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(state)) {
+      const d = diffFromReset(state[k], reset[k]);
+      if (d !== undefined) out[k] = d;
+    }
+    return out;
+  }
+  return stateToJson(state);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
+}

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { packageRoot } from './paths.js';
+import { main } from './cli.js';
+import { collectIo } from './io.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vmcompat-repro-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const bin = join(packageRoot(), 'bin', 'vmcompat.js');
+
+describe('repro', () => {
+  it('replays a failure printed by check, byte for byte, in a fresh process', async () => {
+    const scenario = join(dir, 'gpu.json');
+    writeFileSync(
+      scenario,
+      JSON.stringify({ name: 'gpu', cases: [{ device: 'virtio-gpu', from: ['8.2.0', '9.0.0'], to: ['8.2.0', '9.0.0'], machine: 'pc-q35-8.2', expect: 'pass' }] }),
+    );
+    const check = await execa('node', [bin, 'check', '--scenario', scenario, '--runs', '50', '--seed', '424242', '--json'], { reject: false });
+    expect(check.exitCode).toBe(1); // the cases fail, against an expectation of pass
+    const cases = JSON.parse(check.stdout).cases;
+    expect(cases).toHaveLength(2);
+    for (const c of cases) {
+      expect(c.status).toBe('fail');
+      expect(c.repro).toMatch(/^npx vmcompat repro '.+' --seed -?\d+ --path [\d:]+$/);
+      const args = c.repro.replace(/^npx vmcompat /, '').split(' ').map((a: string) => a.replace(/^'|'$/g, ''));
+      const again = await execa('node', [bin, ...args, '--json'], { reject: false });
+      expect(again.exitCode).toBe(1);
+      const r = JSON.parse(again.stdout);
+      for (const k of ['id', 'kind', 'path', 'vmsd', 'offset', 'stage', 'message', 'seed', 'streamDigest', 'counterexample']) expect(r[k]).toEqual(c[k]);
+    }
+    // the shrunk counterexample of the seed bug is a reset device: one scanout, no resources
+    const gpu = cases[0].counterexample;
+    expect(gpu['parent_obj.scanout']).toHaveLength(1);
+    expect(gpu.resources).toEqual([]);
+    expect(cases[0].counterexampleDiff).toEqual({});
+  });
+
+  it('prints the failure with an annotated hex dump', async () => {
+    const io = collectIo();
+    expect(await main(['repro', 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2', '--seed', '1', '--runs', '20'], io)).toBe(1);
+    const text = io.lines.join('\n');
+    expect(text).toMatch(/^✗ virtio-gpu 8\.2\.0 → 9\.0\.0 @ pc-q35-8\.2 · short-read \(QEMU: footer-missing\)/);
+    expect(text).toContain('at virtio-gpu-one-scanout parent_obj.scanout[0].fb.format @0x');
+    expect(text).toMatch(/\[7e 00 00 00\].*8\.2\.0: .*parent_obj\.scanout\[0\]\.cursor\.pos\.y · 9\.0\.0: .*fb\./);
+    expect(text).toContain('qemu: Missing section footer for 0000:00:02.0/virtio-gpu');
+    expect(text).toMatch(/replay: {2}npx vmcompat repro 'virtio-gpu\/8\.2\.0->9\.0\.0\/pc-q35-8\.2' --seed 1 --path/);
+  });
+
+  it('bad input exits 2', async () => {
+    const io = collectIo();
+    expect(await main(['repro', 'not-a-case', '--seed', '1'], io)).toBe(2);
+    expect(await main(['repro', 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2'], io)).toBe(2);
+    expect(await main(['repro', 'virtio-gpu/8.2.0->7.0.0/pc-q35-8.2', '--seed', '1'], io)).toBe(2);
+    expect(io.errors.join('\n')).toMatch(/not of the form[\s\S]*--seed is required[\s\S]*unknown release '7\.0\.0'/);
+  });
+});
