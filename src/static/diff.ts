@@ -1,8 +1,11 @@
 import type { Props } from '../vmstate/types.js';
 import { align, chunks } from './align.js';
-import { ABSENT, gateText, isCertain, presence, testText, type Presence } from './exists.js';
+import { gateText, presence, testText } from './exists.js';
 import { evaluate, samePredicate } from './probe.js';
-import type { ChangeKind, DeviceSchema, Effect, FieldNode, Finding, Severity, SubsectionNode, VmsdNode } from './types.js';
+import { bytesText, consequence, namesText, nestedNote, plural, shapeText } from './prose.js';
+import { checkerSeesPair, fieldBytes, shapeDiffs, shapeKey } from './shape.js';
+import type { ChangeKind, DeviceSchema, Effect, FieldNode, Finding, SubsectionNode, VmsdNode } from './types.js';
+import { breaks, dirLabel, flow, flowEffect, leg, processing, roles, severityOf, versionOf, worst, type Dir, type Flow, type Leg, type Side, type Walk } from './walk.js';
 
 /**
  * The static diff of one device between two schemas at one machine type.
@@ -19,262 +22,12 @@ import type { ChangeKind, DeviceSchema, Effect, FieldNode, Finding, Severity, Su
  * loader rejects a version or a subsection.
  */
 
-export interface Side {
-  label: string;
-  props: Props | null;
-}
-
-type Via =
-  | { kind: 'section' }
-  | { kind: 'subsection' }
-  | { kind: 'struct'; field: string }
-  | { kind: 'vstruct'; field: string }
-  | { kind: 'inline'; codec: string };
-
-/** How one direction reaches a VMSD pair: the saver's and the loader's processing versions. */
-interface Leg {
-  saveV: number;
-  loadV: number;
-  /** Set when this direction gets here only sometimes (a state-dependent needed() or test): why. */
-  maybe: string | null;
-}
-
-type Dir = 'fwd' | 'bwd';
-
-interface Walk {
-  a: Side;
-  b: Side;
-  device: string;
-  /** This VMSD pair's location: `virtio-gpu:virtio-gpu › virtio-gpu-scanouts:parent_obj.scanout › virtio-gpu-one-scanout`. */
-  at: string;
-  va: VmsdNode;
-  vb: VmsdNode;
-  via: Via;
-  /** The custom codec this VMSD is saved by, at any depth (QEMU's checker sees nothing below it). */
-  custom: string | null;
-  perElement: boolean;
-  fwd: Leg | null;
-  bwd: Leg | null;
-  out: Omit<Finding, 'machines'>[];
-  /** Fields whose presence differs between the two sides because of a version not on the wire. */
-  versionCaused: { fwd: string[]; bwd: string[] };
-}
-
-/** What one direction makes of one field (or one side's field). */
-interface Flow {
-  dir: Dir;
-  saver: Side;
-  loader: Side;
-  leg: Leg;
-  writes: Presence;
-  reads: Presence;
-  status: 'silent' | 'both' | 'unread' | 'unwritten' | 'uncertain';
-}
-
 /** A field finding waiting to be merged with identical neighbours (six `fb.*` fields make one line). */
 interface Pending {
   key: string;
   names: string[];
   bytes: number | null;
   build: (names: string[], bytes: number | null) => Omit<Finding, 'machines'>;
-}
-
-const dirLabel = (w: Walk, d: Dir) => (d === 'fwd' ? `${w.a.label}→${w.b.label}` : `${w.b.label}→${w.a.label}`);
-const leg = (w: Walk, d: Dir) => (d === 'fwd' ? w.fwd : w.bwd);
-const roles = (w: Walk, d: Dir) => (d === 'fwd' ? { saver: w.a, loader: w.b } : { saver: w.b, loader: w.a });
-
-export function severityOf(fwd: Effect, bwd: Effect, quiet: 'compatible' | 'info'): Severity {
-  const f = fwd !== 'ok';
-  const b = bwd !== 'ok';
-  if (f && b) return 'breaking-both';
-  if (f) return 'breaking-forward';
-  if (b) return 'breaking-backward';
-  return quiet;
-}
-
-function worst(...es: Effect[]): Effect {
-  if (es.includes('breaks')) return 'breaks';
-  if (es.includes('may-break')) return 'may-break';
-  return 'ok';
-}
-
-/** A break in a direction that is reached only sometimes is a possible break. */
-const breaks = (l: Leg): Effect => (l.maybe ? 'may-break' : 'breaks');
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-function fieldBytes(f: FieldNode): number | null {
-  if (typeof f.size !== 'number') return null;
-  if (f.count === null) return f.size;
-  if ('fixed' in f.count) return f.size * f.count.fixed;
-  return null;
-}
-
-/** Wire bytes of a struct field when they do not depend on state: every nested field fixed and decided, no subsections. */
-function structBytes(f: FieldNode, props: Props | null): number | null {
-  const nested = f.nested!;
-  if (nested.subsections.length > 0) return null;
-  const v = f.kind === 'vstruct' && f.structVersion !== null ? f.structVersion : nested.version_id;
-  let one = 0;
-  for (const g of nested.fields) {
-    const p = presence(g, v, props);
-    if (p.value === 'no') continue;
-    if (p.value !== 'yes') return null;
-    const n = g.nested ? structBytes(g, props) : fieldBytes(g);
-    if (n === null) return null;
-    one += n;
-  }
-  if (f.count === null || !('fixed' in f.count)) return f.count === null ? one : null;
-  return one * f.count.fixed;
-}
-
-function shapeText(f: FieldNode): string {
-  const n = f.count && 'fixed' in f.count && f.count.fixed !== 1 ? `[${f.count.fixed}]` : f.count && 'member' in f.count ? `[${f.count.member}]` : '';
-  if (f.nested) return `${f.kind === 'vstruct' ? 'VSTRUCT' : 'struct'} ${f.nested.name}${n}`;
-  const size = typeof f.size === 'number' ? `${plural(f.size, 'byte')}` : f.size === 'var' ? 'variable size' : 'size unknown';
-  return f.type ? `${f.type}${n}, ${size}` : `${size}${n}`;
-}
-
-/** The version at which each side processes a VMSD pair, for people. */
-function processing(w: Walk): { a: number | null; b: number | null } {
-  return { a: w.fwd?.saveV ?? w.bwd?.loadV ?? null, b: w.fwd?.loadV ?? w.bwd?.saveV ?? null };
-}
-
-function versionOf(w: Walk, side: 'a' | 'b'): number {
-  const p = processing(w);
-  return (side === 'a' ? p.a : p.b) ?? (side === 'a' ? w.va.version_id : w.vb.version_id);
-}
-
-/** Why a nested VMSD's version matters here; empty for sections and subsections, whose version is on the wire. */
-function nestedNote(w: Walk): string {
-  const p = processing(w);
-  const both = `${w.a.label}: ${p.a ?? '?'}, ${w.b.label}: ${p.b ?? '?'}`;
-  switch (w.via.kind) {
-    case 'struct':
-      return `${w.va.name} is a nested struct reached through VMS_STRUCT ${w.via.field}: a nested struct's version is not on the wire, each side processes it at its own version (${both})`;
-    case 'inline':
-      return `${w.va.name} is saved inline by the custom codec ${w.via.codec}: its version is not on the wire, each side processes it at its own version (${both})`;
-    case 'vstruct':
-      return `${w.va.name} is reached through VMS_VSTRUCT ${w.via.field}: each side processes it at its field's struct_version_id (${both}), which is not on the wire`;
-    default:
-      return '';
-  }
-}
-
-function flow(w: Walk, d: Dir, fa: FieldNode | null, fb: FieldNode | null): Flow | null {
-  const l = leg(w, d);
-  if (!l) return null;
-  const { saver, loader } = roles(w, d);
-  const [sf, lf] = d === 'fwd' ? [fa, fb] : [fb, fa];
-  const writes = sf ? presence(sf, l.saveV, saver.props) : ABSENT;
-  const reads = lf ? presence(lf, l.loadV, loader.props) : ABSENT;
-  let status: Flow['status'];
-  if (isCertain(writes) && isCertain(reads)) {
-    status = writes.value === reads.value ? (writes.value === 'yes' ? 'both' : 'silent') : writes.value === 'yes' ? 'unread' : 'unwritten';
-  } else if (sf && lf && sf.test && samePredicate(sf.test, lf.test)) {
-    // the same test on both sides answers alike for the same state
-    status = 'both';
-  } else status = 'uncertain';
-  return { dir: d, saver, loader, leg: l, writes, reads, status };
-}
-
-function flowEffect(f: Flow | null): Effect {
-  if (!f) return 'ok';
-  if (f.status === 'unread' || f.status === 'unwritten') return breaks(f.leg);
-  if (f.status === 'uncertain') return 'may-break';
-  return 'ok';
-}
-
-/** What one direction does with a field, in words; `f` is null when the direction never gets this far. */
-function consequence(w: Walk, d: Dir, f: Flow | null, them: string, hasLoaderField: boolean, hasSaverField: boolean): string {
-  const head = `${dirLabel(w, d)}: `;
-  if (!f) return `${head}never gets this far (refused or not sent before this point)`;
-  const S = f.saver.label;
-  const L = f.loader.label;
-  const when = f.leg.maybe ? ` (whenever ${f.leg.maybe})` : '';
-  switch (f.status) {
-    case 'unread':
-      return `${head}${S} writes ${them} (${f.writes.why}) but ${L} ${hasLoaderField ? `does not read ${them} (${f.reads.why})` : `has no such field${them === 'it' ? '' : 's'}`}${when}`;
-    case 'unwritten':
-      return `${head}${L} reads ${them} (${f.reads.why}) but ${S} ${hasSaverField ? `does not write ${them} (${f.writes.why})` : `never writes ${them}`}${when}`;
-    case 'uncertain':
-      return `${head}may break: ${S} writes ${them} when ${f.writes.why === 'no such field' ? 'never' : f.writes.why}, ${L} reads ${them} when ${f.reads.why === 'no such field' ? 'never' : f.reads.why}`;
-    case 'both':
-      return `${head}both sides have ${them} on the wire`;
-    default:
-      if (!hasSaverField) return `${head}${L} does not read ${them} (${f.reads.why})`;
-      if (!hasLoaderField) return `${head}${S} does not write ${them} (${f.writes.why})`;
-      return `${head}neither side puts ${them} on the wire here`;
-  }
-}
-
-/** Whether QEMU's checker, walking the saver's fields in order, would flag this direction. */
-function checkerSeesPair(f: Flow, fa: FieldNode, fb: FieldNode): boolean {
-  const [sf, lf] = f.dir === 'fwd' ? [fa, fb] : [fb, fa];
-  return sf.version_id > lf.version_id;
-}
-
-interface ShapeDiff {
-  change: ChangeKind;
-  text: string;
-  /** null: a difference of no consequence to the byte layout. */
-  effect: 'breaks' | 'may-break' | null;
-}
-
-function shapeDiffs(w: Walk, fa: FieldNode, fb: FieldNode): ShapeDiff[] {
-  const A = w.a.label;
-  const B = w.b.label;
-  if ((fa.nested === null) !== (fb.nested === null)) {
-    const [has, lacks, st, f, props] = fa.nested ? [A, B, fa, fb, w.a.props] : [B, A, fb, fa, w.b.props];
-    if (f.kind === 'custom' || f.type === null) {
-      return [{ change: 'description-missing', text: `${has} has a nested VMSD here, ${lacks} a field of ${shapeText(f)} with no description`, effect: f.kind === 'custom' ? 'breaks' : 'may-break' }];
-    }
-    const sb = structBytes(st, props);
-    const fb2 = fieldBytes(f);
-    if (sb !== null && sb === fb2) {
-      return [{ change: 'field-type', text: `${has} has ${shapeText(st)} where ${lacks} has ${shapeText(f)}, both ${plural(sb, 'byte')}: the bytes line up, the value is read differently`, effect: null }];
-    }
-    const sizes = sb === null ? '' : ` (${plural(sb, 'byte')} against ${fb2 === null ? 'a size not known statically' : plural(fb2, 'byte')})`;
-    return [{ change: 'description-missing', text: `${has} has ${shapeText(st)} where ${lacks} has ${shapeText(f)}${sizes}`, effect: sb === null || fb2 === null ? 'may-break' : 'breaks' }];
-  }
-  if (fa.kind === 'custom' || fb.kind === 'custom') {
-    if (fa.type === null || fb.type === null) {
-      const codec = fa.type ?? fb.type;
-      return [{ change: 'custom-codec', text: `saved by the custom codec ${codec}; the dump shows a ${shapeText(fa.type === null ? fa : fb)} field and nothing of what the codec writes, so only the codec's declared VMSDs could be compared`, effect: null }];
-    }
-    if (fa.type !== fb.type) return [{ change: 'custom-codec', text: `codec ${fa.type} → ${fb.type}: the bytes each writes are its own`, effect: 'breaks' }];
-    return [];
-  }
-  const out: ShapeDiff[] = [];
-  const sameSize = typeof fa.size === 'number' && fa.size === fb.size;
-  if (fa.type && fb.type && fa.type !== fb.type && !fa.nested && sameSize) {
-    out.push({ change: 'field-type', text: `codec ${fa.type} → ${fb.type}, both ${plural(fa.size as number, 'byte')}: the bytes line up, the value is read differently`, effect: null });
-  }
-  if (typeof fa.size === 'number' && typeof fb.size === 'number' && fa.size !== fb.size) {
-    const unused = fa.kind === 'unused' && fb.kind === 'unused';
-    out.push({ change: unused ? 'unused-size' : 'field-resized', text: `${shapeText(fa)} → ${shapeText(fb)}`, effect: 'breaks' });
-  } else if ((fa.size === 'var') !== (fb.size === 'var') && fa.size !== null && fb.size !== null) {
-    out.push({ change: 'field-resized', text: `${shapeText(fa)} → ${shapeText(fb)}`, effect: 'may-break' });
-  }
-  if (fa.count && fb.count) {
-    const ca = 'fixed' in fa.count ? String(fa.count.fixed) : fa.count.member;
-    const cb = 'fixed' in fb.count ? String(fb.count.fixed) : fb.count.member;
-    if (ca !== cb) {
-      const fixed = 'fixed' in fa.count && 'fixed' in fb.count;
-      out.push({
-        change: 'field-count',
-        text: fixed ? `${ca} → ${cb} elements` : `element count ${ca} → ${cb}${fixed ? '' : ' (a count read from state may or may not agree)'}`,
-        effect: fixed ? 'breaks' : 'may-break',
-      });
-    }
-  }
-  return out;
-}
-
-function shapeKey(f: FieldNode): string {
-  return JSON.stringify([f.kind, f.type, f.size, f.count, f.nested?.name ?? null, f.structVersion]);
 }
 
 function push(w: Walk, f: Omit<Finding, 'machines' | 'device'>): void {
@@ -292,14 +45,6 @@ function flush(w: Walk, pend: Pending[]): void {
   }
   for (const p of merged) w.out.push(p.build(p.names, p.bytes));
   pend.length = 0;
-}
-
-function namesText(names: string[]): string {
-  return names.length === 1 ? `field ${names[0]}` : `${names.length} fields ${names.join(', ')}`;
-}
-
-function bytesText(w: Walk, bytes: number | null): string {
-  return bytes === null ? '' : ` (${plural(bytes, 'byte')}${w.perElement ? ' per element' : ''})`;
 }
 
 /** Fields present on one side only (added in B, or removed in B). */
@@ -576,7 +321,7 @@ function compareSubsections(w: Walk): void {
       if (sent.value === 'no') {
         effects.push('ok');
         legs.push(null);
-        cons.push(`${head}${saver.label} does not send it here (${sent.text})`);
+        cons.push(`${head}${saver.label} does not send it here`);
         continue;
       }
       const sometimes = sent.value === 'yes' ? l.maybe : `${saver.label}'s needed() says so`;
@@ -712,9 +457,9 @@ export function compareDevice(a: Side, b: Side, da: DeviceSchema, db: DeviceSche
   const out: Omit<Finding, 'machines'>[] = [];
   const at = da.vmsd.name;
   const base = { device: da.key, vmsd: da.vmsd.name, field: null, path: at };
-  const idA = da.idstr ?? da.vmsd.name;
-  const idB = db.idstr ?? db.vmsd.name;
-  if (idA !== idB || da.vmsd.name !== db.vmsd.name) {
+  // a dump knows no idstr, only the VMSD name it ends with
+  const idChanged = da.idstr !== null && db.idstr !== null && da.idstr !== db.idstr;
+  if (idChanged || da.vmsd.name !== db.vmsd.name) {
     const what = da.idstr && db.idstr ? `section idstr ${da.idstr} → ${db.idstr}` : `VMSD ${da.vmsd.name} → ${db.vmsd.name}`;
     out.push({
       ...base,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../harness/paths.js';
+import { findRelease } from '../../scenarios/releases/index.js';
 import { parseDump, staticDiff, type Finding } from './index.js';
 
 /** Five devices of QEMU 7.2's `-M pc-q35-7.2 -dump-vmstate` output, verbatim. */
@@ -163,3 +164,32 @@ describe('comparing dumps', () => {
     expect(r.notes[0]).toMatch(/^the dumps were written for different machine types, pc-q35-7\.2 and pc-i440fx-7\.2/);
   });
 });
+
+describe('a dump against a release model', () => {
+  it('compares the devices both have at the dump machine type, notes the rest, and says what the dump cannot show', () => {
+    const d = excerpt();
+    d.vmschkmachine.Name = 'pc-q35-8.2';
+    const r = staticDiff({ kind: 'dump', dump: parseDump(JSON.stringify(d), 'x.json') }, { kind: 'release', release: findRelease('9.0.0')! });
+    expect(r.machines).toEqual(['pc-q35-8.2']);
+    expect(r.notes).toEqual([
+      '4 devices of x.json are not modelled in release 9.0.0, so not compared: isa-serial, kvm-pit, fw_cfg_io, mc146818rtc',
+      '1 device of 9.0.0 is not in the dump x.json (sections registered without a class VMSD never are), so not compared: isa-ipmi-kcs',
+    ]);
+    const gpu = r.devices.find((x) => x.device === 'virtio-gpu-device')!;
+    expect(gpu.findings.map((f) => [f.change, f.severity, f.path])).toEqual([
+      ['custom-codec', 'info', 'virtio-gpu:virtio'],
+      ['custom-codec', 'info', 'virtio-gpu:virtio-gpu'],
+      ['subsection-missing', 'compatible', 'virtio-gpu › virtio-gpu/blob'],
+    ]);
+    expect(gpu.findings[1]!.reason).toMatch(
+      /^saved by the custom codec virtio-gpu; a dump shows it as a field of 0 bytes without a description, so what the codec writes \(with the VMSDs it saves inline: virtio-gpu-scanouts\) cannot be compared with a dump\./,
+    );
+    expect(gpu.findings[2]!.reason).toBe(
+      'subsection virtio-gpu/blob added in 9.0.0, sent as decided by a needed() on blob (=false here). 9.0.0→x.json: 9.0.0 does not send it here.',
+    );
+    expect(() => staticDiff({ kind: 'dump', dump: parseDump(JSON.stringify(excerpt()), 'x.json') }, { kind: 'release', release: findRelease('9.0.0')! })).toThrow(
+      'release 9.0.0 has no machine type pc-q35-7.2',
+    );
+  });
+});
+

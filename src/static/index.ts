@@ -1,6 +1,7 @@
 import { VmError } from '../wire/errors.js';
 import type { Release } from '../machine/types.js';
-import { compareDevice, severityOf, type Side } from './diff.js';
+import { compareDevice } from './diff.js';
+import { severityOf, type Side } from './walk.js';
 import { schemaFromDump, type Dump } from './dump.js';
 import { schemaFromRelease } from './release.js';
 import type { DeviceReport, DeviceSchema, Effect, Finding, Schema, StaticReport } from './types.js';
