@@ -130,7 +130,7 @@ function vmstate_info_virtio_gpu(variant: VirtioGpuVariant): VMStateInfo {
         }),
       );
       w.u32(0);
-      el.ctx.saveNested(w, scanouts, el.state, scanouts.version_id, []);
+      el.ctx.saveNested(w, scanouts, el.state, scanouts.version_id, el.at);
     },
     get(r: Reader, _current: unknown, el: ElementCtx) {
       const resources: GpuResource[] = [];
@@ -148,10 +148,10 @@ function vmstate_info_virtio_gpu(variant: VirtioGpuVariant): VMStateInfo {
         for (let k = 0; k < n; k++) iov.push({ addr: r.u64('iov addr'), length: r.u32('iov len') });
         const data = r.bytes(width * 4 * height, `resource ${id} pixels`);
         resources.push({ resource_id: id, width, height, format, iov, data });
-        el.ctx.record({ keys: ['resources', i], vmsd: el.vmsd.name, field: el.field.name, offset: start, size: r.offset - start, what: 'field' });
+        el.ctx.record({ keys: [...el.at, 'resources', i], vmsd: el.vmsd.name, field: el.field.name, offset: start, size: r.offset - start, what: 'field' });
       }
       el.state.resources = resources;
-      el.ctx.loadNested(r, scanouts, el.state, 1, []);
+      el.ctx.loadNested(r, scanouts, el.state, 1, el.at);
       return undefined;
     },
   };

@@ -25,7 +25,7 @@ describe('virtio-gpu 8.2 <-> 9.0 (the seed bug)', () => {
     expect(f!.vmsd).toBe('virtio-gpu-one-scanout');
     expect(f!.path).toBe('parent_obj.scanout[0].fb.format');
     expect(f!.offset).toBeGreaterThan(0);
-    expect(f!.message).toContain('read 24 byte(s) more than 8.2.0 wrote');
+    expect(f!.message).toContain('8.2.0 ended the section at 0x40e6 and 9.0.0 read 24 byte(s) more');
   });
 
   it('9.0.0 -> 8.2.0 at pc-q35-8.2: 8.2.0 leaves the fb.* bytes unread and misses the footer', () => {
@@ -35,7 +35,7 @@ describe('virtio-gpu 8.2 <-> 9.0 (the seed bug)', () => {
     expect(f!.kind).toBe('footer-missing');
     expect(f!.path).toBe('parent_obj.scanout[0].fb.format');
     expect(f!.qemu[0]).toBe('Missing section footer for 0000:00:02.0/virtio-gpu');
-    expect(f!.message).toContain('wrote 24 more byte(s)');
+    expect(f!.message).toContain('9.0.0 wrote 24 more byte(s); the layouts part at virtio-gpu-one-scanout:parent_obj.scanout[0].fb.format');
   });
 
   it.each([
@@ -87,5 +87,25 @@ describe('load-time validation against the destination', () => {
     const f = checkState({ a, b }, 'virtio-gpu', shown);
     expect(f?.kind).toBe('post-load-failed');
     expect(f?.qemu[0]).toMatch(/^Features 0x[0-9a-f]+ unsupported\. Allowed features: 0x100000000$/);
+  });
+});
+
+describe('the wire projection', () => {
+  it('covers what custom codecs write: a changed resource pixel is a difference', async () => {
+    const { Engine } = await import('../machine/engine.js');
+    const { diffOnWire } = await import('./compare.js');
+    const { cloneState } = await import('../vmstate/state.js');
+    const e = new Engine(rel('9.0.1'), 'pc-q35-9.0', { devices: ['virtio-gpu'] });
+    const inst = e.instance('virtio-gpu');
+    const shown = inst.cls.examples!(inst.props)[1]!;
+    const trace = e.save({ 'virtio-gpu': shown }).sections[0]!.trace;
+    const paths = trace.map((t) => t.keys.join('/'));
+    expect(paths).toContain('resources/0');
+    expect(paths).toContain('parent_obj.scanout/0/fb.format');
+    expect(paths).toContain('virtio/vq/1/vring_num');
+    const other = cloneState(shown);
+    (other.resources as { data: Uint8Array }[])[0]!.data[5]! ^= 1;
+    expect(diffOnWire(trace, shown, other)?.path).toBe('resources[0]');
+    expect(diffOnWire(trace, shown, cloneState(shown))).toBeNull();
   });
 });

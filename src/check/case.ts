@@ -57,7 +57,7 @@ export function checkState({ a, b }: CaseEngines, key: string, s: State): Failur
     throw e;
   }
   // Baseline: A's own round trip, which also applies A's post_load normalisation.
-  const base = a.load(savedA.bytes);
+  const base = a.load(savedA.bytes, { trace: false });
   if (!base.ok) {
     const f = loadFailure(base.error, 'baseline', a.release.name, a.release.name);
     return { ...f, message: `the state does not survive ${a.name}'s own save and load: ${f.message}`, bytes: savedA.bytes };
@@ -88,13 +88,18 @@ export function checkState({ a, b }: CaseEngines, key: string, s: State): Failur
 
   let savedB;
   try {
-    savedB = b.save({ [key]: sB });
+    savedB = b.save({ [key]: sB }, { trace: false });
   } catch (e) {
     if (e instanceof VmError) return loadFailure(e, 'return', b.release.name, a.release.name);
     throw e;
   }
-  const ret = a.load(savedB.bytes);
-  if (!ret.ok) return classifyLoadError(ret.error, 'return', b.release.name, a.release.name, savedB.sections, ret.sections, savedB.bytes);
+  let ret = a.load(savedB.bytes, { trace: false });
+  if (!ret.ok) {
+    // do it again with traces (both sides are deterministic) to say where it broke
+    const traced = b.save({ [key]: sB });
+    ret = a.load(traced.bytes);
+    if (!ret.ok) return classifyLoadError(ret.error, 'return', b.release.name, a.release.name, traced.sections, ret.sections, traced.bytes);
+  }
   const back = diffOnWire(wire, sA, ret.states[key] ?? {});
   if (back) return valueChanged(back, 'compare', a.release.name, `${b.release.name}->${a.release.name}`, savedA.bytes);
   return null;

@@ -66,19 +66,23 @@ export function classifyLoadError(
   base.sentTrace = ss.trace;
   base.readTrace = rs.trace;
 
-  // The receiver read past the end of the section the sender wrote.
+  // The receiver read past the end of the section the sender wrote. The
+  // report names where the layouts first part (the origin), which is where
+  // a maintainer has to look; the field that crossed the end is in the message.
   const over = rs.trace.find((e) => e.offset + e.size > ss.payloadEnd);
   if (over) {
     const spill = Math.max(rs.payloadEnd, over.offset + over.size) - ss.payloadEnd;
+    const at = origin?.read ?? { path: pathOf(over.keys), vmsd: over.vmsd, offset: over.offset, size: over.size };
+    const crossing = pathOf(over.keys) === at.path ? '' : `; ${over.vmsd}:${pathOf(over.keys)} at ${hex(over.offset)} then crosses the end of the section`;
     return {
       ...base,
       kind: 'short-read',
-      path: pathOf(over.keys),
-      vmsd: over.vmsd,
-      offset: over.offset,
+      path: at.path,
+      vmsd: at.vmsd,
+      offset: at.offset,
       message:
-        `${loader} read past the end of section '${ss.instance.idstr}': ${over.vmsd}:${pathOf(over.keys)} at ${hex(over.offset)} ` +
-        `wants ${over.size} byte(s) but ${saver} ended the section at ${hex(ss.payloadEnd)}; ${loader} read ${spill} byte(s) more than ${saver} wrote` +
+        `${loader} read past the end of section '${ss.instance.idstr}': the layouts part at ${at.vmsd}:${at.path} (${hex(at.offset)}), ` +
+        `which ${saver} did not write there${crossing}; ${saver} ended the section at ${hex(ss.payloadEnd)} and ${loader} read ${spill} byte(s) more` +
         (error.kind === 'short-read' ? '' : `; QEMU then fails with: ${error.qemu[0] ?? error.message}`),
     };
   }
@@ -86,18 +90,19 @@ export function classifyLoadError(
   const leftover: ErrorKind[] = ['footer-missing', 'footer-id-mismatch', 'unknown-section-type', 'unknown-subsection', 'truncated'];
   if (leftover.includes(error.kind) && rs.payloadEnd < ss.payloadEnd) {
     const first = ss.trace.find((e) => e.offset >= rs.payloadEnd) ?? ss.trace.find((e) => e.offset + e.size > rs.payloadEnd);
+    const at = origin?.sent ?? (first ? { path: pathOf(first.keys), vmsd: first.vmsd, offset: first.offset, size: first.size } : null);
     const lastRead = rs.trace[rs.trace.length - 1];
     const unread = ss.payloadEnd - rs.payloadEnd;
     return {
       ...base,
-      path: first ? pathOf(first.keys) : base.path,
-      vmsd: first?.vmsd ?? base.vmsd,
-      offset: rs.payloadEnd,
+      path: at?.path ?? base.path,
+      vmsd: at?.vmsd ?? base.vmsd,
+      offset: at?.offset ?? rs.payloadEnd,
       message:
         `${loader} finished section '${ss.instance.idstr}' at ${hex(rs.payloadEnd)}` +
         (lastRead ? ` after ${pathOf(lastRead.keys)}` : '') +
-        `; ${saver} wrote ${unread} more byte(s) there` +
-        (first ? ` starting with ${first.vmsd}:${pathOf(first.keys)}` : '') +
+        `; ${saver} wrote ${unread} more byte(s)` +
+        (at ? `; the layouts part at ${at.vmsd}:${at.path} (${hex(at.offset)}), which ${loader} did not read there` : '') +
         ` (${error.qemu[0] ?? error.message})`,
     };
   }

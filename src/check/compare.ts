@@ -15,14 +15,26 @@ export interface ValueDiff {
  * first difference in wire order.
  */
 export function diffOnWire(wire: TraceEntry[], sent: State, received: State, alsoRead?: TraceEntry[]): ValueDiff | null {
-  let read: Set<string> | null = null;
-  if (alsoRead) {
-    read = new Set();
-    for (const e of alsoRead) if (e.what === 'field') read.add(keyOf(e));
-  }
+  // Both traces usually list the same leaves in the same order: walk them in
+  // lockstep and fall back to a lookup set only where they part.
+  let j = 0;
+  let readSet: Set<string> | null = null;
+  const wasRead = (e: TraceEntry): boolean => {
+    if (!alsoRead) return true;
+    while (j < alsoRead.length && alsoRead[j]!.what !== 'field') j++;
+    if (readSet === null && j < alsoRead.length && keysEqual(alsoRead[j]!.keys, e.keys)) {
+      j++;
+      return true;
+    }
+    if (readSet === null) {
+      readSet = new Set();
+      for (const r of alsoRead) if (r.what === 'field') readSet.add(r.keys.join('\u001f'));
+    }
+    return readSet.has(e.keys.join('\u001f'));
+  };
   for (const e of wire) {
     if (e.what !== 'field') continue;
-    if (read && !read.has(keyOf(e))) continue;
+    if (!wasRead(e)) continue;
     const a = getAt(sent, e.keys);
     const b = getAt(received, e.keys);
     if (!stateEqual(a, b)) return { entry: e, path: pathOf(e.keys), sent: a, received: b };
@@ -30,6 +42,8 @@ export function diffOnWire(wire: TraceEntry[], sent: State, received: State, als
   return null;
 }
 
-function keyOf(e: TraceEntry): string {
-  return e.keys.join('\u001f');
+function keysEqual(a: readonly (string | number)[], b: readonly (string | number)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

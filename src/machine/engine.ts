@@ -44,6 +44,11 @@ export type LoadResult =
   | { ok: true; states: Record<string, State>; sections: SectionLayout[]; warnings: VmError[] }
   | { ok: false; error: VmError; sections: SectionLayout[] };
 
+/** Traces (where each leaf sits) cost time on big states; a caller that will not look at them can skip them. */
+export interface TraceOption {
+  trace?: boolean;
+}
+
 export interface EngineOptions {
   /** Device names to instantiate, in registration order; default every device of the release. */
   devices?: string[];
@@ -113,7 +118,8 @@ export class Engine {
   }
 
   /** A whole stream: header, configuration, one FULL section per instance with a state, EOF, description. */
-  save(states: Record<string, State>): SaveResult {
+  save(states: Record<string, State>, opts: TraceOption = {}): SaveResult {
+    const tracing = opts.trace ?? true;
     const w = new Writer();
     writeHeader(w);
     w.u8(C.QEMU_VM_CONFIGURATION);
@@ -134,7 +140,7 @@ export class Engine {
       const payloadOffset = w.offset;
       const trace: TraceEntry[] = [];
       const desc = {} as VmsdDesc;
-      saveVmsd(w, vmsd, state, vmsd.version_id, this.ctx(inst, state, trace), [], desc);
+      saveVmsd(w, vmsd, state, vmsd.version_id, this.ctx(inst, state, tracing ? trace : null), [], desc);
       sections.push({ instance: inst, headerOffset, payloadOffset, payloadEnd: w.offset, versionId: vmsd.version_id, trace });
       writeFooter(w, inst.sectionId);
       devices.push({ name: inst.idstr, instance_id: inst.instanceId, ...desc });
@@ -146,7 +152,8 @@ export class Engine {
   }
 
   /** QEMU's qemu_loadvm_state over a whole stream, into this engine's reset devices. */
-  load(bytes: Uint8Array): LoadResult {
+  load(bytes: Uint8Array, opts: TraceOption = {}): LoadResult {
+    const tracing = opts.trace ?? true;
     const r = new Reader(bytes);
     const states: Record<string, State> = {};
     const sections: SectionLayout[] = [];
@@ -175,7 +182,7 @@ export class Engine {
             qemu: [`Unknown savevm section type ${type}`],
           });
         }
-        this.loadSection(r, at, states, sections);
+        this.loadSection(r, at, states, sections, tracing);
       }
       this.readVmdesc(r, warnings);
     } catch (e) {
@@ -219,7 +226,7 @@ export class Engine {
     }
   }
 
-  private loadSection(r: Reader, headerOffset: number, states: Record<string, State>, sections: SectionLayout[]): void {
+  private loadSection(r: Reader, headerOffset: number, states: Record<string, State>, sections: SectionLayout[], tracing: boolean): void {
     const h = readFullHeader(r);
     // QEMU compares the idstr only up to its first NUL byte.
     const idstr = h.idstr.split('\0')[0]!;
@@ -251,7 +258,7 @@ export class Engine {
     const layout: SectionLayout = { instance: inst, headerOffset, payloadOffset: r.offset, payloadEnd: r.offset, versionId: h.versionId, trace };
     sections.push(layout);
     try {
-      loadVmsd(r, vmsd, state, h.versionId, this.ctx(inst, state, trace), []);
+      loadVmsd(r, vmsd, state, h.versionId, this.ctx(inst, state, tracing ? trace : null), []);
     } catch (e) {
       layout.payloadEnd = r.offset;
       if (e instanceof VmError) {

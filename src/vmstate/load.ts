@@ -85,7 +85,8 @@ function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, state: 
   const size = elementSize(f, state, vmsd);
   if (n === 0) return;
   const key = f.member;
-  const keys = key === null ? [...at, f.name] : [...at, key];
+  // a field with no member (custom codecs over the whole struct, unused bytes) works on the struct itself
+  const keys = key === null ? at : [...at, key];
   const array = isArrayField(f);
   let target: unknown[];
   if (array) {

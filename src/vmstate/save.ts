@@ -57,7 +57,8 @@ function saveField(
   const size = elementSize(f, state, vmsd);
   if (n === 0 || (f.flags & F.VMS_MUST_EXIST && f.num === 0)) return;
   const value = f.member === null ? undefined : state[f.member];
-  const keys = f.member === null ? [...at, f.name] : [...at, f.member];
+  // a field with no member (custom codecs over the whole struct, unused bytes) works on the struct itself
+  const keys = f.member === null ? at : [...at, f.member];
   const array = isArrayField(f);
   const elems = array ? ((value as unknown[] | undefined) ?? []) : [value];
   if (array && elems.length < n) {
