@@ -2,7 +2,7 @@ import { VmError, hex } from '../wire/errors.js';
 import { Engine, type EngineOptions } from '../machine/engine.js';
 import type { Release } from '../machine/types.js';
 import type { State } from '../vmstate/types.js';
-import { stateToJson } from '../vmstate/state.js';
+import { stateEqual, stateToJson } from '../vmstate/state.js';
 import { classifyLoadError } from './classify.js';
 import { diffOnWire } from './compare.js';
 import type { Failure } from './failure.js';
@@ -48,60 +48,111 @@ function loadFailure(e: VmError, stage: Failure['stage'], saver: string, loader:
  * A loads B's re-save (return), and what comes back equals what A put on
  * the wire. Fields B has and A did not send keep B's reset value.
  */
-export function checkState({ a, b }: CaseEngines, key: string, s: State): Failure | null {
+export function checkState(engines: CaseEngines, key: string, s: State): Failure | null {
+  return checkStates(engines, { [key]: s });
+}
+
+/**
+ * The same for a whole VM: one state per device instance (keyed as the
+ * engines key them), all in one stream. A section the destination does not
+ * know fails as QEMU fails; a device the destination has and the source did
+ * not send is state loss, which QEMU never reports.
+ */
+export function checkStates({ a, b }: CaseEngines, states: Record<string, State>): Failure | null {
+  const A = a.release.name;
+  const B = b.release.name;
   let savedA;
   try {
-    savedA = a.save({ [key]: s });
+    savedA = a.save(states);
   } catch (e) {
-    if (e instanceof VmError) return loadFailure(e, 'baseline', a.release.name, a.release.name);
+    if (e instanceof VmError) return loadFailure(e, 'baseline', A, A);
     throw e;
   }
   // Baseline: A's own round trip, which also applies A's post_load normalisation.
   const base = a.load(savedA.bytes, { trace: false });
   if (!base.ok) {
-    const f = loadFailure(base.error, 'baseline', a.release.name, a.release.name);
+    const f = loadFailure(base.error, 'baseline', A, A);
     return { ...f, message: `the state does not survive ${a.name}'s own save and load: ${f.message}`, bytes: savedA.bytes };
   }
-  const sA = base.states[key]!;
-  const wire = savedA.sections[0]?.trace ?? [];
+  const lost = guestVisibleLoss(a, states, base.states, savedA.bytes);
+  if (lost) return lost;
 
   const fwd = b.load(savedA.bytes);
-  if (!fwd.ok) return classifyLoadError(fwd.error, 'forward', a.release.name, b.release.name, savedA.sections, fwd.sections, savedA.bytes);
-  const sB = fwd.states[key];
-  if (!sB) {
+  if (!fwd.ok) return classifyLoadError(fwd.error, 'forward', A, B, savedA.sections, fwd.sections, savedA.bytes);
+  const missing = fwd.warnings.find((w) => w.kind === 'missing-section');
+  if (missing) {
     return {
       kind: 'missing-section',
       stage: 'forward',
-      saver: a.release.name,
-      loader: b.release.name,
+      saver: A,
+      loader: B,
       path: null,
       vmsd: null,
       offset: null,
-      message: `${b.name} loaded the stream but never received a section for ${key}`,
+      message: `state loss: ${B} loaded the stream but ${missing.message}`,
       qemu: [],
       qemuKind: null,
       bytes: savedA.bytes,
     };
   }
-  const changed = diffOnWire(wire, sA, sB, fwd.sections[0]?.trace);
-  if (changed) return valueChanged(changed, 'forward', a.release.name, b.release.name, savedA.bytes);
+  for (const sec of savedA.sections) {
+    const read = fwd.sections.find((x) => x.instance.key === sec.instance.key);
+    const changed = diffOnWire(sec.trace, base.states[sec.instance.key]!, fwd.states[sec.instance.key]!, read?.trace);
+    if (changed) return valueChanged(changed, 'forward', A, B, savedA.bytes);
+  }
 
   let savedB;
   try {
-    savedB = b.save({ [key]: sB }, { trace: false });
+    savedB = b.save(fwd.states, { trace: false });
   } catch (e) {
-    if (e instanceof VmError) return loadFailure(e, 'return', b.release.name, a.release.name);
+    if (e instanceof VmError) return loadFailure(e, 'return', B, A);
     throw e;
   }
   let ret = a.load(savedB.bytes, { trace: false });
   if (!ret.ok) {
     // do it again with traces (both sides are deterministic) to say where it broke
-    const traced = b.save({ [key]: sB });
+    const traced = b.save(fwd.states);
     ret = a.load(traced.bytes);
-    if (!ret.ok) return classifyLoadError(ret.error, 'return', b.release.name, a.release.name, traced.sections, ret.sections, traced.bytes);
+    if (!ret.ok) return classifyLoadError(ret.error, 'return', B, A, traced.sections, ret.sections, traced.bytes);
   }
-  const back = diffOnWire(wire, sA, ret.states[key] ?? {});
-  if (back) return valueChanged(back, 'compare', a.release.name, `${b.release.name}->${a.release.name}`, savedA.bytes);
+  for (const sec of savedA.sections) {
+    const back = diffOnWire(sec.trace, base.states[sec.instance.key]!, ret.states[sec.instance.key] ?? {});
+    if (back) return valueChanged(back, 'compare', A, `${B}->${A}`, savedA.bytes);
+  }
+  return null;
+}
+
+/**
+ * Silent state loss: members a device declares guest-visible must come
+ * through the sender's own round trip. QEMU's loader cannot notice when the
+ * VMSD does not carry them; the guest does.
+ */
+function guestVisibleLoss(a: Engine, sent: Record<string, State>, back: Record<string, State>, bytes: Uint8Array): Failure | null {
+  for (const inst of a.instances) {
+    const s = sent[inst.key];
+    if (!s || !inst.cls.guestVisible) continue;
+    for (const m of inst.cls.guestVisible) {
+      const before = s[m];
+      const after = back[inst.key]?.[m];
+      if (!stateEqual(before, after)) {
+        return {
+          kind: 'state-loss',
+          stage: 'baseline',
+          saver: a.release.name,
+          loader: a.release.name,
+          path: m,
+          vmsd: inst.cls.vmsd.name,
+          offset: null,
+          message: `${inst.key}: '${m}' is guest-visible but does not survive ${a.name}'s own migration: it was ${JSON.stringify(stateToJson(before))} and is ${JSON.stringify(stateToJson(after))} after the load (the VMSD does not carry it and no post_load restores it)`,
+          qemu: [],
+          qemuKind: null,
+          sent: before,
+          received: after,
+          bytes,
+        };
+      }
+    }
+  }
   return null;
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Engine } from '../machine/engine.js';
 import type { State } from '../vmstate/types.js';
-import { checkState, type CaseEngines } from './case.js';
+import { checkStates, type CaseEngines } from './case.js';
 import type { Failure } from './failure.js';
 
 /** Builds the arbitrary of valid states of device `key` under engine A. */
@@ -18,8 +18,8 @@ export interface PropertyOptions {
 
 export interface PropertyOutcome {
   failure: Failure | null;
-  /** The shrunk state that fails. */
-  counterexample: State | null;
+  /** The shrunk states that fail, by device key. */
+  counterexample: Record<string, State> | null;
   seed: number;
   /** Replays the counterexample directly: `--seed <seed> --path <path>`. */
   path: string | null;
@@ -30,20 +30,21 @@ export interface PropertyOutcome {
 /**
  * The bidirectional property over generated states: for all states s valid
  * under A, B loads save_A(s) and A loads save_B(load_B(save_A(s))) with the
- * wire projection unchanged. fast-check shrinks the first failure.
+ * wire projection unchanged. With several keys, s is a whole VM: one state
+ * per device instance in one stream. fast-check shrinks the first failure.
  */
-export function runProperty(engines: CaseEngines, key: string, opts: PropertyOptions): PropertyOutcome {
-  const arb = opts.arbitrary(engines.a, key);
+export function runProperty(engines: CaseEngines, keys: string[], opts: PropertyOptions): PropertyOutcome {
+  const arb = fc.record(Object.fromEntries(keys.map((k) => [k, opts.arbitrary(engines.a, k)])) as Record<string, fc.Arbitrary<State>>);
   const details = fc.check(
-    fc.property(arb, (s) => checkState(engines, key, s) === null),
+    fc.property(arb, (s) => checkStates(engines, s) === null),
     { numRuns: opts.runs, seed: opts.seed, path: opts.path, endOnFailure: false },
   );
   if (!details.failed) {
     return { failure: null, counterexample: null, seed: details.seed, path: null, runs: details.numRuns, shrinks: 0 };
   }
-  if (!details.counterexample) throw new Error(`the property stopped without a counterexample (${details.interrupted ? "interrupted" : "too many skipped runs"})`);
+  if (!details.counterexample) throw new Error(`the property stopped without a counterexample (${details.interrupted ? 'interrupted' : 'too many skipped runs'})`);
   const cex = details.counterexample[0];
-  const failure = checkState(engines, key, cex);
+  const failure = checkStates(engines, cex);
   if (!failure) throw new Error('the shrunk counterexample passes when checked again: the property is not deterministic');
   return { failure, counterexample: cex, seed: details.seed, path: details.counterexamplePath, runs: details.numRuns, shrinks: details.numShrinks };
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { VmError } from '../wire/errors.js';
 import type { Release } from '../machine/types.js';
 import type { State } from '../vmstate/types.js';
-import { caseId, checkState, makeEngines, skipReason, type CaseEngines, type CaseSpec } from './case.js';
+import { caseId, checkStates, makeEngines, skipReason, type CaseEngines, type CaseSpec } from './case.js';
+import { Engine } from '../machine/engine.js';
 import type { Failure } from './failure.js';
 import { runProperty, type PropertyOptions } from './property.js';
 import { caseSeed } from './seed.js';
@@ -93,12 +94,51 @@ export function resolveCase(c: ScenarioCase, releases: readonly Release[]): Case
  */
 export function runCase(spec: CaseSpec, expect: Expectation | null, mode: StateMode, meta: Partial<CaseResult> = {}): CaseResult {
   const id = caseId(spec.device, spec.from.name, spec.to.name, spec.machine);
+  const skip = skipReason(spec);
+  return runOn(id, spec, skip ? null : () => makeEngines(spec), [spec.device], expect, mode, meta, skip);
+}
+
+/** A whole VM: every device of each release's machine type (or `devices`), in one stream. */
+export interface VmCaseSpec {
+  from: CaseSpec['from'];
+  to: CaseSpec['to'];
+  machine: string;
+  /** Device names per side; default the machine type's device set, else every device of the release. */
+  fromDevices?: string[];
+  toDevices?: string[];
+}
+
+export function vmCaseId(from: string, to: string, machine: string): string {
+  return caseId('vm', from, to, machine);
+}
+
+export function runVmCase(spec: VmCaseSpec, expect: Expectation | null, mode: StateMode, meta: Partial<CaseResult> = {}): CaseResult {
+  const id = vmCaseId(spec.from.name, spec.to.name, spec.machine);
+  const skip = [spec.from, spec.to].map((r) => (r.machines.some((m) => m.name === spec.machine) ? null : `${r.name} has no machine type ${spec.machine}`)).find(Boolean) ?? null;
+  const engines = () => ({
+    a: new Engine(spec.from, spec.machine, { devices: spec.fromDevices }),
+    b: new Engine(spec.to, spec.machine, { devices: spec.toDevices }),
+  });
+  const label = { device: 'vm', from: spec.from, to: spec.to, machine: spec.machine };
+  return runOn(id, label, skip ? null : engines, null, expect, mode, meta, skip);
+}
+
+function runOn(
+  id: string,
+  label: { device: string; from: { name: string }; to: { name: string }; machine: string },
+  makeEngines: (() => CaseEngines) | null,
+  keys: string[] | null,
+  expect: Expectation | null,
+  mode: StateMode,
+  meta: Partial<CaseResult>,
+  skip: string | null,
+): CaseResult {
   const result: CaseResult = {
     id,
-    device: spec.device,
-    from: spec.from.name,
-    to: spec.to.name,
-    machine: spec.machine,
+    device: label.device,
+    from: label.from.name,
+    to: label.to.name,
+    machine: label.machine,
     status: 'pass',
     expected: expect?.status ?? null,
     expectedKind: expect?.status === 'fail' ? expect.kind : null,
@@ -120,10 +160,13 @@ export function runCase(spec: CaseSpec, expect: Expectation | null, mode: StateM
     repro: null,
     streamDigest: null,
   };
-  const skip = skipReason(spec);
-  if (skip) return { ...result, status: 'skip', message: skip };
-  const engines = makeEngines(spec);
-  const fail = (f: Failure) =>
+  if (skip || !makeEngines) return { ...result, status: 'skip', message: skip };
+  const engines = makeEngines();
+  const devices = keys ?? engines.a.instances.map((i) => i.key);
+  // A single-device case shows that device's state; a VM case shows every device's.
+  const shown = (s: Record<string, State>) => (devices.length === 1 && keys ? s[devices[0]!]! : s);
+  const resets = () => Object.fromEntries(devices.map((k) => [k, engines.a.resetState(k)]));
+  const fail = (f: Failure, states: Record<string, State>) =>
     Object.assign(result, {
       status: 'fail',
       kind: f.kind,
@@ -134,30 +177,33 @@ export function runCase(spec: CaseSpec, expect: Expectation | null, mode: StateM
       message: f.message,
       failure: f,
       streamDigest: f.bytes ? createHash('sha256').update(f.bytes).digest('hex') : null,
+      counterexample: stateToJson(shown(states)),
+      counterexampleDiff: diffFromReset(shown(states), shown(resets())) ?? {},
     });
   if (mode.kind === 'property') {
     const seed = mode.exactSeed ? mode.seed : caseSeed(mode.seed, id);
-    const out = runProperty(engines, spec.device, { ...mode, seed });
+    const out = runProperty(engines, devices, { ...mode, seed });
     result.seed = seed;
     result.states = out.runs;
     if (out.failure) {
-      fail(out.failure);
+      fail(out.failure, out.counterexample!);
       Object.assign(result, {
         replayPath: out.path,
         shrinks: out.shrinks,
-        counterexample: stateToJson(out.counterexample),
-        counterexampleDiff: diffFromReset(out.counterexample, engines.a.resetState(spec.device)) ?? {},
         repro: `npx vmcompat repro '${id}' --seed ${seed}${out.path ? ` --path ${out.path}` : ''}`,
       });
     }
   } else {
-    for (const s of (mode.source ?? exampleStates)(engines, spec.device)) {
+    const source = mode.source ?? exampleStates;
+    const perDevice = devices.map((k) => [k, [...source(engines, k)]] as const);
+    const n = Math.max(...perDevice.map(([, list]) => list.length));
+    for (let i = 0; i < n; i++) {
+      // the i-th example of every device (the last one where a device has fewer)
+      const states = Object.fromEntries(perDevice.map(([k, list]) => [k, list[Math.min(i, list.length - 1)]!]));
       result.states++;
-      const f = checkState(engines, spec.device, s);
+      const f = checkStates(engines, states);
       if (f) {
-        fail(f);
-        result.counterexample = stateToJson(s);
-        result.counterexampleDiff = diffFromReset(s, engines.a.resetState(spec.device)) ?? {};
+        fail(f, states);
         break;
       }
     }

@@ -24,7 +24,7 @@ export interface Scenario {
 const KINDS: ReadonlySet<string> = new Set<ErrorKind>([
   'short-read', 'footer-missing', 'footer-id-mismatch', 'footer-read-error', 'unknown-section', 'unknown-section-type',
   'unknown-subsection', 'section-version-too-new', 'version-too-new', 'version-too-old', 'equal-mismatch', 'int32-le-range',
-  'validation-failed', 'nullptr-marker', 'post-load-failed', 'value-changed', 'missing-section', 'machine-mismatch',
+  'validation-failed', 'nullptr-marker', 'post-load-failed', 'value-changed', 'missing-section', 'state-loss', 'machine-mismatch',
   'config-missing', 'truncated', 'bad-state',
 ]);
 

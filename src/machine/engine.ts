@@ -76,7 +76,8 @@ export class Engine {
     this.release = release;
     this.machine = machine;
     this.config = configurationVmsd(machine.name);
-    const names = opts.devices ?? release.devices.map((d) => d.name);
+    const names = opts.devices ?? machine.devices ?? release.devices.map((d) => d.name);
+    const seen = new Map<string, number>();
     this.instances = names.map((name, sectionId) => {
       const cls = release.devices.find((d) => d.name === name);
       if (!cls) {
@@ -86,7 +87,11 @@ export class Engine {
         });
       }
       const props = resolveProps(cls, machine.compat, opts.overrides?.[name]);
-      return { cls, props, idstr: cls.idstr, instanceId: cls.instanceId, sectionId, key: name };
+      // A second device with the same plain idstr gets the next instance id, as QEMU numbers them.
+      const n = seen.get(cls.idstr) ?? 0;
+      seen.set(cls.idstr, n + 1);
+      const key = n === 0 ? name : `${name}#${n}`;
+      return { cls, props, idstr: cls.idstr, instanceId: cls.instanceId + n, sectionId, key };
     });
   }
 

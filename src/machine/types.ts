@@ -33,6 +33,12 @@ export interface DeviceClass {
   instanceId: number;
   /** The state of a freshly reset device under these properties. */
   reset(props: Props): State;
+  /**
+   * Members a guest can observe that must survive migration. A model lists
+   * them when the VMSD does not carry them all (a post_load may rebuild them);
+   * a same-release round trip that loses one is reported as state loss.
+   */
+  guestVisible?: string[];
   /** Hand-written states for the given-state case runner (states a running guest could reach). */
   examples?(props: Props): State[];
 }
@@ -40,6 +46,8 @@ export interface DeviceClass {
 export interface MachineType {
   /** Versioned name, as sent in the configuration section (`pc-q35-8.2`). */
   name: string;
+  /** The devices `-M <name> -nodefaults` registers, in registration order (device names of the release). */
+  devices?: string[];
   /** The cumulative compat list, in application order (last match wins). */
   compat: CompatEntry[];
 }

@@ -37,6 +37,7 @@ export type ErrorKind =
   | 'bad-state'
   // harness-level findings QEMU itself is silent about
   | 'missing-section'
+  | 'state-loss'
   | 'value-changed'
   | 'trailing-data'
   | 'vmdesc-missing'
