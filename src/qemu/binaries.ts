@@ -28,7 +28,17 @@ export const SETUP_HINT = 'run `npm run qemu:setup` (bash harness/qemu-setup.sh,
  */
 export const SHARED_FIRMWARE_DIRS = ['/usr/share/qemu', '/usr/share/seabios', '/usr/lib/ipxe/qemu'];
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The package root from the sources (src/qemu) or the build (dist/src/qemu): the first folder up with a package.json. */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+    dir = up;
+  }
+}
+const PROJECT_ROOT = projectRoot();
 /** Where harness/qemu-setup.sh unpacks bookworm-backports' QEMU 10.0. */
 export const QEMU_10_ROOT = join(PROJECT_ROOT, '.cache/qemu/10.0/root');
 
@@ -113,4 +123,13 @@ export async function locateRole(role: 'src' | 'dst', fallback: BuiltinQemu, env
   const override = env[ROLE_VARS[role]];
   if (override) return qemuAt(override, ROLE_VARS[role]);
   return locateQemu(fallback, env);
+}
+
+/**
+ * A binary named on the command line: a built-in release (`7.2`, `10.0`) or a path
+ * to any qemu-system-x86_64 build. Throws VmError 'bad-input' naming the setup command.
+ */
+export async function resolveQemu(arg: string, env: NodeJS.ProcessEnv = process.env): Promise<QemuBinary> {
+  if (arg === '7.2' || arg === '10.0') return locateQemu(arg, env);
+  return qemuAt(arg);
 }

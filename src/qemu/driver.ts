@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
@@ -38,8 +39,11 @@ export type LoadResult =
   | { ok: true; status: string; stderr: string; ms: number }
   | {
       ok: false;
-      /** 'load-failed': QEMU rejected the stream (it exits and says why on stderr). */
-      kind: 'load-failed' | 'timeout' | 'start-failed' | 'qmp-error';
+      /**
+       * 'load-failed': QEMU rejected the stream (it exits and says why on stderr);
+       * 'save-failed': it loaded the stream but could not migrate it out again.
+       */
+      kind: 'load-failed' | 'save-failed' | 'timeout' | 'start-failed' | 'qmp-error';
       message: string;
       stderr: string;
       exitCode: number | undefined;
@@ -189,11 +193,12 @@ export class QemuInstance {
   /**
    * Waits for a MIGRATION event whose status is one of `statuses`, or for the process
    * to exit, whichever comes first. Needs the `events` capability (see enableEvents).
+   * `since` (an index into the QMP event log) skips the events of an earlier migration.
    */
-  async migrationOutcome(statuses: string[], timeoutMs: number): Promise<{ event: QmpEvent } | { exit: ExitInfo }> {
+  async migrationOutcome(statuses: string[], timeoutMs: number, since = 0): Promise<{ event: QmpEvent } | { exit: ExitInfo }> {
     const qmp = this.qmp!;
     return Promise.race([
-      qmp.waitForEvent('MIGRATION', timeoutMs, (e) => statuses.includes(String(e.data?.status))).then((event) => ({ event })),
+      qmp.waitForEvent('MIGRATION', timeoutMs, (e) => statuses.includes(String(e.data?.status)), since).then((event) => ({ event })),
       this.exited.then((exit) => ({ exit })),
     ]);
   }
@@ -246,19 +251,40 @@ function shQuote(s: string): string {
 }
 
 /**
- * Boots the VM paused and migrates it to a file with `exec:cat > FILE`; returns the
- * stream. The source never validates anything, so 'completed' is all it can say.
+ * Migrates the (paused) VM in `q` into a unix socket we listen on and returns every
+ * byte QEMU sent. Not `exec:cat > FILE`: QEMU reports 'completed' once the pipe has
+ * the data, not when cat has written it, so a file read right after the event can be
+ * short (seen on 10.0: the vmdesc cut off). The socket's end is the real end. The
+ * source never validates anything, so 'completed' is all it can say.
  */
-export async function saveToFile(opts: RunOptions): Promise<Uint8Array> {
-  return withQemu(opts, async (q, remaining) => {
-    const file = join(q.dir, 'stream.bin');
-    await q.enableEvents();
-    await q.qmp!.execute('migrate', { uri: `exec:cat > ${shQuote(file)}` });
-    const out = await q.migrationOutcome(['completed', 'failed', 'cancelled'], remaining());
+async function migrateOut(q: QemuInstance, remaining: () => number): Promise<Uint8Array> {
+  const sockPath = join(q.dir, `out-${q.qmp!.events.length}.sock`);
+  const chunks: Buffer[] = [];
+  let conn: Socket | undefined;
+  const server = createServer((c) => {
+    conn = c;
+    server.close(); // one connection only
+    c.on('data', (b: Buffer) => chunks.push(b));
+  });
+  const ended = new Promise<void>((res, rej) => {
+    server.once('connection', (c: Socket) => {
+      c.once('end', () => res());
+      c.once('error', rej);
+    });
+  });
+  ended.catch(() => {}); // observed below; an early failure must not go unhandled
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(sockPath, () => res());
+  });
+  try {
+    const since = q.qmp!.events.length;
+    await q.qmp!.execute('migrate', { uri: `unix:${sockPath}` });
+    const out = await q.migrationOutcome(['completed', 'failed', 'cancelled'], remaining(), since);
     if ('exit' in out) {
       throw new QemuError({
         kind: 'migration-failed',
-        message: `QEMU ${opts.binary.name} exited during the save (code ${out.exit.exitCode ?? out.exit.signal}): ${out.exit.stderr.trim()}`,
+        message: `QEMU ${q.binary.name} exited during the save (code ${out.exit.exitCode ?? out.exit.signal}): ${out.exit.stderr.trim()}`,
         stderr: out.exit.stderr,
       });
     }
@@ -267,13 +293,25 @@ export async function saveToFile(opts: RunOptions): Promise<Uint8Array> {
       const info = await q.qmp!.execute<{ 'error-desc'?: string }>('query-migrate');
       throw new QemuError({
         kind: 'migration-failed',
-        message: `save on QEMU ${opts.binary.name} ended with status ${status}: ${info['error-desc'] ?? q.stderr.trim()}`,
+        message: `save on QEMU ${q.binary.name} ended with status ${status}: ${info['error-desc'] ?? q.stderr.trim()}`,
         command: 'migrate',
         desc: info['error-desc'],
         stderr: q.stderr,
       });
     }
-    return new Uint8Array(await readFile(file));
+    await ended;
+    return new Uint8Array(Buffer.concat(chunks));
+  } finally {
+    conn?.destroy();
+    server.close();
+  }
+}
+
+/** Boots the VM paused and migrates it to a file; returns the stream. */
+export async function saveToFile(opts: RunOptions): Promise<Uint8Array> {
+  return withQemu(opts, async (q, remaining) => {
+    await q.enableEvents();
+    return migrateOut(q, remaining);
   });
 }
 
@@ -285,10 +323,29 @@ export async function saveToFile(opts: RunOptions): Promise<Uint8Array> {
  * stays paused because of -S.
  */
 export async function loadFromFile(opts: RunOptions, stream: string | Uint8Array): Promise<LoadResult> {
+  const r = await incoming(opts, stream, false);
+  if (!r.ok) return r;
+  return { ok: true, status: r.status, stderr: r.stderr, ms: r.ms };
+}
+
+export type ThroughResult =
+  | { ok: true; status: string; stderr: string; ms: number; loadMs: number; stream: Uint8Array }
+  | Exclude<LoadResult, { ok: true }>;
+
+/**
+ * The destination half of a real case: loads `stream` like loadFromFile and, once the
+ * load completed, migrates the (still paused) VM to a file again — at the same machine
+ * type, with the destination's own code — and returns that stream.
+ */
+export async function loadAndSave(opts: RunOptions, stream: string | Uint8Array): Promise<ThroughResult> {
+  return incoming(opts, stream, true);
+}
+
+async function incoming(opts: RunOptions, stream: string | Uint8Array, thenSave: boolean): Promise<ThroughResult> {
   const t0 = Date.now();
   const ms = () => Date.now() - t0;
   try {
-    return await withQemu({ ...opts, incoming: true }, async (q, remaining) => {
+    return await withQemu({ ...opts, incoming: true }, async (q, remaining): Promise<ThroughResult> => {
       let file: string;
       if (typeof stream === 'string') file = stream;
       else {
@@ -302,14 +359,23 @@ export async function loadFromFile(opts: RunOptions, stream: string | Uint8Array
       if (out.event.data?.status === 'completed') {
         // The destination must still be alive and paused (it exits on a late failure).
         const st = await q.qmp!.execute<{ status: string }>('query-status');
-        return { ok: true, status: st.status, stderr: q.stderr, ms: ms() } as const;
+        const loadMs = ms();
+        if (!thenSave) return { ok: true, status: st.status, stderr: q.stderr, ms: loadMs, loadMs, stream: new Uint8Array() };
+        let resaved: Uint8Array;
+        try {
+          resaved = await migrateOut(q, remaining);
+        } catch (e) {
+          if (!(e instanceof QemuError) || e.kind !== 'migration-failed') throw e;
+          return { ok: false, kind: 'save-failed', message: e.message, stderr: q.stderr, exitCode: undefined, ms: ms() };
+        }
+        return { ok: true, status: st.status, stderr: q.stderr, ms: ms(), loadMs, stream: resaved };
       }
       // 'failed': 7.2 is already on its way out and prints the reason as it goes; a
       // QEMU that stays up (exit-on-error off) keeps the reason in query-migrate.
       const exit = await Promise.race([q.exited, q.qmp!.execute<{ 'error-desc'?: string }>('query-migrate').catch(() => null)]);
       if (exit && 'stderr' in exit) return loadFailed(exit, ms());
       const desc = (exit as { 'error-desc'?: string } | null)?.['error-desc'];
-      return { ok: false, kind: 'load-failed', message: desc ?? 'migration failed', stderr: q.stderr, exitCode: undefined, ms: ms() } as const;
+      return { ok: false, kind: 'load-failed', message: desc ?? 'migration failed', stderr: q.stderr, exitCode: undefined, ms: ms() };
     });
   } catch (e) {
     if (!(e instanceof QemuError)) throw e;
@@ -318,7 +384,7 @@ export async function loadFromFile(opts: RunOptions, stream: string | Uint8Array
   }
 }
 
-function loadFailed(exit: ExitInfo, ms: number): LoadResult {
+function loadFailed(exit: ExitInfo, ms: number): Exclude<LoadResult, { ok: true }> {
   const lines = exit.stderr.trim().split('\n').filter(Boolean);
   return {
     ok: false,
