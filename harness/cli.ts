@@ -3,11 +3,15 @@ import { checkCommand } from './commands/check.js';
 import { listCommand } from './commands/list.js';
 import { staticCommand } from './commands/static.js';
 import { reproCommand } from './commands/repro.js';
+import { decodeCommand } from './commands/decode.js';
+import { qemuCommand } from './commands/qemu.js';
 import { processIo, type Io } from './io.js';
 
 const usage = `usage: vmcompat <command> [options]
 
 commands:
+  decode   decode a QEMU migration stream: state per device (--json), description (--desc), byte-identical re-encode (--reencode)
+  qemu     real QEMU binaries: one saves, the other loads and saves again, both streams compared field by field, both ways
   check    run the built-in scenarios (or --scenario FILE) and compare verdicts with expectations
   list     list the release models, their machine types and devices, and the scenarios
   static   compare two releases or -dump-vmstate files schema by schema, per machine type, without running anything
@@ -17,6 +21,8 @@ Run 'vmcompat <command> --help' for a command's options.
 Exit codes: 0 as expected, 1 unexpected result, 2 usage, scenario or input error.`;
 
 const commands: Record<string, (argv: string[], io: Io) => number | Promise<number>> = {
+  decode: decodeCommand,
+  qemu: qemuCommand,
   check: checkCommand,
   list: listCommand,
   static: staticCommand,

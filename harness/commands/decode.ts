@@ -1,0 +1,177 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { decodeStream, type DecodedStream, type RamRecord } from '../../src/wire/decode.js';
+import { encodeStream } from '../../src/wire/encode.js';
+import { VmError, hex } from '../../src/wire/errors.js';
+import { isVmsdState, leafText, stateToJson, type VmsdState } from '../../src/wire/tree.js';
+import type { Io } from '../io.js';
+
+export const decodeHelp = `usage: vmcompat decode FILE [--json] [--desc] [--reencode OUT]
+
+Decodes a QEMU migration stream (a file written by \`migrate "exec:cat > FILE"\`
+or by \`vmcompat qemu\`): the configuration, RAM (blocks, zero and data pages),
+every device section by the stream's own JSON description, footers, EOF.
+  (default)      the state per device, one field per line
+  --json         the state as JSON, shaped like QEMU's analyze-migration.py -d state
+  --desc         the JSON description the stream carries (analyze-migration -d desc)
+  --reencode OUT write decode → encode to OUT (byte-identical; exit 1 if it is not)
+Exit 0 on success, 1 when the re-encoded stream differs, 2 when FILE is not a
+stream vmcompat can decode (the message names the offset and what it found).`;
+
+export function decodeCommand(argv: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      desc: { type: 'boolean', default: false },
+      reencode: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    io.out(decodeHelp);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new VmError({ kind: 'bad-input', message: `expected one stream FILE, got ${positionals.length ? positionals.join(' ') : 'none'}\n${decodeHelp}` });
+  }
+  const file = positionals[0]!;
+  let buf: Uint8Array;
+  try {
+    buf = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new VmError({ kind: 'bad-input', message: `cannot read ${file}: ${(e as Error).message}` });
+  }
+  const s = decodeStream(buf);
+
+  if (values.reencode !== undefined) {
+    const out = encodeStream(s);
+    writeFileSync(values.reencode, out);
+    const at = firstDifference(buf, out);
+    if (at !== null) {
+      io.err(`vmcompat decode: ${values.reencode} differs from ${file} at ${hex(at)} (${out.length} vs ${buf.length} bytes)`);
+      return 1;
+    }
+    if (!values.json && !values.desc) io.out(`wrote ${values.reencode}: ${out.length} bytes, identical to ${file}`);
+  }
+  if (values.desc) {
+    if (!s.vmdesc) throw new VmError({ kind: 'vmdesc-missing', message: `${file} carries no JSON description after its EOF marker` });
+    io.out(JSON.stringify(s.vmdesc.desc, null, 4));
+    return 0;
+  }
+  if (values.json) {
+    io.out(JSON.stringify(analyzeJson(s), null, 4));
+    return 0;
+  }
+  if (values.reencode === undefined) for (const l of textLines(s)) io.out(l);
+  return 0;
+}
+
+function firstDifference(a: Uint8Array, b: Uint8Array): number | null {
+  const n = Math.min(a.length, b.length);
+  if (n === a.length && a.length === b.length && Buffer.compare(a, b) === 0) return null;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return n;
+}
+
+/** analyze-migration.py's `-d state` document: `<idstr> (<section id>)` → state; RAM as its block sizes. */
+export function analyzeJson(s: DecodedStream): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const r of s.records) {
+    if (r.type === 'START') {
+      const sizes: Record<string, string> = {};
+      for (const e of r.entries) if (e.kind === 'mem-size') for (const b of e.blocks) sizes[b.name] = '0x' + b.length.toString(16).padStart(16, '0');
+      out[`${r.idstr} (${r.sectionId})`] = { 'section sizes': sizes };
+    } else if (r.type === 'FULL') {
+      out[`${r.idstr} (${r.sectionId})`] = stateToJson(r.state);
+    }
+  }
+  return out;
+}
+
+function mib(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(n % (1 << 20) ? 1 : 0)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
+}
+
+export function textLines(s: DecodedStream): string[] {
+  const out: string[] = [];
+  const conf = s.records.find((r) => r.type === 'CONFIGURATION');
+  const full = s.records.filter((r) => r.type === 'FULL');
+  out.push(
+    `${conf?.type === 'CONFIGURATION' ? conf.machine : '(no configuration record)'} · stream v${s.version} · ${s.length} bytes · ` +
+      `${s.records.length} records · ${full.length} device sections` +
+      (s.vmdesc ? ` · description ${s.vmdesc.json.length} bytes` : ' · no description') +
+      (s.trailing ? ` · ${s.trailing.length} trailing bytes QEMU ignores` : ''),
+  );
+  const ram = s.records.filter((r): r is RamRecord => r.type === 'START' || r.type === 'PART' || r.type === 'END');
+  if (ram.length) {
+    let pages = 0;
+    let zero = 0;
+    const blocks: string[] = [];
+    for (const r of ram) {
+      for (const e of r.entries) {
+        if (e.kind === 'page') pages++;
+        else if (e.kind === 'zero') zero++;
+        else if (e.kind === 'mem-size') blocks.push(...e.blocks.map((b) => `${b.name} ${mib(b.length)}`));
+      }
+    }
+    out.push(`ram (${ram[0]!.sectionId}): ${ram.length} records, ${pages} data pages, ${zero} zero pages; blocks: ${blocks.join(', ')}`);
+  }
+  for (const r of s.records) {
+    if (r.type === 'COMMAND') out.push(`COMMAND ${r.command}${r.command === 11 ? ' (switchover-start)' : ''} @${hex(r.offset)}, ${r.payload.length} payload bytes`);
+    if (r.type !== 'FULL') continue;
+    out.push(`${r.idstr} (${r.instanceId})  section ${r.sectionId}, version ${r.versionId}, ${r.payloadLength} bytes @${hex(r.payloadOffset)}`);
+    out.push(...stateLines(r.state, '  '));
+  }
+  return out;
+}
+
+const SHOW_ELEMENTS = 32;
+
+/** One line per field; arrays of scalars on one line (long ones cut), structs indented. */
+function stateLines(st: VmsdState, indent: string): string[] {
+  const out: string[] = [];
+  for (const f of st.fields) {
+    const scalar = f.values.every((v) => !isVmsdState(v));
+    const part = f.parts[0]!;
+    if (!f.array) {
+      const v = f.values[0]!;
+      if (isVmsdState(v)) {
+        out.push(`${indent}${f.name}: ${part.type} ${v.vmsd_name}`);
+        out.push(...stateLines(v, indent + '  '));
+      } else out.push(`${indent}${f.name} = ${show(v, part.size, part.type)}`);
+      continue;
+    }
+    if (scalar) {
+      // bytes as bare hex pairs, wider integers with their 0x
+      const shown = f.values.slice(0, SHOW_ELEMENTS).map((v) => {
+        const t = String(leafText(v as Exclude<typeof v, VmsdState>, part.size));
+        return part.size === 1 && /^0x[0-9a-f]{2}$/.test(t) ? t.slice(2) : t;
+      });
+      out.push(`${indent}${f.name}[${f.values.length}] = ${shown.join(' ')}${f.values.length > SHOW_ELEMENTS ? ' …' : ''}  (${part.type})`);
+      continue;
+    }
+    f.values.forEach((v, i) => {
+      if (isVmsdState(v)) {
+        out.push(`${indent}${f.name}[${i}]: ${v.vmsd_name}`);
+        out.push(...stateLines(v, indent + '  '));
+      } else out.push(`${indent}${f.name}[${i}] = ${show(v, part.size, part.type)}`);
+    });
+  }
+  for (const sub of st.subsections) {
+    out.push(`${indent}subsection ${sub.name} (version ${sub.version})`);
+    out.push(...stateLines(sub.state, indent + '  '));
+  }
+  return out;
+}
+
+function show(v: Exclude<VmsdState['fields'][number]['values'][number], VmsdState>, size: number, type: string): string {
+  if (v instanceof Uint8Array) {
+    const t = String(leafText(v.length > 64 ? v.subarray(0, 64) : v, size));
+    return `${v.length > 64 ? `${t} … (${v.length} bytes)` : t}  (${type})`;
+  }
+  if (type === 'timer' && v === -1n) return '-1 (not armed)';
+  return `${String(leafText(v, size))}${typeof v === 'boolean' ? '' : `  (${type})`}`;
+}

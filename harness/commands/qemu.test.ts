@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { VmError } from '../../src/wire/errors.js';
+import { collectIo } from '../io.js';
+import { qemuCommand } from './qemu.js';
+
+// Needs both provisioned binaries: a missing one fails with `npm run qemu:setup` in the message.
+describe('vmcompat qemu', () => {
+  it('runs both ways and prints one line per case in the reporters’ format', async () => {
+    const io = collectIo();
+    const code = await qemuCommand(['--src', '7.2', '--dst', '10.0', '--machine', 'pc-q35-7.2', '--device', 'isa-serial'], io);
+    expect(code, io.lines.join('\n')).toBe(0);
+    expect(io.lines[0]).toMatch(/^vmcompat qemu — 7\.2 \(\/usr\/bin\/qemu-system-x86_64\) 7\.2\.\d+ ⇄ 10\.0 \(.*\) 10\.0\.\d+ · 1 machine type · devices: isa-serial$/);
+    expect(io.lines[1]).toMatch(/^ ✓ isa-serial  7\.2 → 10\.0  pc-q35-7\.2  \d+ fields of \d+ devices and \d+ RAM pages compared; ignored: globalstate/);
+    expect(io.lines[2]).toMatch(/^ ✓ isa-serial  10\.0 → 7\.2  pc-q35-7\.2  /);
+    expect(io.lines[3]).toMatch(/^2 cases: 2 passed · 0 failed · 0 skipped/);
+  });
+
+  it('exits 1 on a failure and prints QEMU’s own lines under it; --json keeps the CaseResult names', async () => {
+    const io = collectIo();
+    const args = ['--src', '7.2', '--dst', '10.0', '--machine', 'pc-q35-7.2', '--device', 'isa-serial', '--dst-device', 'e1000', '--one-way'];
+    expect(await qemuCommand(args, io)).toBe(1);
+    expect(io.lines[1]).toMatch(/^ ✗ isa-serial  7\.2 → 10\.0  pc-q35-7\.2  FAILED · unknown-section in serial @0x[0-9a-f]+$/);
+    expect(io.lines).toContain('     forward: 7.2 saved, 10.0 loaded');
+    expect(io.lines.some((l) => l.startsWith("     qemu: Unknown savevm section or instance 'serial' 0."))).toBe(true);
+
+    const json = collectIo();
+    expect(await qemuCommand([...args, '--json'], json)).toBe(1);
+    const doc = JSON.parse(json.lines.join('\n'));
+    expect(doc.src).toMatchObject({ name: '7.2', path: '/usr/bin/qemu-system-x86_64' });
+    expect(doc.machines).toEqual(['pc-q35-7.2']);
+    expect(doc.summary).toMatchObject({ total: 1, failed: 1 });
+    expect(doc.cases[0]).toMatchObject({ id: 'isa-serial/7.2->10.0/pc-q35-7.2', status: 'fail', kind: 'unknown-section', stage: 'forward', expected: null, unexpected: false });
+    expect(doc.cases[0].failure.bytes).toBeUndefined();
+  });
+
+  it('refuses unusable arguments with a reason', async () => {
+    await expect(qemuCommand(['--dst', '10.0', '--machine', 'all'], collectIo())).rejects.toThrow(/--src and --dst are required/);
+    await expect(qemuCommand(['--src', '7.2', '--dst', '10.0'], collectIo())).rejects.toThrow(/--machine is required/);
+    await expect(qemuCommand(['--src', '7.2', '--dst', '10.0', '--machine', 'pc-q35-10.*'], collectIo())).rejects.toThrow(
+      /no machine type matching pc-q35-10\.\* is known to 7\.2 \(7\.2\.\d+\) and 10\.0 \(10\.0\.\d+\); shared versioned types: .*pc-q35-7\.2/,
+    );
+    const missing = await qemuCommand(['--src', '/nonexistent/qemu', '--dst', '10.0', '--machine', 'all'], collectIo()).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(VmError);
+    expect((missing as Error).message).toMatch(/\/nonexistent\/qemu.*npm run qemu:setup/);
+  });
+});

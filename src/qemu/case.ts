@@ -1,0 +1,313 @@
+import { createHash } from 'node:crypto';
+import type { CaseResult } from '../check/run.js';
+import type { Failure } from '../check/failure.js';
+import { decode, type DecodedStream } from '../wire/decode.js';
+import { encodeStream } from '../wire/encode.js';
+import type { ErrorKind, VmError } from '../wire/errors.js';
+import type { QemuBinary } from './binaries.js';
+import { compareStreams, type FieldDifference, type IgnoredDifference, type StreamComparison } from './compare.js';
+import { diagnose } from './diagnose.js';
+import { loadAndSave, saveToFile, type ThroughResult, type VmConfig } from './driver.js';
+import { QemuError } from './errors.js';
+
+/**
+ * A real cross-version case: binary A saves a paused guest, binary B loads the stream
+ * and saves again at the same machine type, and both streams are decoded and compared
+ * device by device, field by field. A run is the two directions, A→B and B→A.
+ */
+
+export interface RealCaseSpec {
+  a: QemuBinary;
+  b: QemuBinary;
+  machine: string;
+  /** `-device` values, the same on both sides unless `dstDevices` is given. */
+  devices: string[];
+  memMb?: number;
+  /** Extra arguments for both sides. */
+  args?: string[];
+  /** Give the destination another machine type / device list / arguments (to reproduce setup mismatches). */
+  dstMachine?: string;
+  dstDevices?: string[];
+  dstArgs?: string[];
+  /** Per QEMU process (default 30 s). */
+  timeoutMs?: number;
+  /**
+   * Keep QEMU's default RTC (host clock). By default both sides run the RTC on the VM
+   * clock from a fixed base, see DETERMINISTIC_RTC.
+   */
+  hostRtc?: boolean;
+}
+
+/**
+ * With the default `-rtc clock=host` the RTC's time-of-day keeps ticking on a paused
+ * guest, so cmos_data, base_rtc, last_update, update_timer and next_alarm_time differ
+ * between a save and the re-save a moment later. On the VM clock from a fixed base
+ * they do not (checked on 7.2 and 10.0), so every field can be compared.
+ */
+export const DETERMINISTIC_RTC = ['-rtc', 'base=2000-01-01T00:00:00,clock=vm'];
+
+/** The guest each side runs. */
+export function sideVm(spec: RealCaseSpec, side: 'src' | 'dst'): VmConfig {
+  const args = side === 'dst' ? (spec.dstArgs ?? spec.args ?? []) : (spec.args ?? []);
+  const rtc = spec.hostRtc || args.includes('-rtc') ? [] : DETERMINISTIC_RTC;
+  return {
+    machine: side === 'dst' ? (spec.dstMachine ?? spec.machine) : spec.machine,
+    devices: side === 'dst' ? (spec.dstDevices ?? spec.devices) : spec.devices,
+    memMb: spec.memMb,
+    args: [...rtc, ...args],
+  };
+}
+
+export interface RealTimings {
+  /** The source's boot + save. */
+  saveMs: number;
+  /** The destination's boot + load + save. */
+  loadSaveMs: number;
+  decodeMs: number;
+  compareMs: number;
+  totalMs: number;
+}
+
+/** CaseResult (same reporters as model cases) plus what only real runs have. */
+export interface RealCaseResult extends CaseResult {
+  /** Binary paths and versions behind `from` / `to`. */
+  fromBinary: string;
+  toBinary: string;
+  differences: FieldDifference[];
+  ignored: IgnoredDifference[];
+  renamed: StreamComparison['renamed'];
+  addedByDst: string[];
+  fieldsCompared: number;
+  /** QEMU's own lines when the destination rejected the stream. */
+  qemu: string[];
+  timings: RealTimings;
+}
+
+export function deviceColumn(devices: readonly string[]): string {
+  return devices.length ? devices.map((d) => d.split(',')[0]).join('+') : '(board only)';
+}
+
+export function baseResult(spec: RealCaseSpec, from: QemuBinary, to: QemuBinary): RealCaseResult {
+  const device = deviceColumn(spec.devices);
+  return {
+    id: `${device}/${from.name}->${to.name}/${spec.machine}`,
+    device,
+    from: from.name,
+    to: to.name,
+    machine: spec.machine,
+    status: 'pass',
+    expected: null,
+    expectedKind: null,
+    kind: null,
+    path: null,
+    vmsd: null,
+    offset: null,
+    stage: null,
+    message: null,
+    states: 1,
+    unexpected: false,
+    scenario: null,
+    reference: null,
+    seed: null,
+    replayPath: null,
+    shrinks: null,
+    counterexample: null,
+    counterexampleDiff: null,
+    repro: null,
+    streamDigest: null,
+    fromBinary: `${from.path} (${from.version})`,
+    toBinary: `${to.path} (${to.version})`,
+    differences: [],
+    ignored: [],
+    renamed: [],
+    addedByDst: [],
+    fieldsCompared: 0,
+    qemu: [],
+    timings: { saveMs: 0, loadSaveMs: 0, decodeMs: 0, compareMs: 0, totalMs: 0 },
+  };
+}
+
+/** A→B and B→A. */
+export async function runRealCase(spec: RealCaseSpec): Promise<RealCaseResult[]> {
+  return [await runDirection(spec, spec.a, spec.b), await runDirection(spec, spec.b, spec.a)];
+}
+
+/** One direction: `from` saves, `to` loads and saves again, the two streams are compared. */
+export async function runDirection(spec: RealCaseSpec, from: QemuBinary, to: QemuBinary, stream?: Uint8Array): Promise<RealCaseResult> {
+  const t0 = performance.now();
+  const r = baseResult(spec, from, to);
+  const srcVm = sideVm(spec, 'src');
+  const dstVm = sideVm(spec, 'dst');
+  const done = () => {
+    r.timings.totalMs = performance.now() - t0;
+    return r;
+  };
+  let src: Uint8Array;
+  if (stream) src = stream;
+  else {
+    try {
+      src = await saveToFile({ binary: from, vm: srcVm, timeoutMs: spec.timeoutMs });
+    } catch (e) {
+      if (!(e instanceof QemuError)) throw e;
+      // The source cannot run this configuration at all: nothing to migrate.
+      Object.assign(r, { status: 'skip', message: `${from.name} cannot run it: ${firstLine(e.stderr || e.message)}` });
+      return done();
+    }
+    r.timings.saveMs = performance.now() - t0;
+  }
+  const t1 = performance.now();
+  const through = await loadAndSave({ binary: to, vm: dstVm, timeoutMs: spec.timeoutMs }, src);
+  r.timings.loadSaveMs = performance.now() - t1;
+  if (!through.ok) {
+    if (through.kind === 'start-failed') {
+      Object.assign(r, { status: 'skip', message: `${to.name} cannot run it: ${firstLine(through.stderr || through.message)}` });
+      return done();
+    }
+    fail(r, loadFailure(through, src, from.name, to.name));
+    return done();
+  }
+  const t2 = performance.now();
+  const a = decode(src);
+  const b = decode(through.stream);
+  r.timings.decodeMs = performance.now() - t2;
+  if (!a.ok || !b.ok) {
+    const e = (a.ok ? b : a) as { ok: false; error: VmError };
+    fail(r, {
+      kind: e.error.kind,
+      stage: 'compare',
+      saver: a.ok ? to.name : from.name,
+      loader: 'vmcompat decode',
+      path: e.error.path,
+      vmsd: e.error.vmsd,
+      offset: e.error.offset,
+      message: `QEMU accepted the stream but vmcompat cannot decode ${a.ok ? `${to.name}'s re-save` : `${from.name}'s stream`}: ${e.error.message}`,
+      qemu: [],
+      qemuKind: null,
+      bytes: a.ok ? through.stream : src,
+    });
+    return done();
+  }
+  // Every real stream is also a round-trip test of the decoder: decode → encode must
+  // give QEMU's bytes back.
+  for (const [bytes, d, who] of [
+    [src, a.value, from.name],
+    [through.stream, b.value, to.name],
+  ] as const) {
+    const at = firstDifference(bytes, encodeStream(d));
+    if (at !== null) {
+      fail(r, {
+        kind: 'bad-input',
+        stage: 'compare',
+        saver: who,
+        loader: 'vmcompat decode',
+        path: null,
+        vmsd: null,
+        offset: at,
+        message: `vmcompat's decode → encode of ${who}'s stream differs from QEMU's bytes at ${at} (a vmcompat bug)`,
+        qemu: [],
+        qemuKind: null,
+        bytes,
+      });
+      return done();
+    }
+  }
+  const t3 = performance.now();
+  const cmp = compareStreams(a.value, b.value);
+  r.timings.compareMs = performance.now() - t3;
+  Object.assign(r, { differences: cmp.differences, ignored: cmp.ignored, renamed: cmp.renamed, addedByDst: cmp.addedByDst, fieldsCompared: cmp.fieldsCompared });
+  if (cmp.differences.length) {
+    const d = cmp.differences[0]!;
+    fail(r, {
+      kind: d.kind === 'lost' && d.path === '(section)' ? 'missing-section' : 'value-changed',
+      stage: 'compare',
+      saver: from.name,
+      loader: to.name,
+      path: `${d.device} ${d.path}`,
+      vmsd: null,
+      offset: d.srcOffset,
+      message:
+        `${cmp.differences.length} field(s) differ between ${from.name}'s stream and ${to.name}'s re-save: ` +
+        cmp.differences
+          .slice(0, 4)
+          .map((x) => `${x.device} ${x.path}: ${x.src} → ${x.dst}`)
+          .join('; ') +
+        (cmp.differences.length > 4 ? '; …' : ''),
+      qemu: [],
+      qemuKind: null,
+      bytes: src,
+    });
+  } else {
+    const notes = [`${cmp.fieldsCompared} fields of ${cmp.devices} devices and ${cmp.ramPagesCompared} RAM pages compared`];
+    if (cmp.ignored.length) notes.push(`ignored: ${cmp.ignored.map((i) => `${i.device} ${i.path}`).join(', ')}`);
+    if (cmp.renamed.length) notes.push(`renamed: ${cmp.renamed.map((x) => `${x.device} ${x.src} → ${x.dst}`).join(', ')}`);
+    r.message = notes.join('; ');
+  }
+  return done();
+}
+
+function firstDifference(a: Uint8Array, b: Uint8Array): number | null {
+  if (a.length === b.length && Buffer.compare(a, b) === 0) return null;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return n;
+}
+
+function firstLine(s: string): string {
+  return s.trim().split('\n').find((l) => !/warning: /.test(l))?.trim() ?? s.trim();
+}
+
+export function fail(r: RealCaseResult, f: Failure): void {
+  Object.assign(r, {
+    status: 'fail',
+    kind: f.kind,
+    path: f.path,
+    vmsd: f.vmsd,
+    offset: f.offset,
+    stage: f.stage,
+    message: f.message,
+    failure: f,
+    qemu: f.qemu,
+    streamDigest: f.bytes ? createHash('sha256').update(f.bytes).digest('hex') : null,
+  });
+}
+
+/**
+ * Turns a destination's refusal into a Failure: QEMU's own lines, the kind they name
+ * (spec §5), and where in the stream the named section starts. When QEMU's words do
+ * not say (7.2 reads a truncated RAM section as `Unknown combination of migration
+ * flags: 0x0`), the decoder's verdict on the same bytes decides.
+ */
+export function loadFailure(t: Exclude<ThroughResult, { ok: true }>, stream: Uint8Array, saver: string, loader: string): Failure {
+  const d = diagnose(t.stderr);
+  let decoded: DecodedStream | null = null;
+  let kind: ErrorKind | null = d.kind;
+  let decodeError: string | null = null;
+  const dec = decode(stream);
+  if (dec.ok) decoded = dec.value;
+  else decodeError = dec.error.message;
+  if (!kind) kind = dec.ok ? 'post-load-failed' : dec.error.kind;
+  if (t.kind === 'timeout') kind = 'bad-input';
+  let offset: number | null = dec.ok ? null : dec.error.offset;
+  if (d.section && decoded) {
+    const rec = decoded.records.find((x) => (x.type === 'FULL' || x.type === 'START') && x.idstr === d.section);
+    if (rec) offset = rec.offset;
+  }
+  const said = d.lines.length ? d.lines.join(' / ') : t.message;
+  return {
+    kind,
+    stage: 'forward',
+    saver,
+    loader,
+    path: d.section ? (d.field ? `${d.section} ${d.vmsd}:${d.field}` : d.section) : d.field,
+    vmsd: d.vmsd,
+    offset,
+    message:
+      t.kind === 'timeout'
+        ? `${loader} did not finish loading ${saver}'s stream in time and was killed: ${t.message}`
+        : `${loader} rejected ${saver}'s stream: ${said}` + (decodeError ? ` (vmcompat decode: ${decodeError})` : ''),
+    qemu: d.lines,
+    qemuKind: d.kind,
+    bytes: stream,
+  };
+}
+

@@ -1,0 +1,266 @@
+import { deviceLabel, type DecodedStream, type DeviceRecord, type RamEntry } from '../wire/decode.js';
+import { isVmsdState, leafText, type Leaf, type VmsdState } from '../wire/tree.js';
+
+/**
+ * Compares what a source wrote with what a destination wrote after loading it, device
+ * by device and field by field. Fields are matched by path, then (for renames such as
+ * hpet's `num_timers` → `num_timers_save`) by byte offset and size. Known
+ * non-determinism is ignored and reported as ignored, never silently.
+ */
+
+export interface FieldDifference {
+  /** `serial (0)`, or `ram` for guest memory. */
+  device: string;
+  path: string;
+  /** value: both sent it, with different values; lost: the source sent it, the destination did not. */
+  kind: 'value' | 'lost';
+  src: string;
+  dst: string;
+  /** Absolute offsets in each stream, when there is one. */
+  srcOffset: number | null;
+  dstOffset: number | null;
+}
+
+export interface IgnoredDifference {
+  device: string;
+  path: string;
+  why: string;
+}
+
+export interface StreamComparison {
+  differences: FieldDifference[];
+  /** Differences that were there and were ignored, with the reason. */
+  ignored: IgnoredDifference[];
+  /** Fields matched by offset because their names differ between the two releases. */
+  renamed: { device: string; src: string; dst: string }[];
+  /** Devices or fields only the destination sent (its own additions; not a loss). */
+  addedByDst: string[];
+  devices: number;
+  fieldsCompared: number;
+  ramPagesCompared: number;
+}
+
+/** The non-determinism rules, as printed in reports. */
+export const IGNORE_RULES = {
+  fifo: "Fifo8 data past the FIFO's count (head..head+num): stale memory that differs from run to run (spec corrections: serial recv_fifo)",
+  globalstate:
+    "globalstate past the runstate name: 7.2's 100-byte runstate is 10.0's runstate[32] + has_vm_was_suspended + vm_was_suspended + unused, and 10.0 writes 01 at byte 32 (spec corrections); the run state name is compared",
+  runstateTail:
+    "globalstate runstate bytes after the name's NUL: QEMU only reads the name; 7.2 keeps whatever a 10.0 sender put there (its vm_was_suspended byte) and sends it on",
+} as const;
+
+interface FlatLeaf {
+  path: string;
+  type: string;
+  size: number;
+  value: Leaf;
+  offset: number;
+  /** The vmsd the leaf belongs to (for the FIFO rule). */
+  parent: VmsdState;
+  field: string;
+}
+
+function flatten(s: VmsdState, prefix: string, out: FlatLeaf[], offset: number): number {
+  for (const f of s.fields) {
+    let i = 0;
+    for (const part of f.parts) {
+      for (let k = 0; k < part.count; k++, i++) {
+        const path = (prefix ? prefix + '.' : '') + (f.array ? `${f.name}[${i}]` : f.name);
+        const v = f.values[i]!;
+        if (isVmsdState(v)) flatten(v, path, out, offset);
+        else out.push({ path, type: part.type, size: part.size, value: v, offset, parent: s, field: f.name });
+        offset += part.size;
+      }
+    }
+  }
+  for (const sub of s.subsections) offset = flatten(sub.state, (prefix ? prefix + '.' : '') + sub.name, out, offset + 6 + sub.name.length);
+  return offset;
+}
+
+function same(a: Leaf, b: Leaf): boolean {
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && Buffer.compare(a, b) === 0;
+  }
+  return typeof a === typeof b ? a === b : BigInt(a as number) === BigInt(b as number);
+}
+
+function show(v: Leaf, size: number): string {
+  if (v instanceof Uint8Array && v.length > 32) return `${v.length} bytes`;
+  return String(leafText(v, size));
+}
+
+function fieldValue(s: VmsdState, name: string): unknown {
+  return s.fields.find((f) => f.name === name)?.values[0];
+}
+
+/** The bytes of a Fifo8's ring that hold data; the rest is stale. */
+function fifoUsed(l: FlatLeaf): Uint8Array | null {
+  if (l.parent.vmsd_name !== 'Fifo8' || l.field !== 'data' || !(l.value instanceof Uint8Array)) return null;
+  const head = Number(fieldValue(l.parent, 'head') ?? 0);
+  const num = Number(fieldValue(l.parent, 'num') ?? 0);
+  const data = l.value;
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < Math.min(num, data.length); i++) {
+    const at = (head + i) % data.length;
+    out[at] = data[at]!;
+  }
+  return out;
+}
+
+function runstateName(s: VmsdState): string | null {
+  const b = fieldValue(s, 'runstate');
+  if (!(b instanceof Uint8Array)) return null;
+  const nul = b.indexOf(0);
+  return Buffer.from(b.subarray(0, nul < 0 ? b.length : nul)).toString('latin1');
+}
+
+function layoutKey(s: VmsdState): string {
+  return s.fields.map((f) => `${f.name}:${f.parts.map((p) => `${p.type}/${p.size}x${p.count}`).join(',')}`).join(';');
+}
+
+export function compareStreams(src: DecodedStream, dst: DecodedStream): StreamComparison {
+  const out: StreamComparison = { differences: [], ignored: [], renamed: [], addedByDst: [], devices: 0, fieldsCompared: 0, ramPagesCompared: 0 };
+  const devs = (s: DecodedStream) => {
+    const m = new Map<string, DeviceRecord>();
+    for (const r of s.records) if (r.type === 'FULL') m.set(deviceLabel(r.idstr, r.instanceId), r);
+    return m;
+  };
+  const a = devs(src);
+  const b = devs(dst);
+  for (const [label, ra] of a) {
+    const rb = b.get(label);
+    if (!rb) {
+      out.differences.push({ device: label, path: '(section)', kind: 'lost', src: `${ra.payloadLength} bytes`, dst: 'not sent', srcOffset: ra.offset, dstOffset: null });
+      continue;
+    }
+    out.devices++;
+    compareDevice(label, ra, rb, out);
+  }
+  for (const label of b.keys()) if (!a.has(label)) out.addedByDst.push(label);
+  compareRam(src, dst, out);
+  return out;
+}
+
+function compareDevice(label: string, ra: DeviceRecord, rb: DeviceRecord, out: StreamComparison): void {
+  if (ra.state.vmsd_name === 'globalstate' && layoutKey(ra.state) !== layoutKey(rb.state)) {
+    const na = runstateName(ra.state);
+    const nb = runstateName(rb.state);
+    out.fieldsCompared++;
+    if (na !== nb) {
+      out.differences.push({ device: label, path: 'runstate', kind: 'value', src: String(na), dst: String(nb), srcOffset: ra.payloadOffset, dstOffset: rb.payloadOffset });
+    }
+    out.ignored.push({ device: label, path: 'runstate[32..]', why: IGNORE_RULES.globalstate });
+    return;
+  }
+  const la: FlatLeaf[] = [];
+  const lb: FlatLeaf[] = [];
+  flatten(ra.state, '', la, 0);
+  flatten(rb.state, '', lb, 0);
+  const byPath = new Map(lb.map((l) => [l.path, l]));
+  const byOffset = new Map(lb.map((l) => [`${l.offset}/${l.size}`, l]));
+  const matched = new Set<FlatLeaf>();
+  const unmatched: FlatLeaf[] = [];
+  for (const x of la) {
+    const y = byPath.get(x.path);
+    if (y && y.size === x.size) {
+      matched.add(y);
+      compareLeaf(label, x, y, ra, rb, out);
+    } else unmatched.push(x);
+  }
+  for (const x of unmatched) {
+    const y = byOffset.get(`${x.offset}/${x.size}`);
+    if (y && !matched.has(y) && !la.some((l) => l.path === y.path)) {
+      matched.add(y);
+      out.renamed.push({ device: label, src: x.path, dst: y.path });
+      compareLeaf(label, x, y, ra, rb, out);
+      continue;
+    }
+    out.differences.push({
+      device: label,
+      path: x.path,
+      kind: 'lost',
+      src: show(x.value, x.size),
+      dst: 'not sent',
+      srcOffset: ra.payloadOffset + x.offset,
+      dstOffset: null,
+    });
+  }
+  for (const y of lb) if (!matched.has(y)) out.addedByDst.push(`${label} ${y.path}`);
+}
+
+function compareLeaf(label: string, x: FlatLeaf, y: FlatLeaf, ra: DeviceRecord, rb: DeviceRecord, out: StreamComparison): void {
+  out.fieldsCompared++;
+  if (same(x.value, y.value)) return;
+  const fx = fifoUsed(x);
+  const fy = fifoUsed(y);
+  if (fx && fy && same(fx, fy)) {
+    out.ignored.push({ device: label, path: x.path, why: IGNORE_RULES.fifo });
+    return;
+  }
+  if (ra.state.vmsd_name === 'globalstate' && x.path === 'runstate' && runstateName(ra.state) === runstateName(rb.state)) {
+    out.ignored.push({ device: label, path: 'runstate (after its NUL)', why: IGNORE_RULES.runstateTail });
+    return;
+  }
+  let path = x.path;
+  let src = show(x.value, x.size);
+  let dst = show(y.value, y.size);
+  let at = 0;
+  if (x.value instanceof Uint8Array && y.value instanceof Uint8Array && x.value.length === y.value.length) {
+    // name the first differing byte rather than two long hex strings
+    while (x.value[at] === y.value[at]) at++;
+    let n = 0;
+    for (let i = at; i < x.value.length; i++) if (x.value[i] !== y.value[i]) n++;
+    path = `${x.path}[${at}]${n > 1 ? ` (+${n - 1} more bytes)` : ''}`;
+    src = hexByte(x.value[at]!);
+    dst = hexByte(y.value[at]!);
+  }
+  out.differences.push({
+    device: label,
+    path,
+    kind: 'value',
+    src,
+    dst,
+    srcOffset: ra.payloadOffset + x.offset + at,
+    dstOffset: rb.payloadOffset + y.offset + at,
+  });
+}
+
+function hexByte(b: number): string {
+  return '0x' + b.toString(16).padStart(2, '0');
+}
+
+/** Guest memory, page by page (a zero page equals a page of that fill byte). */
+function compareRam(src: DecodedStream, dst: DecodedStream, out: StreamComparison): void {
+  const pages = (s: DecodedStream) => {
+    const m = new Map<string, { e: RamEntry }>();
+    for (const r of s.records) {
+      if (r.type !== 'START' && r.type !== 'PART' && r.type !== 'END') continue;
+      for (const e of r.entries) if (e.kind === 'zero' || e.kind === 'page') m.set(`${e.block}@${e.addr}`, { e });
+    }
+    return m;
+  };
+  const a = pages(src);
+  const b = pages(dst);
+  const content = (e: RamEntry | undefined) => (e?.kind === 'page' ? e.data : e?.kind === 'zero' ? e.fill : null);
+  const equal = (x: RamEntry, y: RamEntry | undefined) => {
+    const cx = content(x);
+    const cy = content(y);
+    if (cx === null || cy === null) return false;
+    if (typeof cx === 'number' && typeof cy === 'number') return cx === cy;
+    const buf = typeof cx === 'number' ? cy : cx;
+    const fill = typeof cx === 'number' ? cx : typeof cy === 'number' ? cy : null;
+    if (fill !== null) return (buf as Uint8Array).every((v) => v === fill);
+    return Buffer.compare(cx as Uint8Array, cy as Uint8Array) === 0;
+  };
+  let reported = 0;
+  for (const [key, { e }] of a) {
+    out.ramPagesCompared++;
+    const f = b.get(key);
+    if (equal(e, f?.e)) continue;
+    if (reported++ < 8) {
+      const describe = (x: RamEntry | undefined) => (!x ? 'not sent' : x.kind === 'zero' ? `zero page (fill ${x.fill})` : 'data page');
+      const at = e.kind === 'zero' || e.kind === 'page' ? `${e.block} @0x${e.addr.toString(16)}` : key;
+      out.differences.push({ device: 'ram', path: at, kind: f ? 'value' : 'lost', src: describe(e), dst: describe(f?.e), srcOffset: null, dstOffset: null });
+    }
+  }
+}

@@ -1,0 +1,299 @@
+import fc from 'fast-check';
+import type { Failure } from '../check/failure.js';
+import { decodeStream, deviceLabel, type DecodedStream, type DeviceRecord } from '../wire/decode.js';
+import { encodeStream } from '../wire/encode.js';
+import { cloneState, INT_TYPES, leafText, leaves, type Leaf, type LeafRef } from '../wire/tree.js';
+import type { QemuBinary } from './binaries.js';
+import { baseResult, fail, loadFailure, sideVm, type RealCaseResult, type RealCaseSpec } from './case.js';
+import { compareStreams } from './compare.js';
+import { loadAndSave, saveToFile } from './driver.js';
+
+/**
+ * Property-based real cases. States are made by mutating decoded fields of a real
+ * stream (per the description's types) and re-encoding it. The source binary loads
+ * each one first: a state it rejects is not a valid state and is discarded; its
+ * re-save is the state under test. The destination loads that and saves again, the
+ * source loads the destination's stream and saves again; a rejection or a changed
+ * field on either hop is a failure. fast-check shrinks the mutation list.
+ */
+
+export interface RealPropertySpec extends RealCaseSpec {
+  runs: number;
+  seed: number;
+  /** fast-check replay path of a shrunk counterexample. */
+  path?: string;
+  /**
+   * What to mutate: `SECTION` or `SECTION#FIELD` globs over idstrs and field paths
+   * (`*ehci#pcidev.config*`; `#` because idstrs hold `:` and paths hold `/`). Default: every field of the sections the `devices` add
+   * to the bare board (found by saving the board once without them).
+   */
+  mutate?: string[];
+  /** Observe each state tried (tests use it to see the mutations reach the stream). */
+  onRun?: (run: { mutations: Mutation[]; outcome: 'invalid' | 'pass' | 'fail'; canonical: Uint8Array | null }) => void;
+  /** Most fields changed in one state (default 3). */
+  maxMutations?: number;
+  /** Stop starting new QEMU runs after this long; shrinking keeps what it has (default 5 min). */
+  budgetMs?: number;
+}
+
+/** One field change, as reported and replayed. */
+export interface Mutation {
+  section: string;
+  path: string;
+  type: string;
+  value: string | boolean;
+}
+
+interface Target {
+  record: number;
+  leaf: number;
+  ref: LeafRef;
+  section: string;
+}
+
+type Change = { t: number; v: Leaf };
+
+/**
+ * Leaves worth changing: typed scalars, small buffers and PCI config space (whose
+ * read-only bytes the source itself rejects: QEMU checks them against its own on
+ * load). `_EQUAL` and `int32 le` fields exist to reject other values; other custom
+ * codecs are opaque bytes.
+ */
+function mutable(l: LeafRef): boolean {
+  if (typeof l.value === 'boolean') return true;
+  const int = INT_TYPES[l.type];
+  if (int) return !l.type.includes('equal') && l.type !== 'int32 le' && int.bytes === l.size;
+  if (!(l.value instanceof Uint8Array) || l.size === 0) return false;
+  return (l.type === 'buffer' && l.size <= 64) || l.type === 'pci config';
+}
+
+function valueArb(l: LeafRef): fc.Arbitrary<Leaf> {
+  const v = l.value;
+  if (typeof v === 'boolean') return fc.constant(!v);
+  if (v instanceof Uint8Array) {
+    return fc.record({ at: fc.nat({ max: v.length - 1 }), byte: fc.integer({ min: 0, max: 255 }) }).map(({ at, byte }) => {
+      const b = v.slice();
+      b[at] = byte;
+      return b;
+    });
+  }
+  if (l.type === 'timer') return fc.oneof(fc.constant(-1n), fc.bigInt({ min: 0n, max: 1n << 50n }));
+  const int = INT_TYPES[l.type]!;
+  const bits = BigInt(int.bytes * 8);
+  const min = int.signed ? -(1n << (bits - 1n)) : 0n;
+  const max = int.signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
+  const cur = BigInt(v as number | bigint);
+  const edges = [0n, 1n, max, min, cur + 1n, cur - 1n].filter((x) => x >= min && x <= max && x !== cur);
+  const big = fc.oneof(fc.constantFrom(...(edges.length ? edges : [min])), fc.bigInt({ min, max }));
+  return int.bytes === 8 ? big : big.map((x) => Number(x));
+}
+
+function globRe(p: string): RegExp {
+  return new RegExp('^' + p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+}
+
+/** Sections the device list adds to the bare board: saved once without them, compared by (idstr, instance). */
+async function addedSections(spec: RealPropertySpec, from: QemuBinary, base: DecodedStream): Promise<Set<string>> {
+  const board = decodeStream(await saveToFile({ binary: from, vm: { ...sideVm(spec, 'src'), devices: [] }, timeoutMs: spec.timeoutMs }));
+  const had = new Set(board.records.filter((r): r is DeviceRecord => r.type === 'FULL').map((r) => deviceLabel(r.idstr, r.instanceId)));
+  return new Set(
+    base.records.filter((r): r is DeviceRecord => r.type === 'FULL').map((r) => deviceLabel(r.idstr, r.instanceId)).filter((l) => !had.has(l)),
+  );
+}
+
+export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, to: QemuBinary): Promise<RealCaseResult> {
+  const t0 = performance.now();
+  const r = baseResult(spec, from, to);
+  r.id = `${r.id}/property`;
+  const srcVm = sideVm(spec, 'src');
+  const dstVm = sideVm(spec, 'dst');
+  const opts = { timeoutMs: spec.timeoutMs };
+
+  const baseBytes = await saveToFile({ binary: from, vm: srcVm, ...opts });
+  const base = decodeStream(baseBytes);
+  const filters = (spec.mutate ?? []).map((m) => {
+    const hash = m.indexOf('#');
+    return { section: globRe(hash < 0 ? m : m.slice(0, hash)), field: hash < 0 ? null : globRe(m.slice(hash + 1)) };
+  });
+  const added = filters.length ? null : await addedSections(spec, from, base);
+  const targets: Target[] = [];
+  base.records.forEach((rec, record) => {
+    if (rec.type !== 'FULL') return;
+    const section = deviceLabel(rec.idstr, rec.instanceId);
+    const picks = filters.filter((f) => f.section.test(rec.idstr));
+    if (added ? !added.has(section) : picks.length === 0) return;
+    leaves(rec.state).forEach((ref, leaf) => {
+      if (!mutable(ref)) return;
+      if (picks.length && !picks.some((f) => f.field === null || f.field.test(ref.path))) return;
+      targets.push({ record, leaf, ref, section });
+    });
+  });
+  const labels = new Set(targets.map((t) => t.section));
+  if (targets.length === 0) {
+    Object.assign(r, { status: 'skip', message: `nothing to mutate: ${spec.mutate?.length ? `no typed field matches ${spec.mutate.join(', ')}` : `the devices add no section with typed fields to ${spec.machine}`}` });
+    r.timings.totalMs = performance.now() - t0;
+    return r;
+  }
+
+  const describe = (changes: Change[]): Mutation[] =>
+    changes.map(({ t, v }) => {
+      const tg = targets[t]!;
+      const was = tg.ref.value;
+      if (v instanceof Uint8Array && was instanceof Uint8Array) {
+        // a buffer mutation changes one byte: name that byte
+        let at = 0;
+        while (at < v.length - 1 && v[at] === was[at]) at++;
+        return { section: tg.section, path: `${tg.ref.path}[${at}]`, type: tg.ref.type, value: '0x' + v[at]!.toString(16).padStart(2, '0') };
+      }
+      const shown = leafText(v, tg.ref.size);
+      return { section: tg.section, path: tg.ref.path, type: tg.ref.type, value: typeof shown === 'boolean' ? shown : String(shown) };
+    });
+
+  const encodeWith = (changes: Change[]): Uint8Array => {
+    const s: DecodedStream = { ...base, records: base.records.slice() };
+    const cloned = new Map<number, DeviceRecord>();
+    for (const { t, v } of changes) {
+      const tg = targets[t]!;
+      let rec = cloned.get(tg.record);
+      if (!rec) {
+        rec = { ...(base.records[tg.record] as DeviceRecord) };
+        rec.state = cloneState(rec.state);
+        cloned.set(tg.record, rec);
+        s.records[tg.record] = rec;
+      }
+      leaves(rec.state)[tg.leaf]!.set(v);
+    }
+    return encodeStream(s);
+  };
+
+  const budgetEnd = Date.now() + (spec.budgetMs ?? 300_000);
+  const failures = new Map<string, Failure>();
+  let accepted = 0;
+  let rejected = 0;
+  let qemuRuns = 0;
+
+  /** null: the property holds; a Failure: it does not; 'invalid': the source itself rejects the state. */
+  const check = async (changes: Change[]): Promise<Failure | null | 'invalid'> => {
+    const bytes = encodeWith(changes);
+    qemuRuns++;
+    const own = await loadAndSave({ binary: from, vm: srcVm, ...opts }, bytes);
+    if (!own.ok) {
+      spec.onRun?.({ mutations: describe(changes), outcome: 'invalid', canonical: null });
+      return 'invalid';
+    }
+    const canonical = own.stream;
+    const outcome = await hops(canonical);
+    spec.onRun?.({ mutations: describe(changes), outcome: outcome ? 'fail' : 'pass', canonical });
+    return outcome;
+  };
+
+  /** The destination loads the state under test and saves it; the source loads that and saves it. */
+  const hops = async (canonical: Uint8Array): Promise<Failure | null> => {
+    let input = canonical;
+    for (const [saver, loader, vm, stage] of [
+      [from, to, dstVm, 'forward'],
+      [to, from, srcVm, 'return'],
+    ] as const) {
+      qemuRuns++;
+      const hop = await loadAndSave({ binary: loader, vm, ...opts }, input);
+      if (!hop.ok) return { ...loadFailure(hop, input, saver.name, loader.name), stage };
+      const cmp = compareStreams(decodeStream(canonical), decodeStream(hop.stream));
+      if (cmp.differences.length) {
+        const d = cmp.differences[0]!;
+        return {
+          kind: 'value-changed',
+          stage: 'compare',
+          saver: saver.name,
+          loader: loader.name,
+          path: `${d.device} ${d.path}`,
+          vmsd: null,
+          offset: d.srcOffset,
+          message: `after ${from.name}→${to.name}${stage === 'return' ? `→${from.name}` : ''}: ${cmp.differences.map((x) => `${x.device} ${x.path}: ${x.src} → ${x.dst}`).slice(0, 4).join('; ')}`,
+          qemu: [],
+          qemuKind: null,
+          sent: d.src,
+          received: d.dst,
+          bytes: canonical,
+        };
+      }
+      input = hop.stream;
+    }
+    return null;
+  };
+
+  // A field first, then one of its elements: e1000's 32k mac_reg elements must not
+  // drown its PCI config space or its scalars.
+  const groups = new Map<string, number[]>();
+  targets.forEach((tg, i) => {
+    const k = `${tg.section} ${tg.ref.path.replace(/\[\d+\]/g, '[]')}`;
+    groups.set(k, [...(groups.get(k) ?? []), i]);
+  });
+  const byField = [...groups.values()];
+  const arb = fc.array(
+    fc
+      .nat({ max: byField.length - 1 })
+      .chain((g) => fc.nat({ max: byField[g]!.length - 1 }).map((e) => byField[g]![e]!))
+      .chain((t) => valueArb(targets[t]!.ref).map((v): Change => ({ t, v }))),
+    { minLength: 1, maxLength: spec.maxMutations ?? 3 },
+  );
+  const key = (c: Change[]) => JSON.stringify(describe(c));
+  const details = await fc.check(
+    fc.asyncProperty(arb, async (changes) => {
+      if (Date.now() > budgetEnd) return true; // out of budget: keep what we have
+      const out = await check(changes);
+      if (out === 'invalid') {
+        rejected++;
+        fc.pre(false);
+      }
+      accepted++;
+      if (out) failures.set(key(changes), out);
+      return out === null;
+    }),
+    { numRuns: spec.runs, seed: spec.seed, path: spec.path, endOnFailure: false, maxSkipsPerRun: 20 },
+  );
+
+  Object.assign(r, { seed: details.seed, states: accepted });
+  const summary = `${accepted} state(s) the source accepted, ${rejected} it rejected (discarded), ${qemuRuns} QEMU load+save runs; mutating ${byField.length} fields (${targets.length} elements) of ${[...labels].join(', ')}`;
+  if (details.failed && details.counterexample) {
+    const cex = details.counterexample[0];
+    const f = failures.get(key(cex));
+    if (f) {
+      fail(r, f);
+      Object.assign(r, {
+        replayPath: details.counterexamplePath,
+        shrinks: details.numShrinks,
+        counterexample: describe(cex),
+        counterexampleDiff: describe(cex),
+        message: `${f.message} · ${summary}`,
+        repro: replayCommand(spec, from, to, details.seed, details.counterexamplePath),
+      });
+    }
+  } else if (details.failed) {
+    Object.assign(r, { status: 'skip', message: `inconclusive: ${details.interrupted ? 'interrupted' : `too many states the source rejects`} · ${summary}` });
+  } else {
+    r.message = summary;
+  }
+  r.timings.totalMs = performance.now() - t0;
+  return r;
+}
+
+function quote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function replayCommand(spec: RealPropertySpec, from: QemuBinary, to: QemuBinary, seed: number, path: string | null): string {
+  const bin = (b: QemuBinary) => (b.name === '7.2' || b.name === '10.0' ? b.name : b.path);
+  const parts = ['--src', bin(from), '--dst', bin(to), '--machine', spec.machine, '--one-way'];
+  for (const d of spec.devices) parts.push('--device', d);
+  if (spec.memMb) parts.push('--mem', String(spec.memMb));
+  // values that start with '-' need the --flag=value form
+  for (const a of spec.args ?? []) parts.push(`--arg=${a}`);
+  if (spec.dstMachine) parts.push('--dst-machine', spec.dstMachine);
+  for (const d of spec.dstDevices ?? []) parts.push('--dst-device', d);
+  for (const a of spec.dstArgs ?? []) parts.push(`--dst-arg=${a}`);
+  for (const m of spec.mutate ?? []) parts.push('--mutate', m);
+  if (spec.maxMutations) parts.push('--max-mutations', String(spec.maxMutations));
+  parts.push('--runs', String(spec.runs), '--seed', String(seed));
+  if (path) parts.push('--path', path);
+  return ['npx vmcompat qemu', ...parts.map(quote)].join(' ');
+}
