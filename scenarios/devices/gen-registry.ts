@@ -9,10 +9,33 @@ import { stateArbitrary, type DeviceGen, type StateArbitraryOptions } from '../.
 import type { State } from '../../src/vmstate/types.js';
 import { isaIpmiKcsGen } from './isa-ipmi-kcs.gen.js';
 import { virtioGpuGen } from './virtio-gpu.gen.js';
+import { virtioNetGen } from './virtio-net.gen.js';
+import { virtioBlkGen } from './virtio-blk.gen.js';
+import { virtioBalloonGen } from './virtio-balloon.gen.js';
+import { virtioRngGen } from './virtio-rng.gen.js';
+import { fwCfgGen } from './platform/fw_cfg.gen.js';
+import { globalstateGen } from './platform/globalstate.gen.js';
+import { hpetGen } from './platform/hpet.gen.js';
+import { mc146818rtcGen } from './platform/mc146818rtc.gen.js';
+import { pckbdGen } from './platform/pckbd.gen.js';
+import { ps2Gen } from './platform/ps2.gen.js';
+import { isaSerialGen } from './platform/serial.gen.js';
 
 export const genRegistry: Readonly<Record<string, DeviceGen>> = {
   'virtio-gpu': virtioGpuGen,
+  'virtio-net': virtioNetGen,
+  'virtio-blk': virtioBlkGen,
+  'virtio-balloon': virtioBalloonGen,
+  'virtio-rng': virtioRngGen,
   'isa-ipmi-kcs': isaIpmiKcsGen,
+  'isa-serial': isaSerialGen,
+  mc146818rtc: mc146818rtcGen,
+  hpet: hpetGen,
+  fw_cfg: fwCfgGen,
+  pckbd: pckbdGen,
+  ps2kbd: ps2Gen,
+  ps2mouse: ps2Gen,
+  globalstate: globalstateGen,
 };
 
 export function deviceGen(deviceName: string): DeviceGen | undefined {

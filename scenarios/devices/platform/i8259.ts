@@ -1,0 +1,69 @@
+/**
+ * i8259 PIC (hw/intc/i8259_common.c): two instances of `isa-i8259`
+ * (master, then slave) register the plain idstr `i8259`, so they are
+ * instances 0 and 1. Sixteen uint8 registers and the `i8259/ltim`
+ * subsection (level-triggered mode via ICW1), sent only when set.
+ * pre_save/post_load only matter for the KVM variant.
+ */
+import { VMSTATE_UINT8 } from '../../../src/vmstate/dsl.js';
+import type { State, VMStateDescription } from '../../../src/vmstate/types.js';
+import type { DeviceClass } from '../../../src/machine/types.js';
+
+const REGS = [
+  'last_irr',
+  'irr',
+  'imr',
+  'isr',
+  'priority_add',
+  'irq_base',
+  'read_reg_select',
+  'poll',
+  'special_mask',
+  'init_state',
+  'auto_eoi',
+  'rotate_on_auto_eoi',
+  'special_fully_nested_mode',
+  'init4',
+  'single_mode',
+  'elcr',
+] as const;
+
+export const vmstate_pic_common: VMStateDescription = {
+  name: 'i8259',
+  version_id: 1,
+  minimum_version_id: 1,
+  fields: REGS.map((r) => VMSTATE_UINT8(r)),
+  subsections: [
+    {
+      name: 'i8259/ltim',
+      version_id: 1,
+      minimum_version_id: 1,
+      needed: (s) => Number(s.ltim) !== 0,
+      fields: [VMSTATE_UINT8('ltim')],
+    },
+  ],
+};
+
+export function picReset(): State {
+  const s: State = Object.fromEntries(REGS.map((r) => [r, 0]));
+  s.ltim = 0;
+  return s;
+}
+
+export function i8259(): DeviceClass {
+  return {
+    name: 'i8259',
+    type: 'isa-i8259',
+    parents: ['pic-common', 'isa-device', 'device'],
+    props: {
+      iobase: { type: 'uint32', default: 0x20 },
+      elcr_addr: { type: 'uint32', default: 0x4d0 },
+      elcr_mask: { type: 'uint8', default: 0xf8 },
+      master: { type: 'bool', default: true },
+    },
+    vmsd: vmstate_pic_common,
+    idstr: 'i8259',
+    instanceId: 0,
+    reset: picReset,
+  };
+}

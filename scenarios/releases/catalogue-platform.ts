@@ -1,0 +1,111 @@
+/**
+ * The PC platform device models per release: which variant of each
+ * device a release has, and what `-M <board> -nodefaults` registers, in
+ * registration order (the section order of a real stream; apic, cpu and
+ * the PCI host bridges' own sections aside). Device classes are built once
+ * per variant and shared by every release that has that variant.
+ */
+import type { DeviceClass } from '../../src/machine/types.js';
+import { apic } from '../devices/platform/apic.js';
+import { fwCfg } from '../devices/platform/fw_cfg.js';
+import { globalstate, type GlobalStateVariant } from '../devices/platform/globalstate.js';
+import { hpet, type HpetVariant } from '../devices/platform/hpet.js';
+import { i8254 } from '../devices/platform/i8254.js';
+import { i8259 } from '../devices/platform/i8259.js';
+import { ioapic } from '../devices/platform/ioapic.js';
+import { ipmiBmcSim } from '../devices/platform/ipmi-bmc-sim.js';
+import { mc146818rtc } from '../devices/platform/mc146818rtc.js';
+import { pckbd } from '../devices/platform/pckbd.js';
+import { ps2kbd, ps2mouse } from '../devices/platform/ps2.js';
+import { isaSerial } from '../devices/platform/serial.js';
+import { i8257, pcspk, port92, vmmouse } from '../devices/platform/small.js';
+
+/** Orders release names: 9.0.1 < 9.1.0 < 10.0.0. */
+export function compareReleases(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export const since = (release: string, first: string) => compareReleases(release, first) >= 0;
+
+const once = <T>(make: () => T) => {
+  let v: T | undefined;
+  return () => (v ??= make());
+};
+const shared = {
+  apic: once(apic),
+  fwCfg: once(fwCfg),
+  i8257: once(i8257),
+  i8259: once(i8259),
+  ioapic: once(ioapic),
+  rtc: once(mc146818rtc),
+  pit: once(i8254),
+  pcspk: once(pcspk),
+  ps2kbd: once(ps2kbd),
+  ps2mouse: once(ps2mouse),
+  pckbd: once(pckbd),
+  vmmouse: once(vmmouse),
+  port92: once(port92),
+  serial: once(isaSerial),
+  bmc: once(ipmiBmcSim),
+};
+const hpets: Partial<Record<HpetVariant, DeviceClass>> = {};
+const globalstates: Partial<Record<GlobalStateVariant, DeviceClass>> = {};
+
+/** Which variant each changed device has in `release`. */
+export function platformVariants(release: string): { hpet: HpetVariant; globalstate: GlobalStateVariant } {
+  return {
+    // "hpet: do not overwrite properties on post_load" (10.0 cycle): num_timers_save, validated against the property
+    hpet: since(release, '10.0.0') ? '10.0' : '7.2',
+    // "migration: preserve suspended runstate" (9.0): runstate[32] + vm_was_suspended
+    globalstate: since(release, '9.0.0') ? '9.0' : '7.2',
+  };
+}
+
+/** The platform device classes of `release`, in registration order of a q35 machine. */
+export function platformDevices(release: string): DeviceClass[] {
+  const v = platformVariants(release);
+  return [
+    shared.apic(),
+    shared.fwCfg(),
+    shared.i8257(),
+    shared.rtc(),
+    shared.i8259(),
+    shared.ioapic(),
+    (hpets[v.hpet] ??= hpet(v.hpet)),
+    shared.pit(),
+    shared.pcspk(),
+    shared.ps2kbd(),
+    shared.ps2mouse(),
+    shared.pckbd(),
+    shared.vmmouse(),
+    shared.port92(),
+    shared.serial(),
+    shared.bmc(),
+    (globalstates[v.globalstate] ??= globalstate(v.globalstate)),
+  ];
+}
+
+/** Devices a case adds with -device, in the order they register after the board's (globalstate always comes last). */
+export const PLATFORM_ADDONS = ['isa-serial', 'ipmi-bmc-sim', 'isa-ipmi-kcs'];
+
+/**
+ * What `-M <board>-X -nodefaults` registers of the modelled platform
+ * devices, in registration order, as seen in real 7.2 and 10.0 streams:
+ * 10.0 registers the RTC before the south bridge and i440fx's host bridge
+ * before fw_cfg (not a compatibility fact: the loader finds sections by
+ * name). Repeated names are further instances (the DMA and PIC pairs).
+ */
+export function platformDefaults(release: string, board: 'pc-q35' | 'pc-i440fx'): string[] {
+  const early = since(release, '10.0.0');
+  const head = ['apic', 'fw_cfg', 'i8257', 'i8257'];
+  const mid = ['i8259', 'i8259', 'ioapic', 'hpet'];
+  const tail = ['i8254', 'pcspk', 'ps2kbd', 'ps2mouse', 'pckbd', 'vmmouse', 'port92'];
+  void board; // the south bridge, IDE/AHCI and floppy sections sit between these; they are not platform models
+  return early ? [...head, 'mc146818rtc', ...mid, ...tail] : [...head, ...mid, 'mc146818rtc', ...tail];
+}

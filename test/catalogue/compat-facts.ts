@@ -1,0 +1,80 @@
+/**
+ * Compat entries as facts, each with where it comes from. An entry is in
+ * array A of every release whose tree has A (the release after A's
+ * version, and later), from `since` on if a later release added it.
+ *
+ * Sources:
+ *   Q10  QEMU 10.0.2 `query-machines` with compat-props (pc-*-X minus
+ *        pc-*-X+1); the split between hw_compat_X and pc_compat_X follows
+ *        the order QEMU applies them (generic array first)
+ *   S901 the 9.0.1 stable backport of 40a23ef6 "virtio-gpu: fix v2 migration"
+ */
+export interface CompatFact {
+  array: string;
+  driver: string;
+  property: string;
+  value: string;
+  source: string;
+  /** First release whose tree has the entry, when later than the array's first. */
+  since?: string;
+}
+
+const f = (array: string, driver: string, property: string, value: string, source = 'Q10', since?: string): CompatFact => ({ array, driver, property, value, source, since });
+
+export const COMPAT_FACTS: CompatFact[] = [
+  f('hw_compat_7_0', 'arm-gicv3-common', 'force-8-bit-prio', 'on'),
+  f('hw_compat_7_0', 'nvme-ns', 'eui64-default', 'on'),
+  f('hw_compat_7_1', 'virtio-device', 'queue_reset', 'false'),
+  f('hw_compat_7_1', 'virtio-rng-pci', 'vectors', '0'),
+  f('hw_compat_7_1', 'virtio-rng-pci-transitional', 'vectors', '0'),
+  f('hw_compat_7_1', 'virtio-rng-pci-non-transitional', 'vectors', '0'),
+  f('hw_compat_7_2', 'e1000e', 'migrate-timadj', 'off'),
+  f('hw_compat_7_2', 'virtio-mem', 'x-early-migration', 'false'),
+  f('hw_compat_7_2', 'migration', 'x-preempt-pre-7-2', 'true'),
+  f('hw_compat_7_2', 'pci-device', 'x-pcie-err-unc-mask', 'off'),
+  f('pc_compat_7_2', 'ICH9-LPC', 'noreboot', 'true'),
+  f('hw_compat_8_0', 'migration', 'multifd-flush-after-each-section', 'on'),
+  f('hw_compat_8_0', 'pci-device', 'x-pcie-ari-nextfn-1', 'on'),
+  f('pc_compat_8_0', 'virtio-mem', 'unplugged-inaccessible', 'auto'),
+  f('hw_compat_8_1', 'base-pci-bridge', 'x-pci-express-writeable-slt-bug', 'true'),
+  f('hw_compat_8_1', 'ramfb', 'x-migrate', 'off'),
+  f('hw_compat_8_1', 'vfio-pci-nohotplug', 'x-ramfb-migrate', 'off'),
+  f('hw_compat_8_1', 'igb', 'x-pcie-flr-init', 'off'),
+  f('hw_compat_8_1', 'virtio-net-device', 'host_uso', 'off'),
+  f('hw_compat_8_1', 'virtio-net-device', 'guest_uso4', 'off'),
+  f('hw_compat_8_1', 'virtio-net-device', 'guest_uso6', 'off'),
+  f('hw_compat_8_2', 'migration', 'zero-page-detection', 'legacy'),
+  f('hw_compat_8_2', 'virtio-iommu-pci', 'granule', '4k'),
+  f('hw_compat_8_2', 'virtio-iommu-pci', 'aw-bits', '64'),
+  f('hw_compat_8_2', 'virtio-gpu-device', 'x-scanout-vmstate-version', '1', 'Q10, S901', '9.0.1'),
+  f('hw_compat_9_0', 'arm-cpu', 'backcompat-cntfrq', 'true'),
+  f('hw_compat_9_0', 'scsi-hd', 'migrate-emulated-scsi-request', 'false'),
+  f('hw_compat_9_0', 'scsi-cd', 'migrate-emulated-scsi-request', 'false'),
+  f('hw_compat_9_0', 'vfio-pci', 'skip-vsc-check', 'false'),
+  f('hw_compat_9_0', 'virtio-pci', 'x-pcie-pm-no-soft-reset', 'off'),
+  f('hw_compat_9_0', 'sd-card', 'spec_version', '2'),
+  f('pc_compat_9_0', 'x86_64-cpu', 'x-amd-topoext-features-only', 'false'),
+  f('pc_compat_9_0', 'x86_64-cpu', 'x-l1-cache-per-thread', 'false'),
+  f('pc_compat_9_0', 'x86_64-cpu', 'guest-phys-bits', '0'),
+  f('pc_compat_9_0', 'sev-guest', 'legacy-vm-type', 'on'),
+  f('pc_compat_9_0', 'x86_64-cpu', 'legacy-multi-node', 'on'),
+  f('hw_compat_9_1', 'pci-device', 'x-pcie-ext-tag', 'false'),
+  f('pc_compat_9_1', 'ICH9-LPC', 'x-smi-swsmi-timer', 'off'),
+  f('pc_compat_9_1', 'ICH9-LPC', 'x-smi-periodic-timer', 'off'),
+  f('pc_compat_9_1', 'intel-iommu', 'stale-tm', 'on'),
+  f('pc_compat_9_1', 'intel-iommu', 'aw-bits', '39'),
+  f('hw_compat_9_2', 'arm-cpu', 'backcompat-pauth-default-use-qarma5', 'true'),
+  f('hw_compat_9_2', 'virtio-balloon-pci', 'vectors', '0'),
+  f('hw_compat_9_2', 'virtio-balloon-pci-transitional', 'vectors', '0'),
+  f('hw_compat_9_2', 'virtio-balloon-pci-non-transitional', 'vectors', '0'),
+  f('hw_compat_9_2', 'virtio-mem-pci', 'vectors', '0'),
+  f('hw_compat_9_2', 'migration', 'multifd-clean-tls-termination', 'false'),
+  f('hw_compat_9_2', 'migration', 'send-switchover-start', 'off'),
+  f('hw_compat_9_2', 'vfio-pci', 'x-migration-multifd-transfer', 'off'),
+];
+
+/** Arrays with no entries (they exist in the tree, empty). */
+export const EMPTY_ARRAYS = ['pc_compat_7_0', 'pc_compat_7_1', 'pc_compat_8_1', 'pc_compat_8_2', 'pc_compat_9_2'];
+
+/** q35's board defaults: (virtio-iommu-pci, aw-bits, 39) from 9.0 (Q10: the compat list of pc-q35-10.0). */
+export const Q35_DEFAULTS_SINCE = '9.0.0';

@@ -1,0 +1,95 @@
+/**
+ * What the catalogue tests share about the real binaries: streams saved
+ * from a paused guest after a few guest-visible register writes (HMP `o`,
+ * so that subsections and non-reset values appear), the model device a
+ * FULL record belongs to, and re-encoding one record's payload through a
+ * model engine (a synthetic stream around the payload, Engine.load, then
+ * Engine.save).
+ */
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { Engine } from '../../src/machine/engine.js';
+import type { DeviceClass, Release } from '../../src/machine/types.js';
+import { QemuError } from '../../src/qemu/errors.js';
+import { withQemu, type VmConfig } from '../../src/qemu/driver.js';
+import type { QemuBinary } from '../../src/qemu/binaries.js';
+import * as C from '../../src/wire/constants.js';
+import { writeFooter, writeFullHeader, writeHeader, writeVmdesc } from '../../src/wire/framing.js';
+import { Writer } from '../../src/wire/writer.js';
+import type { State } from '../../src/vmstate/types.js';
+
+/** The add-on devices every catalogue VM carries (the platform ones a case can list). */
+export const ADDONS = ['isa-serial', 'ipmi-bmc-sim,id=bmc0', 'isa-ipmi-kcs,bmc=bmc0'];
+
+/**
+ * Port writes a guest could make, to leave reset state: serial 16550 with
+ * FIFOs on, 8N1, a scratch byte and THR interrupts enabled; the RTC's
+ * periodic interrupt; PIT channel 2 reprogrammed; the speaker gate; the
+ * slave PIC's mask and ELCR; port 92's fast A20; an i8042 command byte.
+ */
+export const POKES: [number, number][] = [
+  [0x3fb, 0x83], [0x3f8, 0x01], [0x3f9, 0x00], [0x3fb, 0x03], [0x3fa, 0x07], [0x3f9, 0x02], [0x3ff, 0x5a], [0x3fc, 0x0b],
+  [0x70, 0x0b], [0x71, 0x42], [0x70, 0x0a], [0x71, 0x2a], [0x70, 0x0e], [0x71, 0x77],
+  [0x43, 0xb6], [0x42, 0x34], [0x42, 0x12], [0x61, 0x03],
+  [0xa1, 0xfb], [0x4d1, 0x0e], [0x92, 0x02],
+  [0x64, 0x60], [0x60, 0x47],
+];
+
+/** Saves a paused guest to a stream after the port writes; QEMU's own error text on failure. */
+export async function saveAfterPokes(binary: QemuBinary, vm: VmConfig, pokes: [number, number][] = POKES): Promise<Uint8Array> {
+  return withQemu({ binary, vm }, async (q, remaining) => {
+    for (const [port, value] of pokes) {
+      await q.qmp!.execute('human-monitor-command', { 'command-line': `o /b 0x${port.toString(16)} 0x${value.toString(16)}` });
+    }
+    const file = join(q.dir, 'stream.bin');
+    await q.enableEvents();
+    await q.qmp!.execute('migrate', { uri: `exec:cat > '${file}'` });
+    const out = await q.migrationOutcome(['completed', 'failed', 'cancelled'], remaining());
+    if ('exit' in out || out.event.data?.status !== 'completed') {
+      throw new QemuError({ kind: 'migration-failed', message: `save on QEMU ${binary.name} did not complete: ${q.stderr.trim()}` });
+    }
+    return new Uint8Array(await readFile(file));
+  });
+}
+
+/** The model device class whose section this is (by idstr), if the release models it. */
+export function deviceFor(release: Release, idstr: string): DeviceClass | undefined {
+  return release.devices.find((d) => d.idstr === idstr);
+}
+
+export interface Reencoded {
+  ok: boolean;
+  /** The model's error when its load failed. */
+  error?: string;
+  state?: State;
+  bytes?: Uint8Array;
+}
+
+/** Wraps one section payload in a stream, loads it with the model at `machine`, saves it again, returns the new payload. */
+export function reencode(release: Release, machine: string, device: string, versionId: number, payload: Uint8Array): Reencoded {
+  const engine = new Engine(release, machine, { devices: [device] });
+  const inst = engine.instance(device);
+  const w = new Writer(payload.length + 256);
+  writeHeader(w);
+  w.u8(C.QEMU_VM_CONFIGURATION);
+  w.u32(machine.length);
+  for (const c of machine) w.u8(c.charCodeAt(0));
+  writeFullHeader(w, { sectionId: 0, idstr: inst.idstr, instanceId: inst.instanceId, versionId });
+  w.bytes(payload);
+  writeFooter(w, 0);
+  w.u8(C.QEMU_VM_EOF);
+  writeVmdesc(w, '{}');
+  const loaded = engine.load(w.finish());
+  if (!loaded.ok) return { ok: false, error: `${loaded.error.kind}: ${loaded.error.message} [${loaded.error.qemu.join(' / ')}]` };
+  const state = loaded.states[device]!;
+  const saved = engine.save({ [device]: state });
+  const sec = saved.sections[0]!;
+  return { ok: true, state, bytes: saved.bytes.slice(sec.payloadOffset, sec.payloadEnd) };
+}
+
+/** Index of the first differing byte, or -1. */
+export function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}
