@@ -6,8 +6,9 @@
  *
  * The content is what QEMU 10.0.2's `query-machines` (compat-props) shows,
  * split into the generic and the PC array by where each entry lives in the
- * tree, plus the one entry that an older tree lacked: hw_compat_8_2's
- * virtio-gpu line, which 9.0.0 did not have (added by the 9.0.1 stable fix).
+ * tree, plus the entries an older tree lacked: hw_compat_8_2's virtio-gpu
+ * line, which 9.0.0 did not have (added by the 9.0.1 stable fix), and
+ * hw_compat_7_1's virtio-rng-pci lines, which 7.2.0 did not have.
  * test/catalogue/compat-facts.ts holds the same facts with their sources.
  */
 import type { CompatEntry } from '../../src/machine/types.js';
@@ -17,8 +18,16 @@ const e = (driver: string, property: string, value: string): CompatEntry => ({ d
 export const hw_compat_7_0: CompatEntry[] = [e('arm-gicv3-common', 'force-8-bit-prio', 'on'), e('nvme-ns', 'eui64-default', 'on')];
 export const pc_compat_7_0: CompatEntry[] = [];
 
+/**
+ * hw_compat_7_1 as released in 7.2.0: 7.2 raised virtio-rng-pci's `vectors`
+ * default to 2 (MSI-X) without keeping 0 for older machine types. The fix
+ * ("virtio-rng-pci: fix migration compat for vectors" and "…fix
+ * transitional migration compat for vectors") came after 7.2.0, in 7.2.1
+ * and 8.0.0 (Debian's 7.2 packages pick both from upstream master).
+ */
+export const hw_compat_7_1_v720: CompatEntry[] = [e('virtio-device', 'queue_reset', 'false')];
 export const hw_compat_7_1: CompatEntry[] = [
-  e('virtio-device', 'queue_reset', 'false'),
+  ...hw_compat_7_1_v720,
   e('virtio-rng-pci', 'vectors', '0'),
   e('virtio-rng-pci-transitional', 'vectors', '0'),
   e('virtio-rng-pci-non-transitional', 'vectors', '0'),

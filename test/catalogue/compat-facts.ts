@@ -8,6 +8,10 @@
  *        pc-*-X+1); the split between hw_compat_X and pc_compat_X follows
  *        the order QEMU applies them (generic array first)
  *   S901 the 9.0.1 stable backport of 40a23ef6 "virtio-gpu: fix v2 migration"
+ *   R721 "virtio-rng-pci: fix migration compat for vectors" and "…fix
+ *        transitional migration compat for vectors", upstream master after
+ *        7.2.0, in 7.2.1 and 8.0.0 (Debian's 7.2+dfsg-5 changelog lists both
+ *        as picked from master)
  */
 export interface CompatFact {
   array: string;
@@ -25,9 +29,9 @@ export const COMPAT_FACTS: CompatFact[] = [
   f('hw_compat_7_0', 'arm-gicv3-common', 'force-8-bit-prio', 'on'),
   f('hw_compat_7_0', 'nvme-ns', 'eui64-default', 'on'),
   f('hw_compat_7_1', 'virtio-device', 'queue_reset', 'false'),
-  f('hw_compat_7_1', 'virtio-rng-pci', 'vectors', '0'),
-  f('hw_compat_7_1', 'virtio-rng-pci-transitional', 'vectors', '0'),
-  f('hw_compat_7_1', 'virtio-rng-pci-non-transitional', 'vectors', '0'),
+  f('hw_compat_7_1', 'virtio-rng-pci', 'vectors', '0', 'Q10, R721', '8.0.0'),
+  f('hw_compat_7_1', 'virtio-rng-pci-transitional', 'vectors', '0', 'Q10, R721', '8.0.0'),
+  f('hw_compat_7_1', 'virtio-rng-pci-non-transitional', 'vectors', '0', 'Q10, R721', '8.0.0'),
   f('hw_compat_7_2', 'e1000e', 'migrate-timadj', 'off'),
   f('hw_compat_7_2', 'virtio-mem', 'x-early-migration', 'false'),
   f('hw_compat_7_2', 'migration', 'x-preempt-pre-7-2', 'true'),
