@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { dir as tmpDir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locateQemu } from '../../src/qemu/binaries.js';
-import { saveToFile } from '../../src/qemu/driver.js';
+import { leftovers, saveToFile } from '../../src/qemu/driver.js';
 import { VmError } from '../../src/wire/errors.js';
 import { collectIo } from '../io.js';
 import { decodeCommand } from './decode.js';
@@ -73,3 +73,6 @@ describe('vmcompat decode', () => {
     expect(() => decodeCommand([], collectIo())).toThrow(/expected one stream FILE, got none/);
   });
 });
+
+// Nothing this file started may outlive it: no QEMU process, no temp dir.
+afterAll(() => expect(leftovers()).toEqual([]));

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { VmError } from '../../src/wire/errors.js';
 import { collectIo } from '../io.js';
 import { qemuCommand } from './qemu.js';
+import { leftovers } from '../../src/qemu/driver.js';
 
 // Needs both provisioned binaries: a missing one fails with `npm run qemu:setup` in the message.
 describe('vmcompat qemu', () => {
@@ -44,3 +45,6 @@ describe('vmcompat qemu', () => {
     expect((missing as Error).message).toMatch(/\/nonexistent\/qemu.*npm run qemu:setup/);
   });
 });
+
+// Nothing this file started may outlive it: no QEMU process, no temp dir.
+afterAll(() => expect(leftovers()).toEqual([]));

@@ -1,9 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkStream } from '../wire/walk.js';
 import { locateQemu, type QemuBinary } from './binaries.js';
 import { DETERMINISTIC_RTC, runDirection, runRealCase, type RealCaseSpec } from './case.js';
 import { IGNORE_RULES } from './compare.js';
-import { saveToFile } from './driver.js';
+import { leftovers, saveToFile } from './driver.js';
 import { runRealMatrix } from './matrix.js';
 
 const DEVICES = ['isa-serial', 'virtio-gpu-pci', 'e1000', 'virtio-net-pci', 'ipmi-bmc-sim,id=bmc0', 'isa-ipmi-kcs,bmc=bmc0', 'usb-ehci', 'rtl8139'];
@@ -95,3 +95,6 @@ describe("a destination's refusal surfaces QEMU's own words and the right kind",
     expect(r.message).toMatch(/^10\.0 cannot run it: .*'no-such-device' is not a valid device model name/);
   });
 });
+
+// Nothing this file started may outlive it: no QEMU process, no temp dir.
+afterAll(() => expect(leftovers()).toEqual([]));

@@ -3,10 +3,10 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkStream } from '../wire/walk.js';
 import { locateQemu, type QemuBinary } from './binaries.js';
-import { QemuInstance, loadFromFile, saveToFile, type VmConfig } from './driver.js';
+import { QemuInstance, leftovers, loadFromFile, saveToFile, type VmConfig } from './driver.js';
 import { QemuError } from './errors.js';
 
 /** True while the process exists and is not a zombie. */
@@ -197,3 +197,6 @@ process.stdin.once('data', () => process.exit(3));
     }
   });
 });
+
+// Nothing this file started may outlive it: no QEMU process, no temp dir.
+afterAll(() => expect(leftovers()).toEqual([]));

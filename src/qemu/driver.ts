@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -53,7 +53,28 @@ export type LoadResult =
 /* ---------- process registry: nothing outlives us, not even on Ctrl-C ---------- */
 
 const live = new Map<number, string>(); // pid -> temp dir
+/** Every QEMU this process started, for the leak check tests run after themselves. */
+const started: { pid: number; dir: string }[] = [];
 let hooked = false;
+
+/**
+ * QEMU processes this process started that are still running, and their temp dirs
+ * that still exist: empty unless something leaked.
+ */
+export function leftovers(): { pid: number; dir: string; running: boolean; dirExists: boolean }[] {
+  return started
+    .map((s) => ({ ...s, running: running(s.pid), dirExists: existsSync(s.dir) }))
+    .filter((s) => s.running || s.dirExists);
+}
+
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 function killGroup(pid: number): void {
   // QEMU runs detached as a process-group leader, so its `sh -c cat …` children die too.
@@ -147,6 +168,7 @@ export class QemuInstance {
       throw new QemuError({ kind: 'start-failed', message: `could not run ${binary.path}: ${r.message}` });
     }
     live.set(proc.pid, dir);
+    started.push({ pid: proc.pid, dir });
     opts.onStart?.({ pid: proc.pid, dir });
 
     let inst!: QemuInstance;

@@ -56,7 +56,12 @@ export function isVersioned(m: MachineInfo): boolean {
   return m.aliasOf === null && /-\d+\.\d+(\.\d+)?$/.test(m.name);
 }
 
-/** Glob with `*` and `?` (e.g. `pc-q35-7.*`), or `all`: the versioned ones. */
+/** Shell-style glob: `*`, `?` and `[…]` classes (`pc-q35-7.[12]`). */
+export function globRe(glob: string): RegExp {
+  return new RegExp('^' + glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+}
+
+/** Globs (e.g. `pc-q35-7.*`), or `all`: the versioned ones. */
 export function selectMachines(names: readonly string[], patterns: readonly string[], versioned: ReadonlySet<string>): string[] {
   const out = new Set<string>();
   for (const p of patterns) {
@@ -64,7 +69,7 @@ export function selectMachines(names: readonly string[], patterns: readonly stri
       for (const n of names) if (versioned.has(n)) out.add(n);
       continue;
     }
-    const re = new RegExp('^' + p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+    const re = globRe(p);
     for (const n of names) if (re.test(n)) out.add(n);
   }
   return sortMachines([...out]);

@@ -1,8 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStream, type DeviceRecord } from '../wire/decode.js';
 import { leafText, leaves } from '../wire/tree.js';
 import { locateQemu, type QemuBinary } from './binaries.js';
 import { runRealProperty, type Mutation, type RealPropertySpec } from './property.js';
+import { leftovers } from './driver.js';
 
 // Each state costs up to three QEMU load+save runs (~0.15 s each on an idle machine): keep runs tiny.
 let q72: QemuBinary;
@@ -78,3 +79,6 @@ describe('property-based real cases', () => {
     expect(again.kind).toBe('value-changed');
   });
 });
+
+// Nothing this file started may outlive it: no QEMU process, no temp dir.
+afterAll(() => expect(leftovers()).toEqual([]));

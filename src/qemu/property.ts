@@ -7,6 +7,7 @@ import type { QemuBinary } from './binaries.js';
 import { baseResult, fail, loadFailure, sideVm, type RealCaseResult, type RealCaseSpec } from './case.js';
 import { compareStreams } from './compare.js';
 import { loadAndSave, saveToFile } from './driver.js';
+import { globRe } from './machines.js';
 
 /**
  * Property-based real cases. States are made by mutating decoded fields of a real
@@ -86,10 +87,6 @@ function valueArb(l: LeafRef): fc.Arbitrary<Leaf> {
   const edges = [0n, 1n, max, min, cur + 1n, cur - 1n].filter((x) => x >= min && x <= max && x !== cur);
   const big = fc.oneof(fc.constantFrom(...(edges.length ? edges : [min])), fc.bigInt({ min, max }));
   return int.bytes === 8 ? big : big.map((x) => Number(x));
-}
-
-function globRe(p: string): RegExp {
-  return new RegExp('^' + p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
 }
 
 /** Sections the device list adds to the bare board: saved once without them, compared by (idstr, instance). */

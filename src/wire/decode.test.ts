@@ -1,7 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only: real streams come from real binaries (src/wire itself never runs QEMU).
 import { locateQemu, type BuiltinQemu } from '../qemu/binaries.js';
-import { saveToFile } from '../qemu/driver.js';
+import { leftovers, saveToFile } from '../qemu/driver.js';
 import { decodeStream, type DecodedStream, type DeviceRecord, type RamRecord } from './decode.js';
 import { encodeStream } from './encode.js';
 import { isVmsdState, leaves, stateToJson, type VmsdState } from './tree.js';
@@ -165,3 +165,6 @@ describe.each(CASES)('a real QEMU $release stream at $machine', (c) => {
     expect(out[at]).toBe(0xa5);
   });
 });
+
+// Nothing this file started may outlive it: no QEMU process, no temp dir.
+afterAll(() => expect(leftovers()).toEqual([]));
