@@ -8,7 +8,7 @@ import type { CompatEntry, DeviceClass, MachineType, Release } from '../../src/m
 import { isaIpmiKcs } from '../devices/isa-ipmi-kcs.js';
 import { virtioGpu, type VirtioGpuVariant } from '../devices/virtio-gpu.js';
 import { pciDevices } from './catalogue-pci.js';
-import { PLATFORM_ADDONS, platformDefaults, platformDevices, since } from './catalogue-platform.js';
+import { PLATFORM_ADDONS, PLATFORM_LAST, platformDefaults, platformDevices, since } from './catalogue-platform.js';
 
 export interface ReleaseStep {
   name: string;
@@ -50,7 +50,7 @@ function devicesOf(release: string): DeviceClass[] {
   const pci = pciDevices(release);
   const taken = new Set(pci.map((d) => d.name));
   const platform = platformDevices(release).filter((d) => !taken.has(d.name));
-  const last = platform.filter((d) => d.name === 'globalstate');
+  const last = platform.filter((d) => PLATFORM_LAST.includes(d.name));
   const own: DeviceClass[] = [];
   if (!taken.has('virtio-gpu')) {
     const v = gpuVariant(release);
@@ -58,18 +58,19 @@ function devicesOf(release: string): DeviceClass[] {
     own.push(gpus.get(v)!);
   }
   if (!taken.has('isa-ipmi-kcs')) own.push((kcs ??= isaIpmiKcs()));
-  return [...platform.filter((d) => d.name !== 'globalstate'), ...pci, ...own, ...last];
+  return [...platform.filter((d) => !PLATFORM_LAST.includes(d.name)), ...pci, ...own, ...last];
 }
 
 /** -M <machine> -nodefaults plus every add-on device of the release, in registration order. */
 function machineDevices(release: string, board: 'pc-q35' | 'pc-i440fx', devices: DeviceClass[]): string[] {
   const defaults = platformDefaults(release, board);
   const known = new Set(devices.map((d) => d.name));
-  const inDefaults = new Set([...defaults, 'globalstate']);
-  const addons = devices.map((d) => d.name).filter((n) => !inDefaults.has(n));
+  // the other board's root bus is not on this board
+  const elsewhere = new Set(['pcie.0', 'pci.0', ...defaults, ...PLATFORM_LAST]);
+  const addons = devices.map((d) => d.name).filter((n) => !elsewhere.has(n));
   // the platform add-ons register in the order a command line lists them, after the PCI ones
   const ordered = [...addons.filter((n) => !PLATFORM_ADDONS.includes(n)), ...PLATFORM_ADDONS.filter((n) => known.has(n))];
-  return [...defaults.filter((n) => known.has(n)), ...ordered, ...(known.has('globalstate') ? ['globalstate'] : [])];
+  return [...defaults.filter((n) => known.has(n)), ...ordered, ...PLATFORM_LAST.filter((n) => known.has(n))];
 }
 
 export function deriveRelease(prev: Release | null, step: ReleaseStep): Release {

@@ -7,6 +7,7 @@
  */
 import type { DeviceClass } from '../../src/machine/types.js';
 import { apic } from '../devices/platform/apic.js';
+import { acpiBuild, i2cBus, kvmvapic, pciBus, pciHost, timers } from '../devices/platform/board.js';
 import { fwCfg } from '../devices/platform/fw_cfg.js';
 import { globalstate, type GlobalStateVariant } from '../devices/platform/globalstate.js';
 import { hpet, type HpetVariant } from '../devices/platform/hpet.js';
@@ -38,6 +39,13 @@ const once = <T>(make: () => T) => {
   return () => (v ??= make());
 };
 const shared = {
+  timer: once(timers),
+  vapic: once(kvmvapic),
+  pciHost: once(pciHost),
+  pcie0: once(() => pciBus('pcie.0')),
+  pci0: once(() => pciBus('pci.0')),
+  i2c: once(i2cBus),
+  acpi: once(acpiBuild),
   apic: once(apic),
   fwCfg: once(fwCfg),
   i8257: once(i8257),
@@ -71,8 +79,13 @@ export function platformVariants(release: string): { hpet: HpetVariant; globalst
 export function platformDevices(release: string): DeviceClass[] {
   const v = platformVariants(release);
   return [
+    shared.timer(),
+    shared.vapic(),
     shared.apic(),
     shared.fwCfg(),
+    shared.pciHost(),
+    shared.pcie0(),
+    shared.pci0(),
     shared.i8257(),
     shared.rtc(),
     shared.i8259(),
@@ -85,27 +98,36 @@ export function platformDevices(release: string): DeviceClass[] {
     shared.pckbd(),
     shared.vmmouse(),
     shared.port92(),
+    shared.i2c(),
     shared.serial(),
     shared.bmc(),
+    shared.acpi(),
     (globalstates[v.globalstate] ??= globalstate(v.globalstate)),
   ];
 }
 
-/** Devices a case adds with -device, in the order they register after the board's (globalstate always comes last). */
+/** Devices a case adds with -device, in the order they register after the board's (acpi_build and globalstate come last). */
 export const PLATFORM_ADDONS = ['isa-serial', 'ipmi-bmc-sim', 'isa-ipmi-kcs'];
+
+/** Registered after every device, in this order. */
+export const PLATFORM_LAST = ['acpi_build', 'globalstate'];
 
 /**
  * What `-M <board>-X -nodefaults` registers of the modelled platform
- * devices, in registration order, as seen in real 7.2 and 10.0 streams:
- * 10.0 registers the RTC before the south bridge and i440fx's host bridge
- * before fw_cfg (not a compatibility fact: the loader finds sections by
- * name). Repeated names are further instances (the DMA and PIC pairs).
+ * devices, in registration order, as seen in real 7.2 and 10.0 streams
+ * (the CPU's, the south bridge's, IDE/AHCI/SMBus controllers' and the
+ * floppy's sections sit between these, unmodelled here). 10.0 registers
+ * the RTC before the south bridge, and on i440fx the host bridge before
+ * fw_cfg and the SMBus with the south bridge — not a compatibility fact:
+ * the loader finds sections by name. Repeated names are further instances
+ * (the DMA and PIC pairs).
  */
 export function platformDefaults(release: string, board: 'pc-q35' | 'pc-i440fx'): string[] {
-  const early = since(release, '10.0.0');
-  const head = ['apic', 'fw_cfg', 'i8257', 'i8257'];
-  const mid = ['i8259', 'i8259', 'ioapic', 'hpet'];
-  const tail = ['i8254', 'pcspk', 'ps2kbd', 'ps2mouse', 'pckbd', 'vmmouse', 'port92'];
-  void board; // the south bridge, IDE/AHCI and floppy sections sit between these; they are not platform models
-  return early ? [...head, 'mc146818rtc', ...mid, ...tail] : [...head, ...mid, 'mc146818rtc', ...tail];
+  const bus = board === 'pc-q35' ? 'pcie.0' : 'pci.0';
+  const cpu = ['timer', 'kvm-tpr-opt', 'apic'];
+  const pics = ['i8259', 'i8259', 'ioapic', 'hpet'];
+  const isa = ['i8254', 'pcspk', 'ps2kbd', 'ps2mouse', 'pckbd', 'vmmouse', 'port92'];
+  if (!since(release, '10.0.0')) return [...cpu, 'fw_cfg', 'PCIHost', bus, 'i8257', 'i8257', ...pics, 'mc146818rtc', ...isa, 'i2c_bus'];
+  if (board === 'pc-q35') return [...cpu, 'fw_cfg', 'PCIHost', bus, 'i8257', 'i8257', 'mc146818rtc', ...pics, ...isa, 'i2c_bus'];
+  return [...cpu, 'PCIHost', bus, 'fw_cfg', 'i8257', 'i8257', 'mc146818rtc', 'i2c_bus', ...pics, ...isa];
 }

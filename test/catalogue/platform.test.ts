@@ -15,7 +15,7 @@ import { runstateBytes } from '../../scenarios/devices/platform/globalstate.js';
 import { reencode } from './real.js';
 
 const PLATFORM = [
-  'apic', 'fw_cfg', 'i8257', 'mc146818rtc', 'i8259', 'ioapic', 'hpet', 'i8254', 'pcspk', 'ps2kbd', 'ps2mouse', 'pckbd', 'vmmouse',
+  'timer', 'kvm-tpr-opt', 'PCIHost', 'pcie.0', 'pci.0', 'i2c_bus', 'acpi_build', 'apic', 'fw_cfg', 'i8257', 'mc146818rtc', 'i8259', 'ioapic', 'hpet', 'i8254', 'pcspk', 'ps2kbd', 'ps2mouse', 'pckbd', 'vmmouse',
   'port92', 'isa-serial', 'ipmi-bmc-sim', 'globalstate',
 ];
 const rel = (n: string) => findRelease(n)!;

@@ -17,7 +17,7 @@ import { ADDONS, deviceFor, firstDifference, reencode, saveAfterPokes } from './
 
 /** Sections of platform devices the catalogue models (isa-ipmi-kcs, a seed device, included). */
 const PLATFORM = new Set([
-  'apic', 'fw_cfg', 'dma', 'mc146818rtc', 'i8259', 'ioapic', 'hpet', 'i8254', 'pcspk', 'ps2kbd', 'ps2mouse', 'pckbd', 'vmmouse',
+  'timer', 'kvm-tpr-opt', 'PCIHost', 'PCIBUS', 'i2c_bus', 'acpi_build', 'apic', 'fw_cfg', 'dma', 'mc146818rtc', 'i8259', 'ioapic', 'hpet', 'i8254', 'pcspk', 'ps2kbd', 'ps2mouse', 'pckbd', 'vmmouse',
   'port92', 'serial', 'ipmi-bmc-sim', 'ipmi-interface', 'globalstate',
 ]);
 
@@ -54,7 +54,7 @@ describe('real streams re-encode byte for byte through the models', () => {
       const records = walkStream(s.bytes).records.filter((r) => r.type === 'FULL' && PLATFORM.has(r.idstr!));
       expect(new Set(records.map((r) => r.idstr)), s.label).toEqual(PLATFORM);
       for (const r of records) {
-        const cls = deviceFor(s.release, r.idstr!);
+        const cls = deviceFor(s.release, r.idstr!, s.machine);
         expect(cls, `${s.label}: ${r.idstr} is modelled`).toBeDefined();
         const payload = s.bytes.slice(r.payloadOffset, r.payloadOffset + r.payloadLength);
         const out = reencode(s.release, s.machine, cls!.name, r.versionId!, payload);
@@ -65,8 +65,8 @@ describe('real streams re-encode byte for byte through the models', () => {
         rows.push(where);
       }
     }
-    // 19 platform sections per stream (two DMA controllers and two PICs)
-    expect(rows).toHaveLength(4 * 20);
+    // 26 platform sections per stream (two DMA controllers and two PICs)
+    expect(rows).toHaveLength(4 * 26);
   });
 
   it('the port writes reached the models: non-reset values and subsections decode as the guest left them', () => {
@@ -74,7 +74,7 @@ describe('real streams re-encode byte for byte through the models', () => {
     const rec = (id: string) => walkStream(s.bytes).records.find((r) => r.idstr === id)!;
     const decode = (id: string) => {
       const r = rec(id);
-      const cls = deviceFor(s.release, id)!;
+      const cls = deviceFor(s.release, id, s.machine)!;
       return reencode(s.release, s.machine, cls.name, r.versionId!, s.bytes.slice(r.payloadOffset, r.payloadOffset + r.payloadLength)).state!;
     };
     const serial = decode('serial').state as Record<string, unknown>;
@@ -91,7 +91,7 @@ describe('real streams re-encode byte for byte through the models', () => {
     for (const s of streams) {
       const seen = walkStream(s.bytes)
         .records.filter((r) => r.type === 'FULL' && PLATFORM.has(r.idstr!))
-        .map((r) => deviceFor(s.release, r.idstr!)!.name);
+        .map((r) => deviceFor(s.release, r.idstr!, s.machine)!.name);
       const machine = s.release.machines.find((m) => m.name === s.machine)!;
       const modelled = machine.devices!.filter((n) => seen.includes(n) || n === 'isa-ipmi-kcs');
       expect(modelled, s.label).toEqual(seen);

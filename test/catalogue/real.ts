@@ -52,9 +52,11 @@ export async function saveAfterPokes(binary: QemuBinary, vm: VmConfig, pokes: [n
   });
 }
 
-/** The model device class whose section this is (by idstr), if the release models it. */
-export function deviceFor(release: Release, idstr: string): DeviceClass | undefined {
-  return release.devices.find((d) => d.idstr === idstr);
+/** The model device class whose section this is (by idstr, among the machine's devices first), if the release models it. */
+export function deviceFor(release: Release, idstr: string, machine?: string): DeviceClass | undefined {
+  const onBoard = release.machines.find((m) => m.name === machine)?.devices ?? [];
+  const candidates = release.devices.filter((d) => d.idstr === idstr);
+  return candidates.find((d) => onBoard.includes(d.name)) ?? candidates[0];
 }
 
 export interface Reencoded {
