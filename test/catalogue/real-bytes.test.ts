@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { locateQemu, type QemuBinary } from '../../src/qemu/binaries.js';
 import { walkStream } from '../../src/wire/walk.js';
 import type { Release } from '../../src/machine/types.js';
+import { Engine } from '../../src/machine/engine.js';
 import { findRelease } from '../../scenarios/releases/index.js';
 import { ADDONS, deviceFor, firstDifference, reencode, saveAfterPokes } from './real.js';
 
@@ -95,6 +96,18 @@ describe('real streams re-encode byte for byte through the models', () => {
       const machine = s.release.machines.find((m) => m.name === s.machine)!;
       const modelled = machine.devices!.filter((n) => seen.includes(n) || n === 'isa-ipmi-kcs');
       expect(modelled, s.label).toEqual(seen);
+    }
+  });
+
+  it('and give them the idstrs and instance ids the binaries give (the second DMA controller and PIC are instance 1)', () => {
+    for (const s of streams) {
+      const real = walkStream(s.bytes)
+        .records.filter((r) => r.type === 'FULL' && PLATFORM.has(r.idstr!))
+        .map((r) => `${r.idstr}#${r.instanceId}`);
+      const engine = new Engine(s.release, s.machine);
+      const model = engine.instances.map((i) => `${i.idstr}#${i.instanceId}`).filter((x) => real.includes(x));
+      expect(model, s.label).toEqual(real);
+      expect(real.filter((x) => x.endsWith('#1')).sort(), s.label).toEqual(['dma#1', 'i8259#1']);
     }
   });
 });
