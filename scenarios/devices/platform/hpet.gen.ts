@@ -10,7 +10,7 @@ import type { State } from '../../../src/vmstate/types.js';
 export const hpetGen: DeviceGen = {
   refine(s, props) {
     const n = Number(props.timers);
-    if ('num_timers' in s) s.num_timers = n;
+    s.num_timers = n;
     if ('num_timers_save' in s) s.num_timers_save = n;
     const timers = (s.timer as State[]) ?? [];
     if (timers.length > n) s.timer = timers.slice(0, n);

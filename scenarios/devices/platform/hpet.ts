@@ -7,10 +7,11 @@
  * to 3 (all a v1 stream has) and the load overwrites the device's property
  * with the stream's value, validated to 3..32; post_load re-derives the
  * HPET_ID capability from it.
- * 10.0 ("hpet: do not overwrite properties on post_load"): the count is a
- * copy, `num_timers_save`, that pre_save fills from the property; the
- * validation now requires the stream's count to equal the destination's
- * own `timers` property. Same bytes on the wire.
+ * 10.0 ("hpet: do not overwrite properties on post_load", Feb 2025): the
+ * stream's count goes into a copy, `num_timers_save`, that pre_save fills
+ * from the property; the validation requires it to equal the
+ * destination's own count, and the array is counted by that own
+ * `num_timers` (not on the wire). pre_load is gone. Same bytes on the wire.
  */
 import {
   VMSTATE_STRUCT_VARRAY_UINT8,
@@ -65,7 +66,7 @@ const subsections: VMStateDescription[] = [
 ];
 
 const validate72: FieldExists = (s) => Number(s.num_timers) >= HPET_MIN_TIMERS && Number(s.num_timers) <= HPET_MAX_TIMERS;
-const validate10: FieldExists = (s, _v, ctx) => Number(s.num_timers_save) === Number(ctx.props.timers);
+const validate10: FieldExists = (s) => Number(s.num_timers_save) === Number(s.num_timers);
 
 export function vmstate_hpet(variant: HpetVariant): VMStateDescription {
   if (variant === '7.2') {
@@ -96,11 +97,8 @@ export function vmstate_hpet(variant: HpetVariant): VMStateDescription {
     name: 'hpet',
     version_id: 2,
     minimum_version_id: 1,
-    pre_save(s, ctx) {
-      s.num_timers_save = Number(ctx.props.timers);
-    },
-    pre_load(s) {
-      s.num_timers_save = HPET_MIN_TIMERS;
+    pre_save(s) {
+      s.num_timers_save = s.num_timers;
     },
     fields: [
       VMSTATE_UINT64('config'),
@@ -108,7 +106,7 @@ export function vmstate_hpet(variant: HpetVariant): VMStateDescription {
       VMSTATE_UINT64('hpet_counter'),
       VMSTATE_UINT8_V('num_timers_save', 2),
       VMSTATE_VALIDATE('num_timers must match', validate10),
-      VMSTATE_STRUCT_VARRAY_UINT8('timer', 'num_timers_save', 0, vmstate_hpet_timer),
+      VMSTATE_STRUCT_VARRAY_UINT8('timer', 'num_timers', 0, vmstate_hpet_timer),
     ],
     subsections,
   };
@@ -145,8 +143,8 @@ export function hpet(variant: HpetVariant): DeviceClass {
         hpet_offset: 0n,
         capability: 0x8086a001n | (BigInt(n - 1) << HPET_ID_NUM_TIM_SHIFT) | (10_000_000n << 32n),
       };
-      if (variant === '7.2') s.num_timers = n;
-      else s.num_timers_save = n;
+      s.num_timers = n; // 10.0: the property itself, never loaded
+      if (variant === '10.0') s.num_timers_save = n;
       return s;
     },
   };
