@@ -4,17 +4,20 @@
  * up to its first NUL as a RunState and fails with EINVAL on an unknown one.
  *
  * 7.2 … 8.2: `size` + a 100-byte NUL-padded `runstate`.
- * 9.0+ ("migration: preserve suspended runstate"): the same 104 bytes,
- * re-cut as `runstate[32]`, `has_vm_was_suspended`, `vm_was_suspended`,
- * `unused[66]`; pre_save sets has_vm_was_suspended to 1, which lands at
- * byte 32 of an older release's runstate buffer, past the name's NUL, so
- * the older release never sees it (spec corrections).
+ * 9.0+ ("migration: propagate suspended runstate", January 2024): the same
+ * 104 bytes, re-cut as `runstate[32]`, `has_vm_was_suspended`,
+ * `vm_was_suspended`, `unused[66]`; the store before a save sets
+ * has_vm_was_suspended to 1 (which lands at byte 32 of an older release's
+ * runstate buffer, past the name's NUL, so the older release never sees
+ * it — spec corrections), vm_was_suspended to the VM's suspended flag, and
+ * zeroes `unused`. post_load sets that flag to vm_was_suspended or'ed with
+ * "the run state is suspended", whatever has_vm_was_suspended says.
  *
  * QEMU keeps only the parsed run state (and the flag) and rebuilds the
  * buffer from it before the next save (global_state_store pads with NULs);
  * the model does the same in post_load, so bytes past the NUL are not
- * state. Likewise has_vm_was_suspended only says whether the stream
- * carried the flag: pre_save sets it again, so post_load settles it.
+ * state. Likewise has_vm_was_suspended: the next store sets it again, so
+ * post_load settles it; the model's vm_was_suspended is the VM's flag.
  *
  * The 32-byte buffer keeps QEMU's field name but its state key is
  * `runstate32`: the C member shrank under the same name, and the harness
@@ -69,8 +72,7 @@ function parse(s: State, variant: GlobalStateVariant): PostLoadFailure | void {
   }
   s[key] = runstateBytes(name, variant === '7.2' ? 100 : 32);
   if (variant === '9.0') {
-    // vm_set_suspended only when the stream said so; otherwise the VM was not suspended
-    if (!Number(s.has_vm_was_suspended)) s.vm_was_suspended = 0;
+    s.vm_was_suspended = Number(s.vm_was_suspended) || name === 'suspended' ? 1 : 0;
     s.has_vm_was_suspended = 1;
   }
 }
@@ -83,7 +85,10 @@ export function vmstate_globalstate(variant: GlobalStateVariant): VMStateDescrip
     minimum_version_id: 1,
     pre_save(s) {
       s.size = nameOf(s[key] as Uint8Array).length + 1;
-      if (variant === '9.0') s.has_vm_was_suspended = 1;
+      if (variant === '9.0') {
+        s.has_vm_was_suspended = 1;
+        s.unused = new Uint8Array(66);
+      }
     },
     post_load: (s) => parse(s, variant),
     fields:
