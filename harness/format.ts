@@ -1,24 +1,27 @@
-import { hex } from '../src/wire/errors.js';
-import type { CaseResult, Summary } from '../src/check/run.js';
+import { failureWhere, type ReportCase, type ReportSummary } from '../src/check/report-schema.js';
 
 export interface Style {
   color: boolean;
 }
 
-const paint = (on: boolean, code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+export const paint = (on: boolean, code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
-export function where(r: Pick<CaseResult, 'kind' | 'vmsd' | 'path' | 'offset'>): string {
-  const parts = [r.kind ?? ''];
-  if (r.vmsd || r.path) parts.push(`in ${[r.vmsd, r.path].filter(Boolean).join(' ')}`);
-  if (r.offset !== null && r.offset !== undefined) parts.push(`@${hex(r.offset)}`);
-  return parts.join(' ');
+export const where = failureWhere;
+
+export interface Widths {
+  device: number;
+  pair: number;
+  machine: number;
 }
 
+type LineCase = Pick<ReportCase, 'device' | 'from' | 'to' | 'machine' | 'status' | 'unexpected' | 'states' | 'expected' | 'expectedKind' | 'message' | 'kind' | 'vmsd' | 'path' | 'offset'>;
+
 /** One line per case: mark, device, from → to, machine, verdict. */
-export function caseLine(r: CaseResult, widths: { device: number; pair: number; machine: number }, st: Style): string {
+export function caseLine(r: LineCase, widths: Widths, st: Style): string {
   const pair = `${r.from} → ${r.to}`;
   const head = `${r.device.padEnd(widths.device)}  ${pair.padEnd(widths.pair)}  ${r.machine.padEnd(widths.machine)}`;
   if (r.status === 'skip') return ` ${paint(st.color, 90, '-')} ${head}  skipped: ${r.message}`;
+  if (r.status === 'error') return ` ${paint(st.color, 31, '!')} ${head}  ERROR · ${(r.message ?? '').split('\n')[0]}`;
   if (r.status === 'pass') {
     const text = `${r.states} state${r.states === 1 ? '' : 's'}, round trip exact`;
     return r.unexpected
@@ -33,24 +36,38 @@ export function caseLine(r: CaseResult, widths: { device: number; pair: number; 
   return ` ${paint(st.color, r.unexpected ? 31 : 33, '✗')} ${head}  ${label} · ${where(r)}`;
 }
 
-export function columnWidths(results: readonly CaseResult[]) {
+export function columnWidths(cases: readonly Pick<ReportCase, 'device' | 'from' | 'to' | 'machine'>[]): Widths {
   return {
-    device: Math.max(6, ...results.map((r) => r.device.length)),
-    pair: Math.max(8, ...results.map((r) => `${r.from} → ${r.to}`.length)),
-    machine: Math.max(7, ...results.map((r) => r.machine.length)),
+    device: Math.max(6, ...cases.map((r) => r.device.length)),
+    pair: Math.max(8, ...cases.map((r) => `${r.from} → ${r.to}`.length)),
+    machine: Math.max(7, ...cases.map((r) => r.machine.length)),
   };
 }
 
-/** The explanation block printed under an unexpected failure. */
-export function explain(r: CaseResult): string[] {
-  const f = r.failure;
-  if (!f) return [];
-  const out = [`     ${f.stage}: ${f.saver} saved, ${f.loader} loaded`, `     ${f.message}`];
-  for (const line of f.qemu) out.push(`     qemu: ${line}`);
+/** The explanation block printed under an unexpected result. */
+export function explain(r: ReportCase): string[] {
+  const out: string[] = [];
+  const f = r.detail;
+  if (f) {
+    out.push(`     ${f.stage}: ${f.saver} saved, ${f.loader} loaded`, `     ${r.message}`);
+    for (const line of f.qemu) out.push(`     qemu: ${line}`);
+  } else if (r.status === 'error') {
+    for (const l of (r.message ?? '').split('\n').slice(1)) out.push(`     ${l.trim()}`);
+  }
+  if (r.status === 'pass' && r.unexpected) {
+    out.push(`     ${r.states} states passed; the scenario${r.scenario ? ` '${r.scenario}'` : ''} expects ${r.expectedKind}${r.reference ? ` (${r.reference})` : ''}: if it is fixed, update the scenario`);
+  }
   if (r.repro) out.push(`     replay:  ${r.repro}`);
   return out;
 }
 
-export function summaryLine(s: Summary, seconds: number): string {
-  return `${s.total} cases: ${s.passed} passed · ${s.expectedFailures} failed as expected · ${s.skipped} skipped · ${s.unexpected} unexpected   (${seconds.toFixed(1)} s)`;
+export function summaryLine(s: ReportSummary, seconds: number): string {
+  const errors = s.errors ? ` (${s.errors} of them errors)` : '';
+  return `${s.total} cases: ${s.passed - s.unexpectedPasses} passed · ${s.expectedFailures} failed as expected · ${s.skipped} skipped · ${s.unexpected} unexpected${errors}   (${seconds.toFixed(1)} s)`;
+}
+
+/** The terminal's progress bar: cases done of total, unexpected so far. */
+export function progressBar(done: number, total: number, unexpected: number, seconds: number, width = 20): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} cases · ${unexpected} unexpected · ${seconds.toFixed(0)} s`;
 }

@@ -3,6 +3,12 @@ export interface Io {
   out(line: string): void;
   err(line: string): void;
   color: boolean;
+  /**
+   * A terminal's redrawn status line (a progress bar), kept below the lines
+   * written with out(); null clears it. Absent when stdout is not a terminal:
+   * CI logs get plain lines only.
+   */
+  status?: (line: string | null) => void;
 }
 
 export function processIo(): Io {
@@ -11,11 +17,30 @@ export function processIo(): Io {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  const tty = Boolean(process.stdout.isTTY);
+  const color = tty && !process.env.NO_COLOR;
+  let bar: string | null = null;
+  const clear = () => bar !== null && process.stdout.write('\r\x1b[2K');
+  const draw = () => bar !== null && process.stdout.write(bar.slice(0, Math.max(10, (process.stdout.columns || 80) - 1)));
   return {
-    out: (l) => process.stdout.write(l + '\n'),
-    err: (l) => process.stderr.write(l + '\n'),
+    out: (l) => {
+      clear();
+      process.stdout.write(l + '\n');
+      draw();
+    },
+    err: (l) => {
+      clear();
+      process.stderr.write(l + '\n');
+      draw();
+    },
     color,
+    status: tty
+      ? (l) => {
+          clear();
+          bar = l;
+          draw();
+        }
+      : undefined,
   };
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,24 @@ describe('repro', () => {
     expect(gpu['parent_obj.scanout']).toHaveLength(1);
     expect(gpu.resources).toEqual([]);
     expect(cases[0].counterexampleDiff).toEqual({});
+  });
+
+  it('replays the replay line check printed on the terminal (a matrix run on two workers), in a fresh process', async () => {
+    const scenario = join(dir, 'gpu-terminal.json');
+    writeFileSync(scenario, JSON.stringify({ name: 'gpu', cases: [{ device: 'virtio-gpu', from: '9.0.0', to: '8.2.0', machine: ['pc-q35-8.2', 'pc-i440fx-8.1'], expect: 'pass' }] }));
+    const check = await execa('node', [bin, 'check', '--scenario', scenario, '--runs', '30', '--seed', '77', '--workers', '2', '--reporter', 'json', '--report-dir', join(dir, 'terminal')], { reject: false });
+    expect(check.exitCode).toBe(1);
+    const replays = check.stdout.split('\n').filter((l) => l.trim().startsWith('replay:')).map((l) => l.trim().replace(/^replay:\s+npx vmcompat /, ''));
+    expect(replays).toHaveLength(2);
+    const report = JSON.parse(readFileSync(join(dir, 'terminal', 'report.json'), 'utf8'));
+    for (const line of replays) {
+      const args = line.split(' ').map((a) => a.replace(/^'|'$/g, ''));
+      const again = await execa('node', [bin, ...args, '--json'], { reject: false });
+      expect(again.exitCode).toBe(1);
+      const r = JSON.parse(again.stdout);
+      const c = report.cases.find((x: { id: string }) => x.id === r.id);
+      for (const k of ['kind', 'path', 'vmsd', 'offset', 'stage', 'seed', 'streamDigest', 'counterexample']) expect(r[k]).toEqual(c[k]);
+    }
   });
 
   it('prints the failure with an annotated hex dump', async () => {

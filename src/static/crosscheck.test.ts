@@ -53,7 +53,8 @@ describe('static verdicts agree with the case runner', () => {
     // the models behave as the scenarios say, so the comparison is with known answers
     expect(rows.filter((r) => r.unexpected)).toEqual([]);
     expect(rows.filter((r) => r.static !== r.dynamic)).toEqual([]);
-    expect(rows.filter((r) => r.dynamic === 'fail').length).toBe(16);
+    // at least the seed bug at the 8.x machine types, both ways (the release matrix keeps adding known failures)
+    expect(rows.filter((r) => r.dynamic === 'fail').length).toBeGreaterThanOrEqual(16);
     expect(rows.filter((r) => r.dynamic === 'skip').length).toBeGreaterThan(0);
   });
 

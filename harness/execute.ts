@@ -1,0 +1,50 @@
+/**
+ * Runs one planned case to its report case. The same code runs on the main
+ * thread (one worker) and in worker threads, so the worker count cannot
+ * change a verdict.
+ */
+import type { Release } from '../src/machine/types.js';
+import { runCase, type StateMode } from '../src/check/run.js';
+import { caseSeed } from '../src/check/seed.js';
+import { cachedArbitraries } from '../src/check/arbitrary-cache.js';
+import { errorCase, toReportCase, type ReportCase } from '../src/check/report-schema.js';
+import type { PlannedCase } from '../src/check/matrix.js';
+import type { ArbitraryFactory } from '../src/check/property.js';
+
+/** How states are made: plain data, so that it can be handed to a worker. */
+export interface ExecConfig {
+  examples: boolean;
+  runs: number;
+  seed: number;
+}
+
+export interface Executor {
+  run(c: PlannedCase): ReportCase;
+}
+
+export function executor(releases: readonly Release[], config: ExecConfig, arbitrary: ArbitraryFactory): Executor {
+  const byName = new Map(releases.map((r) => [r.name, r]));
+  const mode: StateMode = config.examples
+    ? { kind: 'examples' }
+    : { kind: 'property', runs: config.runs, seed: config.seed, arbitrary: cachedArbitraries(arbitrary) };
+  return {
+    run(c) {
+      const t0 = performance.now();
+      const ms = () => Math.round(performance.now() - t0);
+      try {
+        const from = byName.get(c.from);
+        const to = byName.get(c.to);
+        if (!from || !to) throw new Error(`release ${from ? c.to : c.from} is not in this process's release list`);
+        const r = runCase({ device: c.device, from, to, machine: c.machine }, c.expect, mode, {
+          scenario: c.scenario,
+          reference: c.reference,
+        });
+        return toReportCase(r, c, ms());
+      } catch (e) {
+        const err = e as Error;
+        const where = err.stack?.split('\n').slice(0, 4).join('\n') ?? String(e);
+        return errorCase(c, `the case threw: ${where}`, ms(), config.examples ? null : caseSeed(config.seed, c.id));
+      }
+    },
+  };
+}

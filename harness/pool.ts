@@ -1,0 +1,100 @@
+/**
+ * Runs planned cases on N worker threads (node:worker_threads over the
+ * build in dist/), or on this thread when N is 1. Each worker pulls the next
+ * case when it finishes one, so slow cases do not hold up a fixed slice.
+ * Results come back in completion order through `onResult` and, at the end,
+ * in plan order: a case's verdict depends only on its id and the seed.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { VmError } from '../src/wire/errors.js';
+import { releases } from '../scenarios/releases/index.js';
+import { deviceStateArbitrary } from '../scenarios/devices/gen-registry.js';
+import { caseSeed } from '../src/check/seed.js';
+import { errorCase, type ReportCase } from '../src/check/report-schema.js';
+import type { PlannedCase } from '../src/check/matrix.js';
+import { executor, type ExecConfig } from './execute.js';
+import type { WorkerRequest } from './worker.js';
+import { packageRoot } from './paths.js';
+
+export interface PoolOptions {
+  workers: number;
+  config: ExecConfig;
+  onResult?: (r: ReportCase) => void;
+}
+
+export function workerScript(): string {
+  return join(packageRoot(), 'dist', 'harness', 'worker.js');
+}
+
+export async function runCases(cases: readonly PlannedCase[], opts: PoolOptions): Promise<ReportCase[]> {
+  const out = new Map<number, ReportCase>();
+  const done = (r: ReportCase) => {
+    out.set(r.index, r);
+    opts.onResult?.(r);
+  };
+  const local = executor(releases, opts.config, deviceStateArbitrary);
+  // Skipped cases cost nothing: never ship them to a worker.
+  const work = cases.filter((c) => !c.skip);
+  for (const c of cases) if (c.skip) done(local.run(c));
+  const n = Math.min(opts.workers, work.length);
+  if (n <= 1) {
+    for (const c of work) {
+      done(local.run(c));
+      // let the terminal redraw between cases
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  } else {
+    await onWorkers(work, n, opts.config, done);
+  }
+  return cases.map((c) => out.get(c.index)!);
+}
+
+function onWorkers(work: readonly PlannedCase[], n: number, config: ExecConfig, done: (r: ReportCase) => void): Promise<void> {
+  const script = workerScript();
+  if (!existsSync(script)) {
+    throw new VmError({ kind: 'bad-input', message: `${script} is missing: run \`npm run build\` (or use --workers 1)` });
+  }
+  let next = 0;
+  let finished = 0;
+  return new Promise<void>((resolve) => {
+    const start = () => {
+      const w = new Worker(script, { workerData: { config } });
+      let current: PlannedCase | null = null;
+      let t0 = 0;
+      const feed = () => {
+        if (next >= work.length) {
+          current = null;
+          void w.terminate();
+          return;
+        }
+        current = work[next++]!;
+        t0 = performance.now();
+        w.postMessage({ case: current } satisfies WorkerRequest);
+      };
+      const settle = () => {
+        finished++;
+        if (finished === work.length) resolve();
+      };
+      w.on('message', (r: ReportCase) => {
+        done(r);
+        settle();
+        feed();
+      });
+      // A worker that dies takes only its case down: that case is an error, a fresh worker goes on.
+      const lost = (why: string) => {
+        if (!current) return;
+        const c = current;
+        current = null;
+        done(errorCase(c, `the worker died running this case: ${why}`, Math.round(performance.now() - t0), config.examples ? null : caseSeed(config.seed, c.id)));
+        settle();
+        if (next < work.length) start();
+      };
+      w.on('error', (e) => lost(e.stack ?? e.message));
+      w.on('exit', (code) => lost(`it exited with code ${code}`));
+      feed();
+    };
+    for (let i = 0; i < n; i++) start();
+  });
+}

@@ -1,0 +1,96 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { main } from '../cli.js';
+import { collectIo } from '../io.js';
+import type { Report } from '../../src/check/report-schema.js';
+
+// Debian's chromium (.ci/run installs it); playwright-core never downloads a browser.
+const CHROMIUM = process.env.VMCOMPAT_CHROMIUM ?? '/usr/bin/chromium';
+const dir = mkdtempSync(join(tmpdir(), 'vmcompat-html-'));
+let context: BrowserContext;
+let report: Report;
+const FAILURE = 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2';
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does), or set VMCOMPAT_CHROMIUM`);
+  const io = collectIo();
+  expect(await main(['check', '--device', 'virtio-gpu', '--pair', '8.2.0:9.0.0', '--pair', '8.2.0:9.0.1', '--machine', 'pc-q35-*', '--runs', '3', '--seed', '21', '--workers', '2', '--reporter', 'html', '--reporter', 'json', '--report-dir', join(dir, 'r')], io)).toBe(0);
+  report = JSON.parse(readFileSync(join(dir, 'r', 'report.json'), 'utf8'));
+  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('report.html in headless Chromium', () => {
+  it('loads with no console errors and no network, and opens the virtio-gpu failure on a click', async () => {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) problems.push(`request: ${r.url()}`);
+    });
+    await page.goto(pathToFileURL(join(dir, 'r', 'report.html')).href);
+    await page.waitForLoadState('load');
+
+    // the grid: one row per device, a cell per release pair and machine type, each with both directions
+    expect(await page.locator('#grid tbody tr').count()).toBe(1);
+    const cell = page.locator(`button.half[data-id="${FAILURE}"]`);
+    expect(await cell.getAttribute('class')).toContain('o-expected-failure');
+    expect(await page.locator('button.half.o-pass').count()).toBeGreaterThan(0);
+    expect(await page.locator('button.half.o-skip').count()).toBeGreaterThan(0);
+    expect(await page.locator('#detail').isHidden()).toBe(true);
+
+    await cell.click();
+    const detail = page.locator('#detail');
+    expect(await detail.isVisible()).toBe(true);
+    const c = report.cases.find((x) => x.id === FAILURE)!;
+    const text = await detail.innerText();
+    expect(text).toContain('virtio-gpu 8.2.0 → 9.0.0 @ pc-q35-8.2 · short-read');
+    expect(text).toContain('failed as expected');
+    expect(text).toContain('virtio-gpu-one-scanout');
+    expect(text).toContain('parent_obj.scanout[0].fb.format');
+    expect(text).toContain(`0x${c.offset!.toString(16)}`);
+    expect(text).toContain('Missing section footer for 0000:00:02.0/virtio-gpu');
+    expect(text).toContain('Smallest failing state');
+    // the annotated hex dump around the offset, and the replay command
+    const dump = await page.locator('#hexdump').innerText();
+    expect(dump).toContain('[');
+    expect(dump).toMatch(/8\.2\.0: .*cursor\.pos\.y/);
+    expect(await page.locator('#repro').innerText()).toBe(c.repro);
+
+    await page.locator('#copy').click();
+    await page.waitForFunction(() => document.getElementById('copied')?.textContent !== '');
+    expect(['copied', 'select and copy by hand']).toContain(await page.locator('#copied').innerText());
+
+    // the case is addressable: the URL now names it, and opening that URL opens it
+    expect(decodeURIComponent(new URL(page.url()).hash.slice(1))).toBe(FAILURE);
+    const again = await context.newPage();
+    again.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await again.goto(page.url());
+    expect(await again.locator('#detail h2').innerText()).toContain('8.2.0 → 9.0.0 @ pc-q35-8.2');
+    expect(problems).toEqual([]);
+  });
+
+  it('the device filter and "only devices with failures" hide rows', async () => {
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(join(dir, 'r', 'report.html')).href);
+    await page.locator('#filter').fill('nothing-like-this');
+    expect(await page.locator('#grid tbody tr:visible').count()).toBe(0);
+    await page.locator('#filter').fill('gpu');
+    expect(await page.locator('#grid tbody tr:visible').count()).toBe(1);
+  });
+});

@@ -1,0 +1,213 @@
+/**
+ * Matrix planning: which cases a run checks, in a fixed order, each with its
+ * expectation or the reason it cannot apply. Pure: releases and scenario
+ * cases in, a plan out. The order is the contract that makes shards, worker
+ * counts and merged reports agree.
+ */
+import { createHash } from 'node:crypto';
+import { VmError } from '../wire/errors.js';
+import type { Release } from '../machine/types.js';
+import { caseId, skipReason } from './case.js';
+import { dedupeCases } from './run.js';
+import { matchesAny, globToRegExp } from './glob.js';
+import type { Expectation, ScenarioCase } from './scenario.js';
+
+export interface MatrixFilters {
+  /** Senders and receivers to keep (release names). */
+  from?: string[];
+  to?: string[];
+  /** `A:B` release pairs, each in both directions. */
+  pairs?: string[];
+  /** Globs over machine type and device names. */
+  machine?: string[];
+  device?: string[];
+}
+
+export interface PlanOptions {
+  /** Scenario cases: their expectations, and cases of their own. */
+  scenarioCases: readonly ScenarioCase[];
+  /** Run only the scenario cases (`--scenario FILE`), not the release matrix. */
+  scenarioOnly?: boolean;
+  filters?: MatrixFilters;
+}
+
+/** One case of the plan. Everything here is plain data, so it can cross to a worker thread. */
+export interface PlannedCase {
+  /** Position in the whole plan (before sharding): the order of every report. */
+  index: number;
+  id: string;
+  device: string;
+  from: string;
+  to: string;
+  machine: string;
+  /** What the scenarios say; a case no scenario names is expected to pass. */
+  expect: Expectation;
+  scenario: string | null;
+  reference: string | null;
+  /** Why the case cannot apply (a release lacks the machine type or the device), or null. */
+  skip: string | null;
+}
+
+export interface Plan {
+  cases: PlannedCase[];
+  /** Release names in the order of the release list. */
+  releases: string[];
+  /** The release pairs the plan covers, older first, in plan order. */
+  pairs: [string, string][];
+  /** Every device and machine type some case names, in plan order (the HTML grid's rows and columns). */
+  devices: string[];
+  machines: string[];
+  /** sha256 over the case ids and expectations: shards of one plan share it. */
+  fingerprint: string;
+}
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+const bad = (message: string) => new VmError({ kind: 'bad-input', message });
+
+/** `A:B` → [A, B]. Release names carry dots, never colons. */
+export function parsePair(s: string): [string, string] {
+  const parts = s.split(':');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) throw bad(`--pair expects A:B (two release names), got '${s}'`);
+  if (parts[0] === parts[1]) throw bad(`--pair ${s}: a release is not migrated to itself`);
+  return [parts[0], parts[1]];
+}
+
+/** `k/n` with 1 ≤ k ≤ n. */
+export function parseShard(s: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw bad(`--shard expects k/n with 1 ≤ k ≤ n, got '${s}'`);
+  return { index, count };
+}
+
+/** Adjacent releases of the release list, each pair in both directions. */
+export function adjacentPairs(releases: readonly Release[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < releases.length; i++) {
+    out.push([releases[i]!.name, releases[i + 1]!.name], [releases[i + 1]!.name, releases[i]!.name]);
+  }
+  return out;
+}
+
+function union<T>(lists: readonly (readonly T[])[]): T[] {
+  const seen = new Set<T>();
+  for (const l of lists) for (const x of l) seen.add(x);
+  return [...seen];
+}
+
+export function planMatrix(releases: readonly Release[], opts: PlanOptions): Plan {
+  const f = opts.filters ?? {};
+  const byName = new Map(releases.map((r, i) => [r.name, { r, i }]));
+  const known = releases.map((r) => r.name).join(', ');
+  const release = (name: string, where: string) => {
+    const hit = byName.get(name);
+    if (!hit) throw bad(`${where}: unknown release '${name}' (known: ${known})`);
+    return hit;
+  };
+  for (const n of f.from ?? []) release(n, '--from');
+  for (const n of f.to ?? []) release(n, '--to');
+  const pairFilter = (f.pairs ?? []).map(parsePair);
+  for (const [a, b] of pairFilter) (release(a, `--pair ${a}:${b}`), release(b, `--pair ${a}:${b}`));
+  const scenarioCases = dedupeCases(opts.scenarioCases);
+  for (const c of scenarioCases) (release(c.from, `scenario '${c.scenario}'`), release(c.to, `scenario '${c.scenario}'`));
+
+  const pairKey = (a: string, b: string) => [a, b].sort().join('\0');
+  const pairSet = new Set(pairFilter.map(([a, b]) => pairKey(a, b)));
+  const keepPair = (from: string, to: string) =>
+    (pairSet.size === 0 || pairSet.has(pairKey(from, to))) &&
+    (!f.from?.length || f.from.includes(from)) &&
+    (!f.to?.length || f.to.includes(to));
+
+  // The release matrix: ordered pairs, then every device either release has × every machine type either knows.
+  let ordered: [string, string][] = [];
+  if (!opts.scenarioOnly) {
+    if (pairFilter.length) ordered = pairFilter.flatMap(([a, b]) => [[a, b], [b, a]] as [string, string][]);
+    else if (f.from?.length || f.to?.length) {
+      for (const a of releases) for (const b of releases) if (a !== b) ordered.push([a.name, b.name]);
+    } else ordered = adjacentPairs(releases);
+    ordered = ordered.filter(([a, b]) => keepPair(a, b));
+  }
+
+  // Globs that match nothing are mistakes, not empty runs.
+  const allDevices = union([...releases.map((r) => r.devices.map((d) => d.name)), scenarioCases.map((c) => c.device)]);
+  const allMachines = union([...[...releases].reverse().map((r) => r.machines.map((m) => m.name)), scenarioCases.map((c) => c.machine)]);
+  for (const g of f.device ?? []) {
+    if (!allDevices.some((d) => globToRegExp(g).test(d))) throw bad(`--device '${g}' matches no device (known: ${allDevices.join(', ')})`);
+  }
+  for (const g of f.machine ?? []) {
+    if (!allMachines.some((m) => globToRegExp(g).test(m))) throw bad(`--machine '${g}' matches no machine type (known: ${allMachines.join(', ')})`);
+  }
+
+  type Draft = Omit<PlannedCase, 'index' | 'skip'>;
+  const drafts = new Map<string, Draft>();
+  for (const [a, b] of ordered) {
+    const ra = byName.get(a)!.r;
+    const rb = byName.get(b)!.r;
+    const devices = union([ra.devices.map((d) => d.name), rb.devices.map((d) => d.name)]);
+    // the newer release's machine types first, as `-M help` lists them
+    const [older, newer] = byName.get(a)!.i < byName.get(b)!.i ? [ra, rb] : [rb, ra];
+    const machines = union([newer.machines.map((m) => m.name), older.machines.map((m) => m.name)]);
+    for (const device of devices) {
+      if (!matchesAny(device, f.device)) continue;
+      for (const machine of machines) {
+        if (!matchesAny(machine, f.machine)) continue;
+        const id = caseId(device, a, b, machine);
+        drafts.set(id, { id, device, from: a, to: b, machine, expect: { status: 'pass' }, scenario: null, reference: null });
+      }
+    }
+  }
+  for (const c of scenarioCases) {
+    if (!matchesAny(c.device, f.device) || !matchesAny(c.machine, f.machine) || !keepPair(c.from, c.to)) continue;
+    const id = caseId(c.device, c.from, c.to, c.machine);
+    drafts.set(id, { id, device: c.device, from: c.from, to: c.to, machine: c.machine, expect: c.expect, scenario: c.scenario, reference: c.reference ?? null });
+  }
+  if (drafts.size === 0) throw bad('no case matches the filters');
+
+  const devOrder = new Map(allDevices.map((d, i) => [d, i]));
+  const machOrder = new Map(allMachines.map((m, i) => [m, i]));
+  const rIdx = (n: string) => byName.get(n)!.i;
+  const sorted = [...drafts.values()].sort(
+    (x, y) =>
+      devOrder.get(x.device)! - devOrder.get(y.device)! ||
+      Math.min(rIdx(x.from), rIdx(x.to)) - Math.min(rIdx(y.from), rIdx(y.to)) ||
+      Math.max(rIdx(x.from), rIdx(x.to)) - Math.max(rIdx(y.from), rIdx(y.to)) ||
+      rIdx(x.from) - rIdx(y.from) ||
+      machOrder.get(x.machine)! - machOrder.get(y.machine)!,
+  );
+  const cases: PlannedCase[] = sorted.map((d, index) => ({
+    ...d,
+    index,
+    skip: skipReason({ device: d.device, from: byName.get(d.from)!.r, to: byName.get(d.to)!.r, machine: d.machine }),
+  }));
+
+  const pairs: [string, string][] = [];
+  const seenPairs = new Set<string>();
+  for (const c of [...cases].sort((x, y) => Math.min(rIdx(x.from), rIdx(x.to)) - Math.min(rIdx(y.from), rIdx(y.to)) || Math.max(rIdx(x.from), rIdx(x.to)) - Math.max(rIdx(y.from), rIdx(y.to)))) {
+    const k = pairKey(c.from, c.to);
+    if (seenPairs.has(k)) continue;
+    seenPairs.add(k);
+    pairs.push(rIdx(c.from) < rIdx(c.to) ? [c.from, c.to] : [c.to, c.from]);
+  }
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify(cases.map((c) => [c.id, c.expect])))
+    .digest('hex');
+  return {
+    cases,
+    releases: releases.map((r) => r.name),
+    pairs,
+    devices: allDevices.filter((d) => cases.some((c) => c.device === d)),
+    machines: allMachines.filter((m) => cases.some((c) => c.machine === m)),
+    fingerprint,
+  };
+}
+
+/** Shard k of n: every n-th case of the plan, starting at the k-th, so that each shard gets a mix of devices and pairs. */
+export function shardCases(cases: readonly PlannedCase[], shard: Shard | null): PlannedCase[] {
+  if (!shard) return [...cases];
+  return cases.filter((c) => c.index % shard.count === shard.index - 1);
+}

@@ -1,0 +1,137 @@
+/**
+ * Proving a compat fix: at every machine type the base, the fix and the
+ * peer all know, the base release fails against the peer and the fixed
+ * release passes against it in both directions (each case with its round
+ * trip). Pure: planning the cases and judging their verdicts.
+ */
+import { VmError } from '../wire/errors.js';
+import type { Release } from '../machine/types.js';
+import { caseId } from './case.js';
+import { globToRegExp, matchesAny } from './glob.js';
+import type { PlannedCase } from './matrix.js';
+import type { ReportCase } from './report-schema.js';
+
+export interface ProveRequest {
+  base: string;
+  fix: string;
+  peer: string;
+  /** Globs; default every machine type all three know, every device all three have. */
+  machine?: string[];
+  device?: string[];
+}
+
+export interface ProvePlan {
+  base: string;
+  fix: string;
+  peer: string;
+  machines: string[];
+  devices: string[];
+  /** Per device and machine type: base→peer, peer→base, fix→peer, peer→fix. */
+  cases: PlannedCase[];
+}
+
+const bad = (message: string) => new VmError({ kind: 'bad-input', message });
+
+export function planProve(releases: readonly Release[], req: ProveRequest): ProvePlan {
+  const find = (name: string, flag: string) => {
+    const r = releases.find((x) => x.name === name);
+    if (!r) throw bad(`${flag} ${name}: unknown release (known: ${releases.map((x) => x.name).join(', ')})`);
+    return r;
+  };
+  const base = find(req.base, '--base');
+  const fix = find(req.fix, '--fix');
+  const peer = find(req.peer, '--peer');
+  // base = fix is allowed: a "fix" that changes nothing is simply not proved.
+  if (peer === base || peer === fix) throw bad(`--peer ${peer.name} is also the ${peer === base ? 'base' : 'fix'}: a release is not migrated to itself`);
+  const all = [base, fix, peer];
+  const sharedMachines = base.machines.map((m) => m.name).filter((m) => all.every((r) => r.machines.some((x) => x.name === m)));
+  const sharedDevices = peer.devices.map((d) => d.name).filter((d) => all.every((r) => r.devices.some((x) => x.name === d)));
+  for (const g of req.machine ?? []) {
+    if (!sharedMachines.some((m) => globToRegExp(g).test(m))) {
+      throw bad(`--machine '${g}' matches no machine type that ${base.name}, ${fix.name} and ${peer.name} all know (${sharedMachines.join(', ') || 'none'})`);
+    }
+  }
+  for (const g of req.device ?? []) {
+    if (!sharedDevices.some((d) => globToRegExp(g).test(d))) {
+      throw bad(`--device '${g}' matches no device that ${base.name}, ${fix.name} and ${peer.name} all have (${sharedDevices.join(', ') || 'none'})`);
+    }
+  }
+  const machines = sharedMachines.filter((m) => matchesAny(m, req.machine));
+  const devices = sharedDevices.filter((d) => matchesAny(d, req.device));
+  if (machines.length === 0) throw bad(`${base.name}, ${fix.name} and ${peer.name} share no machine type`);
+  if (devices.length === 0) throw bad(`${base.name}, ${fix.name} and ${peer.name} share no device`);
+  const cases: PlannedCase[] = [];
+  for (const device of devices) {
+    for (const machine of machines) {
+      for (const [from, to] of [
+        [base.name, peer.name],
+        [peer.name, base.name],
+        [fix.name, peer.name],
+        [peer.name, fix.name],
+      ] as const) {
+        cases.push({
+          index: cases.length,
+          id: caseId(device, from, to, machine),
+          device,
+          from,
+          to,
+          machine,
+          expect: { status: 'pass' },
+          scenario: null,
+          reference: null,
+          skip: null,
+        });
+      }
+    }
+  }
+  return { base: base.name, fix: fix.name, peer: peer.name, machines, devices, cases };
+}
+
+export type RowVerdict = 'fixed' | 'unaffected' | 'not-fixed' | 'regressed' | 'error';
+
+export interface ProveRow {
+  device: string;
+  machine: string;
+  /** `forward`: the release sends to the peer; `backward`: the peer sends to it. */
+  base: { forward: ReportCase; backward: ReportCase };
+  fix: { forward: ReportCase; backward: ReportCase };
+  verdict: RowVerdict;
+}
+
+export interface ProveVerdict {
+  rows: ProveRow[];
+  proved: boolean;
+  /** One line: why it is proved or not. */
+  reason: string;
+}
+
+const passes = (c: ReportCase) => c.status === 'pass';
+
+export function judgeProve(plan: ProvePlan, results: readonly ReportCase[]): ProveVerdict {
+  const byIndex = new Map(results.map((r) => [r.index, r]));
+  const rows: ProveRow[] = [];
+  for (let i = 0; i < plan.cases.length; i += 4) {
+    const [bf, bb, ff, fb] = [0, 1, 2, 3].map((k) => byIndex.get(i + k)!) as [ReportCase, ReportCase, ReportCase, ReportCase];
+    const all = [bf, bb, ff, fb];
+    const fixOk = passes(ff) && passes(fb);
+    const baseOk = passes(bf) && passes(bb);
+    const verdict: RowVerdict = all.some((c) => c.status === 'error') ? 'error' : fixOk ? (baseOk ? 'unaffected' : 'fixed') : baseOk ? 'regressed' : 'not-fixed';
+    rows.push({ device: bf.device, machine: bf.machine, base: { forward: bf, backward: bb }, fix: { forward: ff, backward: fb }, verdict });
+  }
+  const n = (v: RowVerdict) => rows.filter((r) => r.verdict === v).length;
+  const at = (k: number) => `${k} device × machine type combination${k === 1 ? '' : 's'}`;
+  let reason: string;
+  let proved = false;
+  if (n('error')) reason = `not proved: ${at(n('error'))} could not be checked (a case threw)`;
+  else if (n('not-fixed') || n('regressed')) {
+    const parts = [];
+    if (n('not-fixed')) parts.push(`${plan.fix} still fails where ${plan.base} fails at ${at(n('not-fixed'))}`);
+    if (n('regressed')) parts.push(`${plan.fix} fails where ${plan.base} passes at ${at(n('regressed'))}`);
+    reason = `not proved: ${parts.join('; ')}`;
+  } else if (n('fixed') === 0) reason = `nothing to prove: ${plan.base} already passes against ${plan.peer} everywhere checked`;
+  else {
+    proved = true;
+    reason = `proved: the fix removes every failure (${at(n('fixed'))}) and introduces none${n('unaffected') ? `; ${at(n('unaffected'))} pass with both` : ''}`;
+  }
+  return { rows, proved, reason };
+}
