@@ -11,6 +11,13 @@
  *           since a nested struct is processed at its own local version
  *   9.0.1   back to v1; the fb.* fields gated by a test on the device property
  *           x-scanout-vmstate-version, which hw_compat_8_2 sets to 1
+ *
+ * Variants by release: 7.2.0–8.1.0 '7.2' (no blob subsection, no
+ * post_load), 8.2.0 '8.2', 9.0.0 '9.0.0', 9.0.1 and later '9.0.1'.
+ *
+ * The PCI proxy is virtio-gpu-pci: modern-only (device 1af4:1050,
+ * revision 1, class 0380), 3 MSI-X vectors, two queues (control 64,
+ * cursor 16) and a 16-byte config space.
  */
 import { EINVAL, VmError } from '../../src/wire/errors.js';
 import type { Reader } from '../../src/wire/reader.js';
@@ -24,9 +31,10 @@ import {
   VMSTATE_UINT32_TEST,
   VMSTATE_UINT32_V,
 } from '../../src/vmstate/dsl.js';
-import type { ElementCtx, FieldExists, PostLoadFailure, State, VMStateDescription, VMStateField, VMStateInfo } from '../../src/vmstate/types.js';
+import type { ElementCtx, FieldExists, PostLoadFailure, Props, State, VMStateDescription, VMStateField, VMStateInfo } from '../../src/vmstate/types.js';
 import type { DeviceClass } from '../../src/machine/types.js';
-import { leafRecorder, virtioReset, vmstate_info_virtio } from '../common/virtio.js';
+import { pciIdstr, type PciSlotOptions } from '../common/pci.js';
+import { hostFeatures, leafRecorder, type VirtioState, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, type VirtioSpec } from '../common/virtio.js';
 
 export type VirtioGpuVariant = '7.2' | '8.2' | '9.0.0' | '9.0.1';
 
@@ -219,13 +227,22 @@ function postLoad(variant: VirtioGpuVariant) {
   };
 }
 
-const HOST_FEATURES =
-  (1n << 32n) | // VIRTIO_F_VERSION_1
-  (1n << 29n) | // VIRTIO_RING_F_EVENT_IDX
-  (1n << 28n) | // VIRTIO_RING_F_INDIRECT_DESC
-  (1n << 27n) | // VIRTIO_F_ANY_LAYOUT
-  (1n << 24n) | // VIRTIO_F_NOTIFY_ON_EMPTY
-  (1n << 1n); // VIRTIO_GPU_F_EDID
+const VIRTIO_GPU_F_EDID = 1n;
+const VIRTIO_GPU_F_RESOURCE_BLOB = 3n;
+
+/** virtio_gpu_base_get_features without virgl (a plain virtio-gpu-device). */
+function deviceFeatures(props: Props): bigint {
+  let f = 0n;
+  if (props.edid !== false) f |= 1n << VIRTIO_GPU_F_EDID;
+  if (props.blob === true) f |= 1n << VIRTIO_GPU_F_RESOURCE_BLOB;
+  return f;
+}
+
+/** virtio-gpu-pci: VIRTIO_ID_GPU 16, modern-only, PCI_CLASS_DISPLAY_OTHER. */
+export const virtio_gpu_spec: VirtioSpec = virtioSpec({
+  device: { virtioId: 16, classId: 0x0380, configLen: () => 16 },
+  deviceFeatures,
+});
 
 export function vmstate_virtio_gpu(variant: VirtioGpuVariant): VMStateDescription {
   const withBlob = variant !== '7.2';
@@ -233,7 +250,7 @@ export function vmstate_virtio_gpu(variant: VirtioGpuVariant): VMStateDescriptio
     name: 'virtio-gpu',
     version_id: 1,
     minimum_version_id: 1,
-    fields: [VMSTATE_SINGLE('virtio', vmstate_info_virtio), VMSTATE_SINGLE('virtio-gpu', vmstate_info_virtio_gpu(variant), 0, null)],
+    fields: [VMSTATE_SINGLE('virtio', virtioInfo(virtio_gpu_spec)), VMSTATE_SINGLE('virtio-gpu', vmstate_info_virtio_gpu(variant), 0, null)],
     subsections: withBlob
       ? [
           {
@@ -256,28 +273,39 @@ function blankScanout(variant: VirtioGpuVariant): State {
   return s;
 }
 
-export function virtioGpu(variant: VirtioGpuVariant): DeviceClass {
+/** The release's variant of virtio-gpu. */
+export function virtioGpuVariant(release: string): VirtioGpuVariant {
+  const [a, b, c] = release.split('.').map(Number) as [number, number, number];
+  const v = a * 10000 + b * 100 + c;
+  if (v >= 90001) return '9.0.1';
+  if (v >= 90000) return '9.0.0';
+  if (v >= 80200) return '8.2';
+  return '7.2';
+}
+
+export { pciIdstr, type PciSlotOptions } from '../common/pci.js';
+
+export function virtioGpu(variant: VirtioGpuVariant, opts: PciSlotOptions = {}): DeviceClass {
   const props: DeviceClass['props'] = {
+    ...virtioCommonProps(3, { modernOnly: true }),
     max_outputs: { type: 'uint32', default: 1 },
+    edid: { type: 'bool', default: true },
     blob: { type: 'bool', default: false },
-    // VirtIODevice.host_features as the device's feature properties leave it
-    host_features: { type: 'uint64', default: HOST_FEATURES },
   };
   if (variant === '9.0.1') props['x-scanout-vmstate-version'] = { type: 'uint8', default: 2 };
   return {
     name: 'virtio-gpu',
     type: 'virtio-gpu-device',
-    parents: ['virtio-gpu-base', 'virtio-device', 'device'],
+    parents: ['virtio-gpu-base', 'virtio-device', 'device', 'virtio-gpu-pci', 'virtio-gpu-pci-base', 'virtio-pci', 'pci-device'],
     props,
     vmsd: vmstate_virtio_gpu(variant),
-    idstr: '0000:00:02.0/virtio-gpu',
+    idstr: pciIdstr(opts.slot ?? 2, 'virtio-gpu'),
     instanceId: 0,
     reset(p) {
       const max = Number(p.max_outputs);
-      const config = new Uint8Array(16);
-      new DataView(config.buffer).setUint32(8, max, true); // num_scanouts, little endian
+      // vdev->config holds what the guest last read (get_config fills it on access): zeros until then
       return {
-        virtio: virtioReset(16, [64, 16]),
+        virtio: virtioReset(virtio_gpu_spec, p, new Uint8Array(16), [64, 16]),
         resources: [],
         blob_resources: [],
         'parent_obj.enable': 0,
@@ -294,8 +322,9 @@ export function virtioGpu(variant: VirtioGpuVariant): DeviceClass {
       const so = (shown['parent_obj.scanout'] as State[])[0]!;
       Object.assign(so, { resource_id: 1, width: 4, height: 2, 'cursor.pos.x': 3, 'cursor.pos.y': 1 });
       if ('fb.format' in so) Object.assign(so, { 'fb.format': 1, 'fb.bytes_pp': 4, 'fb.width': 4, 'fb.height': 2, 'fb.stride': 16 });
-      const v = shown.virtio as State;
-      Object.assign(v, { status: 0x0f, guest_features: HOST_FEATURES, started: true });
+      const v = shown.virtio as VirtioState;
+      new DataView(v.config.buffer).setUint32(8, Number(p.max_outputs), true); // num_scanouts as the guest read it
+      Object.assign(v, { status: 0x0f, guest_features: hostFeatures(virtio_gpu_spec, p), started: true });
       return [quiet, shown];
     },
   };

@@ -2,10 +2,50 @@
  * PCI and virtio device models per release (PCI config space, MSI-X, the
  * virtio core with its virtio-pci transport, and the devices built on them).
  * The release chain asks this file for the PCI devices of each release.
+ *
+ * Every device sits where the real-binary tests put it on bus 0, so its
+ * section idstr is the real one (`0000:00:0N.0/<vmsd name>`):
+ *
+ *   02 virtio-gpu-pci   03 virtio-net-pci   04 virtio-blk-pci
+ *   05 virtio-balloon-pci   06 virtio-rng-pci
+ *
+ * A device class is built once per variant and shared by the releases that
+ * have that variant.
  */
 import type { DeviceClass } from '../../src/machine/types.js';
+import { virtioBalloon, virtioBalloonVariant, type VirtioBalloonVariant } from '../devices/virtio-balloon.js';
+import { virtioBlk } from '../devices/virtio-blk.js';
+import { virtioGpu, virtioGpuVariant, type VirtioGpuVariant } from '../devices/virtio-gpu.js';
+import { virtioNet, virtioNetVariant, type VirtioNetVariant } from '../devices/virtio-net.js';
+import { virtioRng } from '../devices/virtio-rng.js';
+
+export const PCI_RELEASES = ['7.2.0', '8.0.0', '8.1.0', '8.2.0', '9.0.0', '9.0.1', '9.1.0', '9.2.0', '10.0.0'] as const;
+
+/** Where each device sits on bus 0. */
+export const PCI_SLOTS = {
+  'virtio-gpu': 0x02,
+  'virtio-net': 0x03,
+  'virtio-blk': 0x04,
+  'virtio-balloon': 0x05,
+  'virtio-rng': 0x06,
+} as const;
+
+function memo<K, V>(make: (k: K) => V): (k: K) => V {
+  const m = new Map<K, V>();
+  return (k) => {
+    if (!m.has(k)) m.set(k, make(k));
+    return m.get(k)!;
+  };
+}
+
+const gpu = memo((v: VirtioGpuVariant) => virtioGpu(v, { slot: PCI_SLOTS['virtio-gpu'] }));
+const net = memo((v: VirtioNetVariant) => virtioNet(v, { slot: PCI_SLOTS['virtio-net'] }));
+const balloon = memo((v: VirtioBalloonVariant) => virtioBalloon(v, { slot: PCI_SLOTS['virtio-balloon'] }));
+const blk = memo((_: 'all') => virtioBlk({ slot: PCI_SLOTS['virtio-blk'] }));
+const rng = memo((_: 'all') => virtioRng({ slot: PCI_SLOTS['virtio-rng'] }));
 
 /** The PCI/virtio device classes `release` registers, in registration order. */
-export function pciDevices(_release: string): DeviceClass[] {
-  return [];
+export function pciDevices(release: string): DeviceClass[] {
+  if (!(PCI_RELEASES as readonly string[]).includes(release)) return [];
+  return [gpu(virtioGpuVariant(release)), net(virtioNetVariant(release)), blk('all'), balloon(virtioBalloonVariant(release)), rng('all')];
 }
