@@ -14,7 +14,7 @@ import { walkStream } from '../../src/wire/walk.js';
 import type { Release } from '../../src/machine/types.js';
 import { Engine } from '../../src/machine/engine.js';
 import { findRelease } from '../../scenarios/releases/index.js';
-import { ADDONS, deviceFor, firstDifference, reencode, saveAfterPokes } from './real.js';
+import { ADDONS, deviceFor, firstDifference, limited, reencode, saveAfterPokes } from './real.js';
 
 /** Sections of platform devices the catalogue models (isa-ipmi-kcs, a seed device, included). */
 const PLATFORM = new Set([
@@ -36,16 +36,17 @@ beforeAll(async () => {
     [await locateQemu('7.2'), '7.2.0', ['pc-q35-7.2', 'pc-i440fx-7.0']],
     [await locateQemu('10.0'), '10.0.0', ['pc-q35-7.2', 'pc-i440fx-10.0']],
   ];
-  await Promise.all(
+  await limited(
+    2,
     bins.flatMap(([binary, release, machines]) =>
-      machines.map(async (machine) => {
+      machines.map((machine) => async () => {
         const bytes = await saveAfterPokes(binary, { machine, devices: ADDONS });
         streams.push({ label: `${binary.name} ${machine}`, release: findRelease(release)!, machine, bytes });
       }),
     ),
   );
   streams.sort((a, b) => a.label.localeCompare(b.label));
-}, 60_000);
+}, 120_000);
 
 describe('real streams re-encode byte for byte through the models', () => {
   it('every modelled platform section of every stream', () => {

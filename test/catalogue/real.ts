@@ -35,9 +35,26 @@ export const POKES: [number, number][] = [
   [0x64, 0x60], [0x60, 0x47],
 ];
 
+/**
+ * Runs `tasks` at most `n` at a time: the machines running the suite have
+ * two CPUs and other test files start QEMUs of their own.
+ */
+export async function limited<T>(n: number, tasks: (() => Promise<T>)[]): Promise<T[]> {
+  const out: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      out[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, tasks.length) }, worker));
+  return out;
+}
+
 /** Saves a paused guest to a stream after the port writes; QEMU's own error text on failure. */
 export async function saveAfterPokes(binary: QemuBinary, vm: VmConfig, pokes: [number, number][] = POKES): Promise<Uint8Array> {
-  return withQemu({ binary, vm }, async (q, remaining) => {
+  return withQemu({ binary, vm, timeoutMs: 60_000 }, async (q, remaining) => {
     for (const [port, value] of pokes) {
       await q.qmp!.execute('human-monitor-command', { 'command-line': `o /b 0x${port.toString(16)} 0x${value.toString(16)}` });
     }
