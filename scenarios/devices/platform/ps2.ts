@@ -5,8 +5,10 @@
  * post_load (ps2_common_post_load) never rejects, it sanitises the ring:
  * rptr wraps into the buffer, count is held to the queue size (plus the
  * command replies that `cwptr` marks), and wptr and cwptr are recomputed
- * from them. pre_load sets cwptr to -1, the value a stream without the
- * command_reply_queue subsection stands for.
+ * from them. Only the keyboard migrates `cwptr` (subsection
+ * command_reply_queue, no version set, sent while it is not -1); without
+ * it the destination's own value, -1 after reset, stands. The mouse has
+ * no subsections at all.
  */
 import { VMSTATE_BOOL, VMSTATE_BUFFER, VMSTATE_INT32, VMSTATE_INT32_V, VMSTATE_STRUCT, VMSTATE_UINT8 } from '../../../src/vmstate/dsl.js';
 import type { State, VMStateDescription } from '../../../src/vmstate/types.js';
@@ -49,21 +51,17 @@ export function ps2CommonPostLoad(dev: State): void {
   dev['parent_obj.queue.cwptr'] = ccount ? (rptr + ccount) & (PS2_BUFFER_SIZE - 1) : -1;
 }
 
-const cqueue = (name: string): VMStateDescription => ({
-  name,
-  version_id: 1,
-  minimum_version_id: 1,
+const vmstate_ps2_keyboard_cqueue: VMStateDescription = {
+  name: 'ps2kbd/command_reply_queue',
+  version_id: 0,
   needed: (s) => Number(s['parent_obj.queue.cwptr']) !== -1,
   fields: [VMSTATE_INT32('parent_obj.queue.cwptr')],
-});
+};
 
 export const vmstate_ps2_keyboard: VMStateDescription = {
   name: 'ps2kbd',
   version_id: 3,
   minimum_version_id: 2,
-  pre_load(s) {
-    s['parent_obj.queue.cwptr'] = -1;
-  },
   post_load(s, version) {
     if (version === 2) s.scancode_set = 2;
     ps2CommonPostLoad(s);
@@ -75,9 +73,9 @@ export const vmstate_ps2_keyboard: VMStateDescription = {
     VMSTATE_INT32_V('scancode_set', 3),
   ],
   subsections: [
-    { name: 'ps2kbd/ledstate', version_id: 2, minimum_version_id: 2, needed: (s) => Number(s.ledstate) !== 0, fields: [VMSTATE_INT32('ledstate')] },
+    { name: 'ps2kbd/ledstate', version_id: 3, minimum_version_id: 2, needed: (s) => Number(s.ledstate) !== 0, fields: [VMSTATE_INT32('ledstate')] },
     { name: 'ps2kbd/need_high_bit', version_id: 1, minimum_version_id: 1, needed: (s) => s.need_high_bit === true, fields: [VMSTATE_BOOL('need_high_bit')] },
-    cqueue('ps2kbd/command_reply_queue'),
+    vmstate_ps2_keyboard_cqueue,
   ],
 };
 
@@ -85,9 +83,6 @@ export const vmstate_ps2_mouse: VMStateDescription = {
   name: 'ps2mouse',
   version_id: 2,
   minimum_version_id: 2,
-  pre_load(s) {
-    s['parent_obj.queue.cwptr'] = -1;
-  },
   post_load(s) {
     ps2CommonPostLoad(s);
   },
@@ -104,7 +99,6 @@ export const vmstate_ps2_mouse: VMStateDescription = {
     VMSTATE_INT32('mouse_dz'),
     VMSTATE_UINT8('mouse_buttons'),
   ],
-  subsections: [cqueue('ps2mouse/command_reply_queue')],
 };
 
 const common = (): State => ({ write_cmd: -1, 'queue.rptr': 0, 'queue.wptr': 0, 'queue.count': 0, 'queue.data': new Uint8Array(PS2_BUFFER_SIZE) });
