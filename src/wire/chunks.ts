@@ -69,7 +69,8 @@ export class ChunkWriter {
 
   finish(): Uint8Array {
     this.flush();
-    const out = new Uint8Array(this.offset);
+    // every byte is overwritten: skip zero-filling (and the shared pool, so .buffer is ours)
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(this.offset).buffer, 0, this.offset);
     let at = 0;
     for (const p of this.parts) {
       out.set(p, at);

@@ -62,6 +62,8 @@ export interface DeviceRecord extends RecordBase {
   /** Payload bytes (between header and footer). */
   payloadOffset: number;
   payloadLength: number;
+  /** The payload as QEMU wrote it (a view into the input; encode ignores it). */
+  raw?: Uint8Array;
 }
 
 export interface CommandRecord extends RecordBase {
@@ -185,7 +187,8 @@ export function decodeStream(buf: Uint8Array, opts: DecodeOptions = {}): Decoded
       const state = decodeVmsd(r, dev, idstr);
       const payloadLength = r.offset - payloadOffset;
       const footer = readFooter(r, sectionId, idstr);
-      records.push({ type: 'FULL', offset, sectionId, idstr, instanceId, versionId, state, footer, payloadOffset, payloadLength });
+      const raw = buf.subarray(payloadOffset, payloadOffset + payloadLength);
+      records.push({ type: 'FULL', offset, sectionId, idstr, instanceId, versionId, state, footer, payloadOffset, payloadLength, raw });
       continue;
     }
     if (type === C.QEMU_VM_SECTION_PART || type === C.QEMU_VM_SECTION_END) {
