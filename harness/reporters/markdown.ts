@@ -6,6 +6,8 @@
 import { failureWhere, type Report, type ReportCase } from '../../src/check/report-schema.js';
 
 const MAX_ROWS = 50;
+/** GitHub rejects comments over 65,536 characters; GitLab's limit is higher. Stay under both. */
+export const MAX_CHARS = 60_000;
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const code = (s: string) => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
 
@@ -18,17 +20,23 @@ const VERDICT: Record<ReportCase['outcome'], string> = {
   error: '💥 error',
 };
 
-function rows(cases: readonly ReportCase[], withExpected: boolean): string[] {
+function rows(cases: readonly ReportCase[], withExpected: boolean, withReplay: boolean, budget: number): string[] {
   const out = [
-    `| case | verdict | where |${withExpected ? ' expected |' : ''} replay |`,
-    `|---|---|---|${withExpected ? '---|' : ''}---|`,
+    `| case | verdict | where |${withExpected ? ' expected |' : ''}${withReplay ? ' replay |' : ''}`,
+    `|---|---|---|${withExpected ? '---|' : ''}${withReplay ? '---|' : ''}`,
   ];
+  let used = out.join('\n').length;
+  let shown = 0;
   for (const c of cases.slice(0, MAX_ROWS)) {
     const where = c.status === 'pass' ? `${c.states} states passed` : c.status === 'error' ? cell((c.message ?? '').split('\n')[0]!) : cell(failureWhere(c));
     const expected = c.expected === 'pass' ? 'pass' : `fail: ${c.expectedKind}`;
-    out.push(`| ${code(c.id)} | ${VERDICT[c.outcome]} | ${where} |${withExpected ? ` ${expected} |` : ''} ${c.repro ? code(c.repro) : ''} |`);
+    const line = `| ${code(c.id)} | ${VERDICT[c.outcome]} | ${where} |${withExpected ? ` ${expected} |` : ''}${withReplay ? ` ${c.repro ? code(c.repro) : ''} |` : ''}`;
+    if (used + line.length + 1 > budget) break;
+    out.push(line);
+    used += line.length + 1;
+    shown++;
   }
-  if (cases.length > MAX_ROWS) out.push('', `… and ${cases.length - MAX_ROWS} more: see the HTML report or report.json.`);
+  if (shown < cases.length) out.push('', `… and ${cases.length - shown} more: see report.html or report.json.`);
   return out;
 }
 
@@ -76,10 +84,14 @@ export function renderMarkdown(report: Report): string {
     `| ${s.passed - s.unexpectedPasses} | ${s.expectedFailures} | ${s.skipped} | ${s.unexpected}${s.errors ? ` (${s.errors} errors)` : ''} |`,
     '',
   ];
-  if (unexpected.length) lines.push('#### Unexpected results', '', ...rows(unexpected, true), '');
-  lines.push('#### By device and release pair (both directions, every machine type)', '', ...overview(report), '');
-  if (expectedFailures.length) {
-    lines.push(`<details><summary>${expectedFailures.length} expected failure${expectedFailures.length === 1 ? '' : 's'}</summary>`, '', ...rows(expectedFailures, false), '', '</details>', '');
+  const overviewLines = ['#### By device and release pair (both directions, every machine type)', '', ...overview(report), ''];
+  const tail = 200;
+  const left = () => MAX_CHARS - lines.join('\n').length - tail;
+  if (unexpected.length) lines.push('#### Unexpected results', '', ...rows(unexpected, true, true, Math.max(0, left() - overviewLines.join('\n').length)), '');
+  lines.push(...overviewLines);
+  if (expectedFailures.length && left() > 500) {
+    const title = `<details><summary>${expectedFailures.length} expected failure${expectedFailures.length === 1 ? '' : 's'}</summary>`;
+    lines.push(title, '', ...rows(expectedFailures, false, false, left() - title.length - 20), '', '</details>', '');
   }
   lines.push(`Replay any failure with the command beside it; \`report.html\` shows each one with its annotated hex dump.`);
   return lines.join('\n') + '\n';
