@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dir as tmpDir } from 'tmp-promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VmError } from '../../src/wire/errors.js';
 import { collectIo } from '../io.js';
@@ -30,8 +33,26 @@ describe('vmcompat qemu', () => {
     expect(doc.src).toMatchObject({ name: '7.2', path: '/usr/bin/qemu-system-x86_64' });
     expect(doc.machines).toEqual(['pc-q35-7.2']);
     expect(doc.summary).toMatchObject({ total: 1, failed: 1 });
-    expect(doc.cases[0]).toMatchObject({ id: 'isa-serial/7.2->10.0/pc-q35-7.2', status: 'fail', kind: 'unknown-section', stage: 'forward', expected: null, unexpected: false });
+    expect(doc.cases[0]).toMatchObject({ id: 'isa-serial/7.2->10.0/pc-q35-7.2', status: 'fail', kind: 'unknown-section', stage: 'forward', expected: null, unexpected: true });
     expect(doc.cases[0].failure.bytes).toBeUndefined();
+  });
+
+  it("writes check's reports for real cases (--reporter)", async () => {
+    const tmp = await tmpDir({ prefix: 'vmcompat-qemu-report-', unsafeCleanup: true });
+    try {
+      const io = collectIo();
+      const args = ['--src', '7.2', '--dst', '10.0', '--machine', 'pc-q35-7.2', '--device', 'isa-serial', '--dst-device', 'e1000', '--one-way'];
+      expect(await qemuCommand([...args, '--reporter', 'json,junit,markdown,html', '--report-dir', tmp.path], io)).toBe(1);
+      expect(io.lines.at(-1)).toMatch(/ junit\.xml report\.json summary\.md report\.html$|report\.json/);
+      const report = JSON.parse(readFileSync(join(tmp.path, 'report.json'), 'utf8'));
+      expect(report.cases[0]).toMatchObject({ id: 'isa-serial/7.2->10.0/pc-q35-7.2', status: 'fail', outcome: 'unexpected-failure', kind: 'unknown-section', detail: { stage: 'forward', saver: '7.2', loader: '10.0' } });
+      expect(report.cases[0].detail.qemu[0]).toMatch(/^Unknown savevm section or instance 'serial' 0/);
+      expect(report.plan).toMatchObject({ total: 1, releases: ['7.2', '10.0'], machines: ['pc-q35-7.2'] });
+      expect(readFileSync(join(tmp.path, 'junit.xml'), 'utf8')).toContain('isa-serial');
+      expect(existsSync(join(tmp.path, 'report.html'))).toBe(true);
+    } finally {
+      await tmp.cleanup();
+    }
   });
 
   it('refuses unusable arguments with a reason', async () => {

@@ -1,5 +1,10 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SCHEMA_VERSION, summarizeCases, toReportCase, type Report } from '../../src/check/report-schema.js';
+import { toolVersion } from '../paths.js';
+import { defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
 import { summarize } from '../../src/check/run.js';
 import { resolveQemu, type QemuBinary } from '../../src/qemu/binaries.js';
 import { runDirection, type RealCaseResult, type RealCaseSpec } from '../../src/qemu/case.js';
@@ -38,6 +43,8 @@ the provisioned releases 7.2 and 10.0 (\`npm run qemu:setup\`).
   --concurrency N    machine types run in parallel (default 1)
   --timeout SEC      per QEMU process (default 30)
   --json             the results as JSON, in the shape of 'check --json'
+  --reporter NAMES   also write the reports 'check' writes (junit, json, markdown,
+                     html; comma-separated) into --report-dir (default reports/<time>)
 Exit 0 when every case passed (skips allowed), 1 when any failed, 2 on a usage
 error or a binary that cannot be found.`;
 
@@ -64,6 +71,8 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
       concurrency: { type: 'string', default: '1' },
       timeout: { type: 'string', default: '30' },
       json: { type: 'boolean', default: false },
+      reporter: { type: 'string', multiple: true },
+      'report-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -90,6 +99,8 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
     dstArgs: values['dst-arg'],
     timeoutMs: positiveInt(values.timeout!, '--timeout') * 1000,
   };
+  const reporters = parseReporters(values.reporter, []);
+  const startedAt = new Date();
   const property = values.runs !== undefined;
   const runs = property ? positiveInt(values.runs!, '--runs') : 0;
   const seed = values.seed === undefined ? randomSeed() : int32(values.seed, '--seed');
@@ -136,6 +147,12 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
   });
   const results = perMachine.flat();
   const summary = summarize(results);
+  let written: { dir: string; files: string[] } | null = null;
+  if (reporters.length) {
+    const dir = values['report-dir'] ?? defaultReportDir(startedAt);
+    const report = toReport(results, { argv, startedAt, machines, devices: spec.devices, machinePatterns: values.machine, property: property ? { runs, seed } : null });
+    written = { dir, files: writeReports(report, dir, reporters) };
+  }
   if (values.json) {
     const cases = results.map(({ failure, ...rest }) => ({
       ...rest,
@@ -161,8 +178,44 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
     io.out(
       `${summary.total} cases: ${summary.passed} passed · ${summary.failed} failed · ${summary.skipped} skipped   (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     );
+    if (written) io.out(`${relative(process.cwd(), written.dir) || '.'}/ ${written.files.map((f) => relative(written!.dir, f)).join(' ')}`);
   }
   return summary.failed === 0 ? 0 : 1;
+}
+
+/** The report `check` writes, for real cases: each expected to pass, in machine order. */
+export function toReport(
+  results: readonly RealCaseResult[],
+  o: { argv: string[]; startedAt: Date; machines: string[]; devices: string[]; machinePatterns: string[]; property: { runs: number; seed: number } | null },
+): Report {
+  const cases = results.map((r, index) =>
+    toReportCase(r, { index, id: r.id, device: r.device, from: r.from, to: r.to, machine: r.machine, expect: { status: 'pass' }, scenario: null, reference: null, skip: null }, Math.round(r.timings.totalMs)),
+  );
+  const names = [...new Set(results.flatMap((r) => [r.from, r.to]))];
+  const pairs = [...new Map(results.map((r) => [`${r.from}>${r.to}`, [r.from, r.to] as [string, string]])).values()];
+  const finishedAt = new Date();
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'vmcompat', version: toolVersion() },
+    run: { startedAt: o.startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - o.startedAt.getTime(), workers: null, command: ['vmcompat', 'qemu', ...o.argv].join(' ') },
+    config: {
+      mode: o.property ? 'property' : 'examples',
+      seed: o.property?.seed ?? null,
+      runs: o.property?.runs ?? null,
+      selection: { from: [], to: [], pairs: pairs.map(([a, b]) => `${a}:${b}`), machine: o.machinePatterns, device: o.devices, scenarios: [], scenarioOnly: false },
+    },
+    plan: {
+      total: cases.length,
+      fingerprint: createHash('sha256').update(cases.map((c) => c.id).join('\n')).digest('hex').slice(0, 16),
+      releases: names,
+      pairs,
+      devices: [...new Set(results.map((r) => r.device))],
+      machines: o.machines,
+    },
+    shards: null,
+    cases,
+    summary: summarizeCases(cases),
+  };
 }
 
 function readStream(file: string): Uint8Array {

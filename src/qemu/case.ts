@@ -259,6 +259,8 @@ function firstLine(s: string): string {
 export function fail(r: RealCaseResult, f: Failure): void {
   Object.assign(r, {
     status: 'fail',
+    // like a model case no scenario names: expected to pass, so any failure is unexpected
+    unexpected: true,
     kind: f.kind,
     path: f.path,
     vmsd: f.vmsd,
