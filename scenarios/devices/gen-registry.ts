@@ -20,6 +20,7 @@ import { mc146818rtcGen } from './platform/mc146818rtc.gen.js';
 import { pckbdGen } from './platform/pckbd.gen.js';
 import { ps2Gen } from './platform/ps2.gen.js';
 import { isaSerialGen } from './platform/serial.gen.js';
+import { ich9LpcGen, piix4PmGen, pvpanicPciGen } from './platform/pci-functions.gen.js';
 
 export const genRegistry: Readonly<Record<string, DeviceGen>> = {
   'virtio-gpu': virtioGpuGen,
@@ -36,6 +37,9 @@ export const genRegistry: Readonly<Record<string, DeviceGen>> = {
   ps2kbd: ps2Gen,
   ps2mouse: ps2Gen,
   globalstate: globalstateGen,
+  'ich9-lpc': ich9LpcGen,
+  piix4_pm: piix4PmGen,
+  'pvpanic-pci': pvpanicPciGen,
 };
 
 export function deviceGen(deviceName: string): DeviceGen | undefined {

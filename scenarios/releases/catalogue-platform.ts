@@ -20,6 +20,9 @@ import { pckbd } from '../devices/platform/pckbd.js';
 import { ps2kbd, ps2mouse } from '../devices/platform/ps2.js';
 import { isaSerial } from '../devices/platform/serial.js';
 import { i8257, pcspk, port92, vmmouse } from '../devices/platform/small.js';
+import { ich9Lpc } from '../devices/platform/ich9-lpc.js';
+import { piix4Pm } from '../devices/platform/piix4-pm.js';
+import { pvpanicPci } from '../devices/platform/pvpanic-pci.js';
 
 /** Orders release names: 9.0.1 < 9.1.0 < 10.0.0. */
 export function compareReleases(a: string, b: string): number {
@@ -61,6 +64,9 @@ const shared = {
   port92: once(port92),
   serial: once(isaSerial),
   bmc: once(ipmiBmcSim),
+  lpc: once(ich9Lpc),
+  piix4pm: once(piix4Pm),
+  pvpanic: once(pvpanicPci),
 };
 const hpets: Partial<Record<HpetVariant, DeviceClass>> = {};
 const globalstates: Partial<Record<GlobalStateVariant, DeviceClass>> = {};
@@ -87,6 +93,8 @@ export function platformDevices(release: string): DeviceClass[] {
     shared.pcie0(),
     shared.pci0(),
     shared.i8257(),
+    shared.lpc(),
+    shared.piix4pm(),
     shared.rtc(),
     shared.i8259(),
     shared.ioapic(),
@@ -101,13 +109,17 @@ export function platformDevices(release: string): DeviceClass[] {
     shared.i2c(),
     shared.serial(),
     shared.bmc(),
+    shared.pvpanic(),
     shared.acpi(),
     (globalstates[v.globalstate] ??= globalstate(v.globalstate)),
   ];
 }
 
 /** Devices a case adds with -device, in the order they register after the board's (acpi_build and globalstate come last). */
-export const PLATFORM_ADDONS = ['isa-serial', 'ipmi-bmc-sim', 'isa-ipmi-kcs'];
+export const PLATFORM_ADDONS = ['isa-serial', 'ipmi-bmc-sim', 'isa-ipmi-kcs', 'pvpanic-pci'];
+
+/** The south-bridge functions, one per board. */
+export const BOARD_ONLY: Record<'pc-q35' | 'pc-i440fx', string> = { 'pc-q35': 'ich9-lpc', 'pc-i440fx': 'piix4_pm' };
 
 /** Registered after every device, in this order. */
 export const PLATFORM_LAST = ['acpi_build', 'globalstate'];
@@ -127,7 +139,12 @@ export function platformDefaults(release: string, board: 'pc-q35' | 'pc-i440fx')
   const cpu = ['timer', 'kvm-tpr-opt', 'apic'];
   const pics = ['i8259', 'i8259', 'ioapic', 'hpet'];
   const isa = ['i8254', 'pcspk', 'ps2kbd', 'ps2mouse', 'pckbd', 'vmmouse', 'port92'];
-  if (!since(release, '10.0.0')) return [...cpu, 'fw_cfg', 'PCIHost', bus, 'i8257', 'i8257', ...pics, 'mc146818rtc', ...isa, 'i2c_bus'];
-  if (board === 'pc-q35') return [...cpu, 'fw_cfg', 'PCIHost', bus, 'i8257', 'i8257', 'mc146818rtc', ...pics, ...isa, 'i2c_bus'];
-  return [...cpu, 'PCIHost', bus, 'fw_cfg', 'i8257', 'i8257', 'mc146818rtc', 'i2c_bus', ...pics, ...isa];
+  const q35 = board === 'pc-q35';
+  if (!since(release, '10.0.0')) {
+    return q35
+      ? [...cpu, 'fw_cfg', 'PCIHost', bus, 'i8257', 'i8257', 'ich9-lpc', ...pics, 'mc146818rtc', ...isa, 'i2c_bus']
+      : [...cpu, 'fw_cfg', 'PCIHost', bus, 'i8257', 'i8257', ...pics, 'mc146818rtc', ...isa, 'i2c_bus', 'piix4_pm'];
+  }
+  if (q35) return [...cpu, 'fw_cfg', 'PCIHost', bus, 'i8257', 'i8257', 'mc146818rtc', 'ich9-lpc', ...pics, ...isa, 'i2c_bus'];
+  return [...cpu, 'PCIHost', bus, 'fw_cfg', 'i8257', 'i8257', 'mc146818rtc', 'i2c_bus', 'piix4_pm', ...pics, ...isa];
 }

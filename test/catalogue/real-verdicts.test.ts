@@ -17,7 +17,7 @@ import { ADDONS, limited, saveAfterPokes } from './real.js';
 
 const DEVICES = [
   'timer', 'kvm-tpr-opt', 'PCIHost', 'i2c_bus', 'acpi_build', 'apic', 'fw_cfg', 'i8257', 'mc146818rtc', 'i8259', 'ioapic', 'hpet', 'i8254', 'pcspk', 'ps2kbd', 'ps2mouse', 'pckbd', 'vmmouse',
-  'port92', 'isa-serial', 'ipmi-bmc-sim', 'isa-ipmi-kcs', 'globalstate',
+  'port92', 'isa-serial', 'ipmi-bmc-sim', 'isa-ipmi-kcs', 'pvpanic-pci', 'globalstate',
 ];
 /** Machine types both binaries offer and both release models model. */
 const MACHINES = ['pc-q35-7.0', 'pc-q35-7.1', 'pc-q35-7.2', 'pc-i440fx-7.0', 'pc-i440fx-7.1', 'pc-i440fx-7.2'];
@@ -47,7 +47,8 @@ describe('model verdicts equal real verdicts, 7.2 <-> 10.0', () => {
   it.each(MACHINES)('at %s, every platform device, both directions', (machine) => {
     for (const [src, dst, a, b] of [['7.2', '10.0', r72, r10], ['10.0', '7.2', r10, r72]] as const) {
       const got = real.get(`${src}->${dst} ${machine}`)!;
-      for (const device of [...DEVICES, machine.startsWith('pc-q35') ? 'pcie.0' : 'pci.0']) {
+      const board = machine.startsWith('pc-q35') ? ['pcie.0', 'ich9-lpc'] : ['pci.0', 'piix4_pm'];
+      for (const device of [...DEVICES, ...board]) {
         const model = runCase({ device, from: a, to: b, machine }, null, mode);
         // a failed real load names its section; only that device's verdict is 'fail'
         const idstr = a.devices.find((d) => d.name === device)!.idstr;

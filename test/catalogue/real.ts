@@ -19,13 +19,16 @@ import { Writer } from '../../src/wire/writer.js';
 import type { State } from '../../src/vmstate/types.js';
 
 /** The add-on devices every catalogue VM carries (the platform ones a case can list). */
-export const ADDONS = ['isa-serial', 'ipmi-bmc-sim,id=bmc0', 'isa-ipmi-kcs,bmc=bmc0'];
+export const ADDONS = ['isa-serial', 'ipmi-bmc-sim,id=bmc0', 'isa-ipmi-kcs,bmc=bmc0', 'pvpanic-pci,addr=0a.0'];
 
 /**
  * Port writes a guest could make, to leave reset state: serial 16550 with
  * FIFOs on, 8N1, a scratch byte and THR interrupts enabled; the RTC's
  * periodic interrupt; PIT channel 2 reprogrammed; the speaker gate; the
- * slave PIC's mask and ELCR; port 92's fast A20; an i8042 command byte.
+ * slave PIC's mask and ELCR; port 92's fast A20; an i8042 command byte;
+ * the switch from legacy to modern CPU hotplug (a 0 written to the start of
+ * the legacy CPU bitmap: 0xcd8 on q35, 0xaf00 on i440fx), which makes the
+ * power-management function send its cpuhp subsection.
  */
 export const POKES: [number, number][] = [
   [0x3fb, 0x83], [0x3f8, 0x01], [0x3f9, 0x00], [0x3fb, 0x03], [0x3fa, 0x07], [0x3f9, 0x02], [0x3ff, 0x5a], [0x3fc, 0x0b],
@@ -33,6 +36,7 @@ export const POKES: [number, number][] = [
   [0x43, 0xb6], [0x42, 0x34], [0x42, 0x12], [0x61, 0x03],
   [0xa1, 0xfb], [0x4d1, 0x0e], [0x92, 0x02],
   [0x64, 0x60], [0x60, 0x47],
+  [0xcd8, 0x00], [0xaf00, 0x00],
 ];
 
 /**

@@ -1,0 +1,158 @@
+/**
+ * ICH9-LPC, q35's LPC bridge at 00:1f.0 (hw/isa/lpc_ich9.c, hw/acpi/ich9.c):
+ * VMSD `ICH9LPC` version 1 — the PCI function, the APM registers, the
+ * `ich9_pm` power-management block with its four subsections, the 16 KiB
+ * chip configuration (RCBA) registers and the SCI level; subsections for
+ * the reset control register and the negotiated SMI features. The same in
+ * 7.2 and 10.0 (10.0's SMI timers, which pc_compat_9_1 turns off, are
+ * re-armed by post_load from smi_en and not migrated).
+ *
+ * Validity: the PCI config space's checked bits must equal the
+ * destination's own (PCIDevice); nothing else is rejected.
+ */
+import { VMSTATE_INT64, VMSTATE_STRUCT, VMSTATE_TIMER_PTR, VMSTATE_UINT16, VMSTATE_UINT32, VMSTATE_UINT64, VMSTATE_UINT8, VMSTATE_UINT8_ARRAY } from '../../../src/vmstate/dsl.js';
+import type { State, VMStateDescription } from '../../../src/vmstate/types.js';
+import type { DeviceClass } from '../../../src/machine/types.js';
+import { VMSTATE_PCI_DEVICE, pciDeviceReset, pciIdstr, pciLayout, pci_register_device, PCI_HEADER_TYPE } from '../../common/pci.js';
+import {
+  apmReset,
+  cpuHotplugReset,
+  cpuhpSubsection,
+  memhpSubsection,
+  memoryHotplugReset,
+  pciHotplugReset,
+  tcoReset,
+  vmstate_apm,
+  vmstate_tco_io_sts,
+  VMSTATE_PCI_HOTPLUG,
+} from './acpi.js';
+
+export const ICH9_CC_SIZE = 16 * 1024;
+export const ICH9_PMIO_GPE0_LEN = 16;
+const PCI_HEADER_TYPE_MULTI_FUNCTION = 0x80;
+
+/** 8086:2918 revision 2, an ISA bridge, function 0 of a multi-function device. */
+export const ich9LpcLayout = pciLayout(() => {
+  const d = pci_register_device({ vendor_id: 0x8086, device_id: 0x2918, revision: 0x02, class_id: 0x0601 }, false);
+  d.config[PCI_HEADER_TYPE] = d.config[PCI_HEADER_TYPE]! | PCI_HEADER_TYPE_MULTI_FUNCTION;
+  return d;
+});
+
+export const vmstate_ich9_pm: VMStateDescription = {
+  name: 'ich9_pm',
+  version_id: 1,
+  minimum_version_id: 1,
+  fields: [
+    VMSTATE_UINT16('acpi_regs.pm1.evt.sts'),
+    VMSTATE_UINT16('acpi_regs.pm1.evt.en'),
+    VMSTATE_UINT16('acpi_regs.pm1.cnt.cnt'),
+    VMSTATE_TIMER_PTR('acpi_regs.tmr.timer'),
+    VMSTATE_INT64('acpi_regs.tmr.overflow_time'),
+    VMSTATE_UINT8_ARRAY('acpi_regs.gpe.sts', ICH9_PMIO_GPE0_LEN),
+    VMSTATE_UINT8_ARRAY('acpi_regs.gpe.en', ICH9_PMIO_GPE0_LEN),
+    VMSTATE_UINT32('smi_en'),
+    VMSTATE_UINT32('smi_sts'),
+  ],
+  subsections: [
+    memhpSubsection('ich9_pm/memhp'),
+    {
+      name: 'ich9_pm/tco',
+      version_id: 1,
+      minimum_version_id: 1,
+      needed: (_s, ctx) => ctx.props.enable_tco === true,
+      fields: [VMSTATE_STRUCT('tco_regs', 1, vmstate_tco_io_sts)],
+    },
+    cpuhpSubsection('ich9_pm/cpuhp'),
+    {
+      name: 'ich9_pm/pcihp',
+      version_id: 1,
+      minimum_version_id: 1,
+      needed: (_s, ctx) => ctx.props['acpi-pci-hotplug-with-bridge-support'] === true,
+      fields: VMSTATE_PCI_HOTPLUG(),
+    },
+  ],
+};
+
+export const vmstate_ich9_lpc: VMStateDescription = {
+  name: 'ICH9LPC',
+  version_id: 1,
+  minimum_version_id: 1,
+  fields: [
+    VMSTATE_PCI_DEVICE('d', ich9LpcLayout),
+    VMSTATE_STRUCT('apm', 0, vmstate_apm),
+    VMSTATE_STRUCT('pm', 0, vmstate_ich9_pm),
+    VMSTATE_UINT8_ARRAY('chip_config', ICH9_CC_SIZE),
+    VMSTATE_UINT32('sci_level'),
+  ],
+  subsections: [
+    { name: 'ICH9LPC/rst_cnt', version_id: 1, minimum_version_id: 1, needed: (s) => Number(s.rst_cnt) !== 0, fields: [VMSTATE_UINT8('rst_cnt')] },
+    {
+      name: 'ICH9LPC/smi_feat',
+      version_id: 1,
+      minimum_version_id: 1,
+      needed: (s) => (s.smi_guest_features_le as number[]).some((b) => b !== 0) || Number(s.smi_features_ok) !== 0,
+      fields: [VMSTATE_UINT8_ARRAY('smi_guest_features_le', 8), VMSTATE_UINT8('smi_features_ok'), VMSTATE_UINT64('smi_negotiated_features')],
+    },
+  ],
+};
+
+/** ich9_cc_reset: the D31–D25 interrupt pin routing registers, and GCS with NO_REBOOT. */
+function chipConfigReset(): number[] {
+  const c = new Array(ICH9_CC_SIZE).fill(0);
+  for (const at of [0x3140, 0x3144, 0x3146, 0x3148, 0x314c, 0x3150]) {
+    c[at] = 0x10;
+    c[at + 1] = 0x32;
+  }
+  c[0x3410] = 0x20;
+  return c;
+}
+
+export function ich9PmReset(): State {
+  return {
+    'acpi_regs.pm1.evt.sts': 0,
+    'acpi_regs.pm1.evt.en': 0,
+    'acpi_regs.pm1.cnt.cnt': 0,
+    'acpi_regs.tmr.timer': -1n,
+    'acpi_regs.tmr.overflow_time': 0n,
+    'acpi_regs.gpe.sts': new Array(ICH9_PMIO_GPE0_LEN).fill(0),
+    'acpi_regs.gpe.en': new Array(ICH9_PMIO_GPE0_LEN).fill(0),
+    smi_en: 0,
+    smi_sts: 0,
+    acpi_memory_hotplug: memoryHotplugReset(),
+    tco_regs: tcoReset(),
+    cpu_hotplug_legacy: true,
+    cpuhp_state: cpuHotplugReset(),
+    ...pciHotplugReset(),
+  };
+}
+
+export function ich9Lpc(): DeviceClass {
+  return {
+    name: 'ich9-lpc',
+    type: 'ICH9-LPC',
+    parents: ['pci-device', 'device'],
+    props: {
+      noreboot: { type: 'bool', default: true },
+      'x-smi-broadcast': { type: 'bool', default: true },
+      'x-smi-swsmi-timer': { type: 'bool', default: true },
+      'x-smi-periodic-timer': { type: 'bool', default: true },
+      enable_tco: { type: 'bool', default: true },
+      'memory-hotplug-support': { type: 'bool', default: true },
+      'acpi-pci-hotplug-with-bridge-support': { type: 'bool', default: true },
+    },
+    vmsd: vmstate_ich9_lpc,
+    idstr: pciIdstr(0x1f, 'ICH9LPC'),
+    instanceId: 0,
+    reset: (p) => ({
+      d: pciDeviceReset(ich9LpcLayout(p)),
+      apm: apmReset(),
+      pm: ich9PmReset(),
+      chip_config: chipConfigReset(),
+      sci_level: 0,
+      rst_cnt: 0,
+      smi_guest_features_le: new Array(8).fill(0),
+      smi_features_ok: 0,
+      smi_negotiated_features: 0n,
+    }),
+  };
+}

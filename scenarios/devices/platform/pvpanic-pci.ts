@@ -1,0 +1,38 @@
+/**
+ * pvpanic-pci (hw/misc/pvpanic-pci.c): VMSD `pvpanic-pci` version 1, the
+ * PCI function only — 1b36:0011, a system peripheral with one 2-byte
+ * memory BAR. (The ISA `pvpanic` registers no section at all: neither 7.2
+ * nor 10.0 puts one in the stream.)
+ */
+import type { VMStateDescription } from '../../../src/vmstate/types.js';
+import type { DeviceClass } from '../../../src/machine/types.js';
+import { VMSTATE_PCI_DEVICE, pciDeviceReset, pciIdstr, pciLayout, pci_register_bar, pci_register_device, PCI_BASE_ADDRESS_SPACE_MEMORY } from '../../common/pci.js';
+
+/** Where the catalogue tests put it on bus 0 (the PCI catalogue uses slots 2–6). */
+export const PVPANIC_PCI_SLOT = 0x0a;
+
+export const pvpanicPciLayout = pciLayout(() => {
+  const d = pci_register_device({ vendor_id: 0x1b36, device_id: 0x0011, revision: 0x01, class_id: 0x0880 }, false);
+  pci_register_bar(d, 0, PCI_BASE_ADDRESS_SPACE_MEMORY, 2);
+  return d;
+});
+
+export const vmstate_pvpanic_pci: VMStateDescription = {
+  name: 'pvpanic-pci',
+  version_id: 1,
+  minimum_version_id: 1,
+  fields: [VMSTATE_PCI_DEVICE('dev', pvpanicPciLayout)],
+};
+
+export function pvpanicPci(): DeviceClass {
+  return {
+    name: 'pvpanic-pci',
+    type: 'pvpanic-pci',
+    parents: ['pci-device', 'device'],
+    props: { events: { type: 'uint8', default: 7 } },
+    vmsd: vmstate_pvpanic_pci,
+    idstr: pciIdstr(PVPANIC_PCI_SLOT, 'pvpanic-pci'),
+    instanceId: 0,
+    reset: (p) => ({ dev: pciDeviceReset(pvpanicPciLayout(p)) }),
+  };
+}
