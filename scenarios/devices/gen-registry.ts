@@ -13,6 +13,10 @@ import { virtioNetGen } from './virtio-net.gen.js';
 import { virtioBlkGen } from './virtio-blk.gen.js';
 import { virtioBalloonGen } from './virtio-balloon.gen.js';
 import { virtioRngGen } from './virtio-rng.gen.js';
+import { e1000Gen } from './pci/e1000.gen.js';
+import { rtl8139Gen } from './pci/rtl8139.gen.js';
+import { ahciGen } from './pci/ahci.gen.js';
+import { ehciGen } from './pci/ehci.gen.js';
 import { fwCfgGen } from './platform/fw_cfg.gen.js';
 import { globalstateGen } from './platform/globalstate.gen.js';
 import { hpetGen } from './platform/hpet.gen.js';
@@ -20,7 +24,7 @@ import { mc146818rtcGen } from './platform/mc146818rtc.gen.js';
 import { pckbdGen } from './platform/pckbd.gen.js';
 import { ps2Gen } from './platform/ps2.gen.js';
 import { isaSerialGen } from './platform/serial.gen.js';
-import { ich9LpcGen, piix4PmGen, pvpanicPciGen } from './platform/pci-functions.gen.js';
+import { i440fxGen, ich9LpcGen, mchGen, piix3Gen, piix4PmGen, pvpanicPciGen } from './platform/pci-functions.gen.js';
 
 export const genRegistry: Readonly<Record<string, DeviceGen>> = {
   'virtio-gpu': virtioGpuGen,
@@ -28,6 +32,11 @@ export const genRegistry: Readonly<Record<string, DeviceGen>> = {
   'virtio-blk': virtioBlkGen,
   'virtio-balloon': virtioBalloonGen,
   'virtio-rng': virtioRngGen,
+  e1000: e1000Gen,
+  rtl8139: rtl8139Gen,
+  'ich9-ahci': ahciGen(),
+  'usb-ehci': ehciGen('usb-ehci'),
+  'ich9-usb-ehci1': ehciGen('ich9-usb-ehci1'),
   'isa-ipmi-kcs': isaIpmiKcsGen,
   'isa-serial': isaSerialGen,
   mc146818rtc: mc146818rtcGen,
@@ -40,6 +49,9 @@ export const genRegistry: Readonly<Record<string, DeviceGen>> = {
   'ich9-lpc': ich9LpcGen,
   piix4_pm: piix4PmGen,
   'pvpanic-pci': pvpanicPciGen,
+  mch: mchGen,
+  i440fx: i440fxGen,
+  PIIX3: piix3Gen,
 };
 
 export function deviceGen(deviceName: string): DeviceGen | undefined {

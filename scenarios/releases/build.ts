@@ -66,7 +66,7 @@ function machineDevices(release: string, board: 'pc-q35' | 'pc-i440fx', devices:
   const defaults = platformDefaults(release, board);
   const known = new Set(devices.map((d) => d.name));
   // the other board's root bus is not on this board
-  const elsewhere = new Set(['pcie.0', 'pci.0', ...Object.values(BOARD_ONLY), ...defaults, ...PLATFORM_LAST]);
+  const elsewhere = new Set(['pcie.0', 'pci.0', ...Object.values(BOARD_ONLY).flat(), ...defaults, ...PLATFORM_LAST]);
   const addons = devices.map((d) => d.name).filter((n) => !elsewhere.has(n));
   // the platform add-ons register in the order a command line lists them, after the PCI ones
   const ordered = [...addons.filter((n) => !PLATFORM_ADDONS.includes(n)), ...PLATFORM_ADDONS.filter((n) => known.has(n))];

@@ -28,7 +28,8 @@ export const ADDONS = ['isa-serial', 'ipmi-bmc-sim,id=bmc0', 'isa-ipmi-kcs,bmc=b
  * slave PIC's mask and ELCR; port 92's fast A20; an i8042 command byte;
  * the switch from legacy to modern CPU hotplug (a 0 written to the start of
  * the legacy CPU bitmap: 0xcd8 on q35, 0xaf00 on i440fx), which makes the
- * power-management function send its cpuhp subsection.
+ * power-management function send its cpuhp subsection; SYS_RST in the reset
+ * control register (0xcf9), which ICH9-LPC and PIIX3 send as a subsection.
  */
 export const POKES: [number, number][] = [
   [0x3fb, 0x83], [0x3f8, 0x01], [0x3f9, 0x00], [0x3fb, 0x03], [0x3fa, 0x07], [0x3f9, 0x02], [0x3ff, 0x5a], [0x3fc, 0x0b],
@@ -37,6 +38,7 @@ export const POKES: [number, number][] = [
   [0xa1, 0xfb], [0x4d1, 0x0e], [0x92, 0x02],
   [0x64, 0x60], [0x60, 0x47],
   [0xcd8, 0x00], [0xaf00, 0x00],
+  [0xcf9, 0x02],
 ];
 
 /**

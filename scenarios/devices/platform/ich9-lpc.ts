@@ -85,6 +85,7 @@ export const vmstate_ich9_lpc: VMStateDescription = {
     VMSTATE_UINT32('sci_level'),
   ],
   subsections: [
+    // the reset control register keeps FULL_RST and SYS_RST (bits 3 and 1)
     { name: 'ICH9LPC/rst_cnt', version_id: 1, minimum_version_id: 1, needed: (s) => Number(s.rst_cnt) !== 0, fields: [VMSTATE_UINT8('rst_cnt')] },
     {
       name: 'ICH9LPC/smi_feat',
