@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { CaseResult } from '../check/run.js';
 import type { Failure } from '../check/failure.js';
-import { decode, type DecodedStream } from '../wire/decode.js';
+import { decode, decodeStream, type DecodedStream } from '../wire/decode.js';
 import { encodeStream } from '../wire/encode.js';
-import type { ErrorKind, VmError } from '../wire/errors.js';
+import { VmError, type ErrorKind } from '../wire/errors.js';
 import type { QemuBinary } from './binaries.js';
 import { compareStreams, type FieldDifference, type IgnoredDifference, type StreamComparison } from './compare.js';
 import { diagnose } from './diagnose.js';
@@ -243,6 +243,19 @@ export async function runDirection(spec: RealCaseSpec, from: QemuBinary, to: Qem
     r.message = notes.join('; ');
   }
   return done();
+}
+
+/**
+ * Decodes a stream QEMU wrote and checks that it encodes back to the same bytes;
+ * throws VmError naming the first differing offset if not (a vmcompat bug).
+ */
+export function decodeChecked(bytes: Uint8Array, who: string): DecodedStream {
+  const d = decodeStream(bytes);
+  const at = firstDifference(bytes, encodeStream(d));
+  if (at !== null) {
+    throw new VmError({ kind: 'bad-input', message: `vmcompat's decode → encode of ${who}'s stream differs from QEMU's bytes at ${at} (a vmcompat bug)`, offset: at });
+  }
+  return d;
 }
 
 function firstDifference(a: Uint8Array, b: Uint8Array): number | null {

@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import type { Failure } from '../check/failure.js';
 import { decodeStream, deviceLabel, type DecodedStream, type DeviceRecord } from '../wire/decode.js';
 import { encodeStream } from '../wire/encode.js';
+import { VmError } from '../wire/errors.js';
 import { cloneState, INT_TYPES, leafText, leaves, type Leaf, type LeafRef } from '../wire/tree.js';
 import type { QemuBinary } from './binaries.js';
-import { baseResult, fail, loadFailure, sideVm, type RealCaseResult, type RealCaseSpec } from './case.js';
+import { baseResult, decodeChecked, fail, loadFailure, sideVm, type RealCaseResult, type RealCaseSpec } from './case.js';
 import { compareStreams } from './compare.js';
 import { loadAndSave, saveToFile } from './driver.js';
 import { globRe } from './machines.js';
@@ -194,7 +195,7 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
       qemuRuns++;
       const hop = await loadAndSave({ binary: loader, vm, ...opts }, input);
       if (!hop.ok) return { ...loadFailure(hop, input, saver.name, loader.name), stage };
-      const cmp = compareStreams(decodeStream(canonical), decodeStream(hop.stream));
+      const cmp = compareStreams(decodeChecked(canonical, from.name), decodeChecked(hop.stream, loader.name));
       if (cmp.differences.length) {
         const d = cmp.differences[0]!;
         return {
@@ -237,7 +238,14 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
   const details = await fc.check(
     fc.asyncProperty(arb, async (changes) => {
       if (Date.now() > budgetEnd) return true; // out of budget: keep what we have
-      const out = await check(changes);
+      let out: Failure | null | 'invalid';
+      try {
+        out = await check(changes);
+      } catch (e) {
+        if (!(e instanceof VmError)) throw e;
+        // vmcompat could not decode or re-encode a stream QEMU wrote: say so as a failure
+        out = { kind: e.kind, stage: 'compare', saver: from.name, loader: 'vmcompat decode', path: e.path, vmsd: e.vmsd, offset: e.offset, message: e.message, qemu: [], qemuKind: null };
+      }
       if (out === 'invalid') {
         rejected++;
         fc.pre(false);
