@@ -24,7 +24,7 @@ import { mc146818rtcGen } from './platform/mc146818rtc.gen.js';
 import { pckbdGen } from './platform/pckbd.gen.js';
 import { ps2Gen } from './platform/ps2.gen.js';
 import { isaSerialGen } from './platform/serial.gen.js';
-import { i440fxGen, ich9LpcGen, mchGen, piix3Gen, piix4PmGen, pvpanicPciGen } from './platform/pci-functions.gen.js';
+import { i440fxGen, ich9LpcGen, ich9SmbGen, mchGen, piix3Gen, piix4PmGen, pvpanicPciGen } from './platform/pci-functions.gen.js';
 
 export const genRegistry: Readonly<Record<string, DeviceGen>> = {
   'virtio-gpu': virtioGpuGen,
@@ -52,6 +52,7 @@ export const genRegistry: Readonly<Record<string, DeviceGen>> = {
   mch: mchGen,
   i440fx: i440fxGen,
   PIIX3: piix3Gen,
+  ich9_smb: ich9SmbGen,
 };
 
 export function deviceGen(deviceName: string): DeviceGen | undefined {

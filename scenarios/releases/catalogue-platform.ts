@@ -23,7 +23,7 @@ import { i8257, pcspk, port92, vmmouse } from '../devices/platform/small.js';
 import { ich9Lpc } from '../devices/platform/ich9-lpc.js';
 import { piix4Pm } from '../devices/platform/piix4-pm.js';
 import { pvpanicPci } from '../devices/platform/pvpanic-pci.js';
-import { i440fx, mch, piix3 } from '../devices/platform/host-bridges.js';
+import { i440fx, ich9Smb, mch, piix3 } from '../devices/platform/host-bridges.js';
 
 /** Orders release names: 9.0.1 < 9.1.0 < 10.0.0. */
 export function compareReleases(a: string, b: string): number {
@@ -71,6 +71,7 @@ const shared = {
   mch: once(mch),
   i440fx: once(i440fx),
   piix3: once(piix3),
+  smb: once(ich9Smb),
 };
 const hpets: Partial<Record<HpetVariant, DeviceClass>> = {};
 const globalstates: Partial<Record<GlobalStateVariant, DeviceClass>> = {};
@@ -114,6 +115,7 @@ export function platformDevices(release: string): DeviceClass[] {
     shared.vmmouse(),
     shared.port92(),
     shared.i2c(),
+    shared.smb(),
     shared.serial(),
     shared.bmc(),
     shared.pvpanic(),
@@ -126,7 +128,7 @@ export function platformDevices(release: string): DeviceClass[] {
 export const PLATFORM_ADDONS = ['isa-serial', 'ipmi-bmc-sim', 'isa-ipmi-kcs', 'pvpanic-pci'];
 
 /** The south-bridge functions, one per board. */
-export const BOARD_ONLY: Record<'pc-q35' | 'pc-i440fx', string[]> = { 'pc-q35': ['mch', 'ich9-lpc'], 'pc-i440fx': ['i440fx', 'PIIX3', 'piix4_pm'] };
+export const BOARD_ONLY: Record<'pc-q35' | 'pc-i440fx', string[]> = { 'pc-q35': ['mch', 'ich9-lpc', 'ich9_smb'], 'pc-i440fx': ['i440fx', 'PIIX3', 'piix4_pm'] };
 
 /** Registered after every device, in this order. */
 export const PLATFORM_LAST = ['acpi_build', 'globalstate'];
@@ -149,9 +151,9 @@ export function platformDefaults(release: string, board: 'pc-q35' | 'pc-i440fx')
   const q35 = board === 'pc-q35';
   if (!since(release, '10.0.0')) {
     return q35
-      ? [...cpu, 'fw_cfg', 'mch', 'PCIHost', bus, 'i8257', 'i8257', 'ich9-lpc', ...pics, 'mc146818rtc', ...isa, 'i2c_bus']
+      ? [...cpu, 'fw_cfg', 'mch', 'PCIHost', bus, 'i8257', 'i8257', 'ich9-lpc', ...pics, 'mc146818rtc', ...isa, 'i2c_bus', 'ich9_smb']
       : [...cpu, 'fw_cfg', 'PCIHost', bus, 'i440fx', 'i8257', 'i8257', 'PIIX3', ...pics, 'mc146818rtc', ...isa, 'i2c_bus', 'piix4_pm'];
   }
-  if (q35) return [...cpu, 'fw_cfg', 'mch', 'PCIHost', bus, 'i8257', 'i8257', 'mc146818rtc', 'ich9-lpc', ...pics, ...isa, 'i2c_bus'];
+  if (q35) return [...cpu, 'fw_cfg', 'mch', 'PCIHost', bus, 'i8257', 'i8257', 'mc146818rtc', 'ich9-lpc', ...pics, ...isa, 'i2c_bus', 'ich9_smb'];
   return [...cpu, 'i440fx', 'PCIHost', bus, 'fw_cfg', 'i8257', 'i8257', 'mc146818rtc', 'i2c_bus', 'piix4_pm', 'PIIX3', ...pics, ...isa];
 }

@@ -17,7 +17,7 @@ import { reencode } from './real.js';
 const PLATFORM = [
   'timer', 'kvm-tpr-opt', 'PCIHost', 'pcie.0', 'pci.0', 'i2c_bus', 'acpi_build', 'apic', 'fw_cfg', 'i8257', 'mc146818rtc', 'i8259', 'ioapic', 'hpet', 'i8254', 'pcspk', 'ps2kbd', 'ps2mouse', 'pckbd', 'vmmouse',
   'port92', 'isa-serial', 'ipmi-bmc-sim', 'globalstate', 'ich9-lpc', 'piix4_pm', 'pvpanic-pci',
-  'mch', 'i440fx', 'PIIX3',
+  'mch', 'i440fx', 'PIIX3', 'ich9_smb',
 ];
 const rel = (n: string) => findRelease(n)!;
 

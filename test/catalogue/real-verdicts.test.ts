@@ -47,7 +47,7 @@ describe('model verdicts equal real verdicts, 7.2 <-> 10.0', () => {
   it.each(MACHINES)('at %s, every platform device, both directions', (machine) => {
     for (const [src, dst, a, b] of [['7.2', '10.0', r72, r10], ['10.0', '7.2', r10, r72]] as const) {
       const got = real.get(`${src}->${dst} ${machine}`)!;
-      const board = machine.startsWith('pc-q35') ? ['pcie.0', 'mch', 'ich9-lpc'] : ['pci.0', 'i440fx', 'PIIX3', 'piix4_pm'];
+      const board = machine.startsWith('pc-q35') ? ['pcie.0', 'mch', 'ich9-lpc', 'ich9_smb'] : ['pci.0', 'i440fx', 'PIIX3', 'piix4_pm'];
       for (const device of [...DEVICES, ...board]) {
         const model = runCase({ device, from: a, to: b, machine }, null, mode);
         // a failed real load names its section; only that device's verdict is 'fail'

@@ -11,7 +11,7 @@ import { pciCustom, refinePciDevice } from '../../common/pci.gen.js';
 import { ich9LpcLayout } from './ich9-lpc.js';
 import { piix4PmLayout } from './piix4-pm.js';
 import { pvpanicPciLayout } from './pvpanic-pci.js';
-import { i440fxLayout, mchLayout, piix3Layout } from './host-bridges.js';
+import { i440fxLayout, ich9SmbLayout, mchLayout, piix3Layout } from './host-bridges.js';
 
 const pciFunction = (member: string, layout: PciLayout, more?: DeviceGen['refine']): DeviceGen => ({
   custom: pciCustom,
@@ -30,3 +30,4 @@ export const pvpanicPciGen = pciFunction('dev', pvpanicPciLayout);
 export const mchGen = pciFunction('parent_obj', mchLayout);
 export const i440fxGen = pciFunction('parent_obj', i440fxLayout);
 export const piix3Gen = pciFunction('dev', piix3Layout, rcr);
+export const ich9SmbGen = pciFunction('dev', ich9SmbLayout);
