@@ -52,6 +52,12 @@ describe('property-based real cases', () => {
     expect(r.message).toMatch(/mutating 1 fields \(1 elements\) of 0000:00:0\d\.0\/ehci \(0\)/);
   });
 
+  it('a guest the source cannot run is a skip, not a verdict', async () => {
+    const r = await runRealProperty({ a: q72, b: q10, machine: 'pc-q35-7.2', devices: ['no-such-device'], runs: 1, seed: 1 }, q72, q10);
+    expect(r.status).toBe('skip');
+    expect(r.message).toMatch(/^7\.2 cannot run it: .*'no-such-device' is not a valid device model name/);
+  });
+
   it('a destination that changes the state fails; the counterexample is shrunk and its path replays it', async () => {
     // The destination keeps QEMU's default host-clock RTC: its re-save carries another
     // time than the source's frozen one, whatever the serial state.

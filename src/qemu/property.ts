@@ -8,6 +8,7 @@ import type { QemuBinary } from './binaries.js';
 import { baseResult, decodeChecked, fail, loadFailure, sideVm, type RealCaseResult, type RealCaseSpec } from './case.js';
 import { compareStreams } from './compare.js';
 import { loadAndSave, saveToFile } from './driver.js';
+import { QemuError } from './errors.js';
 import { globRe } from './machines.js';
 
 /**
@@ -107,13 +108,22 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
   const dstVm = sideVm(spec, 'dst');
   const opts = { timeoutMs: spec.timeoutMs };
 
-  const baseBytes = await saveToFile({ binary: from, vm: srcVm, ...opts });
-  const base = decodeStream(baseBytes);
   const filters = (spec.mutate ?? []).map((m) => {
     const hash = m.indexOf('#');
     return { section: globRe(hash < 0 ? m : m.slice(0, hash)), field: hash < 0 ? null : globRe(m.slice(hash + 1)) };
   });
-  const added = filters.length ? null : await addedSections(spec, from, base);
+  let base: DecodedStream;
+  let added: Set<string> | null;
+  try {
+    base = decodeStream(await saveToFile({ binary: from, vm: srcVm, ...opts }));
+    added = filters.length ? null : await addedSections(spec, from, base);
+  } catch (e) {
+    if (!(e instanceof QemuError)) throw e;
+    // the source cannot run this guest: there is no state to start from
+    Object.assign(r, { status: 'skip', message: `${from.name} cannot run it: ${(e.stderr || e.message).trim().split('\n')[0]}` });
+    r.timings.totalMs = performance.now() - t0;
+    return r;
+  }
   const targets: Target[] = [];
   base.records.forEach((rec, record) => {
     if (rec.type !== 'FULL') return;
