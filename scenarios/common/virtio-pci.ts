@@ -21,6 +21,7 @@
  */
 import type { Props } from '../../src/vmstate/types.js';
 import { msix_init_exclusive_bar } from './msix.js';
+import { nicOptionRom } from './nic.js';
 import {
   PCI_BASE_ADDRESS_MEM_PREFETCH,
   PCI_BASE_ADDRESS_MEM_TYPE_64,
@@ -59,6 +60,8 @@ export interface VirtioPciDevice {
   classId: number;
   /** The backend's config space length under these properties (it sizes the legacy BAR). */
   configLen(props: Props): number;
+  /** The proxy type has an option ROM (virtio-net-pci: efi-virtio.rom), so a ROM BAR from `romfile`/`rombar`. */
+  optionRom?: boolean;
 }
 
 /** The proxy's flags as its properties and type leave them. */
@@ -129,6 +132,7 @@ export function virtioPciLayout(dev: VirtioPciDevice): PciLayout {
       const regionSize = vectors ? 24 : 20; // VIRTIO_PCI_CONFIG_OFF(msix_present)
       pci_register_bar(d, 0, PCI_BASE_ADDRESS_SPACE_IO, pow2ceil(regionSize + dev.configLen(props)));
     }
+    if (dev.optionRom) nicOptionRom(d, props);
     return d;
   });
 }

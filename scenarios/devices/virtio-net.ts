@@ -53,6 +53,7 @@ import {
 } from '../../src/vmstate/dsl.js';
 import { vmstate_info_buffer, vmstate_info_uint16, vmstate_info_uint16_equal } from '../../src/vmstate/info.js';
 import { pciIdstr, type PciSlotOptions } from '../common/pci.js';
+import { nicProps } from '../common/nic.js';
 import { TMP_PARENT, VMSTATE_STRUCT_POINTER_ELEMENT, VMSTATE_UNUSED_VARRAY_UINT32, VMSTATE_WITH_TMP } from '../common/tmp.js';
 import { hasFeature, hostFeatures, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, type VirtioState } from '../common/virtio.js';
 
@@ -309,7 +310,7 @@ function vmstate_virtio_net_device(): VMStateDescription {
 
 function spec(variant: VirtioNetVariant) {
   return virtioSpec({
-    device: { virtioId: 1, legacyDeviceId: 0x1000, classId: 0x0200, configLen: (p) => netConfigLen(p, variant) },
+    device: { virtioId: 1, legacyDeviceId: 0x1000, classId: 0x0200, configLen: (p) => netConfigLen(p, variant), optionRom: true },
     deviceFeatures: (p) => deviceFeatures(p, variant),
     vmsd: vmstate_virtio_net_device(),
     setFeatures(s, features) {
@@ -342,13 +343,13 @@ export function parseMac(mac: string): number[] {
   return mac.split(':').map((x) => parseInt(x, 16));
 }
 
-export const DEFAULT_MAC = '52:54:00:12:34:56';
+export { DEFAULT_MAC } from '../common/nic.js';
 
 export function virtioNet(variant: VirtioNetVariant, opts: PciSlotOptions = {}): DeviceClass {
   const sp = virtio_net_specs[variant];
   const props: DeviceClass['props'] = {
     ...virtioCommonProps(4),
-    mac: { type: 'string', default: DEFAULT_MAC },
+    ...nicProps('efi-virtio.rom'),
     rx_queue_size: { type: 'uint16', default: 256 },
     tx_queue_size: { type: 'uint16', default: 256 },
     host_mtu: { type: 'uint16', default: 0 },

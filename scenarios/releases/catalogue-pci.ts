@@ -7,7 +7,8 @@
  * section idstr is the real one (`0000:00:0N.0/<vmsd name>`):
  *
  *   02 virtio-gpu-pci   03 virtio-net-pci   04 virtio-blk-pci
- *   05 virtio-balloon-pci   06 virtio-rng-pci
+ *   05 virtio-balloon-pci   06 virtio-rng-pci   07 e1000   09 rtl8139
+ *   0a ich9-ahci   0b usb-ehci   0d ich9-usb-ehci1
  *
  * A device class is built once per variant and shared by the releases that
  * have that variant.
@@ -18,6 +19,10 @@ import { virtioBlk } from '../devices/virtio-blk.js';
 import { virtioGpu, virtioGpuVariant, type VirtioGpuVariant } from '../devices/virtio-gpu.js';
 import { virtioNet, virtioNetVariant, type VirtioNetVariant } from '../devices/virtio-net.js';
 import { virtioRng } from '../devices/virtio-rng.js';
+import { e1000 } from '../devices/pci/e1000.js';
+import { rtl8139 } from '../devices/pci/rtl8139.js';
+import { ahciVariant, ich9Ahci, type AhciVariant } from '../devices/pci/ahci.js';
+import { ehci } from '../devices/pci/ehci.js';
 
 export const PCI_RELEASES = ['7.2.0', '8.0.0', '8.1.0', '8.2.0', '9.0.0', '9.0.1', '9.1.0', '9.2.0', '10.0.0'] as const;
 
@@ -28,6 +33,11 @@ export const PCI_SLOTS = {
   'virtio-blk': 0x04,
   'virtio-balloon': 0x05,
   'virtio-rng': 0x06,
+  e1000: 0x07,
+  rtl8139: 0x09,
+  'ich9-ahci': 0x0a,
+  'usb-ehci': 0x0b,
+  'ich9-usb-ehci1': 0x0d,
 } as const;
 
 function memo<K, V>(make: (k: K) => V): (k: K) => V {
@@ -43,9 +53,25 @@ const net = memo((v: VirtioNetVariant) => virtioNet(v, { slot: PCI_SLOTS['virtio
 const balloon = memo((v: VirtioBalloonVariant) => virtioBalloon(v, { slot: PCI_SLOTS['virtio-balloon'] }));
 const blk = memo((_: 'all') => virtioBlk({ slot: PCI_SLOTS['virtio-blk'] }));
 const rng = memo((_: 'all') => virtioRng({ slot: PCI_SLOTS['virtio-rng'] }));
+const e1000Nic = memo((_: 'all') => e1000({ slot: PCI_SLOTS.e1000 }));
+const rtl = memo((_: 'all') => rtl8139({ slot: PCI_SLOTS.rtl8139 }));
+const ahci = memo((v: AhciVariant) => ich9Ahci(v, { slot: PCI_SLOTS['ich9-ahci'] }));
+const usbEhci = memo((_: 'all') => ehci('usb-ehci', { slot: PCI_SLOTS['usb-ehci'] }));
+const ich9Ehci = memo((_: 'all') => ehci('ich9-usb-ehci1', { slot: PCI_SLOTS['ich9-usb-ehci1'] }));
 
 /** The PCI/virtio device classes `release` registers, in registration order. */
 export function pciDevices(release: string): DeviceClass[] {
   if (!(PCI_RELEASES as readonly string[]).includes(release)) return [];
-  return [gpu(virtioGpuVariant(release)), net(virtioNetVariant(release)), blk('all'), balloon(virtioBalloonVariant(release)), rng('all')];
+  return [
+    gpu(virtioGpuVariant(release)),
+    net(virtioNetVariant(release)),
+    blk('all'),
+    balloon(virtioBalloonVariant(release)),
+    rng('all'),
+    e1000Nic('all'),
+    rtl('all'),
+    ahci(ahciVariant(release)),
+    usbEhci('all'),
+    ich9Ehci('all'),
+  ];
 }

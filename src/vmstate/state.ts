@@ -4,7 +4,18 @@ import type { State } from './types.js';
 export function cloneState<T = State>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
   if (v instanceof Uint8Array) return v.slice() as T;
-  if (Array.isArray(v)) return v.map(cloneState) as T;
+  if (Array.isArray(v)) {
+    // arrays of scalars (register files, byte arrays) are common and long: copy them in one go
+    let scalars = true;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x !== null && typeof x === 'object') {
+        scalars = false;
+        break;
+      }
+    }
+    return (scalars ? v.slice() : v.map(cloneState)) as T;
+  }
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = cloneState(x);
   return out as T;

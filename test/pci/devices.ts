@@ -22,6 +22,11 @@ export const QEMU_PCI_DEVICES: QemuPciDevice[] = [
   { name: 'virtio-blk', device: `virtio-blk-pci,${at('virtio-blk')},drive=vmcompat-blk0`, args: ['-blockdev', 'driver=null-co,node-name=vmcompat-blk0'] },
   { name: 'virtio-balloon', device: `virtio-balloon-pci,${at('virtio-balloon')}` },
   { name: 'virtio-rng', device: `virtio-rng-pci,${at('virtio-rng')}` },
+  { name: 'e1000', device: `e1000,${at('e1000')},mac=${DEFAULT_MAC}` },
+  { name: 'rtl8139', device: `rtl8139,${at('rtl8139')},mac=${DEFAULT_MAC}` },
+  { name: 'ich9-ahci', device: `ich9-ahci,${at('ich9-ahci')}` },
+  { name: 'usb-ehci', device: `usb-ehci,${at('usb-ehci')}` },
+  { name: 'ich9-usb-ehci1', device: `ich9-usb-ehci1,${at('ich9-usb-ehci1')}` },
 ];
 
 /** The driver's VmConfig devices and extra arguments for a set of devices. */

@@ -1,0 +1,32 @@
+/**
+ * What the PCI NIC models share: the NIC properties (DEFINE_NIC_PROPERTIES
+ * and the PCI option ROM) and their ROM BAR.
+ *
+ * The ROM BAR's size is the ROM file's size rounded up to a power of two.
+ * The iPXE EFI ROMs Debian ships (efi-e1000.rom, efi-e1000e.rom,
+ * efi-rtl8139.rom, efi-virtio.rom, 240–250 KiB each) make it 256 KiB for
+ * both real binaries; the models take that as a fact of the firmware.
+ */
+import type { PropDef } from '../../src/machine/types.js';
+import type { Props } from '../../src/vmstate/types.js';
+import { pci_add_option_rom, type PciConfigSpace } from './pci.js';
+
+export const DEFAULT_MAC = '52:54:00:12:34:56';
+export const NIC_ROM_FILE_SIZE = 256 * 1024;
+
+export function nicProps(romfile: string): Record<string, PropDef> {
+  return {
+    mac: { type: 'string', default: DEFAULT_MAC },
+    romfile: { type: 'string', default: romfile },
+    rombar: { type: 'uint32', default: 1 },
+  };
+}
+
+export function macBytes(p: Props): number[] {
+  return String(p.mac).split(':').map((x) => parseInt(x, 16));
+}
+
+/** pci_add_option_rom for a NIC's properties. */
+export function nicOptionRom(d: PciConfigSpace, p: Props): void {
+  pci_add_option_rom(d, Number(p.rombar) !== 0, String(p.romfile ?? '') ? NIC_ROM_FILE_SIZE : 0);
+}
