@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dir as tmpDir, type DirectoryResult } from 'tmp-promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { locateQemu } from '../../src/qemu/binaries.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { locateQemu, once } from '../../src/qemu/binaries.js';
 import { leftovers, saveToFile } from '../../src/qemu/driver.js';
 import { VmError } from '../../src/wire/errors.js';
 import { collectIo } from '../io.js';
@@ -12,7 +12,8 @@ let tmp: DirectoryResult;
 let file: string;
 let bytes: Uint8Array;
 
-beforeAll(async () => {
+// In each test, not a hook: a missing binary fails every test with the setup hint.
+const setup = once(async () => {
   tmp = await tmpDir({ prefix: 'vmcompat-decode-test-', unsafeCleanup: true });
   bytes = await saveToFile({
     binary: await locateQemu('10.0'),
@@ -24,7 +25,8 @@ beforeAll(async () => {
 afterAll(() => tmp?.cleanup());
 
 describe('vmcompat decode', () => {
-  it('prints the stream, RAM and every device field', () => {
+  it('prints the stream, RAM and every device field', async () => {
+    await setup();
     const io = collectIo();
     expect(decodeCommand([file], io)).toBe(0);
     expect(io.lines[0]).toMatch(new RegExp(`^pc-q35-10\\.0 · stream v3 · ${bytes.length} bytes · \\d+ records · \\d+ device sections · description \\d+ bytes$`));
@@ -37,7 +39,9 @@ describe('vmcompat decode', () => {
     expect(io.lines.some((l) => l === '  subsection fw_cfg/dma (version 0)')).toBe(true);
   });
 
-  it('--json is shaped like analyze-migration.py -d state', () => {
+  it('--json is shaped like analyze-migration.py -d state', async () => {
+
+    await setup();
     const io = collectIo();
     expect(decodeCommand([file, '--json'], io)).toBe(0);
     const doc = JSON.parse(io.lines.join('\n')) as Record<string, Record<string, unknown>>;
@@ -49,7 +53,9 @@ describe('vmcompat decode', () => {
     expect(Object.keys(fw)).toEqual(['cur_entry', 'cur_offset[1]', 'fw_cfg/dma', 'fw_cfg/acpi_mr']);
   });
 
-  it('--desc prints the description the stream carries', () => {
+  it('--desc prints the description the stream carries', async () => {
+
+    await setup();
     const io = collectIo();
     expect(decodeCommand([file, '--desc'], io)).toBe(0);
     const desc = JSON.parse(io.lines.join('\n'));
@@ -57,7 +63,9 @@ describe('vmcompat decode', () => {
     expect(desc.devices.some((d: { name: string }) => d.name === 'ipmi-interface')).toBe(true);
   });
 
-  it('--reencode writes a byte-identical file, and says so', () => {
+  it('--reencode writes a byte-identical file, and says so', async () => {
+
+    await setup();
     const out = join(tmp.path, 're.bin');
     const io = collectIo();
     expect(decodeCommand([file, '--reencode', out], io)).toBe(0);
@@ -65,7 +73,9 @@ describe('vmcompat decode', () => {
     expect(Buffer.compare(readFileSync(out), bytes)).toBe(0);
   });
 
-  it('names the offset and what it found in a file it cannot decode', () => {
+  it('names the offset and what it found in a file it cannot decode', async () => {
+
+    await setup();
     const bad = join(tmp.path, 'cut.bin');
     writeFileSync(bad, bytes.subarray(0, 4000));
     expect(() => decodeCommand([bad], collectIo())).toThrow(VmError);

@@ -1,8 +1,8 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dir as tmpDir, type DirectoryResult } from 'tmp-promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { locateQemu, type QemuBinary } from '../../src/qemu/binaries.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { locateQemu, once, type QemuBinary } from '../../src/qemu/binaries.js';
 import { collectIo } from '../io.js';
 import { proveBinaries } from './prove-binaries.js';
 import { leftovers } from '../../src/qemu/driver.js';
@@ -13,7 +13,8 @@ let tmp: DirectoryResult;
 /** A "build" whose RTC keeps QEMU's default host clock: its state changes between a save and a re-save. */
 let broken: string;
 
-beforeAll(async () => {
+// In each test, not a hook: a missing binary fails every test with the setup hint.
+const setup = once(async () => {
   q72 = await locateQemu('7.2');
   q10 = await locateQemu('10.0');
   tmp = await tmpDir({ prefix: 'vmcompat-prove-test-', unsafeCleanup: true });
@@ -26,6 +27,7 @@ afterAll(() => tmp?.cleanup());
 
 describe('prove with QEMU binaries', () => {
   it('does not claim a proof when the base already passes (base = peer = 7.2, fix = 10.0)', async () => {
+    await setup();
     const io = collectIo();
     const code = await proveBinaries({ base: q72.path, fix: q10.path, peer: q72.path, machines: ['pc-q35-7.2'], devices: ['isa-serial'] }, io);
     expect(code, io.lines.join('\n')).toBe(1);
@@ -36,6 +38,8 @@ describe('prove with QEMU binaries', () => {
   });
 
   it('proves a fix when the base fails against the peer and the fix passes both ways (--json)', async () => {
+
+    await setup();
     const io = collectIo();
     const code = await proveBinaries({ base: broken, fix: q72.path, peer: q10.path, machines: ['pc-q35-7.2'], devices: ['isa-serial'], json: true }, io);
     const doc = JSON.parse(io.lines.join('\n'));
@@ -57,6 +61,8 @@ describe('prove with QEMU binaries', () => {
   });
 
   it('says where a fix that breaks what the base did not fails (regressed)', async () => {
+
+    await setup();
     const io = collectIo();
     const code = await proveBinaries({ base: q72.path, fix: broken, peer: q10.path, machines: ['pc-q35-7.2'], devices: ['isa-serial'] }, io);
     expect(code).toBe(1);

@@ -133,3 +133,21 @@ export async function resolveQemu(arg: string, env: NodeJS.ProcessEnv = process.
   if (arg === '7.2' || arg === '10.0') return locateQemu(arg, env);
   return qemuAt(arg);
 }
+
+let both: Promise<{ q72: QemuBinary; q10: QemuBinary }> | null = null;
+
+/**
+ * Both provisioned releases, located once. Tests await it inside each test (not in a
+ * hook), so a missing binary fails every test that needs one with the setup hint
+ * rather than leaving them skipped.
+ */
+export function provisioned(): Promise<{ q72: QemuBinary; q10: QemuBinary }> {
+  both ??= Promise.all([locateQemu('7.2'), locateQemu('10.0')]).then(([q72, q10]) => ({ q72, q10 }));
+  return both;
+}
+
+/** Memoises an async setup; every caller gets its result or its error. */
+export function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | null = null;
+  return () => (p ??= fn());
+}

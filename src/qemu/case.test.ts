@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { walkStream } from '../wire/walk.js';
-import { locateQemu, type QemuBinary } from './binaries.js';
+import { locateQemu, once, type QemuBinary } from './binaries.js';
 import { DETERMINISTIC_RTC, runDirection, runRealCase, type RealCaseSpec } from './case.js';
 import { IGNORE_RULES } from './compare.js';
 import { leftovers, saveToFile } from './driver.js';
@@ -19,7 +19,8 @@ let q10: QemuBinary;
 let stream72: Uint8Array;
 const SMALL: Omit<RealCaseSpec, 'a' | 'b'> = { machine: 'pc-q35-7.2', devices: ['isa-serial', 'e1000'] };
 
-beforeAll(async () => {
+// In each test, not a hook: a missing binary fails every test with the setup hint.
+const setup = once(async () => {
   // A missing binary fails here, naming `npm run qemu:setup`.
   q72 = await locateQemu('7.2');
   q10 = await locateQemu('10.0');
@@ -28,6 +29,7 @@ beforeAll(async () => {
 
 describe('real 7.2 ⇄ 10.0 cases', () => {
   it('pass both ways at pc-q35-7.2 with every device kind, saying what was ignored and what was renamed', async () => {
+    await setup();
     const [fwd, back] = await runRealCase({ a: q72, b: q10, machine: 'pc-q35-7.2', devices: DEVICES });
     for (const r of [fwd!, back!]) {
       expect(r, r.message ?? '').toMatchObject({ status: 'pass', kind: null, machine: 'pc-q35-7.2', states: 1 });
@@ -44,6 +46,8 @@ describe('real 7.2 ⇄ 10.0 cases', () => {
   });
 
   it('run as a matrix over the machine types a glob selects, in the CaseResult shape', async () => {
+
+    await setup();
     const seen: string[] = [];
     const { machines, results } = await runRealMatrix({ a: q72, b: q10, machines: ['pc-i440fx-7.?'], devices: ['isa-serial'], concurrency: 2, onResult: (rs) => seen.push(rs[0]!.machine) });
     expect(machines).toEqual(['pc-i440fx-7.0', 'pc-i440fx-7.1', 'pc-i440fx-7.2']);
@@ -58,6 +62,7 @@ describe('real 7.2 ⇄ 10.0 cases', () => {
 
 describe("a destination's refusal surfaces QEMU's own words and the right kind", () => {
   it('a configuration naming another machine type: machine-mismatch', async () => {
+    await setup();
     const r = await runDirection({ a: q72, b: q10, ...SMALL, dstMachine: 'pc-q35-7.1' }, q72, q10, stream72);
     expect(r).toMatchObject({ status: 'fail', kind: 'machine-mismatch', stage: 'forward' });
     expect(r.qemu).toEqual(["Machine type received is 'pc-q35-7.2' and local is 'pc-q35-7.1'", 'load of migration failed: Invalid argument']);
@@ -65,6 +70,8 @@ describe("a destination's refusal surfaces QEMU's own words and the right kind",
   });
 
   it('a section the destination does not have: unknown-section, at the offset of that section', async () => {
+
+    await setup();
     const r = await runDirection({ a: q72, b: q10, ...SMALL, dstDevices: ['e1000'] }, q72, q10, stream72);
     expect(r).toMatchObject({ status: 'fail', kind: 'unknown-section', path: 'serial' });
     expect(r.qemu[0]).toMatch(/^Unknown savevm section or instance 'serial' 0\. Make sure that your current VM setup matches/);
@@ -72,6 +79,8 @@ describe("a destination's refusal surfaces QEMU's own words and the right kind",
   });
 
   it('a truncated stream: short-read inside a section, truncated where a record was due, on either binary', async () => {
+
+    await setup();
     const w = walkStream(stream72);
     const serial = w.records.find((x) => x.idstr === 'serial')!;
     const eof = w.records.find((x) => x.type === 'EOF')!;
@@ -90,6 +99,8 @@ describe("a destination's refusal surfaces QEMU's own words and the right kind",
   });
 
   it('a setup one side cannot run is a skip, not a verdict', async () => {
+
+    await setup();
     const r = await runDirection({ a: q72, b: q10, ...SMALL, dstDevices: ['no-such-device'] }, q72, q10, stream72);
     expect(r.status).toBe('skip');
     expect(r.message).toMatch(/^10\.0 cannot run it: .*'no-such-device' is not a valid device model name/);

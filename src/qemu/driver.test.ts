@@ -3,9 +3,9 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { walkStream } from '../wire/walk.js';
-import { locateQemu, type QemuBinary } from './binaries.js';
+import { locateQemu, once, type QemuBinary } from './binaries.js';
 import { QemuInstance, leftovers, loadFromFile, saveToFile, type VmConfig } from './driver.js';
 import { QemuError } from './errors.js';
 
@@ -49,32 +49,40 @@ let q72: QemuBinary;
 let q10: QemuBinary;
 let stream72: Uint8Array;
 
-beforeAll(async () => {
+// In each test, not a hook: a missing binary fails every test with the setup hint.
+const setup = once(async () => {
   q72 = await locateQemu('7.2');
   q10 = await locateQemu('10.0');
   stream72 = await saveToFile({ binary: q72, vm: VM });
 });
 
 describe('saveToFile / loadFromFile against real QEMU', () => {
-  it('saves a paused 7.2 guest to a complete stream', () => {
+  it('saves a paused 7.2 guest to a complete stream', async () => {
+    await setup();
     const w = walkStream(stream72);
     expect(w.machine).toBe('pc-q35-7.2');
     expect(w.records.at(-1)?.type).toBe('VMDESCRIPTION');
   });
 
   it('loads 7.2 → 7.2 and the destination stays paused', async () => {
+
+    await setup();
     const r = await loadFromFile({ binary: q72, vm: VM }, stream72);
     expect(r).toMatchObject({ ok: true });
     if (r.ok) expect(['prelaunch', 'paused']).toContain(r.status);
   });
 
   it('loads 7.2 → 10.0 and 10.0 → 7.2 at pc-q35-7.2', async () => {
+
+    await setup();
     expect(await loadFromFile({ binary: q10, vm: VM }, stream72)).toMatchObject({ ok: true });
     const stream10 = await saveToFile({ binary: q10, vm: VM });
     expect(await loadFromFile({ binary: q72, vm: VM }, stream10)).toMatchObject({ ok: true });
   });
 
   it("surfaces QEMU's own error text when the destination rejects the stream", async () => {
+
+    await setup();
     // Break the serial section's footer: 7.2 and 10.0 both exit with the §2.8 wording.
     const serial = walkStream(stream72).records.find((r) => r.idstr === 'serial')!;
     const bad = stream72.slice();
@@ -93,12 +101,16 @@ describe('saveToFile / loadFromFile against real QEMU', () => {
   });
 
   it('reports a machine type mismatch as QEMU words it', async () => {
+
+    await setup();
     const r = await loadFromFile({ binary: q72, vm: { ...VM, machine: 'pc-i440fx-7.2' } }, stream72);
     expect(r).toMatchObject({ ok: false, kind: 'load-failed' });
     expect(r.ok ? '' : r.stderr).toContain("Machine type received is 'pc-q35-7.2' and local is 'pc-i440fx-7.2'");
   });
 
   it('reports a start failure with stderr', async () => {
+
+    await setup();
     const err = await saveToFile({ binary: q72, vm: { machine: 'pc-q35-7.2', devices: ['no-such-device'] } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QemuError);
     expect(err).toMatchObject({ kind: 'start-failed' });
@@ -108,6 +120,7 @@ describe('saveToFile / loadFromFile against real QEMU', () => {
 
 describe('cleanup', () => {
   it('kills a binary that never answers QMP within the timeout and leaves nothing behind', async () => {
+    await setup();
     const d = await tmpDir({ unsafeCleanup: true });
     try {
       const script = join(d.path, 'fake-qemu');
@@ -135,6 +148,8 @@ describe('cleanup', () => {
   });
 
   it('kills a real QEMU whose incoming migration never ends, with its cat helper', async () => {
+
+    await setup();
     const d = await tmpDir({ unsafeCleanup: true });
     try {
       const fifo = join(d.path, 'never-written.fifo');
@@ -153,6 +168,8 @@ describe('cleanup', () => {
   });
 
   it('kills QEMU and removes its temp dir when the parent gets SIGINT or exits', async () => {
+
+    await setup();
     // Transpile the driver's files to JS (no type check: fast) so a plain node child runs it.
     const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
     const out = join(root, '.cache', `driver-test-${process.pid}`);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { VmsdDesc } from '../vmstate/describe.js';
 import { loadVmsd } from '../vmstate/load.js';
 import { saveVmsd } from '../vmstate/save.js';
@@ -8,7 +8,7 @@ import { encodeStream } from '../wire/encode.js';
 import { Reader } from '../wire/reader.js';
 import type { VmdescField, VmdescVmsd } from '../wire/vmdesc.js';
 import { Writer } from '../wire/writer.js';
-import { locateQemu, type BuiltinQemu, type QemuBinary } from './binaries.js';
+import { locateQemu, once, type BuiltinQemu, type QemuBinary } from './binaries.js';
 import { leftovers } from './driver.js';
 import { dumpVmstate, importBinary, importDump, stateFromDecoded, type ImportedSchema } from './import.js';
 
@@ -44,7 +44,8 @@ function asModelDescribes(v: VmdescVmsd): VmdescVmsd {
 const bins = {} as Record<BuiltinQemu, QemuBinary>;
 const imported = {} as Record<BuiltinQemu, ImportedSchema & { stream: DecodedStream; bytes: Uint8Array }>;
 
-beforeAll(async () => {
+// In each test, not a hook: a missing binary fails every test with the setup hint.
+const setup = once(async () => {
   bins['7.2'] = await locateQemu('7.2');
   bins['10.0'] = await locateQemu('10.0');
   await Promise.all(
@@ -59,7 +60,8 @@ const sections = (rel: BuiltinQemu) => imported[rel].stream.records.filter((r): 
 const payload = (rel: BuiltinQemu, rec: DeviceRecord) => imported[rel].bytes.subarray(rec.payloadOffset, rec.payloadOffset + rec.payloadLength);
 
 describe.each(['7.2', '10.0'] as const)("QEMU %s's -dump-vmstate and stream description, imported at pc-q35-7.2", (rel) => {
-  it('the model engine saves every section of the real stream byte for byte, describing it as QEMU did', () => {
+  it('the model engine saves every section of the real stream byte for byte, describing it as QEMU did', async () => {
+    await setup();
     const { bySection, stream } = imported[rel];
     expect(sections(rel).length).toBeGreaterThan(30);
     for (const rec of sections(rel)) {
@@ -74,7 +76,9 @@ describe.each(['7.2', '10.0'] as const)("QEMU %s's -dump-vmstate and stream desc
     }
   });
 
-  it('and loads each section back into the same state, consuming it exactly', () => {
+  it('and loads each section back into the same state, consuming it exactly', async () => {
+
+    await setup();
     const { bySection } = imported[rel];
     for (const rec of sections(rel)) {
       const imp = bySection.get(`${rec.idstr} (${rec.instanceId})`)!;
@@ -88,7 +92,9 @@ describe.each(['7.2', '10.0'] as const)("QEMU %s's -dump-vmstate and stream desc
     }
   });
 
-  it('says where each VMSD and each assumption comes from', () => {
+  it('says where each VMSD and each assumption comes from', async () => {
+
+    await setup();
     const { bySection, byVmsd, devices } = imported[rel];
     // isa-serial's wrapper, not serial-mm's core, although both vmsds are named `serial`
     expect(bySection.get('serial (0)')).toMatchObject({ type: 'isa-serial', source: 'dump+stream', vmsd: { version_id: 3, minimum_version_id: 2 } });
@@ -109,6 +115,8 @@ describe.each(['7.2', '10.0'] as const)("QEMU %s's -dump-vmstate and stream desc
 });
 
 it('without a stream, types are guessed from sizes and every guess is listed', async () => {
+
+  await setup();
   const s = importDump(await dumpVmstate(bins['7.2'], 'pc-q35-7.2'));
   expect(s.machine).toBe('pc-q35-7.2');
   const pit = s.devices.find((d) => d.type === 'isa-pit')!;

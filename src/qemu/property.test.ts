@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { decodeStream, type DeviceRecord } from '../wire/decode.js';
 import { leafText, leaves } from '../wire/tree.js';
-import { locateQemu, type QemuBinary } from './binaries.js';
+import { locateQemu, once, type QemuBinary } from './binaries.js';
 import { runRealProperty, type Mutation, type RealPropertySpec } from './property.js';
 import { leftovers } from './driver.js';
 
@@ -9,7 +9,8 @@ import { leftovers } from './driver.js';
 let q72: QemuBinary;
 let q10: QemuBinary;
 
-beforeAll(async () => {
+// In each test, not a hook: a missing binary fails every test with the setup hint.
+const setup = once(async () => {
   q72 = await locateQemu('7.2');
   q10 = await locateQemu('10.0');
 });
@@ -18,6 +19,7 @@ type Run = Parameters<NonNullable<RealPropertySpec['onRun']>>[0];
 
 describe('property-based real cases', () => {
   it('7.2 → 10.0 → 7.2 keeps mutated serial state, and the mutations really reach the stream', async () => {
+    await setup();
     const runs: Run[] = [];
     const r = await runRealProperty(
       { a: q72, b: q10, machine: 'pc-q35-7.2', devices: ['isa-serial'], runs: 3, seed: 42, onRun: (x) => runs.push(x) },
@@ -40,6 +42,8 @@ describe('property-based real cases', () => {
   });
 
   it('discards the states the source itself rejects (PCI config bytes QEMU checks on load)', async () => {
+
+    await setup();
     const runs: Run[] = [];
     const r = await runRealProperty(
       { a: q72, b: q10, machine: 'pc-q35-7.2', devices: ['usb-ehci'], mutate: ['*ehci#pcidev.config*'], maxMutations: 1, runs: 2, seed: 2, onRun: (x) => runs.push(x) },
@@ -53,12 +57,16 @@ describe('property-based real cases', () => {
   });
 
   it('a guest the source cannot run is a skip, not a verdict', async () => {
+
+    await setup();
     const r = await runRealProperty({ a: q72, b: q10, machine: 'pc-q35-7.2', devices: ['no-such-device'], runs: 1, seed: 1 }, q72, q10);
     expect(r.status).toBe('skip');
     expect(r.message).toMatch(/^7\.2 cannot run it: .*'no-such-device' is not a valid device model name/);
   });
 
   it('a destination that changes the state fails; the counterexample is shrunk and its path replays it', async () => {
+
+    await setup();
     // The destination keeps QEMU's default host-clock RTC: its re-save carries another
     // time than the source's frozen one, whatever the serial state.
     const spec: RealPropertySpec = {
