@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findRelease } from '../../scenarios/releases/index.js';
+import { findRelease } from '../../test/static/legacy.js';
 import * as D from '../vmstate/dsl.js';
 import type { Release } from '../machine/types.js';
 import { align, chunks } from './align.js';

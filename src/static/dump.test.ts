@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../harness/paths.js';
-import { findRelease } from '../../scenarios/releases/index.js';
+import { findRelease } from '../../test/static/legacy.js';
 import { parseDump, staticDiff, type Finding } from './index.js';
 
 /** Five devices of QEMU 7.2's `-M pc-q35-7.2 -dump-vmstate` output, verbatim. */
