@@ -14,6 +14,7 @@ import { virtioBlkGen } from './virtio-blk.gen.js';
 import { virtioBalloonGen } from './virtio-balloon.gen.js';
 import { virtioRngGen } from './virtio-rng.gen.js';
 import { e1000Gen } from './pci/e1000.gen.js';
+import { e1000eGen } from './pci/e1000e.gen.js';
 import { rtl8139Gen } from './pci/rtl8139.gen.js';
 import { ahciGen } from './pci/ahci.gen.js';
 import { ehciGen } from './pci/ehci.gen.js';
@@ -33,6 +34,7 @@ export const genRegistry: Readonly<Record<string, DeviceGen>> = {
   'virtio-balloon': virtioBalloonGen,
   'virtio-rng': virtioRngGen,
   e1000: e1000Gen,
+  e1000e: e1000eGen,
   rtl8139: rtl8139Gen,
   'ich9-ahci': ahciGen(),
   'usb-ehci': ehciGen('usb-ehci'),

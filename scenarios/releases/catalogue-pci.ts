@@ -7,11 +7,14 @@
  * section idstr is the real one (`0000:00:0N.0/<vmsd name>`):
  *
  *   02 virtio-gpu-pci   03 virtio-net-pci   04 virtio-blk-pci
- *   05 virtio-balloon-pci   06 virtio-rng-pci   07 e1000   09 rtl8139
+ *   05 virtio-balloon-pci   06 virtio-rng-pci   07 e1000   08 e1000e   09 rtl8139
  *   0a ich9-ahci   0b usb-ehci   0d ich9-usb-ehci1
  *
  * A device class is built once per variant and shared by the releases that
  * have that variant.
+ *
+ * PCI Express devices (e1000e) take the bus they sit on from their `bus`
+ * property: `pcie.0` (q35) by default; an i440fx guest sets `pci.0`.
  */
 import type { DeviceClass } from '../../src/machine/types.js';
 import { virtioBalloon, virtioBalloonVariant, type VirtioBalloonVariant } from '../devices/virtio-balloon.js';
@@ -20,6 +23,7 @@ import { virtioGpu, virtioGpuVariant, type VirtioGpuVariant } from '../devices/v
 import { virtioNet, virtioNetVariant, type VirtioNetVariant } from '../devices/virtio-net.js';
 import { virtioRng } from '../devices/virtio-rng.js';
 import { e1000 } from '../devices/pci/e1000.js';
+import { e1000e, e1000eVariant } from '../devices/pci/e1000e.js';
 import { rtl8139 } from '../devices/pci/rtl8139.js';
 import { ahciVariant, ich9Ahci, type AhciVariant } from '../devices/pci/ahci.js';
 import { ehci } from '../devices/pci/ehci.js';
@@ -34,6 +38,7 @@ export const PCI_SLOTS = {
   'virtio-balloon': 0x05,
   'virtio-rng': 0x06,
   e1000: 0x07,
+  e1000e: 0x08,
   rtl8139: 0x09,
   'ich9-ahci': 0x0a,
   'usb-ehci': 0x0b,
@@ -54,6 +59,8 @@ const balloon = memo((v: VirtioBalloonVariant) => virtioBalloon(v, { slot: PCI_S
 const blk = memo((_: 'all') => virtioBlk({ slot: PCI_SLOTS['virtio-blk'] }));
 const rng = memo((_: 'all') => virtioRng({ slot: PCI_SLOTS['virtio-rng'] }));
 const e1000Nic = memo((_: 'all') => e1000({ slot: PCI_SLOTS.e1000 }));
+// e1000e's PCI Express capabilities depend on the release's pci-device properties: one class per release
+const e1000eNic = memo((release: string) => e1000e(e1000eVariant(release), release, { slot: PCI_SLOTS.e1000e }));
 const rtl = memo((_: 'all') => rtl8139({ slot: PCI_SLOTS.rtl8139 }));
 const ahci = memo((v: AhciVariant) => ich9Ahci(v, { slot: PCI_SLOTS['ich9-ahci'] }));
 const usbEhci = memo((_: 'all') => ehci('usb-ehci', { slot: PCI_SLOTS['usb-ehci'] }));
@@ -69,6 +76,7 @@ export function pciDevices(release: string): DeviceClass[] {
     balloon(virtioBalloonVariant(release)),
     rng('all'),
     e1000Nic('all'),
+    e1000eNic(release),
     rtl('all'),
     ahci(ahciVariant(release)),
     usbEhci('all'),

@@ -23,6 +23,7 @@ export const QEMU_PCI_DEVICES: QemuPciDevice[] = [
   { name: 'virtio-balloon', device: `virtio-balloon-pci,${at('virtio-balloon')}` },
   { name: 'virtio-rng', device: `virtio-rng-pci,${at('virtio-rng')}` },
   { name: 'e1000', device: `e1000,${at('e1000')},mac=${DEFAULT_MAC}` },
+  { name: 'e1000e', device: `e1000e,${at('e1000e')},mac=${DEFAULT_MAC}` },
   { name: 'rtl8139', device: `rtl8139,${at('rtl8139')},mac=${DEFAULT_MAC}` },
   { name: 'ich9-ahci', device: `ich9-ahci,${at('ich9-ahci')}` },
   { name: 'usb-ehci', device: `usb-ehci,${at('usb-ehci')}` },
@@ -32,4 +33,9 @@ export const QEMU_PCI_DEVICES: QemuPciDevice[] = [
 /** The driver's VmConfig devices and extra arguments for a set of devices. */
 export function qemuArgs(devices: QemuPciDevice[]): { devices: string[]; args: string[] } {
   return { devices: devices.map((d) => d.device), args: devices.flatMap((d) => d.args ?? []) };
+}
+
+/** The model properties that stand for what the machine decides: PCI Express devices sit on q35's pcie.0 or i440fx's pci.0. */
+export function machineOverrides(machine: string): Record<string, Record<string, string>> {
+  return machine.startsWith('pc-i440fx') ? { e1000e: { bus: 'pci.0' } } : {};
 }

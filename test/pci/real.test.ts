@@ -24,7 +24,7 @@ import { Writer } from '../../src/wire/writer.js';
 import { saveVmsd } from '../../src/vmstate/save.js';
 import { findRelease } from '../../scenarios/releases/index.js';
 import { pciDevices } from '../../scenarios/releases/catalogue-pci.js';
-import { QEMU_PCI_DEVICES, qemuArgs } from './devices.js';
+import { QEMU_PCI_DEVICES, machineOverrides, qemuArgs } from './devices.js';
 import { firstByteDiff, modelCtx, roundTripPayload } from './payload.js';
 
 type Bin = '7.2' | '10.0';
@@ -77,7 +77,7 @@ describe.each(STREAMS)('QEMU %s at %s: byte identity', (bin, machine) => {
   const release = findRelease(RELEASE[bin])!;
   test.each(pciDevices(release.name).map((d) => d.name))('%s', (name) => {
     const real = streams.get(key(bin, machine))!;
-    const engine = new Engine(release, machine, { devices: [name] });
+    const engine = new Engine(release, machine, { devices: [name], overrides: machineOverrides(machine) });
     const inst = engine.instance(name);
     const rt = roundTripPayload(inst.cls, inst.props, real);
     expect(rt.error, rt.error ? `${rt.error.kind}: ${rt.error.message} ${rt.error.qemu.join(' / ')}` : '').toBeNull();
@@ -103,7 +103,7 @@ describe.each(STREAMS)('QEMU %s at %s: byte identity', (bin, machine) => {
  */
 function stableFixes(bin: Bin, machine: string): Record<string, Record<string, string>> {
   const old = /-7\.[01]$/.test(machine);
-  return bin === '7.2' && old ? { 'virtio-rng': { vectors: '0' } } : {};
+  return { ...machineOverrides(machine), ...(bin === '7.2' && old ? { 'virtio-rng': { vectors: '0' } } : {}) };
 }
 
 /** A real migration of the stream `from` wrote, into `to` at `machine`. */

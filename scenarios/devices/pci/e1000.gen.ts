@@ -14,14 +14,15 @@ import { E1000_MAC_REGS, E1000_REG, TXD_PROPS, e1000Layout } from './e1000.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 
-/** A register file: the reset one with up to eight registers set, named ones likelier. */
+/** A register file (the field's member): the reset one with up to eight registers set, named ones likelier. */
 export const macRegArbitrary: CustomArbitrary = (ctx) => {
-  const reset = ctx.resetState.mac_reg as number[];
+  const member = ctx.field.name;
+  const reset = ctx.resetState[member] as number[];
   const index = fc.oneof(fc.constantFrom(...Object.values(E1000_REG)), fc.integer({ min: 0, max: E1000_MAC_REGS - 1 }));
   return fc.array(fc.tuple(index, u32), { maxLength: 8 }).map((changes) => {
-    const mac_reg = [...reset];
-    for (const [i, v] of changes) mac_reg[i] = v;
-    return { mac_reg };
+    const regs = [...reset];
+    for (const [i, v] of changes) regs[i] = v;
+    return { [member]: regs };
   });
 };
 
