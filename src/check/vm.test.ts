@@ -14,7 +14,7 @@ const property = (runs: number): StateMode => ({ kind: 'property', runs, seed: 1
 describe('whole-VM streams', () => {
   it('every device of the release in one stream: 9.0.1 <-> 8.2.0 at pc-q35-8.2 passes', () => {
     for (const [a, b] of [['9.0.1', '8.2.0'], ['8.2.0', '9.0.1']] as const) {
-      const r = runVmCase({ from: rel(a), to: rel(b), machine: 'pc-q35-8.2' }, { status: 'pass' }, property(5));
+      const r = runVmCase({ from: rel(a), to: rel(b), machine: 'pc-q35-8.2' }, { status: 'pass' }, property(3));
       expect(r.message).toBeNull();
       expect(r.status).toBe('pass');
       expect(r.id).toBe(`vm/${a}->${b}/pc-q35-8.2`);
@@ -22,7 +22,8 @@ describe('whole-VM streams', () => {
   });
 
   it('9.0.0 -> 8.2.0 fails in the virtio-gpu section and names it', () => {
-    const r = runVmCase({ from: rel('9.0.0'), to: rel('8.2.0'), machine: 'pc-q35-8.2' }, null, property(5));
+    // hand-written states: shrinking a whole VM's worth of generated state takes minutes
+    const r = runVmCase({ from: rel('9.0.0'), to: rel('8.2.0'), machine: 'pc-q35-8.2' }, null, { kind: 'examples' });
     expect(r.status).toBe('fail');
     expect(r.kind).toBe('footer-missing');
     expect(r.vmsd).toBe('virtio-gpu-one-scanout');
