@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -147,6 +148,9 @@ describe('unexpected results in every reporter', () => {
     expect(text).toMatch(/✗ virtio-gpu\s+9\.0\.0 → 8\.2\.0\s+pc-q35-8\.2\s+UNEXPECTED FAILURE · footer-missing/);
     expect(text).toMatch(/UNEXPECTED PASS \(expected short-read\)\n\s+5 states passed; the scenario 'wrong-on-purpose' expects short-read/);
     expect(text).toMatch(/replay: {2}npx vmcompat repro 'virtio-gpu\/9\.0\.0->8\.2\.0\/pc-q35-8\.2' --seed \d+ --path/);
+    // where in the bytes, and the smallest state, as in a report
+    expect(text).toMatch(/^\s+[0-9a-f]{6} .*\[[0-9a-f ]+\].*9\.0\.0: .*8\.2\.0: /m);
+    expect(text).toMatch(/smallest state \(shrunk in \d+ steps\): a freshly reset device/);
     expect(io.lines.at(-2)).toMatch(/^3 cases: 0 passed · 0 failed as expected · 1 skipped · 2 unexpected/);
   });
 
@@ -165,6 +169,43 @@ describe('unexpected results in every reporter', () => {
     expect(fail.detail!.qemu[0]).toBe('Missing section footer for 0000:00:02.0/virtio-gpu');
     expect(fail.hexdump!.some((l) => l.includes('['))).toBe(true);
     expect(report.summary).toMatchObject({ total: 3, unexpected: 2, unexpectedPasses: 1, unexpectedFailures: 1, skipped: 1 });
+  });
+});
+
+describe('release models a user adds (--releases)', () => {
+  it('join the matrix on the worker threads too, and their replay lines carry them', async () => {
+    const mod = at('local-releases.mjs');
+    const dist = pathToFileURL(join(packageRoot(), 'dist', 'scenarios', 'releases', 'index.js')).href;
+    writeFileSync(mod, `import { releases as builtin } from '${dist}';\nexport const releases = [{ ...builtin.find((r) => r.name === '9.0.1'), name: '9.0.1-local' }];\n`);
+    const io = collectIo();
+    const args = ['check', '--releases', mod, '--pair', '9.0.0:9.0.1-local', '--device', 'virtio-gpu', '--machine', 'pc-q35-8.2', '--runs', '3', '--seed', '5', '--workers', '2'];
+    expect(await run([...args, '--reporter', 'json', '--report-dir', at('local')], io)).toBe(1); // no scenario expects 9.0.0's failure against it
+    const report = readReport(at('local'));
+    expect(report.plan.releases.at(-1)).toBe('9.0.1-local');
+    expect(report.cases.map((c) => [c.id, c.kind])).toEqual([
+      ['virtio-gpu/9.0.0->9.0.1-local/pc-q35-8.2', 'footer-missing'],
+      ['virtio-gpu/9.0.1-local->9.0.0/pc-q35-8.2', 'short-read'],
+    ]);
+    const repro = report.cases[0]!.repro!;
+    expect(repro).toMatch(new RegExp(`--releases ${mod.replace(/[.*+?^\${}()|[\]\\/]/g, '\\$&')}$`));
+    const again = collectIo();
+    const argv = repro.replace(/^npx vmcompat /, '').split(' ').map((a) => a.replace(/^'|'$/g, ''));
+    expect(await run([...argv, '--json'], again)).toBe(1);
+    expect(JSON.parse(again.lines.join('\n'))).toMatchObject({ kind: 'footer-missing', streamDigest: report.cases[0]!.streamDigest });
+  });
+
+  it('a module that cannot be read, or that redefines a release, exits 2', async () => {
+    const dup = at('dup-releases.mjs');
+    const dist = pathToFileURL(join(packageRoot(), 'dist', 'scenarios', 'releases', 'index.js')).href;
+    writeFileSync(dup, `export { releases } from '${dist}';\n`);
+    for (const [file, reason] of [
+      [at('missing.mjs'), /--releases .*missing\.mjs: cannot be imported/],
+      [dup, /release '.*' is already defined/],
+    ] as const) {
+      const io = collectIo();
+      expect(await run(['check', '--releases', file, '--list'], io)).toBe(2);
+      expect(io.errors[0]).toMatch(reason);
+    }
   });
 });
 

@@ -16,7 +16,11 @@ export interface ExecConfig {
   examples: boolean;
   runs: number;
   seed: number;
+  /** `--releases` modules (absolute paths) that add to the built-in release models. */
+  releaseModules?: string[];
 }
+
+const shellWord = (s: string) => (/^[\w./@:+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 export interface Executor {
   run(c: PlannedCase): ReportCase;
@@ -39,7 +43,10 @@ export function executor(releases: readonly Release[], config: ExecConfig, arbit
           scenario: c.scenario,
           reference: c.reference,
         });
-        return toReportCase(r, c, ms());
+        const out = toReportCase(r, c, ms());
+        // a replay needs the same release models
+        if (out.repro && config.releaseModules?.length) out.repro += config.releaseModules.map((m) => ` --releases ${shellWord(m)}`).join('');
+        return out;
       } catch (e) {
         const err = e as Error;
         const where = err.stack?.split('\n').slice(0, 4).join('\n') ?? String(e);

@@ -54,6 +54,14 @@ export function explain(r: ReportCase): string[] {
   } else if (r.status === 'error') {
     for (const l of (r.message ?? '').split('\n').slice(1)) out.push(`     ${l.trim()}`);
   }
+  if (r.hexdump) {
+    out.push('');
+    for (const l of r.hexdump) out.push(`     ${l}`);
+  }
+  if (r.status === 'fail' && r.counterexampleDiff !== null) {
+    const d = JSON.stringify(r.counterexampleDiff);
+    out.push('', `     smallest state${r.shrinks !== null ? ` (shrunk in ${r.shrinks} steps)` : ''}: ${d === '{}' ? 'a freshly reset device' : `differs from a freshly reset device in ${d.length > 300 ? d.slice(0, 300) + '… (the whole state: report.json)' : d}`}`);
+  }
   if (r.status === 'pass' && r.unexpected) {
     out.push(`     ${r.states} states passed; the scenario${r.scenario ? ` '${r.scenario}'` : ''} expects ${r.expectedKind}${r.reference ? ` (${r.reference})` : ''}: if it is fixed, update the scenario`);
   }
@@ -63,7 +71,7 @@ export function explain(r: ReportCase): string[] {
 
 export function summaryLine(s: ReportSummary, seconds: number): string {
   const errors = s.errors ? ` (${s.errors} of them errors)` : '';
-  return `${s.total} cases: ${s.passed - s.unexpectedPasses} passed · ${s.expectedFailures} failed as expected · ${s.skipped} skipped · ${s.unexpected} unexpected${errors}   (${seconds.toFixed(1)} s)`;
+  return `${s.total} case${s.total === 1 ? '' : 's'}: ${s.passed - s.unexpectedPasses} passed · ${s.expectedFailures} failed as expected · ${s.skipped} skipped · ${s.unexpected} unexpected${errors}   (${seconds.toFixed(1)} s)`;
 }
 
 /** The terminal's progress bar: cases done of total, unexpected so far. */

@@ -9,17 +9,19 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { VmError } from '../src/wire/errors.js';
-import { releases } from '../scenarios/releases/index.js';
 import { deviceStateArbitrary } from '../scenarios/devices/gen-registry.js';
 import { caseSeed } from '../src/check/seed.js';
 import { errorCase, type ReportCase } from '../src/check/report-schema.js';
 import type { PlannedCase } from '../src/check/matrix.js';
+import type { Release } from '../src/machine/types.js';
 import { executor, type ExecConfig } from './execute.js';
 import type { WorkerRequest } from './worker.js';
 import { packageRoot } from './paths.js';
 
 export interface PoolOptions {
   workers: number;
+  /** The release list of this process (built-ins plus config.releaseModules). */
+  releases: readonly Release[];
   config: ExecConfig;
   onResult?: (r: ReportCase) => void;
 }
@@ -34,7 +36,7 @@ export async function runCases(cases: readonly PlannedCase[], opts: PoolOptions)
     out.set(r.index, r);
     opts.onResult?.(r);
   };
-  const local = executor(releases, opts.config, deviceStateArbitrary);
+  const local = executor(opts.releases, opts.config, deviceStateArbitrary);
   // Skipped cases cost nothing: never ship them to a worker. Known failures go first: shrinking makes
   // them the slowest cases, and a slow case started last is what keeps the other workers waiting.
   const work = [...cases.filter((c) => !c.skip && c.expect.status === 'fail'), ...cases.filter((c) => !c.skip && c.expect.status !== 'fail')];

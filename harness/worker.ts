@@ -3,10 +3,10 @@
  * one at a time, and posts each report case back. Runs from dist/.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { releases } from '../scenarios/releases/index.js';
 import { deviceStateArbitrary } from '../scenarios/devices/gen-registry.js';
 import type { PlannedCase } from '../src/check/matrix.js';
 import { executor, type ExecConfig } from './execute.js';
+import { loadReleases } from './releases.js';
 
 export interface WorkerRequest {
   case: PlannedCase;
@@ -14,7 +14,9 @@ export interface WorkerRequest {
 
 const port = parentPort;
 if (!port) throw new Error('harness/worker.js is a worker thread entry point');
-const run = executor(releases, (workerData as { config: ExecConfig }).config, deviceStateArbitrary);
+const config = (workerData as { config: ExecConfig }).config;
+// messages wait in the port until the listener below is attached
+const run = executor(await loadReleases(config.releaseModules ?? []), config, deviceStateArbitrary);
 port.on('message', (msg: WorkerRequest) => {
   port.postMessage(run.run(msg.case));
 });

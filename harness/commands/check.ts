@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { releases } from '../../scenarios/releases/index.js';
+import { releases as builtinReleases } from '../../scenarios/releases/index.js';
 import { randomSeed } from '../../src/check/seed.js';
 import { parseShard, planMatrix, shardCases, type MatrixFilters, type PlannedCase } from '../../src/check/matrix.js';
 import { SCHEMA_VERSION, planSummary, summarizeCases, type Report } from '../../src/check/report-schema.js';
@@ -13,6 +13,7 @@ import { runCases } from '../pool.js';
 import { CaseFeed } from '../progress.js';
 import { toolVersion } from '../paths.js';
 import { ALL_REPORTERS, defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
+import { loadReleases, releaseModules } from '../releases.js';
 
 export const checkHelp = `usage: vmcompat check [filters] [--runs N] [--seed S] [--examples]
                       [--workers N] [--shard k/n] [--reporter NAME]... [--report-dir DIR] [--json]
@@ -20,7 +21,7 @@ export const checkHelp = `usage: vmcompat check [filters] [--runs N] [--seed S] 
 Runs the release matrix: every device either release has × every release
 pair × every machine type either knows × both directions (a case that
 cannot apply is listed as skipped, with the reason). The pairs are the
-adjacent releases of the release list (${releases.map((r) => r.name).join(' ')}), plus every case the
+adjacent releases of the release list (${builtinReleases.map((r) => r.name).join(' ')}), plus every case the
 built-in scenarios name; the scenarios also say which cases are known
 failures (a case no scenario names is expected to pass).
 
@@ -31,6 +32,7 @@ Filters (repeatable):
   --machine GLOB    machine types ('pc-q35-*')
   --scenario FILE|DIR  only the cases these scenario files name, with their expectations
   --list            print the plan (each case with its expectation or skip reason) and run nothing
+  --releases FILE   add the release models an ES module exports (\`export const releases = [...]\`)
 
 States: N generated states valid under the sender per case (--runs, default
 100); --seed makes the run repeatable (each case's seed is derived from it
@@ -69,6 +71,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
       seed: { type: 'string' },
       examples: { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
+      releases: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -85,6 +88,8 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   const startedAt = new Date();
   const t0 = performance.now();
 
+  const modules = releaseModules(values.releases);
+  const releases = await loadReleases(modules);
   const scenarioOnly = Boolean(values.scenario?.length);
   const scenarios = loadScenarios(values.scenario ?? []);
   const filters: MatrixFilters = { from: values.from, to: values.to, pairs: values.pair, machine: values.machine, device: values.device };
@@ -95,12 +100,12 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   if (!values.json) {
     const states = values.examples ? 'hand-written states' : `${runs} states/case · seed ${seed}`;
     const slice = shard ? ` · shard ${shard.index}/${shard.count}: ${cases.length} of ${plan.cases.length}` : '';
-    io.out(`vmcompat — releases ${plan.releases.join(' ')} · ${plan.devices.length} devices · ${cases.length} cases${slice} · ${states} · ${workers} worker${workers === 1 ? '' : 's'}`);
+    io.out(`vmcompat — releases ${plan.releases.join(' ')} · ${plural(plan.devices.length, 'device')} · ${plural(cases.length, 'case')}${slice} · ${states} · ${workers} worker${workers === 1 ? '' : 's'}`);
   }
   const feed = values.json ? null : new CaseFeed(io, cases);
   let results;
   try {
-    results = await runCases(cases, { workers, config: { examples: values.examples!, runs, seed }, onResult: (r) => feed?.add(r) });
+    results = await runCases(cases, { workers, releases, config: { examples: values.examples!, runs, seed, releaseModules: modules }, onResult: (r) => feed?.add(r) });
   } finally {
     feed?.finish();
   }
@@ -153,3 +158,5 @@ function listPlan(io: Io, cases: readonly PlannedCase[], json: boolean): number 
   io.out(`${cases.length} cases planned: ${cases.length - skipped} to run, ${skipped} skipped`);
   return 0;
 }
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;

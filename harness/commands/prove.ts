@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { releases } from '../../scenarios/releases/index.js';
 import { VmError } from '../../src/wire/errors.js';
 import { randomSeed } from '../../src/check/seed.js';
 import { judgeProve, planProve, type ProveRow } from '../../src/check/prove.js';
@@ -11,9 +10,10 @@ import { caseLine, columnWidths, explain, paint } from '../format.js';
 import type { Io } from '../io.js';
 import { runCases } from '../pool.js';
 import { proveBinaries } from './prove-binaries.js';
+import { loadReleases, releaseModules } from '../releases.js';
 
 export const proveHelp = `usage: vmcompat prove --base R1 --fix R2 --peer R0 [--machine GLOB]... [--device GLOB]...
-                      [--runs N] [--seed S] [--workers N] [--json]
+                      [--runs N] [--seed S] [--workers N] [--releases FILE]... [--json]
 
 Proves a compat fix: at every machine type the three releases all know
 (or those --machine picks), for every device all three have (or those
@@ -62,6 +62,7 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
       seed: { type: 'string' },
       workers: { type: 'string' },
       json: { type: 'boolean', default: false },
+      releases: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -85,9 +86,11 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
   const runs = positiveInt(values.runs!, '--runs');
   const seed = values.seed === undefined ? randomSeed() : int32(values.seed, '--seed');
   const workers = values.workers === undefined ? availableParallelism() : positiveInt(values.workers, '--workers');
+  const modules = releaseModules(values.releases);
+  const releases = await loadReleases(modules);
   const plan = planProve(releases, { base, fix, peer, machine: values.machine, device: values.device });
   const t0 = performance.now();
-  const results = await runCases(plan.cases, { workers, config: { examples: false, runs, seed } });
+  const results = await runCases(plan.cases, { workers, releases, config: { examples: false, runs, seed, releaseModules: modules } });
   const verdict = judgeProve(plan, results);
   if (values.json) {
     io.out(

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { releases } from '../../scenarios/releases/index.js';
 import { deviceStateArbitrary } from '../../scenarios/devices/gen-registry.js';
 import { VmError, hex } from '../../src/wire/errors.js';
 import { runCase } from '../../src/check/run.js';
@@ -7,8 +6,9 @@ import { hexdump } from '../../src/check/hexdump.js';
 import { stateToJson } from '../../src/vmstate/state.js';
 import { int32, positiveInt } from '../args.js';
 import type { Io } from '../io.js';
+import { loadReleases, releaseModules } from '../releases.js';
 
-export const reproHelp = `usage: vmcompat repro <device/from->to/machine> --seed S [--path P] [--runs N] [--json]
+export const reproHelp = `usage: vmcompat repro <device/from->to/machine> --seed S [--path P] [--runs N] [--releases FILE]... [--json]
 
 Re-runs exactly one case with the seed (and replay path) a report printed,
 and prints the failure: kind, VMSD, field path, offset, QEMU's lines, the
@@ -22,7 +22,7 @@ export function parseCaseId(id: string): { device: string; from: string; to: str
   return { device: m[1]!, from: m[2]!, to: m[3]!, machine: m[4]! };
 }
 
-export function reproCommand(argv: string[], io: Io): number {
+export async function reproCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -31,6 +31,7 @@ export function reproCommand(argv: string[], io: Io): number {
       path: { type: 'string' },
       runs: { type: 'string', default: '100' },
       json: { type: 'boolean', default: false },
+      releases: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -41,6 +42,7 @@ export function reproCommand(argv: string[], io: Io): number {
   if (positionals.length !== 1) throw new VmError({ kind: 'bad-input', message: `expected one case id, got ${positionals.length}\n${reproHelp}` });
   if (values.seed === undefined) throw new VmError({ kind: 'bad-input', message: '--seed is required (the seed the report printed)' });
   const id = parseCaseId(positionals[0]!);
+  const releases = await loadReleases(releaseModules(values.releases));
   const find = (n: string) => {
     const r = releases.find((x) => x.name === n);
     if (!r) throw new VmError({ kind: 'bad-input', message: `unknown release '${n}' (known: ${releases.map((x) => x.name).join(', ')})` });
@@ -87,6 +89,6 @@ export function reproCommand(argv: string[], io: Io): number {
   io.out(`  smallest state (shrunk in ${result.shrinks} steps)${diff === '{}' ? ': a freshly reset device' : ', where it differs from a freshly reset device:'}`);
   if (diff !== '{}') for (const l of diff.split('\n')) io.out(`    ${l}`);
   io.out('  (the whole state: --json)');
-  io.out(`  replay:  ${result.repro}`);
+  io.out(`  replay:  ${result.repro}${(values.releases ?? []).map((m) => ` --releases ${m}`).join('')}`);
   return 1;
 }
