@@ -31,6 +31,13 @@ export function stateEqual(a: unknown, b: unknown): boolean {
     return true;
   }
   if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    // index by index: Object.keys would make a string per element of a 32 K register file
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== bb[i] && !stateEqual(a[i], bb[i])) return false;
+    return true;
+  }
   const ka = Object.keys(a as object);
   const kb = Object.keys(b as object);
   if (ka.length !== kb.length) return false;
