@@ -52,10 +52,11 @@ describe('static verdicts agree with the case runner', () => {
     });
     // the models behave as the scenarios say, so the comparison is with known answers
     expect(rows.filter((r) => r.unexpected)).toEqual([]);
-    // A blind spot: the MSI-X vector count of virtio-rng-pci (QEMU 7.2.0's missing
-    // hw_compat_7_1 entry) lives in the virtio-pci transport bytes that the custom
-    // `virtio` codec writes outside any declared VMSD, so the schema cannot see it.
-    const blind = rows.filter((r) => r.scenario === 'virtio-rng-vectors' && r.dynamic === 'fail');
+    // Blind spots, both inside what the custom `virtio` codec writes outside any
+    // declared VMSD: the MSI-X vector count of virtio-rng-pci (QEMU 7.2.0's missing
+    // hw_compat_7_1 entry) in the virtio-pci transport bytes, and virtio-net's VLAN
+    // table, whose loss shows only in the values.
+    const blind = rows.filter((r) => (r.scenario === 'virtio-rng-vectors' || r.scenario === 'virtio-net-vlan') && r.dynamic === 'fail');
     expect(blind.every((r) => r.static === 'pass')).toBe(true);
     expect(rows.filter((r) => !blind.includes(r) && r.static !== r.dynamic)).toEqual([]);
     // at least the seed bug at the 8.x machine types, both ways (the release matrix keeps adding known failures)
