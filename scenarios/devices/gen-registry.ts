@@ -18,6 +18,7 @@ import { e1000eGen } from './pci/e1000e.gen.js';
 import { rtl8139Gen } from './pci/rtl8139.gen.js';
 import { ahciGen } from './pci/ahci.gen.js';
 import { ehciGen } from './pci/ehci.gen.js';
+import { xhciGen } from './pci/xhci.gen.js';
 import { fwCfgGen } from './platform/fw_cfg.gen.js';
 import { globalstateGen } from './platform/globalstate.gen.js';
 import { hpetGen } from './platform/hpet.gen.js';
@@ -39,6 +40,7 @@ export const genRegistry: Readonly<Record<string, DeviceGen>> = {
   'ich9-ahci': ahciGen(),
   'usb-ehci': ehciGen('usb-ehci'),
   'ich9-usb-ehci1': ehciGen('ich9-usb-ehci1'),
+  'qemu-xhci': xhciGen,
   'isa-ipmi-kcs': isaIpmiKcsGen,
   'isa-serial': isaSerialGen,
   mc146818rtc: mc146818rtcGen,

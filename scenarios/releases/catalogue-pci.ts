@@ -8,12 +8,12 @@
  *
  *   02 virtio-gpu-pci   03 virtio-net-pci   04 virtio-blk-pci
  *   05 virtio-balloon-pci   06 virtio-rng-pci   07 e1000   08 e1000e   09 rtl8139
- *   0a ich9-ahci   0b usb-ehci   0d ich9-usb-ehci1
+ *   0a ich9-ahci   0b usb-ehci   0c qemu-xhci   0d ich9-usb-ehci1
  *
  * A device class is built once per variant and shared by the releases that
  * have that variant.
  *
- * PCI Express devices (e1000e) take the bus they sit on from their `bus`
+ * PCI Express devices (e1000e, qemu-xhci) take the bus they sit on from their `bus`
  * property: `pcie.0` (q35) by default; an i440fx guest sets `pci.0`.
  */
 import type { DeviceClass } from '../../src/machine/types.js';
@@ -27,6 +27,7 @@ import { e1000e, e1000eVariant } from '../devices/pci/e1000e.js';
 import { rtl8139 } from '../devices/pci/rtl8139.js';
 import { ahciVariant, ich9Ahci, type AhciVariant } from '../devices/pci/ahci.js';
 import { ehci } from '../devices/pci/ehci.js';
+import { qemuXhci } from '../devices/pci/xhci.js';
 
 export const PCI_RELEASES = ['7.2.0', '8.0.0', '8.1.0', '8.2.0', '9.0.0', '9.0.1', '9.1.0', '9.2.0', '10.0.0'] as const;
 
@@ -42,6 +43,7 @@ export const PCI_SLOTS = {
   rtl8139: 0x09,
   'ich9-ahci': 0x0a,
   'usb-ehci': 0x0b,
+  'qemu-xhci': 0x0c,
   'ich9-usb-ehci1': 0x0d,
 } as const;
 
@@ -64,6 +66,7 @@ const e1000eNic = memo((release: string) => e1000e(e1000eVariant(release), relea
 const rtl = memo((_: 'all') => rtl8139({ slot: PCI_SLOTS.rtl8139 }));
 const ahci = memo((v: AhciVariant) => ich9Ahci(v, { slot: PCI_SLOTS['ich9-ahci'] }));
 const usbEhci = memo((_: 'all') => ehci('usb-ehci', { slot: PCI_SLOTS['usb-ehci'] }));
+const xhci = memo((release: string) => qemuXhci(release, { slot: PCI_SLOTS['qemu-xhci'] }));
 const ich9Ehci = memo((_: 'all') => ehci('ich9-usb-ehci1', { slot: PCI_SLOTS['ich9-usb-ehci1'] }));
 
 /** The PCI/virtio device classes `release` registers, in registration order. */
@@ -80,6 +83,7 @@ export function pciDevices(release: string): DeviceClass[] {
     rtl('all'),
     ahci(ahciVariant(release)),
     usbEhci('all'),
+    xhci(release),
     ich9Ehci('all'),
   ];
 }

@@ -27,6 +27,7 @@ export const QEMU_PCI_DEVICES: QemuPciDevice[] = [
   { name: 'rtl8139', device: `rtl8139,${at('rtl8139')},mac=${DEFAULT_MAC}` },
   { name: 'ich9-ahci', device: `ich9-ahci,${at('ich9-ahci')}` },
   { name: 'usb-ehci', device: `usb-ehci,${at('usb-ehci')}` },
+  { name: 'qemu-xhci', device: `qemu-xhci,${at('qemu-xhci')}` },
   { name: 'ich9-usb-ehci1', device: `ich9-usb-ehci1,${at('ich9-usb-ehci1')}` },
 ];
 
@@ -37,5 +38,5 @@ export function qemuArgs(devices: QemuPciDevice[]): { devices: string[]; args: s
 
 /** The model properties that stand for what the machine decides: PCI Express devices sit on q35's pcie.0 or i440fx's pci.0. */
 export function machineOverrides(machine: string): Record<string, Record<string, string>> {
-  return machine.startsWith('pc-i440fx') ? { e1000e: { bus: 'pci.0' } } : {};
+  return machine.startsWith('pc-i440fx') ? { e1000e: { bus: 'pci.0' }, 'qemu-xhci': { bus: 'pci.0' } } : {};
 }
