@@ -24,6 +24,7 @@ import { Writer } from '../../src/wire/writer.js';
 import { saveVmsd } from '../../src/vmstate/save.js';
 import { findRelease } from '../../scenarios/releases/index.js';
 import { pciDevices } from '../../scenarios/releases/catalogue-pci.js';
+import { ahciVariant, ich9Ahci } from '../../scenarios/devices/pci/ahci.js';
 import { QEMU_PCI_DEVICES, machineOverrides, qemuArgs } from './devices.js';
 import { firstByteDiff, modelCtx, roundTripPayload } from './payload.js';
 
@@ -105,6 +106,20 @@ function stableFixes(bin: Bin, machine: string): Record<string, Record<string, s
   const old = /-7\.[01]$/.test(machine);
   return { ...machineOverrides(machine), ...(bin === '7.2' && old ? { 'virtio-rng': { vectors: '0' } } : {}) };
 }
+
+describe.each(STREAMS.filter(([, m]) => m.startsWith('pc-q35')))("QEMU %s at %s: q35's built-in AHCI at 1f.2 (multifunction)", (bin, machine) => {
+  test('byte identity', () => {
+    const release = findRelease(RELEASE[bin])!;
+    const cls = ich9Ahci(ahciVariant(release.name), { slot: 0x1f, fn: 2, multifunction: true, name: 'ich9-ahci@1f.2' });
+    const rt = roundTripPayload(cls, {}, streams.get(key(bin, machine))!);
+    expect(rt.error).toBeNull();
+    expect(firstByteDiff(rt.real, rt.model!)).toBe(-1);
+    const reset = cls.reset({});
+    const w = new Writer();
+    saveVmsd(w, cls.vmsd, reset, cls.vmsd.version_id, modelCtx({}, reset), [], null);
+    expect(firstByteDiff(rt.real, w.finish())).toBe(-1);
+  });
+});
 
 /** A real migration of the stream `from` wrote, into `to` at `machine`. */
 async function realLoad(to: Bin, machine: string, from: Bin): Promise<LoadResult> {

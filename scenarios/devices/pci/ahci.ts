@@ -157,6 +157,8 @@ function vmstate_ahci(variant: AhciVariant): VMStateDescription {
 }
 
 export interface Ich9AhciOptions extends PciSlotOptions {
+  /** The device name in a release (default `ich9-ahci`; a second controller needs another, e.g. the q35 built-in). */
+  name?: string;
   /** PCI function (the q35 built-in is 1f.2). */
   fn?: number;
   /** The multifunction bit in the header type (set on q35's built-in controller). */
@@ -211,7 +213,7 @@ export function ahciVariant(release: string): AhciVariant {
 export function ich9Ahci(variant: AhciVariant, opts: Ich9AhciOptions = {}): DeviceClass {
   const layout = ich9AhciLayout(opts.multifunction ?? false);
   return {
-    name: 'ich9-ahci',
+    name: opts.name ?? 'ich9-ahci',
     type: 'ich9-ahci',
     parents: ['pci-device', 'device'],
     props: {},
