@@ -60,6 +60,23 @@ describe('planMatrix', () => {
     expect(plan.cases).toHaveLength(bare.cases.length + (bare.cases.some((c) => c.id === 'virtio-gpu/8.2.0->9.0.1/pc-q35-8.2') ? 0 : 1));
   });
 
+  it('a scenario machine glob stands for every machine type both releases know that it matches', () => {
+    const sc: ScenarioCase[] = [
+      { device: 'virtio-gpu', from: '8.2.0', to: '9.0.0', machine: 'pc-q35-*', expect: { status: 'fail', kind: 'short-read' }, scenario: 's' },
+    ];
+    const plan = planMatrix(releases, { scenarioCases: sc, scenarioOnly: true });
+    const r82 = releases.find((r) => r.name === '8.2.0')!.machines.map((m) => m.name);
+    const r90 = new Set(releases.find((r) => r.name === '9.0.0')!.machines.map((m) => m.name));
+    const shared = r82.filter((m) => m.startsWith('pc-q35-') && r90.has(m));
+    expect(shared.length).toBeGreaterThan(3);
+    expect(plan.cases.map((c) => c.machine).sort()).toEqual([...shared].sort());
+    expect(plan.cases.every((c) => c.skip === null && c.expect.status === 'fail')).toBe(true);
+    // pc-q35-9.0 is 9.0.0's only: not a case of the glob
+    expect(plan.cases.some((c) => c.machine === 'pc-q35-9.0')).toBe(false);
+    const none: ScenarioCase[] = [{ ...sc[0]!, machine: 'pc-q35-9.?' }];
+    expect(() => planMatrix(releases, { scenarioCases: none })).toThrow(/scenario 's': machine 'pc-q35-9\.\?' matches no machine type both 8\.2\.0 and 9\.0\.0 know/);
+  });
+
   it('--scenario runs only the scenario cases', () => {
     const sc: ScenarioCase[] = [{ device: 'virtio-gpu', from: '8.2.0', to: '9.0.1', machine: 'pc-q35-8.2', expect: { status: 'pass' }, scenario: 's' }];
     expect(ids(planMatrix(releases, { scenarioCases: sc, scenarioOnly: true }))).toEqual(['virtio-gpu/8.2.0->9.0.1/pc-q35-8.2']);

@@ -9,7 +9,7 @@ import { VmError } from '../wire/errors.js';
 import type { Release } from '../machine/types.js';
 import { caseId, skipReason } from './case.js';
 import { dedupeCases } from './run.js';
-import { matchesAny, globToRegExp } from './glob.js';
+import { matchesAny, globToRegExp, isGlob } from './glob.js';
 import type { Expectation, ScenarioCase } from './scenario.js';
 
 export interface MatrixFilters {
@@ -100,6 +100,29 @@ function union<T>(lists: readonly (readonly T[])[]): T[] {
   return [...seen];
 }
 
+/**
+ * A scenario case whose machine is a glob (`*`, `pc-q35-8.?`) stands for every
+ * machine type both of its releases know that the glob matches; a glob that
+ * matches none of them is a mistake in the scenario.
+ */
+export function expandMachineGlobs(cases: readonly ScenarioCase[], release: (name: string) => Release): ScenarioCase[] {
+  const out: ScenarioCase[] = [];
+  for (const c of cases) {
+    if (!isGlob(c.machine)) {
+      out.push(c);
+      continue;
+    }
+    const re = globToRegExp(c.machine);
+    const to = new Set(release(c.to).machines.map((m) => m.name));
+    const shared = release(c.from).machines.map((m) => m.name).filter((m) => to.has(m) && re.test(m));
+    if (shared.length === 0) {
+      throw bad(`scenario '${c.scenario}': machine '${c.machine}' matches no machine type both ${c.from} and ${c.to} know (case ${c.device} ${c.from} -> ${c.to})`);
+    }
+    for (const machine of shared) out.push({ ...c, machine });
+  }
+  return out;
+}
+
 export function planMatrix(releases: readonly Release[], opts: PlanOptions): Plan {
   const f = opts.filters ?? {};
   const byName = new Map(releases.map((r, i) => [r.name, { r, i }]));
@@ -113,8 +136,8 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
   for (const n of f.to ?? []) release(n, '--to');
   const pairFilter = (f.pairs ?? []).map(parsePair);
   for (const [a, b] of pairFilter) (release(a, `--pair ${a}:${b}`), release(b, `--pair ${a}:${b}`));
-  const scenarioCases = dedupeCases(opts.scenarioCases);
-  for (const c of scenarioCases) (release(c.from, `scenario '${c.scenario}'`), release(c.to, `scenario '${c.scenario}'`));
+  for (const c of opts.scenarioCases) (release(c.from, `scenario '${c.scenario}'`), release(c.to, `scenario '${c.scenario}'`));
+  const scenarioCases = dedupeCases(expandMachineGlobs(opts.scenarioCases, (n) => byName.get(n)!.r));
 
   const pairKey = (a: string, b: string) => [a, b].sort().join('\0');
   const pairSet = new Set(pairFilter.map(([a, b]) => pairKey(a, b)));

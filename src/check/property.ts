@@ -14,7 +14,16 @@ export interface PropertyOptions {
   seed: number;
   /** fast-check's replay path of a shrunk counterexample. */
   path?: string;
+  /**
+   * How many more states the shrinker may check after the first failure
+   * (default {@link DEFAULT_SHRINK_BUDGET}). Counted, not timed, so that the
+   * counterexample is the same on every machine and at every worker count.
+   * A replay (`path`) never shrinks further: it reproduces the printed state.
+   */
+  shrinkBudget?: number;
 }
+
+export const DEFAULT_SHRINK_BUDGET = 400;
 
 export interface PropertyOutcome {
   failure: Failure | null;
@@ -35,8 +44,17 @@ export interface PropertyOutcome {
  */
 export function runProperty(engines: CaseEngines, keys: string[], opts: PropertyOptions): PropertyOutcome {
   const arb = fc.record(Object.fromEntries(keys.map((k) => [k, opts.arbitrary(engines.a, k)])) as Record<string, fc.Arbitrary<State>>);
+  const budget = opts.path !== undefined ? 0 : opts.shrinkBudget ?? DEFAULT_SHRINK_BUDGET;
+  let failed = false;
+  let spent = 0;
+  const holds = (s: Record<string, State>): boolean => {
+    if (failed && spent++ >= budget) return true; // budget spent: the last failing state stands
+    const ok = checkStates(engines, s) === null;
+    if (!ok) failed = true;
+    return ok;
+  };
   const details = fc.check(
-    fc.property(arb, (s) => checkStates(engines, s) === null),
+    fc.property(arb, holds),
     { numRuns: opts.runs, seed: opts.seed, path: opts.path, endOnFailure: false },
   );
   if (!details.failed) {
