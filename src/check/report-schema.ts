@@ -8,6 +8,7 @@
 import { VmError, hex } from '../wire/errors.js';
 import { stateToJson } from '../vmstate/state.js';
 import { hexdump } from './hexdump.js';
+import { caseResult } from './result.js';
 import type { CaseResult } from './run.js';
 import type { DesyncOrigin, Stage } from './failure.js';
 import type { Expectation } from './scenario.js';
@@ -34,34 +35,16 @@ export interface FailureDetail {
   received: unknown;
 }
 
-export interface ReportCase {
+/**
+ * A report case: a case runner's verdict (CaseResult, whose fields it keeps as
+ * they are, the failure object left out) with its place in the plan and the
+ * verdict against the expectation; an `error` status for a case whose run threw.
+ */
+export interface ReportCase extends Omit<CaseResult, 'status' | 'expected' | 'failure'> {
   index: number;
-  id: string;
-  device: string;
-  from: string;
-  to: string;
-  machine: string;
   status: ReportStatus;
   outcome: Outcome;
   expected: 'pass' | 'fail';
-  expectedKind: string | null;
-  unexpected: boolean;
-  kind: string | null;
-  path: string | null;
-  vmsd: string | null;
-  offset: number | null;
-  stage: string | null;
-  message: string | null;
-  states: number;
-  scenario: string | null;
-  reference: string | null;
-  seed: number | null;
-  replayPath: string | null;
-  shrinks: number | null;
-  counterexample: unknown;
-  counterexampleDiff: unknown;
-  repro: string | null;
-  streamDigest: string | null;
   detail: FailureDetail | null;
   /** The stream around `offset`, annotated with what each side wrote and read there. */
   hexdump: string[] | null;
@@ -181,37 +164,12 @@ export function toReportCase(r: CaseResult, planned: PlannedCase, durationMs: nu
 
 /** A case whose run threw (a broken model, a crashed worker): reported, never fatal to the run. */
 export function errorCase(planned: PlannedCase, message: string, durationMs: number, seed: number | null): ReportCase {
-  return {
-    index: planned.index,
-    id: planned.id,
-    device: planned.device,
-    from: planned.from,
-    to: planned.to,
-    machine: planned.machine,
-    status: 'error',
-    outcome: 'error',
-    ...expectedOf(planned.expect),
-    unexpected: true,
-    kind: null,
-    path: null,
-    vmsd: null,
-    offset: null,
-    stage: null,
-    message,
-    states: 0,
-    scenario: planned.scenario,
-    reference: planned.reference,
-    seed,
-    replayPath: null,
-    shrinks: null,
-    counterexample: null,
-    counterexampleDiff: null,
-    repro: seed === null ? null : `npx vmcompat repro '${planned.id}' --seed ${seed}`,
-    streamDigest: null,
-    detail: null,
-    hexdump: null,
-    durationMs,
-  };
+  const { id, device, from, to, machine } = planned;
+  const r = caseResult(
+    { id, device, from, to, machine },
+    { message, unexpected: true, seed, repro: seed === null ? null : `npx vmcompat repro '${planned.id}' --seed ${seed}` },
+  );
+  return { ...toReportCase(r, planned, durationMs), status: 'error', outcome: 'error' };
 }
 
 export function summarizeCases(cases: readonly ReportCase[]): ReportSummary {

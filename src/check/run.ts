@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { VmError } from '../wire/errors.js';
 import type { Release } from '../machine/types.js';
 import type { State } from '../vmstate/types.js';
@@ -6,6 +5,7 @@ import { caseId, checkStates, makeEngines, skipReason, type CaseEngines, type Ca
 import { Engine } from '../machine/engine.js';
 import type { Failure } from './failure.js';
 import { runProperty, type PropertyOptions } from './property.js';
+import { caseResult, failureFields } from './result.js';
 import { caseSeed } from './seed.js';
 import { diffFromReset, stateToJson } from '../vmstate/state.js';
 import type { Expectation, ScenarioCase } from './scenario.js';
@@ -133,33 +133,15 @@ function runOn(
   meta: Partial<CaseResult>,
   skip: string | null,
 ): CaseResult {
-  const result: CaseResult = {
-    id,
-    device: label.device,
-    from: label.from.name,
-    to: label.to.name,
-    machine: label.machine,
-    status: 'pass',
-    expected: expect?.status ?? null,
-    expectedKind: expect?.status === 'fail' ? expect.kind : null,
-    kind: null,
-    path: null,
-    vmsd: null,
-    offset: null,
-    stage: null,
-    message: null,
-    states: 0,
-    unexpected: false,
-    scenario: meta.scenario ?? null,
-    reference: meta.reference ?? null,
-    seed: null,
-    replayPath: null,
-    shrinks: null,
-    counterexample: null,
-    counterexampleDiff: null,
-    repro: null,
-    streamDigest: null,
-  };
+  const result = caseResult(
+    { id, device: label.device, from: label.from.name, to: label.to.name, machine: label.machine },
+    {
+      expected: expect?.status ?? null,
+      expectedKind: expect?.status === 'fail' ? expect.kind : null,
+      scenario: meta.scenario ?? null,
+      reference: meta.reference ?? null,
+    },
+  );
   if (skip || !makeEngines) return { ...result, status: 'skip', message: skip };
   const engines = makeEngines();
   const devices = keys ?? engines.a.instances.map((i) => i.key);
@@ -167,16 +149,7 @@ function runOn(
   const shown = (s: Record<string, State>) => (devices.length === 1 && keys ? s[devices[0]!]! : s);
   const resets = () => Object.fromEntries(devices.map((k) => [k, engines.a.resetState(k)]));
   const fail = (f: Failure, states: Record<string, State>) =>
-    Object.assign(result, {
-      status: 'fail',
-      kind: f.kind,
-      path: f.path,
-      vmsd: f.vmsd,
-      offset: f.offset,
-      stage: f.stage,
-      message: f.message,
-      failure: f,
-      streamDigest: f.bytes ? createHash('sha256').update(f.bytes).digest('hex') : null,
+    Object.assign(result, failureFields(f), {
       counterexample: stateToJson(shown(states)),
       counterexampleDiff: diffFromReset(shown(states), shown(resets())) ?? {},
     });

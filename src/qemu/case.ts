@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { CaseResult } from '../check/run.js';
+import { caseResult, failureFields } from '../check/result.js';
 import type { Failure } from '../check/failure.js';
 import { decode, decodeStream, type DecodedStream } from '../wire/decode.js';
 import { encodeStream } from '../wire/encode.js';
@@ -90,31 +90,7 @@ export function deviceColumn(devices: readonly string[]): string {
 export function baseResult(spec: RealCaseSpec, from: QemuBinary, to: QemuBinary): RealCaseResult {
   const device = deviceColumn(spec.devices);
   return {
-    id: `${device}/${from.name}->${to.name}/${spec.machine}`,
-    device,
-    from: from.name,
-    to: to.name,
-    machine: spec.machine,
-    status: 'pass',
-    expected: null,
-    expectedKind: null,
-    kind: null,
-    path: null,
-    vmsd: null,
-    offset: null,
-    stage: null,
-    message: null,
-    states: 1,
-    unexpected: false,
-    scenario: null,
-    reference: null,
-    seed: null,
-    replayPath: null,
-    shrinks: null,
-    counterexample: null,
-    counterexampleDiff: null,
-    repro: null,
-    streamDigest: null,
+    ...caseResult({ id: `${device}/${from.name}->${to.name}/${spec.machine}`, device, from: from.name, to: to.name, machine: spec.machine }, { states: 1 }),
     fromBinary: `${from.path} (${from.version})`,
     toBinary: `${to.path} (${to.version})`,
     differences: [],
@@ -270,20 +246,8 @@ function firstLine(s: string): string {
 }
 
 export function fail(r: RealCaseResult, f: Failure): void {
-  Object.assign(r, {
-    status: 'fail',
-    // like a model case no scenario names: expected to pass, so any failure is unexpected
-    unexpected: true,
-    kind: f.kind,
-    path: f.path,
-    vmsd: f.vmsd,
-    offset: f.offset,
-    stage: f.stage,
-    message: f.message,
-    failure: f,
-    qemu: f.qemu,
-    streamDigest: f.bytes ? createHash('sha256').update(f.bytes).digest('hex') : null,
-  });
+  // like a model case no scenario names: expected to pass, so any failure is unexpected
+  Object.assign(r, failureFields(f), { unexpected: true, qemu: f.qemu });
 }
 
 /**
