@@ -1,5 +1,6 @@
 import * as C from './constants.js';
-import { EINVAL, EIO, ENOTSUP, VmError, hex, type Result } from './errors.js';
+import { EINVAL, EIO, VmError, hex, result, type Result } from './errors.js';
+import { openStream, readCommand, readConfiguration, readOptionalFooter, readPartHeader, readRecordType, readSectionHeader, unknownSectionType } from './framing.js';
 import {
   RAM_SAVE_FLAG_CONTINUE,
   RAM_SAVE_FLAG_EOS,
@@ -10,7 +11,7 @@ import {
 } from './ram.js';
 import { Reader, latin1 } from './reader.js';
 import { INLINE_VMSD_TYPES, INT_TYPES, type FieldPart, type FieldState, type SubsectionState, type Value, type VmsdState } from './tree.js';
-import { deviceKey, findVmdesc, type Vmdesc, type VmdescDevice, type VmdescField, type VmdescVmsd } from './vmdesc.js';
+import { deviceKey, type Vmdesc, type VmdescField, type VmdescVmsd } from './vmdesc.js';
 
 /**
  * Full decoding of a real QEMU migration stream (spec §2, Appendix C): every record
@@ -96,24 +97,13 @@ export interface DecodeOptions {
 
 /** Like decodeStream, but failures are values. */
 export function decode(buf: Uint8Array, opts: DecodeOptions = {}): Result<DecodedStream> {
-  try {
-    return { ok: true, value: decodeStream(buf, opts) };
-  } catch (e) {
-    if (e instanceof VmError) return { ok: false, error: e };
-    throw e;
-  }
+  return result(() => decodeStream(buf, opts));
 }
 
 /** Throws VmError naming what was expected, what was found and where. */
 export function decodeStream(buf: Uint8Array, opts: DecodeOptions = {}): DecodedStream {
-  const located = findVmdesc(buf);
-  const desc = located?.desc ?? opts.vmdesc ?? null;
-  const r = new Reader(buf);
-  const version = readStreamHeader(r);
+  const { located, desc, devices, r, version } = openStream(buf, opts.vmdesc);
   const records: DecodedRecord[] = [];
-
-  const devices = new Map<string, VmdescDevice>();
-  for (const d of desc?.devices ?? []) devices.set(deviceKey(d.name, d.instance_id), d);
   const ram = new RamDecoder(buf, desc?.page_size ?? 4096);
   const iterables = new Map<number, string>();
 
@@ -128,42 +118,21 @@ export function decodeStream(buf: Uint8Array, opts: DecodeOptions = {}): Decoded
   }
 
   for (;;) {
-    const offset = r.offset;
-    if (r.atEnd()) {
-      throw new VmError({
-        kind: 'truncated',
-        message: `stream ends at ${hex(offset)} where a section type byte was expected (no EOF marker 0x00)`,
-        offset,
-        errno: EIO,
-      });
-    }
-    const type = r.u8();
+    const { offset, type } = readRecordType(r);
     if (type === C.QEMU_VM_EOF) {
       records.push({ type: 'EOF', offset });
       break;
     }
     if (type === C.QEMU_VM_COMMAND) {
-      const command = r.u16('COMMAND number');
-      const len = r.u16('COMMAND length');
-      records.push({ type: 'COMMAND', offset, command, payload: r.bytes(len, `COMMAND ${command} payload`) });
+      const { command, payloadOffset, payloadLength } = readCommand(r);
+      records.push({ type: 'COMMAND', offset, command, payload: buf.slice(payloadOffset, payloadOffset + payloadLength) });
       continue;
     }
     if (type === C.QEMU_VM_SECTION_START || type === C.QEMU_VM_SECTION_FULL) {
-      const sectionId = r.u32('section id');
-      const idstr = r.countedString('section idstr');
-      const instanceId = r.u32(`instance id of '${idstr}'`);
-      const versionId = r.u32(`version id of '${idstr}'`);
+      const { sectionId, idstr, instanceId, versionId } = readSectionHeader(r, type, offset, iterables, 'decoded');
       if (type === C.QEMU_VM_SECTION_START) {
-        if (idstr !== 'ram') {
-          throw new VmError({
-            kind: 'unknown-section',
-            message: `START record at ${hex(offset)} for iterable section '${idstr}': only 'ram' can be decoded (expected idstr 'ram')`,
-            offset,
-          });
-        }
-        iterables.set(sectionId, idstr);
         const entries = ram.read(r);
-        const footer = readFooter(r, sectionId, idstr);
+        const footer = readOptionalFooter(r, sectionId, idstr);
         records.push({ type: 'START', offset, sectionId, idstr, instanceId, versionId, entries, footer });
         continue;
       }
@@ -186,33 +155,19 @@ export function decodeStream(buf: Uint8Array, opts: DecodeOptions = {}): Decoded
       const payloadOffset = r.offset;
       const state = decodeVmsd(r, dev, idstr);
       const payloadLength = r.offset - payloadOffset;
-      const footer = readFooter(r, sectionId, idstr);
+      const footer = readOptionalFooter(r, sectionId, idstr);
       const raw = buf.subarray(payloadOffset, payloadOffset + payloadLength);
       records.push({ type: 'FULL', offset, sectionId, idstr, instanceId, versionId, state, footer, payloadOffset, payloadLength, raw });
       continue;
     }
     if (type === C.QEMU_VM_SECTION_PART || type === C.QEMU_VM_SECTION_END) {
-      const sectionId = r.u32('section id');
-      const idstr = iterables.get(sectionId);
-      if (idstr === undefined) {
-        throw new VmError({
-          kind: 'unknown-section',
-          message: `Unknown savevm section ${sectionId}: ${C.SECTION_TYPE_NAMES[type]} record at ${hex(offset)} names a section id no START record introduced`,
-          offset: offset + 1,
-          errno: EINVAL,
-        });
-      }
+      const { sectionId, idstr } = readPartHeader(r, type, offset, iterables);
       const entries = ram.read(r);
-      const footer = readFooter(r, sectionId, idstr);
+      const footer = readOptionalFooter(r, sectionId, idstr);
       records.push({ type: type === C.QEMU_VM_SECTION_PART ? 'PART' : 'END', offset, sectionId, idstr, entries, footer });
       continue;
     }
-    throw new VmError({
-      kind: 'unknown-section-type',
-      message: `Unknown savevm section type ${type} at ${hex(offset)}: expected a record type (0x00 EOF, 0x01 START, 0x02 PART, 0x03 END, 0x04 FULL, 0x08 COMMAND), found ${hex(type, 2)}`,
-      offset,
-      errno: EINVAL,
-    });
+    throw unknownSectionType(type, offset);
   }
 
   let vmdesc: DecodedStream['vmdesc'] = null;
@@ -223,58 +178,6 @@ export function decodeStream(buf: Uint8Array, opts: DecodeOptions = {}): Decoded
     trailing = buf.slice(r.offset);
   }
   return { version, records, vmdesc, trailing, length: buf.length };
-}
-
-function readStreamHeader(r: Reader): number {
-  const magic = r.u32('stream magic');
-  if (magic !== C.QEMU_VM_FILE_MAGIC) {
-    throw new VmError({
-      kind: 'bad-magic',
-      message: `Not a migration stream: expected magic ${hex(C.QEMU_VM_FILE_MAGIC, 8)} ("QEVM") at 0x0, found ${hex(magic, 8)}`,
-      offset: 0,
-      errno: EINVAL,
-    });
-  }
-  const version = r.u32('stream version');
-  if (version !== C.QEMU_VM_FILE_VERSION) {
-    throw new VmError({
-      kind: version === C.QEMU_VM_FILE_VERSION_COMPAT ? 'obsolete-version' : 'bad-stream-version',
-      message: `Unsupported migration stream version: expected 0x3 at 0x4, found ${hex(version)}`,
-      offset: 4,
-      errno: ENOTSUP,
-    });
-  }
-  return version;
-}
-
-/** Section footer if present: 0x7E + be32 id equal to the header's. */
-function readFooter(r: Reader, sectionId: number, idstr: string): boolean {
-  const at = r.offset;
-  const b = r.peekByte();
-  if (b === null) {
-    throw new VmError({
-      kind: 'footer-read-error',
-      message: `check_section_footer: Read section footer failed: -5: expected a footer or the next record after '${idstr}' at ${hex(at)}, found end of stream`,
-      offset: at,
-      errno: EIO,
-      path: idstr,
-    });
-  }
-  // Without send-section-footer the next record's type byte follows; 0x7E is never one.
-  if (b !== C.QEMU_VM_SECTION_FOOTER) return false;
-  r.u8();
-  const tail = r.peek(4);
-  const id = tail.length === 4 ? r.u32() : -1;
-  if (id !== sectionId) {
-    throw new VmError({
-      kind: 'footer-id-mismatch',
-      message: `Mismatched section id in footer for ${idstr} - read ${tail.length === 4 ? hex(id) : '(end of stream)'} expected ${hex(sectionId)} (footer at ${hex(at)})`,
-      offset: at + 1,
-      errno: EINVAL,
-      path: idstr,
-    });
-  }
-  return true;
 }
 
 /* ---------- RAM (Appendix C) ---------- */
@@ -490,27 +393,13 @@ function inlineVmsd(f: VmdescField): VmdescVmsd {
  * (be32 len, name, then the two subsections QEMU knows, spec §2.2).
  */
 function inferConfiguration(r0: Reader): VmdescVmsd {
+  const subsections: VmdescVmsd[] = [];
   const r = new Reader(r0.buf, r0.offset, r0.end);
-  const len = r.u32('configuration machine-name length');
-  r.skip(len, 'configuration machine name');
-  const d: VmdescVmsd = {
-    vmsd_name: 'configuration',
-    version: 1,
-    fields: [
-      { name: 'len', type: 'uint32', size: 4 },
-      { name: 'name', type: 'buffer', size: len },
-    ],
-    subsections: [],
-  };
-  while (r.peekByte() === C.QEMU_VM_SUBSECTION) {
-    const at = r.offset;
-    r.u8();
-    const name = r.countedString('configuration subsection name');
-    const version = r.u32(`version of subsection '${name}'`);
+  const machine = readConfiguration(r, (name, version) => {
     if (name === 'configuration/target-page-bits') {
-      r.skip(4);
-      d.subsections!.push({ vmsd_name: name, version, fields: [{ name: 'target_page_bits', type: 'uint32', size: 4 }] });
-    } else if (name === 'configuration/capabilities') {
+      r.skip(4, 'target page bits');
+      subsections.push({ vmsd_name: name, version, fields: [{ name: 'target_page_bits', type: 'uint32', size: 4 }] });
+    } else {
       const n = r.u32('capability count');
       const fields: VmdescField[] = [{ name: 'caps_count', type: 'uint32', size: 4 }];
       for (let i = 0; i < n; i++) {
@@ -518,17 +407,14 @@ function inferConfiguration(r0: Reader): VmdescVmsd {
         r.skip(l, 'capability');
         fields.push({ name: 'capabilities', type: 'capability', size: 1 + l, ...(n > 1 ? { index: i } : {}) });
       }
-      d.subsections!.push({ vmsd_name: name, version, fields });
-    } else {
-      throw new VmError({
-        kind: 'unknown-subsection',
-        message: `unknown configuration subsection at ${hex(at)}: expected configuration/target-page-bits or configuration/capabilities, found '${name}'`,
-        offset: at,
-        path: 'configuration',
-      });
+      subsections.push({ vmsd_name: name, version, fields });
     }
-  }
-  return d;
+  });
+  const fields: VmdescField[] = [
+    { name: 'len', type: 'uint32', size: 4 },
+    { name: 'name', type: 'buffer', size: machine.length },
+  ];
+  return { vmsd_name: 'configuration', version: 1, fields, subsections };
 }
 
 /** The device records of a decoded stream, keyed `idstr (instance)`. */

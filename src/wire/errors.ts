@@ -98,6 +98,16 @@ export const EPERM = -1;
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: VmError };
 
+/** Runs `f` at an API boundary: a VmError becomes `{ ok: false, error }`, anything else is rethrown. */
+export function result<T>(f: () => T): Result<T> {
+  try {
+    return { ok: true, value: f() };
+  } catch (e) {
+    if (e instanceof VmError) return { ok: false, error: e };
+    throw e;
+  }
+}
+
 export function hex(n: number | bigint, width = 0): string {
   return '0x' + n.toString(16).padStart(width, '0');
 }

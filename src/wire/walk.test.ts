@@ -180,6 +180,13 @@ describe('broken real streams', () => {
     expect(e.message).toContain(`Mismatched section id in footer for serial - read 0x0 expected 0x${serial.sectionId!.toString(16)}`);
   });
 
+  it('an idstr cut short: QEMU cannot read the ID string', () => {
+    const serial = rec((r) => r.idstr === 'serial');
+    const e = failure(good.subarray(0, serial.offset + 7), { vmdesc: w.vmdesc! });
+    expect(e).toMatchObject({ kind: 'bad-idstr', offset: serial.offset + 5, errno: -22, qemu: [`Unable to read ID string for section ${serial.sectionId}`] });
+    expect(e.message).toMatch(new RegExp(`^Unable to read ID string for section ${serial.sectionId} at 0x${(serial.offset + 5).toString(16)}: short read: expected 6 byte\\(s\\) for section idstr`));
+  });
+
   it('a stream cut between records has no EOF marker', () => {
     const eof = rec((r) => r.type === 'EOF');
     const e = failure(good.subarray(0, eof.offset), { vmdesc: w.vmdesc! });
@@ -199,6 +206,7 @@ describe('broken real streams', () => {
     const missing = failure(edit(gpu.footerOffset!, 0x00));
     expect(missing).toMatchObject({ kind: 'footer-missing', offset: gpu.footerOffset, path: gpu.idstr });
     expect(missing.message).toBe(`Missing section footer for ${gpu.idstr}: expected 0x7e at 0x${gpu.footerOffset!.toString(16)}, found 0x00`);
+    expect(missing.qemu).toEqual([`Missing section footer for ${gpu.idstr}`]);
     const id = failure(edit(gpu.footerOffset! + 4, (gpu.sectionId! + 1) & 0xff));
     expect(id).toMatchObject({ kind: 'footer-id-mismatch', offset: gpu.footerOffset! + 1 });
   });

@@ -2,26 +2,21 @@ import {
   QEMU_VM_COMMAND,
   QEMU_VM_CONFIGURATION,
   QEMU_VM_EOF,
-  QEMU_VM_FILE_MAGIC,
-  QEMU_VM_FILE_VERSION,
-  QEMU_VM_FILE_VERSION_COMPAT,
   QEMU_VM_SECTION_END,
-  QEMU_VM_SECTION_FOOTER,
   QEMU_VM_SECTION_FULL,
   QEMU_VM_SECTION_PART,
   QEMU_VM_SECTION_START,
   QEMU_VM_SUBSECTION,
   QEMU_VM_VMDESCRIPTION,
-  SECTION_TYPE_NAMES,
 } from './constants.js';
-import { EINVAL, EIO, ENOTSUP, VmError, hex, type Result } from './errors.js';
+import { EINVAL, EIO, VmError, hex, result, type Result } from './errors.js';
+import { checkFooter, openStream, readCommand, readConfiguration, readPartHeader, readRecordType, readSectionHeader, unknownSectionType } from './framing.js';
 import { newRamContext, readRamPayload, type RamBlock, type RamPayload } from './ram.js';
 import { Reader, latin1 } from './reader.js';
 import {
   deviceBytes,
   deviceKey,
   fieldBytes,
-  findVmdesc,
   subsectionHeaderBytes,
   type Vmdesc,
   type VmdescDevice,
@@ -85,47 +80,13 @@ export interface WalkOptions {
 
 /** Like walkStream, but failures are values. */
 export function walk(buf: Uint8Array, opts: WalkOptions = {}): Result<WalkedStream> {
-  try {
-    return { ok: true, value: walkStream(buf, opts) };
-  } catch (e) {
-    if (e instanceof VmError) return { ok: false, error: e };
-    throw e;
-  }
+  return result(() => walkStream(buf, opts));
 }
 
 /** Throws VmError naming what was expected, what was found and where. */
 export function walkStream(buf: Uint8Array, opts: WalkOptions = {}): WalkedStream {
-  const located = findVmdesc(buf);
-  const vmdesc = located?.desc ?? opts.vmdesc ?? null;
-  const r = new Reader(buf);
+  const { located, desc: vmdesc, devices, r, version } = openStream(buf, opts.vmdesc);
   const records: StreamRecord[] = [];
-
-  const magic = r.u32('stream magic');
-  if (magic !== QEMU_VM_FILE_MAGIC) {
-    throw new VmError({
-      kind: 'bad-magic',
-      message: `Not a migration stream: expected magic ${hex(QEMU_VM_FILE_MAGIC, 8)} ("QEVM") at 0x0, found ${hex(magic, 8)}`,
-      offset: 0,
-      errno: EINVAL,
-    });
-  }
-  const version = r.u32('stream version');
-  if (version === QEMU_VM_FILE_VERSION_COMPAT) {
-    throw new VmError({
-      kind: 'obsolete-version',
-      message: `SaveVM v2 format is obsolete and don't work anymore: expected version 0x3 at 0x4, found 0x2`,
-      offset: 4,
-      errno: ENOTSUP,
-    });
-  }
-  if (version !== QEMU_VM_FILE_VERSION) {
-    throw new VmError({
-      kind: 'bad-stream-version',
-      message: `Unsupported migration stream version: expected 0x3 at 0x4, found ${hex(version)}`,
-      offset: 4,
-      errno: ENOTSUP,
-    });
-  }
 
   let configuration: ConfigurationInfo | null = null;
   if (opts.expectConfiguration ?? true) {
@@ -140,7 +101,7 @@ export function walkStream(buf: Uint8Array, opts: WalkOptions = {}): WalkedStrea
       });
     }
     r.u8();
-    configuration = readConfiguration(r);
+    configuration = readConfigurationInfo(r);
     records.push({
       type: 'CONFIGURATION',
       offset: at,
@@ -151,50 +112,23 @@ export function walkStream(buf: Uint8Array, opts: WalkOptions = {}): WalkedStrea
     });
   }
 
-  const devices = new Map<string, VmdescDevice>();
-  for (const d of vmdesc?.devices ?? []) devices.set(deviceKey(d.name, d.instance_id), d);
   const iterables = new Map<number, string>(); // START section id -> idstr
   const ram = newRamContext(vmdesc?.page_size ?? 4096);
   let ramBlocks: RamBlock[] = [];
 
   for (;;) {
-    const at = r.offset;
-    if (r.atEnd()) {
-      throw new VmError({
-        kind: 'truncated',
-        message: `stream ends at ${hex(at)} where a section type byte was expected (no EOF marker 0x00)`,
-        offset: at,
-        errno: EIO,
-      });
-    }
-    const type = r.u8();
+    const { offset: at, type } = readRecordType(r);
     if (type === QEMU_VM_EOF) {
       records.push({ type: 'EOF', offset: at, sectionId: null, payloadOffset: at + 1, payloadLength: 0, footerOffset: null });
       break;
     }
     if (type === QEMU_VM_COMMAND) {
-      const command = r.u16('COMMAND number');
-      const len = r.u16('COMMAND length');
-      const payloadOffset = r.offset;
-      r.skip(len, `COMMAND ${command} payload`);
-      records.push({ type: 'COMMAND', offset: at, sectionId: null, payloadOffset, payloadLength: len, footerOffset: null, command });
+      const { command, payloadOffset, payloadLength } = readCommand(r);
+      records.push({ type: 'COMMAND', offset: at, sectionId: null, payloadOffset, payloadLength, footerOffset: null, command });
       continue;
     }
     if (type === QEMU_VM_SECTION_START || type === QEMU_VM_SECTION_FULL) {
-      const sectionId = r.u32('section id');
-      let idstr: string;
-      try {
-        idstr = r.countedString('section idstr');
-      } catch (e) {
-        throw new VmError({
-          kind: 'bad-idstr',
-          message: `Unable to read ID string for section ${sectionId} at ${hex(at + 5)}: ${(e as Error).message}`,
-          offset: at + 5,
-          errno: EINVAL,
-        });
-      }
-      const instanceId = r.u32(`instance id of '${idstr}'`);
-      const versionId = r.u32(`version id of '${idstr}'`);
+      const { sectionId, idstr, instanceId, versionId } = readSectionHeader(r, type, at, iterables, 'walked');
       const payloadOffset = r.offset;
       const rec: StreamRecord = {
         type: type === QEMU_VM_SECTION_START ? 'START' : 'FULL',
@@ -208,33 +142,22 @@ export function walkStream(buf: Uint8Array, opts: WalkOptions = {}): WalkedStrea
         footerOffset: null,
       };
       if (type === QEMU_VM_SECTION_START) {
-        requireRam(idstr, at);
-        iterables.set(sectionId, idstr);
         rec.ram = readRamPayload(r, ram);
         if (rec.ram.blocks) ramBlocks = rec.ram.blocks;
       } else {
         skipDevicePayload(r, rec, vmdesc, devices);
       }
       rec.payloadLength = r.offset - payloadOffset;
-      rec.footerOffset = readFooter(r, sectionId, idstr);
+      rec.footerOffset = checkFooter(r, sectionId, idstr);
       records.push(rec);
       continue;
     }
     if (type === QEMU_VM_SECTION_PART || type === QEMU_VM_SECTION_END) {
-      const sectionId = r.u32('section id');
-      const idstr = iterables.get(sectionId);
-      if (idstr === undefined) {
-        throw new VmError({
-          kind: 'unknown-section',
-          message: `Unknown savevm section ${sectionId}: ${SECTION_TYPE_NAMES[type]} record at ${hex(at)} names a section id no START record introduced (known: ${[...iterables.keys()].join(', ') || 'none'})`,
-          offset: at + 1,
-          errno: EINVAL,
-        });
-      }
+      const { sectionId, idstr } = readPartHeader(r, type, at, iterables);
       const payloadOffset = r.offset;
       const ramPayload = readRamPayload(r, ram);
       const payloadLength = r.offset - payloadOffset;
-      const footerOffset = readFooter(r, sectionId, idstr);
+      const footerOffset = checkFooter(r, sectionId, idstr);
       records.push({
         type: type === QEMU_VM_SECTION_PART ? 'PART' : 'END',
         offset: at,
@@ -247,12 +170,7 @@ export function walkStream(buf: Uint8Array, opts: WalkOptions = {}): WalkedStrea
       });
       continue;
     }
-    throw new VmError({
-      kind: 'unknown-section-type',
-      message: `Unknown savevm section type ${type} at ${hex(at)}: expected a record type (0x00 EOF, 0x01 START, 0x02 PART, 0x03 END, 0x04 FULL, 0x08 COMMAND), found ${hex(type, 2)}`,
-      offset: at,
-      errno: EINVAL,
-    });
+    throw unknownSectionType(type, at);
   }
 
   // After EOF: nothing (vmdesc suppressed), or exactly the description we located.
@@ -287,40 +205,18 @@ export function walkStream(buf: Uint8Array, opts: WalkOptions = {}): WalkedStrea
 }
 
 /** The configuration vmsd (spec §2.2): be32 len, name, then its subsections. */
-function readConfiguration(r: Reader): ConfigurationInfo {
-  const len = r.u32('configuration machine-name length');
-  const machine = latin1(r.bytes(len, 'configuration machine name'));
-  const info: ConfigurationInfo = { machine, capabilities: [] };
-  while (r.peekByte() === QEMU_VM_SUBSECTION) {
-    const at = r.offset;
-    r.u8();
-    const name = r.countedString('configuration subsection name');
-    r.u32(`version of subsection '${name}'`);
+function readConfigurationInfo(r: Reader): ConfigurationInfo {
+  const capabilities: string[] = [];
+  let targetPageBits: number | undefined;
+  const machine = readConfiguration(r, (name) => {
     if (name === 'configuration/target-page-bits') {
-      info.targetPageBits = r.u32('target page bits');
-    } else if (name === 'configuration/capabilities') {
-      const n = r.u32('capability count');
-      for (let i = 0; i < n; i++) info.capabilities.push(r.countedString(`capability ${i}`));
+      targetPageBits = r.u32('target page bits');
     } else {
-      throw new VmError({
-        kind: 'unknown-subsection',
-        message: `unknown configuration subsection at ${hex(at)}: expected configuration/target-page-bits or configuration/capabilities, found '${name}'`,
-        offset: at,
-        path: 'configuration',
-      });
+      const n = r.u32('capability count');
+      for (let i = 0; i < n; i++) capabilities.push(r.countedString(`capability ${i}`));
     }
-  }
-  return info;
-}
-
-function requireRam(idstr: string, at: number): void {
-  if (idstr !== 'ram') {
-    throw new VmError({
-      kind: 'unknown-section',
-      message: `START record at ${hex(at)} for iterable section '${idstr}': only 'ram' can be walked (expected idstr 'ram')`,
-      offset: at,
-    });
-  }
+  });
+  return { machine, ...(targetPageBits !== undefined ? { targetPageBits } : {}), capabilities };
 }
 
 /**
@@ -387,45 +283,6 @@ function skipVmsd(r: Reader, v: VmdescVmsd, path: string): void {
     }
     skipVmsd(r, s, path);
   }
-}
-
-/** Footer: 0x7E + be32 id equal to the header's (spec §2.8 step 6 wording). */
-function readFooter(r: Reader, sectionId: number, idstr: string): number {
-  const at = r.offset;
-  const b = r.peekByte();
-  if (b === null) {
-    throw new VmError({
-      kind: 'footer-read-error',
-      message: `check_section_footer: Read section footer failed: -5: expected footer 0x7e for '${idstr}' at ${hex(at)}, found end of stream`,
-      offset: at,
-      errno: EIO,
-      path: idstr,
-    });
-  }
-  if (b !== QEMU_VM_SECTION_FOOTER) {
-    throw new VmError({
-      kind: 'footer-missing',
-      message: `Missing section footer for ${idstr}: expected 0x7e at ${hex(at)}, found ${hex(b, 2)}`,
-      offset: at,
-      errno: EINVAL,
-      path: idstr,
-    });
-  }
-  r.u8();
-  const tail = r.peek(4);
-  const id = tail.length === 4 ? r.u32() : 0;
-  if (id !== sectionId || tail.length < 4) {
-    throw new VmError({
-      kind: 'footer-id-mismatch',
-      message:
-        `Mismatched section id in footer for ${idstr} - read ${hex(id)} expected ${hex(sectionId)} (footer id at ${hex(at + 1)}` +
-        (tail.length < 4 ? `, stream ends after ${tail.length} of its 4 bytes)` : ')'),
-      offset: at + 1,
-      errno: EINVAL,
-      path: idstr,
-    });
-  }
-  return at;
 }
 
 function hexBytes(b: Uint8Array): string {
