@@ -279,7 +279,7 @@ function shQuote(s: string): string {
  * short (seen on 10.0: the vmdesc cut off). The socket's end is the real end. The
  * source never validates anything, so 'completed' is all it can say.
  */
-async function migrateOut(q: QemuInstance, remaining: () => number): Promise<Uint8Array> {
+export async function migrateOut(q: QemuInstance, remaining: () => number): Promise<Uint8Array> {
   const sockPath = join(q.dir, `out-${q.qmp!.events.length}.sock`);
   const chunks: Buffer[] = [];
   let conn: Socket | undefined;

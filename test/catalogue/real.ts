@@ -6,12 +6,9 @@
  * model engine (a synthetic stream around the payload, Engine.load, then
  * Engine.save).
  */
-import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
-import { Engine } from '../../src/machine/engine.js';
+import { Engine, qemuJson } from '../../src/machine/engine.js';
 import type { DeviceClass, Release } from '../../src/machine/types.js';
-import { QemuError } from '../../src/qemu/errors.js';
-import { withQemu, type VmConfig } from '../../src/qemu/driver.js';
+import { migrateOut, withQemu, type VmConfig } from '../../src/qemu/driver.js';
 import type { QemuBinary } from '../../src/qemu/binaries.js';
 import * as C from '../../src/wire/constants.js';
 import { writeFooter, writeFullHeader, writeHeader, writeVmdesc } from '../../src/wire/framing.js';
@@ -64,14 +61,9 @@ export async function saveAfterPokes(binary: QemuBinary, vm: VmConfig, pokes: [n
     for (const [port, value] of pokes) {
       await q.qmp!.execute('human-monitor-command', { 'command-line': `o /b 0x${port.toString(16)} 0x${value.toString(16)}` });
     }
-    const file = join(q.dir, 'stream.bin');
+    // through the driver's unix socket: `exec:cat > FILE` can report completion before cat has written everything
     await q.enableEvents();
-    await q.qmp!.execute('migrate', { uri: `exec:cat > '${file}'` });
-    const out = await q.migrationOutcome(['completed', 'failed', 'cancelled'], remaining());
-    if ('exit' in out || out.event.data?.status !== 'completed') {
-      throw new QemuError({ kind: 'migration-failed', message: `save on QEMU ${binary.name} did not complete: ${q.stderr.trim()}` });
-    }
-    return new Uint8Array(await readFile(file));
+    return migrateOut(q, remaining);
   });
 }
 
@@ -88,6 +80,8 @@ export interface Reencoded {
   error?: string;
   state?: State;
   bytes?: Uint8Array;
+  /** The model's JSON description of the section (without name and instance_id), as QEMU would write it. */
+  described?: string;
 }
 
 /** Wraps one section payload in a stream, loads it with the model at `machine`, saves it again, returns the new payload. */
@@ -109,7 +103,8 @@ export function reencode(release: Release, machine: string, device: string, vers
   const state = loaded.states[device]!;
   const saved = engine.save({ [device]: state });
   const sec = saved.sections[0]!;
-  return { ok: true, state, bytes: saved.bytes.slice(sec.payloadOffset, sec.payloadEnd) };
+  const { name: _n, instance_id: _i, ...entry } = saved.desc.devices[0] as Record<string, unknown>;
+  return { ok: true, state, bytes: saved.bytes.slice(sec.payloadOffset, sec.payloadEnd), described: qemuJson(entry) };
 }
 
 /** Index of the first differing byte, or -1. */
