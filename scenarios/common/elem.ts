@@ -24,6 +24,7 @@ function slice(name: string, member: string, start: number, num: number): VMStat
   return {
     name,
     recordsOwnLeaves: true,
+    vmdesc: { type: 'uint32', elements: num },
     put(w: Writer, _v: unknown, el: ElementCtx) {
       const a = el.state[member] as number[];
       const at = w.offset;

@@ -18,6 +18,8 @@ export interface ReleaseStep {
   arrays?: Record<string, CompatEntry[]>;
   /** q35's own default globals, when they change. */
   q35Defaults?: CompatEntry[];
+  /** The JSON writer's array style, when it changes (Release.vmdescArrays). */
+  vmdescArrays?: 'whole' | 'runs';
 }
 
 interface Lineage {
@@ -87,7 +89,8 @@ export function deriveRelease(prev: Release | null, step: ReleaseStep): Release 
     ],
     compatArrays,
   ).map((m) => ({ ...m, devices: machineDevices(step.name, m.name.startsWith('pc-q35') ? 'pc-q35' : 'pc-i440fx', devices) }));
-  const release: Release = { name: step.name, compatArrays, machines, devices };
+  const vmdescArrays = step.vmdescArrays ?? prev?.vmdescArrays ?? 'whole';
+  const release: Release = { name: step.name, compatArrays, machines, devices, vmdescArrays };
   lineage.set(release, { versions, q35Defaults });
   return release;
 }

@@ -58,12 +58,22 @@ export function checkState(engines: CaseEngines, key: string, s: State): Failure
  * know fails as QEMU fails; a device the destination has and the source did
  * not send is state loss, which QEMU never reports.
  */
-export function checkStates({ a, b }: CaseEngines, states: Record<string, State>): Failure | null {
+export function checkStates(engines: CaseEngines, states: Record<string, State>): Failure | null {
+  // Streams without their JSON description are a third cheaper to write, and
+  // pass or fail exactly as the real ones do (the description follows EOF,
+  // where no section reads). A failure is checked again on full streams: a
+  // receiver that reads past its section reads into the description, so what
+  // it reads there and where it stops are QEMU's.
+  if (checkWith(engines, states, false) === null) return null;
+  return checkWith(engines, states, true);
+}
+
+function checkWith({ a, b }: CaseEngines, states: Record<string, State>, describe: boolean): Failure | null {
   const A = a.release.name;
   const B = b.release.name;
   let savedA;
   try {
-    savedA = a.save(states);
+    savedA = a.save(states, { describe });
   } catch (e) {
     if (e instanceof VmError) return loadFailure(e, 'baseline', A, A);
     throw e;
@@ -103,7 +113,7 @@ export function checkStates({ a, b }: CaseEngines, states: Record<string, State>
 
   let savedB;
   try {
-    savedB = b.save(fwd.states, { trace: false });
+    savedB = b.save(fwd.states, { trace: false, describe });
   } catch (e) {
     if (e instanceof VmError) return loadFailure(e, 'return', B, A);
     throw e;
@@ -111,7 +121,7 @@ export function checkStates({ a, b }: CaseEngines, states: Record<string, State>
   let ret = a.load(savedB.bytes, { trace: false });
   if (!ret.ok) {
     // do it again with traces (both sides are deterministic) to say where it broke
-    const traced = b.save(fwd.states);
+    const traced = b.save(fwd.states, { describe });
     ret = a.load(traced.bytes);
     if (!ret.ok) return classifyLoadError(ret.error, 'return', B, A, traced.sections, ret.sections, traced.bytes);
   }

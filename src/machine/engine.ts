@@ -49,6 +49,15 @@ export interface TraceOption {
   trace?: boolean;
 }
 
+export interface SaveOptions extends TraceOption {
+  /**
+   * Build the trailing JSON description as QEMU does (default). A check that
+   * never reads it passes false: the stream then ends in an empty description
+   * `{}`, which a loader skips the same way, and the save costs a third less.
+   */
+  describe?: boolean;
+}
+
 export interface EngineOptions {
   /** Device names to instantiate, in registration order; default every device of the release. */
   devices?: string[];
@@ -118,13 +127,15 @@ export class Engine {
       saveNested: (w, vmsd, state, version, at) => saveVmsd(w, vmsd, state, version, ctx, at, null),
       loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
       record: trace ? (e) => trace.push(e) : () => {},
+      vmdescArrays: this.release.vmdescArrays ?? 'whole',
     };
     return ctx;
   }
 
   /** A whole stream: header, configuration, one FULL section per instance with a state, EOF, description. */
-  save(states: Record<string, State>, opts: TraceOption = {}): SaveResult {
+  save(states: Record<string, State>, opts: SaveOptions = {}): SaveResult {
     const tracing = opts.trace ?? true;
+    const describe = opts.describe ?? true;
     const w = new Writer();
     writeHeader(w);
     w.u8(C.QEMU_VM_CONFIGURATION);
@@ -144,15 +155,15 @@ export class Engine {
       writeFullHeader(w, { sectionId: inst.sectionId, idstr: inst.idstr, instanceId: inst.instanceId, versionId: vmsd.version_id });
       const payloadOffset = w.offset;
       const trace: TraceEntry[] = [];
-      const desc = {} as VmsdDesc;
+      const desc = describe ? ({} as VmsdDesc) : null;
       saveVmsd(w, vmsd, state, vmsd.version_id, this.ctx(inst, state, tracing ? trace : null), [], desc);
       sections.push({ instance: inst, headerOffset, payloadOffset, payloadEnd: w.offset, versionId: vmsd.version_id, trace });
       writeFooter(w, inst.sectionId);
-      devices.push({ name: inst.idstr, instance_id: inst.instanceId, ...desc });
+      if (desc) devices.push({ name: inst.idstr, instance_id: inst.instanceId, ...desc });
     }
     w.u8(C.QEMU_VM_EOF);
     const desc = { configuration: configDesc, page_size: PAGE_SIZE, devices };
-    writeVmdesc(w, qemuJson(desc));
+    writeVmdesc(w, describe ? qemuJson(desc) : '{}');
     return { bytes: w.finish(), sections, desc };
   }
 

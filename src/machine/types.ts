@@ -60,6 +60,15 @@ export interface Release {
   devices: DeviceClass[];
   /** The compat arrays this release's tree defines, by QEMU name (`hw_compat_8_2`). */
   compatArrays: Record<string, CompatEntry[]>;
+  /**
+   * How this release's JSON writer describes arrays (never on the wire, only
+   * in the trailing description): `runs` from 10.0 (35049eb0d2fc, also in
+   * 9.1.3 and 9.2.1), where an element counts as part of an array only while
+   * elements follow it (so the last element of an array that cannot be
+   * compressed has no `index`) and mixed null/non-null pointer arrays are
+   * described run by run; `whole` before.
+   */
+  vmdescArrays?: 'whole' | 'runs';
 }
 
 export type { Props, PropValue, State, VmCtx };

@@ -9,6 +9,7 @@ import type { ElementCtx, VMStateInfo } from './types.js';
 function int(name: string, bytes: 1 | 2 | 4, signed: boolean): VMStateInfo {
   return {
     name,
+    plain: true,
     put(w, v) {
       const n = Number(v ?? 0);
       if (bytes === 1) w.u8(n);
@@ -26,6 +27,7 @@ function int(name: string, bytes: 1 | 2 | 4, signed: boolean): VMStateInfo {
 function int64(name: string, signed: boolean): VMStateInfo {
   return {
     name,
+    plain: true,
     put(w, v) {
       w.u64(BigInt((v as bigint | number | undefined) ?? 0n));
     },
@@ -37,6 +39,7 @@ function int64(name: string, signed: boolean): VMStateInfo {
 
 export const vmstate_info_bool: VMStateInfo = {
   name: 'bool',
+  plain: true,
   put(w, v) {
     w.u8(v ? 1 : 0);
   },
@@ -62,6 +65,7 @@ function hexNoPrefix(v: unknown): string {
 function equal(base: VMStateInfo, name: string): VMStateInfo {
   return {
     name,
+    plain: base.plain,
     put: base.put,
     get(r, current, el) {
       const at = r.offset;
@@ -92,6 +96,7 @@ export const vmstate_info_uint64_equal = equal(vmstate_info_uint64, 'int64 equal
 /** `int32 le`: accepted only if 0 <= value <= the destination's current value. */
 export const vmstate_info_int32_le: VMStateInfo = {
   name: 'int32 le',
+  plain: true,
   put: vmstate_info_int32.put,
   get(r, current, el) {
     const at = r.offset;
@@ -113,6 +118,7 @@ export const vmstate_info_int32_le: VMStateInfo = {
 /** A timer travels as its be64 expiry time in ns; -1 when not armed. */
 export const vmstate_info_timer: VMStateInfo = {
   name: 'timer',
+  plain: true,
   put(w, v) {
     w.u64(BigInt((v as bigint | undefined) ?? -1n));
   },
@@ -123,6 +129,7 @@ export const vmstate_info_timer: VMStateInfo = {
 
 export const vmstate_info_buffer: VMStateInfo = {
   name: 'buffer',
+  plain: true,
   put(w, v, el) {
     const b = (v as Uint8Array | undefined) ?? new Uint8Array(el.size);
     if (b.length !== el.size) {
@@ -141,6 +148,7 @@ export const vmstate_info_buffer: VMStateInfo = {
 /** Placeholder bytes: written as zeros, read and thrown away. */
 export const vmstate_info_unused_buffer: VMStateInfo = {
   name: 'unused_buffer',
+  plain: true,
   put(w, _v, el) {
     w.zeros(el.size);
   },

@@ -97,6 +97,14 @@ function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, state: 
     target = [key === null ? undefined : state[key]];
   }
   const fieldStart = r.offset;
+  if (array && f.info?.plain && !isStruct(f) && !(f.flags & F.VMS_ARRAY_OF_POINTER)) {
+    // a scalar array: one shared element context, no per-element path
+    const el = { field: f, vmsd, state, size, ctx, at: keys };
+    for (let i = 0; i < n; i++) target[i] = f.info.get(r, target[i], el);
+    target.length = Math.max(target.length, n);
+    if (key !== null) ctx.record({ keys, vmsd: vmsd.name, field: f.name, offset: fieldStart, size: r.offset - fieldStart, what: 'field' });
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const elKeys = array ? [...keys, i] : keys;
     const start = r.offset;

@@ -71,13 +71,40 @@ function saveField(
   const name = desc ? describedName(vmsd, f) : '';
   const compress = desc !== null && n > 1 && canCompress(f);
 
+  const runs = ctx.vmdescArrays === 'runs';
   // Scalar arrays are recorded as one leaf; struct arrays per element, so a desync names the element.
   const fieldStart = w.offset;
+  if (array && f.info?.plain && !isStruct(f) && !(f.flags & F.VMS_ARRAY_OF_POINTER)) {
+    // a scalar array: one shared element context, no per-element path
+    const el = { field: f, vmsd, state, size, ctx, at: keys };
+    for (let i = 0; i < n; i++) {
+      const start = w.offset;
+      f.info.put(w, elems[i], el);
+      if (desc && (!compress || i === 0)) desc.fields.push(describeElement(name, f, w.offset - start, ctx.vmdescArrays === 'runs' ? n - i : n, compress, i));
+    }
+    record(ctx, keys, vmsd, f, fieldStart, w.offset - fieldStart);
+    return;
+  }
+  let describing = desc !== null; // QEMU's vmdesc_loop: off after the first element of a compressed run
+  let prevNull = false;
   for (let i = 0; i < n; i++) {
     const el = elems[i];
     const elKeys = array ? [...keys, i] : keys;
     const start = w.offset;
     let sub: VmsdDesc | null = null;
+    // how many elements this entry of the description stands for
+    let span = runs ? n - i : n;
+    const isNull = (f.flags & F.VMS_ARRAY_OF_POINTER) !== 0 && el === null;
+    if (runs && desc && f.flags & F.VMS_ARRAY_OF_POINTER && isNull !== prevNull) {
+      prevNull = isNull;
+      describing = true;
+      for (let j = i + 1; j < n; j++) {
+        if ((elems[j] === null) !== isNull) {
+          span = j - i;
+          break;
+        }
+      }
+    }
     if (f.flags & F.VMS_ARRAY_OF_POINTER && el === null) {
       vmstate_info_nullptr.put(w, null, { field: f, vmsd, state, size, ctx, at: elKeys });
     } else if (isStruct(f)) {
@@ -94,26 +121,48 @@ function saveField(
       f.info!.put(w, el, { field: f, vmsd, state, size, ctx, at: elKeys });
       if (!array && !f.info!.recordsOwnLeaves) record(ctx, elKeys, vmsd, f, start, w.offset - start);
     }
-    if (desc && (!compress || i === 0)) {
-      const d: FieldDesc = { name, type: typeName(f), size: w.offset - start };
-      if (n > 1) {
-        if (compress) d.array_len = n;
-        else d.index = i;
-      }
-      if (sub && f.flags & F.VMS_VSTRUCT) {
-        Object.assign(d, { vmsd_name: sub.vmsd_name, version: sub.version, fields: sub.fields });
-        if (sub.subsections) d.subsections = sub.subsections;
-      } else if (sub) d.struct = sub;
-      // keep QEMU's key order: name, array_len/index, type, struct, size
-      desc.fields.push(reorder(d));
+    if (desc && describing) {
+      desc.fields.push(describeElement(name, f, w.offset - start, span, compress, i, sub, runs && isNull));
+      if (compress) describing = false;
     }
   }
   if (array && !isStruct(f)) record(ctx, keys, vmsd, f, fieldStart, w.offset - fieldStart);
 }
 
-function reorder(d: FieldDesc): FieldDesc {
-  const { size, ...rest } = d;
-  return { ...rest, size };
+/** One element's entry in the JSON description, keys in QEMU's order: name, array_len/index, type, struct, size. */
+function describeElement(
+  name: string,
+  f: VMStateField,
+  size: number,
+  n: number,
+  compress: boolean,
+  i: number,
+  sub: VmsdDesc | null = null,
+  nullMarker = false,
+): FieldDesc {
+  const d = { name } as FieldDesc;
+  if (n > 1) {
+    if (compress) d.array_len = n;
+    else d.index = i;
+  }
+  // from 10.0 a null pointer is described as the marker it is
+  d.type = nullMarker ? 'nullptr' : typeName(f);
+  const as = f.info?.vmdesc;
+  if (as && n === 1) {
+    const elements = as.elements ?? 1;
+    if (elements > 1) {
+      // QEMU describes it as the array it is: array_len before type, size per element
+      const { name: nm } = d;
+      return { name: nm, array_len: elements, type: as.type, size: size / elements };
+    }
+    d.type = as.type;
+  }
+  if (sub && f.flags & F.VMS_VSTRUCT) {
+    Object.assign(d, { vmsd_name: sub.vmsd_name, version: sub.version, fields: sub.fields });
+    if (sub.subsections) d.subsections = sub.subsections;
+  } else if (sub) d.struct = sub;
+  d.size = size;
+  return d;
 }
 
 function record(ctx: VmCtx, keys: PathCtx, vmsd: VMStateDescription, f: VMStateField, offset: number, size: number) {

@@ -36,6 +36,8 @@ export interface VmCtx {
   loadNested(r: Reader, vmsd: VMStateDescription, state: State, version: number, path: PathCtx): void;
   /** Record a leaf for the wire projection and diagnostics. */
   record(entry: TraceEntry): void;
+  /** The saving release's JSON writer for arrays (Release.vmdescArrays); `whole` when absent. */
+  readonly vmdescArrays?: 'whole' | 'runs';
 }
 
 export type PathCtx = (string | number)[];
@@ -62,6 +64,18 @@ export interface VMStateInfo {
   get(r: Reader, current: unknown, el: ElementCtx): unknown;
   /** Custom codecs that record their own leaves set this; the engine then records nothing for them. */
   recordsOwnLeaves?: boolean;
+  /**
+   * The codec never reads `el.at` (QEMU's primitive codecs): the elements
+   * of an array then share one ElementCtx instead of one path each.
+   */
+  plain?: boolean;
+  /**
+   * How QEMU's JSON description names what this codec stands for, when the
+   * model uses a codec of its own for a plain QEMU field: its `type`, and
+   * the element count when QEMU describes it as an array (`array_len`, with
+   * `size` per element).
+   */
+  vmdesc?: { type: string; elements?: number };
   /**
    * VMSDs a custom codec saves inline (QEMU's hand-written savers calling
    * vmstate_save_state themselves), so that static analysis and hooks can

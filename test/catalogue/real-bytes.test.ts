@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { locateQemu, type QemuBinary } from '../../src/qemu/binaries.js';
 import { walkStream } from '../../src/wire/walk.js';
 import type { Release } from '../../src/machine/types.js';
-import { Engine } from '../../src/machine/engine.js';
+import { Engine, qemuJson } from '../../src/machine/engine.js';
 import { findRelease } from '../../scenarios/releases/index.js';
 import { ADDONS, deviceFor, firstDifference, limited, reencode, saveAfterPokes } from './real.js';
 
@@ -57,7 +57,8 @@ describe('real streams re-encode byte for byte through the models', () => {
     expect(streams).toHaveLength(4);
     const rows: string[] = [];
     for (const s of streams) {
-      const records = walkStream(s.bytes).records.filter((r) => r.type === 'FULL' && PLATFORM.has(r.idstr!));
+      const walked = walkStream(s.bytes);
+      const records = walked.records.filter((r) => r.type === 'FULL' && PLATFORM.has(r.idstr!));
       const other = s.machine.startsWith('pc-q35') ? I440FX_ONLY : Q35_ONLY;
       expect(new Set(records.map((r) => r.idstr)), s.label).toEqual(new Set([...PLATFORM].filter((x) => !other.includes(x))));
       for (const r of records) {
@@ -69,6 +70,10 @@ describe('real streams re-encode byte for byte through the models', () => {
         expect(out.error, where).toBeUndefined();
         const at = firstDifference(payload, out.bytes!);
         expect(at, `${where}: first difference at payload byte ${at}`).toBe(-1);
+        // and the section's JSON description, text for text
+        const real = walked.vmdesc!.devices.find((d) => d.name === r.idstr && d.instance_id === r.instanceId)!;
+        const { name: _n, instance_id: _i, ...entry } = real;
+        expect(out.described, `${where}: JSON description`).toBe(qemuJson(entry));
         rows.push(where);
       }
     }

@@ -12,10 +12,11 @@ import { saveVmsd } from '../../src/vmstate/save.js';
 import type { Props, State, VmCtx } from '../../src/vmstate/types.js';
 import type { DeviceClass } from '../../src/machine/types.js';
 
-export function modelCtx(props: Props, device: State): VmCtx {
+export function modelCtx(props: Props, device: State, vmdescArrays: VmCtx['vmdescArrays'] = 'whole'): VmCtx {
   const ctx: VmCtx = {
     props,
     device,
+    vmdescArrays,
     saveNested: (w, vmsd, state, version, at) => saveVmsd(w, vmsd, state, version, ctx, at, null),
     loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
     record: () => {},

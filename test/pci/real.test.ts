@@ -27,6 +27,9 @@ import { pciDevices } from '../../scenarios/releases/catalogue-pci.js';
 import { ahciVariant, ich9Ahci } from '../../scenarios/devices/pci/ahci.js';
 import { QEMU_PCI_DEVICES, machineOverrides, qemuArgs } from './devices.js';
 import { firstByteDiff, modelCtx, roundTripPayload } from './payload.js';
+import { qemuJson } from '../../src/machine/engine.js';
+import { findVmdesc } from '../../src/wire/vmdesc.js';
+import type { VmsdDesc } from '../../src/vmstate/describe.js';
 
 type Bin = '7.2' | '10.0';
 const RELEASE: Record<Bin, string> = { '7.2': '7.2.0', '10.0': '10.0.0' };
@@ -92,6 +95,14 @@ describe.each(STREAMS)('QEMU %s at %s: byte identity', (bin, machine) => {
     const mine = w.finish();
     const r = firstByteDiff(rt.real, mine);
     expect(r, r >= 0 ? `reset state differs at payload byte ${r}: real ${hexAround(rt.real, r)} model ${hexAround(mine, r)}` : '').toBe(-1);
+    // the JSON description of the section, text for text (field names, types, sizes, key order)
+    const desc = {} as VmsdDesc;
+    saveVmsd(new Writer(), inst.cls.vmsd, reset, inst.cls.vmsd.version_id, modelCtx(inst.props, reset, release.vmdescArrays), [], desc);
+    const entry = findVmdesc(real)!.desc.devices.find((x) => x.name === inst.cls.idstr)!;
+    const { name: _n, instance_id: _i, ...described } = entry;
+    const [mj, rj] = [qemuJson(desc), qemuJson(described)];
+    const at = [...mj].findIndex((c, i) => c !== rj[i]);
+    expect(mj === rj, `description differs at char ${at}: model …${mj.slice(at - 120, at + 80)}… real …${rj.slice(at - 120, at + 80)}…`).toBe(true);
   });
 });
 

@@ -16,14 +16,14 @@ import { biased, type CustomArbitrary, type DeviceGen } from '../../../src/gen/i
 import type { State } from '../../../src/vmstate/types.js';
 import { pciCustom, refinePciDevice } from '../../common/pci.gen.js';
 import { AHCI_MAX_CMDS, PORT_CMD_FIS_ON, PORT_CMD_FIS_RX, PORT_CMD_LIST_ON, PORT_CMD_START, ich9AhciLayout } from './ahci.js';
-import { BUS_ERROR_STATUS, DRQ_STAT, IDE_RETRY_PIO, IO_BUFFER_TOTAL_LEN, TRANSFER_END_FUNCS } from './ide.js';
+import { BUS_ERROR_STATUS, DRQ_STAT, IDE_RETRY_PIO, IO_BUFFER_TOTAL_LEN, TRANSFER_END_FUNCS, isZero } from './ide.js';
 
 const ioBuffer: CustomArbitrary = (ctx) =>
   biased(ctx.resetState.io_buffer as Uint8Array, fc.uint8Array({ minLength: 64, maxLength: 64 }).map((head) => {
     const b = new Uint8Array(IO_BUFFER_TOTAL_LEN);
     b.set(head);
     return b;
-  })).map((io_buffer) => ({ io_buffer: io_buffer.some((x) => x !== 0) ? io_buffer : new Uint8Array(0) }));
+  })).map((io_buffer) => ({ io_buffer: isZero(io_buffer) ? new Uint8Array(0) : io_buffer }));
 
 export function ahciGen(multifunction = false): DeviceGen {
   return {

@@ -123,6 +123,7 @@ const is_version_1 = (_s: State, v: number) => v === 1;
  */
 const vmstate_info_tx_data: VMStateInfo = {
   name: 'e1000 tx.data',
+  vmdesc: { type: 'buffer' },
   put(w: Writer, v: unknown) {
     w.bytes(v as Uint8Array);
   },

@@ -44,6 +44,12 @@ export const IO_BUFFER_TOTAL_LEN = 256 * 512 + 4;
 /** The bus's error_status as the drive's needed() sees it through s->bus. */
 export const BUS_ERROR_STATUS = 'bus->error_status';
 
+/** True when every byte is 0 (a plain loop: 128 KiB per port per load). */
+export function isZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
 export const vmstate_ide_error_status: VMStateDescription = {
   name: 'ide_bus/error',
   version_id: 2,
@@ -81,7 +87,7 @@ const vmstate_info_io_buffer: VMStateInfo = {
     const n = Number(el.state.io_buffer_total_len) | 0;
     const at = r.offset;
     const b = r.bytes(Math.max(0, n), 'io_buffer');
-    el.state.io_buffer = b.some((x) => x !== 0) ? b : new Uint8Array(0);
+    el.state.io_buffer = isZero(b) ? new Uint8Array(0) : b;
     el.ctx.record({ keys: [...el.at, 'io_buffer'], vmsd: el.vmsd.name, field: el.field.name, offset: at, size: n, what: 'field' });
     return undefined;
   },
