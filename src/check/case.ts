@@ -2,9 +2,10 @@ import { VmError, hex } from '../wire/errors.js';
 import { Engine, type EngineOptions } from '../machine/engine.js';
 import type { Release } from '../machine/types.js';
 import type { State } from '../vmstate/types.js';
-import { stateEqual, stateToJson } from '../vmstate/state.js';
+import { stateEqual } from '../vmstate/state.js';
 import { classifyLoadError } from './classify.js';
 import { diffOnWire } from './compare.js';
+import { describeChange } from './show.js';
 import type { Failure } from './failure.js';
 
 /** One device, two releases, one machine type both know. `from`→`to` covers the forward load and the from→to→from round trip. */
@@ -153,7 +154,7 @@ function guestVisibleLoss(a: Engine, sent: Record<string, State>, back: Record<s
           path: m,
           vmsd: inst.cls.vmsd.name,
           offset: null,
-          message: `${inst.key}: '${m}' is guest-visible but does not survive ${a.name}'s own migration: it was ${JSON.stringify(stateToJson(before))} and is ${JSON.stringify(stateToJson(after))} after the load (the VMSD does not carry it and no post_load restores it)`,
+          message: `${inst.key}: '${m}' is guest-visible but does not survive ${a.name}'s own migration: it ${describeChange(before, after, a.name, 'the load')} (the VMSD does not carry it and no post_load restores it)`,
           qemu: [],
           qemuKind: null,
           sent: before,
@@ -167,7 +168,6 @@ function guestVisibleLoss(a: Engine, sent: Record<string, State>, back: Record<s
 }
 
 function valueChanged(d: ReturnType<typeof diffOnWire> & object, stage: Failure['stage'], saver: string, loader: string, bytes: Uint8Array): Failure {
-  const show = (v: unknown) => JSON.stringify(stateToJson(v));
   return {
     kind: 'value-changed',
     stage,
@@ -176,7 +176,7 @@ function valueChanged(d: ReturnType<typeof diffOnWire> & object, stage: Failure[
     path: d.path,
     vmsd: d.entry.vmsd,
     offset: d.entry.offset,
-    message: `${d.entry.vmsd}:${d.path} (sent at ${hex(d.entry.offset)}) was ${show(d.sent)} at ${saver} and is ${show(d.received)} after ${loader}`,
+    message: `${d.entry.vmsd}:${d.path} (sent at ${hex(d.entry.offset)}) ${describeChange(d.sent, d.received, saver, loader)}`,
     qemu: [],
     qemuKind: null,
     sent: d.sent,
