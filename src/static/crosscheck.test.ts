@@ -64,6 +64,21 @@ describe('static verdicts agree with the case runner', () => {
     expect(rows.filter((r) => r.dynamic === 'skip').length).toBeGreaterThan(0);
   });
 
+  it('on the real re-split: globalstate 8.2.0 ↔ 9.0.0 (runstate[100] → runstate[32] + two flags + unused[66]), at every machine type both know', () => {
+    const [a, b] = ['8.2.0', '9.0.0'].map((n) => releases.find((r) => r.name === n)!) as [Release, Release];
+    const machines = a.machines.map((m) => m.name).filter((m) => b.machines.some((x) => x.name === m));
+    expect(machines.length).toBeGreaterThan(0);
+    for (const machine of machines) {
+      for (const [from, to] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        const dynamic = runCase({ device: 'globalstate', from, to, machine }, null, { kind: 'examples' });
+        expect({ case: dynamic.id, static: staticVerdict(from, to, 'globalstate', machine), dynamic: dynamic.status }).toEqual({ case: dynamic.id, static: 'pass', dynamic: 'pass' });
+      }
+    }
+  });
+
   const decided = mutants.filter((m) => !m.undecidable);
   it.each(decided.map((m) => [m.name, m] as const))('on mutant %s, both ways, at pc-q35-8.2 and pc-q35-9.0', (_n, m) => {
     for (const [from, to] of [

@@ -3,6 +3,7 @@ import { align, chunks } from './align.js';
 import { gateText, presence, testText } from './exists.js';
 import { evaluate, samePredicate } from './probe.js';
 import { bytesText, consequence, namesText, nestedNote, plural, shapeText } from './prose.js';
+import { resplitAt, resplitFinding } from './resplit.js';
 import { checkerSeesPair, fieldBytes, shapeDiffs, shapeKey } from './shape.js';
 import type { ChangeKind, DeviceSchema, Effect, FieldNode, Finding, SubsectionNode, VmsdNode } from './types.js';
 import { breaks, dirLabel, flow, flowEffect, leg, processing, roles, severityOf, versionOf, worst, type Dir, type Flow, type Leg, type Side, type Walk } from './walk.js';
@@ -283,10 +284,17 @@ function compareGap(w: Walk, ga: FieldNode[], gb: FieldNode[], trailing: boolean
 function compareFields(w: Walk): void {
   const pend: Pending[] = [];
   const cs = chunks(align(w.va.fields, w.vb.fields, (f) => f.name));
-  cs.forEach((c, i) => {
+  for (let i = 0; i < cs.length; i++) {
+    const run = resplitAt(w, cs, i);
+    if (run) {
+      pend.push({ key: `resplit|${i}`, names: [], bytes: null, build: () => resplitFinding(w, run) });
+      i = run.end - 1;
+      continue;
+    }
+    const c = cs[i]!;
     if (c.kind === 'pair') comparePair(w, c.a, c.b, pend, false);
     else compareGap(w, c.a, c.b, i === cs.length - 1, pend);
-  });
+  }
   flush(w, pend);
 }
 

@@ -107,6 +107,8 @@ export type ChangeKind =
   | 'field-type'
   | 'field-gate'
   | 'field-layout'
+  /** The same bytes cut into other fields (runstate[100] → runstate[32] + two flags + unused[66]). */
+  | 'field-resplit'
   | 'unused-size'
   | 'unused-placeholder'
   | 'description-missing'

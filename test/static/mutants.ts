@@ -30,6 +30,13 @@ function device(vmsd: VMStateDescription, extra: State = {}): DeviceClass {
 
 const replace = (name: string, f: VMStateField) => baseVmsd().fields.map((g) => (g.name === name ? f : g));
 const insertBefore = (name: string, ...fs: VMStateField[]) => baseVmsd().fields.flatMap((g) => (g.name === name ? [...fs, g] : [g]));
+/**
+ * The uint32 `e` cut into a uint16 that keeps the name (as globalstate's runstate did), `e2` and `e3`;
+ * the uint16's member is `e16`, since the case runner compares same-named members.
+ */
+const splitE = (...fs: VMStateField[]) => baseVmsd().fields.flatMap((g) => (g.name === 'e' ? [{ ...D.VMSTATE_UINT16('e'), member: 'e16' }, D.VMSTATE_UINT8('e2'), ...fs] : [g]));
+/** What the split fields hold in every example state: the bytes of 0xdeadbeef. */
+const splitState = { e16: 0xdead, e2: 0xbe, e3: 0xef };
 
 export const base: Release = testRelease('base', [device(baseVmsd())]);
 
@@ -79,6 +86,13 @@ export const mutants: Mutant[] = [
   ),
   mutant('subsection-version-bump', baseVmsd({ subsections: [testdevVmsd().subsections![0]!, always(2, 1)] })),
   mutant('subsection-removed', testdevVmsd()),
+  // re-splits: the same 4 bytes as uint16 + uint8 + uint8 (QEMU 9.0's globalstate did this to runstate[100])
+  mutant('resplit', baseVmsd({ fields: splitE(D.VMSTATE_UINT8('e3')) }), splitState),
+  mutant('resplit-bytes-differ', baseVmsd({ fields: splitE(D.VMSTATE_UINT16('e3')) }), splitState),
+  mutant('resplit-version-gated', baseVmsd({ version_id: 4, fields: splitE(D.VMSTATE_UINT8_V('e3', 4)) }), splitState),
+  mutant('resplit-property-gated', baseVmsd({ fields: splitE(D.VMSTATE_UINT8_TEST('e3', gate)) }), splitState),
+  // the same 2 bytes, but `a` moved one byte on: z, a where base has a, b
+  mutant('resplit-field-moved', baseVmsd({ fields: insertBefore('a', D.VMSTATE_UINT8('z')).filter((f) => f.name !== 'b') }), { z: 0 }),
   // ---- classes the schema cannot decide ----
   mutant(
     'subsection-added-state',
