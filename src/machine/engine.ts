@@ -2,7 +2,7 @@ import { EINVAL, VmError, hex } from '../wire/errors.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import * as C from '../wire/constants.js';
-import { checkFooter, readFullHeader, readHeader, writeFooter, writeFullHeader, writeHeader, writeVmdesc } from '../wire/framing.js';
+import { checkFooter, readFullHeader, readHeader, readRecordType, unknownSectionType, writeFooter, writeFullHeader, writeHeader, writeVmdesc } from '../wire/framing.js';
 import { loadVmsd } from '../vmstate/load.js';
 import { saveVmsd } from '../vmstate/save.js';
 import type { VmsdDesc } from '../vmstate/describe.js';
@@ -178,26 +178,9 @@ export class Engine {
       readHeader(r);
       this.loadConfiguration(r);
       for (;;) {
-        const at = r.offset;
-        if (r.atEnd()) {
-          throw new VmError({
-            kind: 'truncated',
-            message: `the stream ends at ${hex(at)} where a section type byte (or EOF 0x00) was expected`,
-            offset: at,
-            errno: -5,
-          });
-        }
-        const type = r.u8('section type');
+        const { offset: at, type } = readRecordType(r);
         if (type === C.QEMU_VM_EOF) break;
-        if (type !== C.QEMU_VM_SECTION_FULL && type !== C.QEMU_VM_SECTION_START) {
-          throw new VmError({
-            kind: 'unknown-section-type',
-            message: `unknown section type ${hex(type, 2)} at ${hex(at)}${type === C.QEMU_VM_SUBSECTION ? ' (a subsection marker where a section was expected: the previous section was left unfinished)' : ''}`,
-            offset: at,
-            errno: EINVAL,
-            qemu: [`Unknown savevm section type ${type}`],
-          });
-        }
+        if (type !== C.QEMU_VM_SECTION_FULL && type !== C.QEMU_VM_SECTION_START) throw unknownSectionType(type, at);
         this.loadSection(r, at, states, sections, tracing);
       }
       this.readVmdesc(r, warnings);

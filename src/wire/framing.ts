@@ -263,7 +263,9 @@ export function readPartHeader(r: Reader, type: number, offset: number, iterable
 export function unknownSectionType(type: number, offset: number): VmError {
   return new VmError({
     kind: 'unknown-section-type',
-    message: `Unknown savevm section type ${type} at ${hex(offset)}: expected a record type (0x00 EOF, 0x01 START, 0x02 PART, 0x03 END, 0x04 FULL, 0x08 COMMAND), found ${hex(type, 2)}`,
+    message:
+      `Unknown savevm section type ${type} at ${hex(offset)}: expected a record type (0x00 EOF, 0x01 START, 0x02 PART, 0x03 END, 0x04 FULL, 0x08 COMMAND), found ${hex(type, 2)}` +
+      (type === C.QEMU_VM_SUBSECTION ? ' (a subsection marker where a record was expected: the previous section was left unfinished)' : ''),
     offset,
     errno: EINVAL,
     qemu: [`Unknown savevm section type ${type}`],
