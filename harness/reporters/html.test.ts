@@ -93,4 +93,21 @@ describe('report.html in headless Chromium', () => {
     await page.locator('#filter').fill('gpu');
     expect(await page.locator('#grid tbody tr:visible').count()).toBe(1);
   });
+
+  it('the release pair selector shows one pair\'s columns', async () => {
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(join(dir, 'r', 'report.html')).href);
+    const all = await page.locator('#grid tbody td:visible').count();
+    await page.locator('#pair').selectOption('8.2.0:9.0.1');
+    const one = await page.locator('#grid tbody td:visible').count();
+    expect(one).toBeGreaterThan(0);
+    expect(one).toBeLessThan(all);
+    expect(await page.locator('#grid thead th.pair:visible').allTextContents()).toEqual(['8.2.0 ⇄ 9.0.1']);
+    // every visible cell's cases are of that pair
+    const ids = await page.locator('#grid tbody td:visible button[data-id]').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-id')));
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.every((id) => /\/(8\.2\.0->9\.0\.1|9\.0\.1->8\.2\.0)\//.test(id!))).toBe(true);
+    await page.locator('#pair').selectOption('');
+    expect(await page.locator('#grid tbody td:visible').count()).toBe(all);
+  });
 });

@@ -51,8 +51,9 @@ function grid(report: Report): string {
     }))
     .filter((p) => p.machines.length > 0);
   const devices = [...new Set(report.cases.map((c) => c.device))];
-  const head1 = pairs.map((p) => `<th colspan="${p.machines.length}" class="pair" scope="colgroup">${esc(p.a)} ⇄ ${esc(p.b)}</th>`).join('');
-  const head2 = pairs.map((p) => p.machines.map((m, i) => `<th class="machine${i === 0 ? ' first' : ''}" scope="col"><span>${esc(m)}</span></th>`).join('')).join('');
+  const key = (p: { a: string; b: string }) => esc(`${p.a}:${p.b}`);
+  const head1 = pairs.map((p) => `<th colspan="${p.machines.length}" class="pair" scope="colgroup" data-pair="${key(p)}">${esc(p.a)} ⇄ ${esc(p.b)}</th>`).join('');
+  const head2 = pairs.map((p) => p.machines.map((m, i) => `<th class="machine${i === 0 ? ' first' : ''}" scope="col" data-pair="${key(p)}"><span>${esc(m)}</span></th>`).join('')).join('');
   const body = devices
     .map((d) => {
       const cells = pairs
@@ -61,7 +62,7 @@ function grid(report: Report): string {
             .map((m, i) => {
               const fwd = byKey.get(`${d}\0${p.a}\0${p.b}\0${m}`);
               const back = byKey.get(`${d}\0${p.b}\0${p.a}\0${m}`);
-              return `<td class="${i === 0 ? 'first' : ''}">${button(fwd, '→')}${button(back, '←')}</td>`;
+              return `<td class="${i === 0 ? 'first' : ''}" data-pair="${key(p)}">${button(fwd, '→')}${button(back, '←')}</td>`;
             })
             .join(''),
         )
@@ -70,6 +71,12 @@ function grid(report: Report): string {
     })
     .join('\n');
   return `<table id="grid"><thead><tr><th rowspan="2" class="corner">device \\ release pair, machine type<br><small>→ older to newer · ← newer to older</small></th>${head1}</tr><tr>${head2}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/** The release pairs of the grid, to show one at a time (a whole matrix has a column group for each). */
+function pairSelect(report: Report): string {
+  const options = report.plan.pairs.map(([a, b]) => `<option value="${esc(`${a}:${b}`)}">${esc(a)} ⇄ ${esc(b)}</option>`).join('');
+  return `<label>release pair <select id="pair"><option value="">all</option>${options}</select></label>`;
 }
 
 function list(title: string, cases: readonly ReportCase[], open: boolean): string {
@@ -234,16 +241,22 @@ const SCRIPT = `
 
   var filter = document.getElementById('filter');
   var problems = document.getElementById('problems');
+  var pair = document.getElementById('pair');
   function applyFilter() {
     var q = filter.value.trim().toLowerCase();
+    var p = pair.value;
+    document.querySelectorAll('#grid [data-pair]').forEach(function (el) {
+      el.hidden = p !== '' && el.getAttribute('data-pair') !== p;
+    });
     document.querySelectorAll('#grid tbody tr').forEach(function (tr) {
       var d = tr.getAttribute('data-device').toLowerCase();
-      var bad = tr.querySelector('.o-unexpected-failure, .o-unexpected-pass, .o-error, .o-expected-failure');
+      var bad = tr.querySelector('td:not([hidden]) .o-unexpected-failure, td:not([hidden]) .o-unexpected-pass, td:not([hidden]) .o-error, td:not([hidden]) .o-expected-failure');
       tr.hidden = (q && d.indexOf(q) < 0) || (problems.checked && !bad);
     });
   }
   filter.addEventListener('input', applyFilter);
   problems.addEventListener('change', applyFilter);
+  pair.addEventListener('change', applyFilter);
 
   var hash = decodeURIComponent(location.hash.slice(1));
   if (hash) report.cases.forEach(function (c) { if (c.id === hash) open(c.index, true); });
@@ -288,7 +301,7 @@ export function renderHtml(report: Report): string {
     .filter(([, , n], i) => n > 0 || i < 3)
     .map(([o, label, n]) => `<span><i class="sw o-${o}"></i>${n} ${label}</span>`)
     .join('')}</div>
-<div class="controls"><label>device <input id="filter" type="search" placeholder="filter"></label><label><input id="problems" type="checkbox"> only devices with failures</label><span class="meta">click a cell for the case</span></div>
+<div class="controls"><label>device <input id="filter" type="search" placeholder="filter"></label>${pairSelect(report)}<label><input id="problems" type="checkbox"> only devices with failures</label><span class="meta">click a cell for the case</span></div>
 <div class="grid-wrap">${grid(report)}</div>
 ${list('Unexpected results', unexpected, true)}
 ${list('Expected failures', xfail, false)}
