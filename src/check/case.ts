@@ -65,8 +65,13 @@ export function checkStates(engines: CaseEngines, states: Record<string, State>)
   // where no section reads). A failure is checked again on full streams: a
   // receiver that reads past its section reads into the description, so what
   // it reads there and where it stops are QEMU's.
-  if (checkWith(engines, states, false) === null) return null;
+  if (passes(engines, states)) return null;
   return checkWith(engines, states, true);
+}
+
+/** Whether the states survive, without building the failure QEMU would report (what a shrinker needs). */
+export function passes(engines: CaseEngines, states: Record<string, State>): boolean {
+  return checkWith(engines, states, false) === null;
 }
 
 function checkWith({ a, b }: CaseEngines, states: Record<string, State>, describe: boolean): Failure | null {

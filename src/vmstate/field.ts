@@ -53,6 +53,15 @@ export function isStruct(f: VMStateField): boolean {
   return (f.flags & (F.VMS_STRUCT | F.VMS_VSTRUCT)) !== 0;
 }
 
+/**
+ * An array of primitive values (a plain codec, no structs, no null
+ * pointers): save and load walk it with one shared element context and
+ * record it as one leaf.
+ */
+export function isPlainArray(f: VMStateField): boolean {
+  return isArrayField(f) && f.info?.plain === true && !isStruct(f) && !(f.flags & F.VMS_ARRAY_OF_POINTER);
+}
+
 /** The version a nested VMSD is processed at: its own local version, or the VSTRUCT field's constant. */
 export function nestedVersion(f: VMStateField): number {
   return f.flags & F.VMS_VSTRUCT ? f.struct_version_id! : f.vmsd!.version_id;

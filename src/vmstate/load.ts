@@ -2,7 +2,7 @@ import { EINVAL, ENOENT, EPERM, VmError } from '../wire/errors.js';
 import { latin1, type Reader } from '../wire/reader.js';
 import { QEMU_VM_SUBSECTION } from '../wire/constants.js';
 import * as F from './flags.js';
-import { elementCount, elementSize, fieldExists, isArrayField, isStruct, nestedVersion } from './field.js';
+import { elementCount, elementSize, fieldExists, isArrayField, isPlainArray, isStruct, nestedVersion } from './field.js';
 import { vmstate_info_nullptr } from './info.js';
 import { pathOf } from './path.js';
 import type { PathCtx, State, VMStateDescription, VMStateField, VmCtx } from './types.js';
@@ -97,11 +97,10 @@ function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, state: 
     target = [key === null ? undefined : state[key]];
   }
   const fieldStart = r.offset;
-  if (array && f.info?.plain && !isStruct(f) && !(f.flags & F.VMS_ARRAY_OF_POINTER)) {
+  if (isPlainArray(f)) {
     // a scalar array: one shared element context, no per-element path
     const el = { field: f, vmsd, state, size, ctx, at: keys };
-    for (let i = 0; i < n; i++) target[i] = f.info.get(r, target[i], el);
-    target.length = Math.max(target.length, n);
+    for (let i = 0; i < n; i++) target[i] = f.info!.get(r, target[i], el);
     if (key !== null) ctx.record({ keys, vmsd: vmsd.name, field: f.name, offset: fieldStart, size: r.offset - fieldStart, what: 'field' });
     return;
   }

@@ -3,7 +3,7 @@ import type { Writer } from '../wire/writer.js';
 import { QEMU_VM_SUBSECTION } from '../wire/constants.js';
 import * as F from './flags.js';
 import { canCompress, describedName, typeName, type FieldDesc, type VmsdDesc } from './describe.js';
-import { elementCount, elementSize, fieldExists, isArrayField, isStruct, nestedVersion } from './field.js';
+import { elementCount, elementSize, fieldExists, isArrayField, isPlainArray, isStruct, nestedVersion } from './field.js';
 import { vmstate_info_nullptr } from './info.js';
 import { pathOf } from './path.js';
 import type { PathCtx, State, VMStateDescription, VMStateField, VmCtx } from './types.js';
@@ -74,13 +74,13 @@ function saveField(
   const runs = ctx.vmdescArrays === 'runs';
   // Scalar arrays are recorded as one leaf; struct arrays per element, so a desync names the element.
   const fieldStart = w.offset;
-  if (array && f.info?.plain && !isStruct(f) && !(f.flags & F.VMS_ARRAY_OF_POINTER)) {
+  if (isPlainArray(f)) {
     // a scalar array: one shared element context, no per-element path
     const el = { field: f, vmsd, state, size, ctx, at: keys };
     for (let i = 0; i < n; i++) {
       const start = w.offset;
-      f.info.put(w, elems[i], el);
-      if (desc && (!compress || i === 0)) desc.fields.push(describeElement(name, f, w.offset - start, ctx.vmdescArrays === 'runs' ? n - i : n, compress, i));
+      f.info!.put(w, elems[i], el);
+      if (desc && (!compress || i === 0)) desc.fields.push(describeElement(name, f, w.offset - start, runs ? n - i : n, compress, i));
     }
     record(ctx, keys, vmsd, f, fieldStart, w.offset - fieldStart);
     return;
@@ -152,8 +152,7 @@ function describeElement(
     const elements = as.elements ?? 1;
     if (elements > 1) {
       // QEMU describes it as the array it is: array_len before type, size per element
-      const { name: nm } = d;
-      return { name: nm, array_len: elements, type: as.type, size: size / elements };
+      return { name, array_len: elements, type: as.type, size: size / elements };
     }
     d.type = as.type;
   }
