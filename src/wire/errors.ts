@@ -41,7 +41,18 @@ export type ErrorKind =
   | 'value-changed'
   | 'trailing-data'
   | 'vmdesc-missing'
-  | 'bad-input';
+  /** The trailing JSON description is there but not what QEMU writes (a bad type, size, count, depth). */
+  | 'bad-vmdesc'
+  | 'bad-input'
+  // a real QEMU process that could not run a case (never a verdict on the stream)
+  /** Killed by a signal or exited without QEMU's own error line while it was working. */
+  | 'qemu-crashed'
+  /** Did not finish a stage (start, save, load, re-save) in time; it was killed. */
+  | 'timeout'
+  /** Exited before its QMP socket answered, without saying which option it refused. */
+  | 'start-failed'
+  /** Sent something on QMP that is not a QMP message (not JSON, not an object, an endless line). */
+  | 'qmp-protocol';
 
 export interface VmErrorInfo {
   kind: ErrorKind;
