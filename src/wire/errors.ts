@@ -34,6 +34,7 @@ export type ErrorKind =
   | 'post-load-failed'
   | 'pre-load-failed'
   | 'pre-save-failed'
+  | 'post-save-failed'
   | 'bad-state'
   // harness-level findings QEMU itself is silent about
   | 'missing-section'
