@@ -141,7 +141,16 @@ export class Preprocessor {
     readonly config: CppConfig,
   ) {}
 
+  private readonly resolved = new Map<string, string | null>();
+
   private resolve(name: string, from: string, quoted: boolean): string | null {
+    const key = `${quoted ? dirname(from) : ''}|${name}`;
+    let r = this.resolved.get(key);
+    if (r === undefined) this.resolved.set(key, (r = this.search(name, from, quoted)));
+    return r;
+  }
+
+  private search(name: string, from: string, quoted: boolean): string | null {
     if (quoted) {
       const here = join(dirname(from), name);
       if (this.files.exists(here)) return here;

@@ -348,7 +348,13 @@ export class Evaluator {
           this.pos++;
           continue;
         }
-        const base = this.specifiers();
+        let base: CType;
+        try {
+          base = this.specifiers();
+        } catch (e) {
+          if (e instanceof EvalError) throw new EvalError(`${e.message} in a member of { ${body.map((t) => t.text).join(' ').slice(0, 160)} }`);
+          throw e;
+        }
         for (;;) {
           if (this.peek()?.text === ';' || this.peek() === undefined) {
             if (base.k === 'record') members.push({ name: null, type: base });
@@ -359,7 +365,12 @@ export class Evaluator {
           if (this.peek()?.text === ':') {
             this.pos++;
             const start = this.pos;
-            while (this.peek() && this.peek()!.text !== ',' && this.peek()!.text !== ';') this.pos++;
+            let depth = 0;
+            for (let t = this.peek(); t && (depth > 0 || (t.text !== ',' && t.text !== ';')); t = this.peek()) {
+              if (t.text === '(' || t.text === '[') depth++;
+              else if (t.text === ')' || t.text === ']') depth--;
+              this.pos++;
+            }
             bits = this.toks.slice(start, this.pos);
           }
           members.push(bits ? { name: d.name ?? '', type: d.type, bits } : { name: d.name, type: d.type });

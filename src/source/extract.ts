@@ -2,10 +2,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { VmError } from '../wire/errors.js';
 import { targetConfig, sourceFiles } from './config.js';
-import { blankLines, FileCache, Preprocessor } from './cpp.js';
+import { blankLines, FileCache, Preprocessor, type MacroEnv } from './cpp.js';
+import { lex, untok } from './lex.js';
 import type { CRef, ExtractedModel, ExtractedVmsd } from './model.js';
 import { cParser } from './parse.js';
-import { scanUnit, type FnVmsd } from './scan.js';
+import { macroMadeEnums, scanUnit, type FnVmsd } from './scan.js';
 import type { ExtractedClass } from './model.js';
 import { TypeIndex } from './types-index.js';
 
@@ -16,6 +17,8 @@ export const SOURCE_SETUP_HINT = 'run `npm run source:setup` (bash harness/sourc
 
 export interface ExtractOptions {
   target?: string;
+  /** Read only these .c files (relative to the root) instead of the target's source list. */
+  only?: string[];
   /** Called after each file with (done, total, file). */
   progress?: (done: number, total: number, file: string) => void;
 }
@@ -37,7 +40,7 @@ export async function extractTree(rootArg: string, opts: ExtractOptions = {}): P
   const root = resolve(rootArg);
   const version = treeVersion(root);
   const cfg = targetConfig(root, opts.target);
-  const files = sourceFiles(root, cfg);
+  const files = opts.only ?? sourceFiles(root, cfg);
   const cache = new FileCache(root);
   const pp = new Preprocessor(cache, cfg.cpp);
   const index = new TypeIndex();
@@ -54,7 +57,12 @@ export async function extractTree(rootArg: string, opts: ExtractOptions = {}): P
     unresolved: [],
     missingHeaders: {},
   };
-  const indexText = (file: string, text: string) => {
+  let attrs: { re: RegExp; map: Map<string, string> } | null | undefined;
+  const indexText = (file: string, text: string, env: MacroEnv) => {
+    // attribute macros (QEMU_PACKED) between `struct` and its tag would read as the tag: give the parser their text
+    if (attrs === undefined) attrs = attributeMacros(env);
+    if (attrs) text = text.replace(attrs.re, (m) => attrs!.map.get(m) ?? m);
+    for (const g of macroMadeEnums(lex(text), (n) => env.at(n))) index.addEnum(file, g.names, g.exprs, g.line);
     const tree = parser.parse(text);
     if (!tree) return;
     try {
@@ -74,9 +82,9 @@ export async function extractTree(rootArg: string, opts: ExtractOptions = {}): P
       if (index.has(h)) continue;
       const s = cache.get(h);
       const mask = cache.headerActive.get(h);
-      if (s && mask) indexText(h, blankLines(s.text, mask));
+      if (s && mask) indexText(h, blankLines(s.text, mask), unit.env);
     }
-    indexText(f, unit.active);
+    indexText(f, unit.active, unit.env);
     const facts = scanUnit(unit, index);
     model.vmsds.push(...facts.vmsds);
     model.classes.push(...facts.classes);
@@ -165,6 +173,14 @@ export class ModelView {
     if (!parent) return { ref: null, owner: name, set: false };
     return this.classVmsd(parent, seen) ?? { ref: null, owner: name, set: false };
   }
+}
+
+/** Object-like macros that stand for an `__attribute__((…))`, as a replacer. */
+function attributeMacros(env: MacroEnv): { re: RegExp; map: Map<string, string> } | null {
+  const map = new Map<string, string>();
+  for (const m of env.all()) if (m.params === null && m.body[0]?.text === '__attribute__') map.set(m.name, untok(m.body));
+  if (!map.size) return null;
+  return { re: new RegExp(`\\b(${[...map.keys()].join('|')})\\b`, 'g'), map };
 }
 
 /** mtime/size fingerprint input for the cache key. */

@@ -1,5 +1,5 @@
 import type { Unit } from './cpp.js';
-import { Expander, ExpandError } from './expand.js';
+import { Expander, ExpandError, type Macro } from './expand.js';
 import { EvalError, Evaluator, type Scope, type Val } from './eval.js';
 import { bareName, bracedIn, items, matching, splitTop, type Item } from './initializer.js';
 import { lex, untok, type Tok } from './lex.js';
@@ -50,28 +50,13 @@ export function scanUnit(unit: Unit, index: TypeIndex): UnitFacts {
   const file = unit.path;
   const toks = lex(unit.active);
   const facts: UnitFacts = { vmsds: [], classes: [], registers: [], unresolved: [], fnVmsd: [], externalCalls: new Map() };
-  // enumerators that top-level macros define (registerfields.h's REG32(…) makes `enum { R_x = … }`)
-  const unitEnums = new Map<string, { list: (Tok[] | null)[]; idx: number; values: (number | undefined)[] }>();
   const ctx = { file, includes: new Set(unit.includes) };
   const expanderAt = (line: number) => new Expander((n) => unit.env.at(n, line));
   let ev: Evaluator;
   const scope: Scope = {
     typedef: (n) => index.typedef(n, ctx),
     record: (t, u) => index.record(t, u, ctx),
-    enumConst: (n) => {
-      const u = unitEnums.get(n);
-      if (u) {
-        for (let k = 0; k <= u.idx; k++) {
-          if (u.values[k] !== undefined) continue;
-          const x = u.list[k];
-          const prev = k === 0 ? -1 : u.values[k - 1];
-          if (x) u.values[k] = ev.num(ev.parse(expanderAt(Infinity).expand(x)));
-          else if (prev !== undefined) u.values[k] = prev + 1;
-        }
-        return u.values[u.idx];
-      }
-      return index.enumConst(n, ctx, (x) => ev.num(ev.parse(expanderAt(Infinity).expand(x))));
-    },
+    enumConst: (n) => index.enumConst(n, ctx, (x) => ev.num(ev.parse(expanderAt(Infinity).expand(x)))),
     variable: (n) => index.variable(n, ctx),
     expand: (x) => expanderAt(Infinity).expand(x),
   };
@@ -124,24 +109,6 @@ export function scanUnit(unit: Unit, index: TypeIndex): UnitFacts {
         const end = matching(toks, close + 1);
         if (end > 0) {
           fns.set(t.text, { name: t.text, params: toks.slice(k + 2, close), body: toks.slice(close + 2, end), line: t.line, isStatic: precededBy(toks, k, 'static', 6) });
-        }
-      } else if (close > 0 && unit.env.at(t.text, t.line)?.params) {
-        const made = guard(`${t.text}(…)`, t, () => expanderAt(t.line).expand(toks.slice(k, close + 1)), []);
-        for (let j = 0; j < made.length; j++) {
-          if (made[j]!.text !== 'enum') continue;
-          const open = made[j + 1]?.text === '{' ? j + 1 : made[j + 2]?.text === '{' ? j + 2 : -1;
-          if (open < 0) continue;
-          const end = matching(made, open);
-          const list: (Tok[] | null)[] = [];
-          const names: string[] = [];
-          for (const e of splitTop(made.slice(open + 1, end))) {
-            if (e[0]?.kind !== 'id') continue;
-            names.push(e[0].text);
-            list.push(e[1]?.text === '=' ? e.slice(2) : null);
-          }
-          const values: (number | undefined)[] = [];
-          names.forEach((nm, idx) => unitEnums.set(nm, { list, idx, values }));
-          j = end;
         }
       }
     }
@@ -503,6 +470,48 @@ export function scanUnit(unit: Unit, index: TypeIndex): UnitFacts {
     facts.registers.push({ fn: t.text, vmsd: vmsdArg ? { name: vmsdArg, file: null } : null, args, at: at(t) });
   }
   return facts;
+}
+
+/**
+ * Enumerators that file-scope macro invocations define (registerfields.h's
+ * `REG32(R, addr)` makes `enum { A_R = addr }; enum { R_R = addr / 4 };`):
+ * the parser sees only the invocation, so it is expanded here.
+ */
+export function macroMadeEnums(toks: Tok[], lookup: (name: string, line: number) => Macro | undefined): { names: string[]; exprs: (Tok[] | null)[]; line: number }[] {
+  const out: { names: string[]; exprs: (Tok[] | null)[]; line: number }[] = [];
+  let depth = 0;
+  for (let k = 0; k < toks.length; k++) {
+    const t = toks[k]!;
+    if (t.text === '{') depth++;
+    else if (t.text === '}') depth--;
+    if (depth !== 0 || t.kind !== 'id' || toks[k + 1]?.text !== '(') continue;
+    const m = lookup(t.text, t.line);
+    if (!m?.params || !m.body.some((b) => b.text === 'enum')) continue;
+    const close = matching(toks, k + 1);
+    if (close < 0) continue;
+    let made: Tok[];
+    try {
+      made = new Expander((n) => lookup(n, t.line)).expand(toks.slice(k, close + 1));
+    } catch {
+      continue;
+    }
+    for (let j = 0; j < made.length; j++) {
+      if (made[j]!.text !== 'enum') continue;
+      const open = made[j + 1]?.text === '{' ? j + 1 : made[j + 2]?.text === '{' ? j + 2 : -1;
+      if (open < 0) continue;
+      const end = matching(made, open);
+      const group = { names: [] as string[], exprs: [] as (Tok[] | null)[], line: t.line };
+      for (const e of splitTop(made.slice(open + 1, end))) {
+        if (e[0]?.kind !== 'id') continue;
+        group.names.push(e[0].text);
+        group.exprs.push(e[1]?.text === '=' ? e.slice(2) : null);
+      }
+      out.push(group);
+      j = end;
+    }
+    k = close;
+  }
+  return out;
 }
 
 /** `TypeInfo x = {}` inside a function, then `x.name = …;` assignments. */

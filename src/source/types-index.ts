@@ -110,7 +110,9 @@ export class TypeIndex {
         const body = n.childForFieldName('body');
         if (!body) return { k: 'record', tag, union, def: null };
         const head = n.text.slice(0, n.text.indexOf('{'));
-        const packed = /QEMU_PACKED|\bpacked\b|__packed__/.test(head);
+        const par = n.parent;
+        const after = par ? par.text.slice(n.endIndex - par.startIndex).split(';')[0]! : '';
+        const packed = /QEMU_PACKED|\bpacked\b|__packed__/.test(head) || /\bpacked\b|__packed__|QEMU_PACKED/.test(after);
         const def: RecordDef = { tag, union, members: this.members(body, file), file, line: n.startPosition.row + 1, packed };
         if (tag) push(this.records, `${union ? 'union' : 'struct'} ${tag}`, { file, line: def.line, value: def });
         return { k: 'record', tag, union, def };
@@ -192,6 +194,12 @@ export class TypeIndex {
       default:
         return null;
     }
+  }
+
+  /** Enumerators a macro made (see scan.ts macroMadeEnums). */
+  addEnum(file: string, names: string[], exprs: (Tok[] | null)[], line: number): void {
+    const def: EnumDef = { file, names, exprs, values: [] };
+    names.forEach((name, idx) => push(this.enumerators, name, { file, line, value: { def, idx } }));
   }
 
   pick<T>(list: Located<T>[] | undefined, ctx: IndexLookupCtx): Located<T> | undefined {
