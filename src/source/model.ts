@@ -1,0 +1,107 @@
+/**
+ * What `vmcompat extract` writes: a tree's VMState facts as data, every
+ * entry with the file:line it came from, plus what could not be resolved
+ * and why. C names are kept verbatim (a VMSD's variable, a hook's
+ * function, a `vmstate_info_*`, `VMS_*` flags) so hand-written knowledge
+ * keyed by those names can meet the extracted model.
+ */
+
+export interface SrcLoc {
+  /** Relative to the tree root. */
+  file: string;
+  line: number;
+}
+
+/** A reference to a C object by name; `file` is where the name was found to be defined (null: not found). */
+export interface CRef {
+  name: string;
+  file: string | null;
+}
+
+/** A `VMStateField` after the VMSTATE_* macro that wrote it was expanded from the headers. */
+export interface ExtractedField {
+  name: string;
+  /** The macro at the use site (`VMSTATE_UINT32_V`), or `{…}` for a literal initialiser. */
+  macro: string;
+  version_id: number;
+  /** C name of the field_exists test; null: none. */
+  field_exists: string | null;
+  /** null: not resolved (see the model's `unresolved`). */
+  size: number | null;
+  num: number | null;
+  start: number;
+  /** `vmstate_info_*` (or a device's own VMStateInfo), by C name. */
+  info: string | null;
+  flags: string[];
+  vmsd: CRef | null;
+  struct_version_id: number;
+  /** `Type.member` the field lives at (from the offsetof in `.offset`). */
+  offset: string | null;
+  /** For VARRAY / VBUFFER: the member holding the count or size. */
+  num_offset: string | null;
+  size_offset: string | null;
+  err_hint: string | null;
+  at: SrcLoc;
+}
+
+export interface ExtractedVmsd {
+  /** The C variable (`vmstate_e1000`). */
+  cname: string;
+  name: string;
+  version_id: number;
+  minimum_version_id: number;
+  /** null: the VMSD has no field table (`.fields` absent). */
+  fields: ExtractedField[] | null;
+  subsections: CRef[];
+  /** Function-valued members by member name (needed, pre_save, post_load, pre_load, post_save, …). */
+  hooks: Record<string, string>;
+  /** Other members (unmigratable, priority …) as C text. */
+  other: Record<string, string>;
+  static: boolean;
+  at: SrcLoc;
+}
+
+export interface ExtractedClass {
+  /** QOM type name. */
+  name: string;
+  parent: string | null;
+  abstract: boolean;
+  class_init: string | null;
+  /** The instance struct (`sizeof(X)`'s X). */
+  instance: string | null;
+  /** What class_init (or a function it calls in the same file) sets `->vmsd` to; null: inherited or none. */
+  vmsd: CRef | null;
+  vmsdAt: SrcLoc | null;
+  /** The Property array's C name (`device_class_set_props`, `->props`). */
+  props: string | null;
+  at: SrcLoc;
+}
+
+/** A `vmstate_register*()` call: a section with no device class. */
+export interface ExtractedRegister {
+  fn: string;
+  vmsd: CRef | null;
+  args: string[];
+  at: SrcLoc;
+}
+
+export interface Unresolved {
+  what: string;
+  reason: string;
+  at: SrcLoc;
+}
+
+export interface ExtractedModel {
+  format: 'vmcompat-extract/1';
+  /** From the tree's VERSION file. */
+  version: string;
+  tree: string;
+  target: string;
+  files: number;
+  vmsds: ExtractedVmsd[];
+  classes: ExtractedClass[];
+  registers: ExtractedRegister[];
+  unresolved: Unresolved[];
+  /** Quoted #include names that matched no file (generated headers), with how many files include each. */
+  missingHeaders: Record<string, number>;
+}
