@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { solveKconfig, X86_64_KCONFIG, type KconfigInput } from './kconfig.js';
 import { parseDefine, type Macro } from './macros.js';
 
 /**
@@ -16,6 +17,8 @@ export interface TargetConfig {
   defines: Record<string, string>;
   /** Where `#include "…"` looks after the including file's folder, relative to the tree. */
   includeDirs: string[];
+  /** The device configuration (CONFIG_DEVICES) is solved from the tree's Kconfig with these inputs. */
+  kconfig: KconfigInput;
 }
 
 export const X86_64_SOFTMMU: TargetConfig = {
@@ -54,6 +57,7 @@ export const X86_64_SOFTMMU: TargetConfig = {
     TARGET_PAGE_BITS: '12',
   },
   includeDirs: ['include', '.', 'target/i386'],
+  kconfig: X86_64_KCONFIG,
 };
 
 export interface TreeVersion {
@@ -88,6 +92,7 @@ export function predefined(root: string, config: TargetConfig = X86_64_SOFTMMU):
   // glib is a system header too; the build machines have glib newer than any check in these trees
   lines.push('GLIB_CHECK_VERSION(major, minor, micro) 1', 'TRUE 1', 'FALSE 0', 'G_MAXUINT32 4294967295U', 'G_MAXUINT64 18446744073709551615ULL', 'G_MAXINT32 2147483647', 'G_MAXUINT 4294967295U', 'G_MAXINT 2147483647');
   lines.push('UINT8_MAX 255', 'UINT16_MAX 65535', 'UINT32_MAX 4294967295U', 'UINT64_MAX 18446744073709551615ULL', 'INT32_MAX 2147483647', 'INT32_MIN (-2147483647-1)', 'INT64_MAX 9223372036854775807LL', 'INT_MAX 2147483647', 'UINT_MAX 4294967295U', 'INT_MIN (-2147483647-1)', 'LONG_MAX 9223372036854775807L', 'ULONG_MAX 18446744073709551615UL', 'SIZE_MAX 18446744073709551615ULL');
+  for (const sym of solveKconfig(root, config.kconfig)) if (!(`CONFIG_${sym}` in config.defines)) lines.push(`CONFIG_${sym} 1`);
   const out = new Map<string, Macro>();
   for (const l of lines) {
     const m = parseDefine(l, `<${config.name}>`, 0);
