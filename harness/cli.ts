@@ -7,6 +7,7 @@ import { proveCommand } from './commands/prove.js';
 import { mergeReportsCommand } from './commands/merge-reports.js';
 import { decodeCommand } from './commands/decode.js';
 import { qemuCommand } from './commands/qemu.js';
+import { extractMachinesCommand } from './commands/extract-machines.js';
 import { processIo, type Io } from './io.js';
 
 const usage = `usage: vmcompat <command> [options]
@@ -19,6 +20,7 @@ commands:
   prove          prove a compat fix: --base fails against --peer, --fix passes, at every machine type
   repro          re-run one case from a report line (--seed, --path) and explain its failure
   list           list the release models, their machine types and devices, and the scenarios
+  extract-machines  machine types of a QEMU source tree (compat arrays, option chains) held against the binary's query-machines
   static         compare two releases or -dump-vmstate files schema by schema, per machine type, without running anything
 
 Run 'vmcompat <command> --help' for a command's options.
@@ -33,6 +35,7 @@ const commands: Record<string, (argv: string[], io: Io) => number | Promise<numb
   repro: reproCommand,
   prove: proveCommand,
   'merge-reports': mergeReportsCommand,
+  'extract-machines': extractMachinesCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
