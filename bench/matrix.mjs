@@ -20,14 +20,14 @@ for (const w of counts) {
   const t0 = performance.now();
   let out;
   try {
-    out = execFileSync('node', [bin, 'check', '--runs', values.runs, '--seed', values.seed, '--workers', String(w), '--json'], { maxBuffer: 1 << 30 });
+    out = execFileSync('node', [bin, 'check', '--all', '--runs', values.runs, '--seed', values.seed, '--workers', String(w), '--json'], { maxBuffer: 1 << 30 });
   } catch (e) {
     if (e.status !== 1) throw e; // exit 1 (unexpected verdicts) still times the run
     out = e.stdout;
   }
   const s = (performance.now() - t0) / 1000;
   times.set(w, s);
-  const report = JSON.parse(out.toString());
+  const report = JSON.parse(out.toString()).result;
   const { total, skipped, unexpected } = report.summary;
   const busy = report.cases.reduce((t, c) => t + c.durationMs, 0) / 1000;
   const slowest = [...report.cases].sort((a, b) => b.durationMs - a.durationMs)[0];

@@ -1,13 +1,89 @@
+/**
+ * Option parsing for every command, on commander. A command module declares
+ * its options with `defineCommand` and parses its own argv with `parseCommand`,
+ * so that it loads only when it runs (harness/cli.ts registers names and
+ * summaries, nothing else). Usage errors become VmErrors (exit 2); `--help`
+ * prints the command's help through the injected Io.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { VmError } from '../src/wire/errors.js';
+import type { Io } from './io.js';
+
+export const usageError = (message: string) => new VmError({ kind: 'bad-input', message });
 
 export function positiveInt(v: string, flag: string): number {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new VmError({ kind: 'bad-input', message: `${flag} expects a positive integer, got '${v}'` });
+  if (!/^\d+$/.test(v) || Number(v) < 1) {
+    throw usageError(`${flag} expects a positive integer, got '${v}'${/^-\d+$/.test(v) ? ' (negative numbers are refused here)' : ''}`);
+  }
   return Number(v);
 }
 
 export function int32(v: string, flag: string): number {
   if (!/^-?\d+$/.test(v) || Number(v) < -0x80000000 || Number(v) > 0x7fffffff) {
-    throw new VmError({ kind: 'bad-input', message: `${flag} expects a 32-bit integer, got '${v}'` });
+    throw usageError(`${flag} expects a 32-bit integer, got '${v}'`);
   }
   return Number(v);
+}
+
+/** Collects a repeatable option's values in order. */
+export const repeatable = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+export interface CommandText {
+  /** `vmcompat NAME …`: the arguments part of the usage line. */
+  usage: string;
+  /** The paragraphs under the usage line. */
+  description: string;
+  /** Printed after the options (exit codes, examples). */
+  after?: string;
+}
+
+/** A command's parser: options are added by the caller with commander's `.option()` / `.addOption()`. */
+export function defineCommand(name: string, text: CommandText): Command {
+  const cmd = new Command(`vmcompat ${name}`)
+    .usage(text.usage)
+    .description(text.description)
+    .helpOption('-h, --help', 'this help')
+    .allowExcessArguments(false)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureHelp({ helpWidth: 100, sortOptions: false });
+  if (text.after) cmd.addHelpText('after', `\n${text.after}`);
+  return cmd;
+}
+
+export { Option, InvalidArgumentError };
+
+export interface Parsed<O> {
+  opts: O;
+  args: string[];
+}
+
+/**
+ * Parses argv with the command's declared options. Returns null after
+ * printing the help (`-h`/`--help`): the command then exits 0.
+ */
+export function parseCommand<O>(cmd: Command, argv: readonly string[], io: Io): Parsed<O> | null {
+  let help = '';
+  let err = '';
+  cmd.configureOutput({ writeOut: (s) => (help += s), writeErr: (s) => (err += s), outputError: (s) => (err += s) });
+  try {
+    cmd.parse([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') {
+        io.out(help.trimEnd());
+        return null;
+      }
+      // commander's own words ("unknown option '--bogus' (Did you mean --json?)"), without its "error: " prefix
+      const text = (err || e.message).trim().replace(/^error: /, '');
+      throw usageError(`${text}\n(run '${cmd.name()} --help' for the options)`);
+    }
+    throw e;
+  }
+  return { opts: cmd.opts<O & object>() as O, args: cmd.args };
+}
+
+/** The help text of a command, for the top level's `help CMD` and the README tests. */
+export function helpText(cmd: Command): string {
+  return cmd.helpInformation().trimEnd();
 }

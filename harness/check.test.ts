@@ -193,7 +193,7 @@ describe('release models a user adds (--releases)', () => {
     const again = collectIo();
     const argv = repro.replace(/^npx vmcompat /, '').split(' ').map((a) => a.replace(/^'|'$/g, ''));
     expect(await run([...argv, '--json'], again)).toBe(1);
-    expect(JSON.parse(again.lines.join('\n'))).toMatchObject({ kind: 'footer-missing', streamDigest: report.cases[0]!.streamDigest });
+    expect(JSON.parse(again.lines.join('\n')).result).toMatchObject({ kind: 'footer-missing', streamDigest: report.cases[0]!.streamDigest });
   });
 
   it('a module that cannot be read, or that redefines a release, exits 2', async () => {
@@ -201,7 +201,7 @@ describe('release models a user adds (--releases)', () => {
     const dist = pathToFileURL(join(packageRoot(), 'dist', 'scenarios', 'releases', 'index.js')).href;
     writeFileSync(dup, `export { releases } from '${dist}';\n`);
     for (const [file, reason] of [
-      [at('missing.mjs'), /--releases .*missing\.mjs: cannot be imported/],
+      [at('missing.mjs'), /--releases .*missing\.mjs: does not exist/],
       [dup, /release '.*' is already defined/],
     ] as const) {
       const io = collectIo();

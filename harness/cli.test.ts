@@ -30,7 +30,9 @@ describe('vmcompat check', () => {
     const io = collectIo();
     const slice = ['--device', 'virtio-gpu', '--pair', '8.2.0:9.0.0', '--pair', '8.2.0:9.0.1', '--machine', 'pc-q35-8.2', '--machine', 'pc-q35-9.0'];
     expect(await main(['check', '--json', '--examples', ...slice], io)).toBe(0);
-    const doc = JSON.parse(io.lines.join('\n'));
+    const envelope = JSON.parse(io.lines.join('\n'));
+    expect(envelope).toMatchObject({ schemaVersion: 1, tool: { name: 'vmcompat' }, command: 'check' });
+    const doc = envelope.result;
     const c = doc.cases.find((x: { id: string }) => x.id === 'virtio-gpu/9.0.0->8.2.0/pc-q35-8.2');
     expect(c).toMatchObject({ device: 'virtio-gpu', from: '9.0.0', to: '8.2.0', machine: 'pc-q35-8.2', status: 'fail', expected: 'fail', kind: 'footer-missing', path: 'parent_obj.scanout[0].fb.format' });
     expect(typeof c.offset).toBe('number');
@@ -82,7 +84,7 @@ describe('vmcompat check', () => {
     expect(await main(['check', '--bogus'], io)).toBe(2);
     expect(await main(['check', '--runs', '0'], io)).toBe(2);
     expect(await main(['frobnicate'], io)).toBe(2);
-    expect(io.errors.join('\n')).toMatch(/does not exist[\s\S]*Unknown option '--bogus'[\s\S]*--runs expects a positive integer, got '0'[\s\S]*unknown command 'frobnicate'/);
+    expect(io.errors.join('\n')).toMatch(/does not exist[\s\S]*unknown option '--bogus'[\s\S]*--runs expects a positive integer, got '0'[\s\S]*unknown command 'frobnicate'/);
   });
 });
 
@@ -90,7 +92,7 @@ describe('vmcompat list', () => {
   it('--json lists releases with machines and devices, and scenarios', async () => {
     const io = collectIo();
     expect(await main(['list', '--json'], io)).toBe(0);
-    const doc = JSON.parse(io.lines.join('\n'));
+    const doc = JSON.parse(io.lines.join('\n')).result;
     const r900 = doc.releases.find((r: { name: string }) => r.name === '9.0.0');
     expect(r900.machines).toEqual(expect.arrayContaining(['pc-q35-9.0', 'pc-q35-8.2', 'pc-i440fx-8.2']));
     expect(r900.devices).toEqual(expect.arrayContaining(['virtio-gpu', 'isa-ipmi-kcs']));

@@ -20,7 +20,7 @@ describe('repro', () => {
     );
     const check = await execa('node', [bin, 'check', '--scenario', scenario, '--runs', '50', '--seed', '424242', '--json'], { reject: false });
     expect(check.exitCode).toBe(1); // the cases fail, against an expectation of pass
-    const cases = JSON.parse(check.stdout).cases;
+    const cases = JSON.parse(check.stdout).result.cases;
     expect(cases).toHaveLength(2);
     for (const c of cases) {
       expect(c.status).toBe('fail');
@@ -28,7 +28,7 @@ describe('repro', () => {
       const args = c.repro.replace(/^npx vmcompat /, '').split(' ').map((a: string) => a.replace(/^'|'$/g, ''));
       const again = await execa('node', [bin, ...args, '--json'], { reject: false });
       expect(again.exitCode).toBe(1);
-      const r = JSON.parse(again.stdout);
+      const r = JSON.parse(again.stdout).result;
       for (const k of ['id', 'kind', 'path', 'vmsd', 'offset', 'stage', 'message', 'seed', 'streamDigest', 'counterexample']) expect(r[k]).toEqual(c[k]);
     }
     // the shrunk counterexample of the seed bug is a reset device: one scanout, no resources
@@ -50,7 +50,7 @@ describe('repro', () => {
       const args = line.split(' ').map((a) => a.replace(/^'|'$/g, ''));
       const again = await execa('node', [bin, ...args, '--json'], { reject: false });
       expect(again.exitCode).toBe(1);
-      const r = JSON.parse(again.stdout);
+      const r = JSON.parse(again.stdout).result;
       const c = report.cases.find((x: { id: string }) => x.id === r.id);
       for (const k of ['kind', 'path', 'vmsd', 'offset', 'stage', 'seed', 'streamDigest', 'counterexample']) expect(r[k]).toEqual(c[k]);
     }

@@ -1,101 +1,121 @@
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
-import { releases as builtinReleases } from '../../scenarios/releases/index.js';
+import type { Command } from 'commander';
 import { randomSeed } from '../../src/check/seed.js';
-import { parseShard, planMatrix, shardCases, type MatrixFilters, type PlannedCase } from '../../src/check/matrix.js';
+import { parseShard, planMatrix, shardCases, type PlannedCase } from '../../src/check/matrix.js';
 import { SCHEMA_VERSION, planSummary, summarizeCases, type Report } from '../../src/check/report-schema.js';
 import { loadScenarios } from '../scenarios.js';
-import { columnWidths, summaryLine } from '../format.js';
+import { columnWidths, jsonEnvelope, summaryLine } from '../format.js';
 import type { Io } from '../io.js';
-import { int32, positiveInt } from '../args.js';
+import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
+import { existingPath, readableFile, writableDir } from '../files.js';
+import { resolveFilters } from '../filters.js';
 import { runCases } from '../pool.js';
 import { CaseFeed } from '../progress.js';
 import { toolVersion } from '../paths.js';
 import { ALL_REPORTERS, defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
 import { loadReleases, releaseModules } from '../releases.js';
 
-export const checkHelp = `usage: vmcompat check [filters] [--runs N] [--seed S] [--examples]
-                      [--workers N] [--shard k/n] [--reporter NAME]... [--report-dir DIR] [--json]
+function checkArgs(): Command {
+  return defineCommand('check', {
+    usage: '[--all | filters | --scenario FILE...] [--runs N] [--seed S] [options]',
+    description: `Runs migration cases against their expected outcomes. By default: the cases
+the built-in scenarios name (the seed case, virtio-gpu 8.2.0 ↔ 9.0.0 / 9.0.1,
+at every machine type, among them). --all: the whole release matrix, every
+device either release has × every adjacent release pair × every machine
+type either knows × both directions. A filter picks from the whole matrix.
+A case that cannot apply (a machine type or device one release lacks) is
+counted as skipped, with the reason; a case no scenario names is expected
+to pass.
 
-Runs the release matrix: every device either release has × every release
-pair × every machine type either knows × both directions (a case that
-cannot apply is listed as skipped, with the reason). The pairs are the
-adjacent releases of the release list (${builtinReleases.map((r) => r.name).join(' ')}), plus every case the
-built-in scenarios name; the scenarios also say which cases are known
-failures (a case no scenario names is expected to pass).
-
-Filters (repeatable):
-  --pair A:B        these release pairs, both directions, instead of the adjacent ones
-  --from A, --to B  only cases sent by A / received by B (alone: every pair with A / B)
-  --device GLOB     device names ('virtio-*')
-  --machine GLOB    machine types ('pc-q35-*')
-  --scenario FILE|DIR  only the cases these scenario files name, with their expectations
-  --list            print the plan (each case with its expectation or skip reason) and run nothing
-  --releases FILE   add the release models an ES module exports (\`export const releases = [...]\`)
-
-States: N generated states valid under the sender per case (--runs, default
-100); --seed makes the run repeatable (each case's seed is derived from it
-and the case id, so verdicts do not depend on workers or shards);
---examples checks the device models' hand-written states instead.
-
-Running:
-  --workers N       worker threads (default: the core count, ${availableParallelism()} here)
-  --shard k/n       only the k-th of n deterministic slices of the plan; join the
-                    slices' report folders with 'vmcompat merge-reports'
-Reports (default: all of ${ALL_REPORTERS.join(', ')}, into reports/<timestamp>/):
-  --reporter NAME   ${ALL_REPORTERS.join(' | ')} | none (repeatable)
-  --report-dir DIR  where to write them
-  --json            print the JSON report on stdout instead of case lines
-                    (writes no files unless --reporter is given)
+States: N generated states valid under the sender per case (--runs); --seed
+makes the run repeatable (each case's seed is derived from it and the case
+id, so verdicts do not depend on workers or shards); --examples checks the
+device models' hand-written states instead.`,
+    after: `Globs take *, ?, [..] and {a,b}; q35 and i440fx stand for pc-q35-* and
+pc-i440fx-*, 8.2 for 8.2.0. Off a terminal (CI) passing cases are not
+printed (--verbose prints them, --quiet hides them on a terminal too).
 
 Exit 0 when every verdict matched its expectation, 1 when any did not (an
-unexpected pass included), 2 on a usage, scenario or input error.`;
+unexpected pass included), 2 on a usage, scenario or input error.`,
+  })
+    .option('--all', 'the whole built-in release matrix (1011 s at 2 workers, measured)')
+    .option('--pair <A:B>', 'these release pairs, both directions, instead of the adjacent ones (repeatable)', repeatable)
+    .option('--from <A>', 'only cases sent by A (alone: every pair with A; repeatable)', repeatable)
+    .option('--to <B>', 'only cases received by B (alone: every pair with B; repeatable)', repeatable)
+    .option('--device <GLOB>', "device names ('virtio-*'; repeatable)", repeatable)
+    .option('--machine <GLOB>', "machine types ('pc-q35-*', q35; repeatable)", repeatable)
+    .option('--scenario <FILE|DIR>', 'only the cases these scenario files name, with their expectations (repeatable)', repeatable)
+    .option('--releases <FILE>', 'add the release models an ES module exports (`export const releases = [...]`; repeatable)', repeatable)
+    .option('--list', 'print the plan (each case with its expectation or skip reason) and run nothing')
+    .option('--runs <N>', 'generated states per case', '100')
+    .option('--seed <S>', 'the run seed (a 32-bit integer; default: random)')
+    .option('--examples', "the device models' hand-written states instead of generated ones")
+    .option('--workers <N>', `worker threads (default: the core count, ${availableParallelism()} here)`)
+    .option('--shard <k/n>', "only the k-th of n deterministic slices of the plan (join them with 'vmcompat merge-reports')")
+    .option('--reporter <NAME>', `${ALL_REPORTERS.join(' | ')} | none (repeatable or comma-separated; default all)`, repeatable)
+    .option('--report-dir <DIR>', 'where to write them (default reports/<UTC timestamp>/)')
+    .option('--junit-skips', 'keep the cases that cannot apply in junit.xml (as <skipped>)')
+    .option('--quiet', 'print unexpected results, the failure groups and the summary only')
+    .option('--verbose', 'print every case, passing ones included, also off a terminal')
+    .option('--json', 'print the report on stdout (in the vmcompat envelope) instead of case lines; writes no files unless --reporter is given');
+}
+
+interface CheckOptions {
+  all?: boolean;
+  pair?: string[];
+  from?: string[];
+  to?: string[];
+  device?: string[];
+  machine?: string[];
+  scenario?: string[];
+  releases?: string[];
+  list?: boolean;
+  runs: string;
+  seed?: string;
+  examples?: boolean;
+  workers?: string;
+  shard?: string;
+  reporter?: string[];
+  'reportDir'?: string;
+  junitSkips?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  json?: boolean;
+}
 
 export async function checkCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      scenario: { type: 'string', multiple: true },
-      from: { type: 'string', multiple: true },
-      to: { type: 'string', multiple: true },
-      pair: { type: 'string', multiple: true },
-      machine: { type: 'string', multiple: true },
-      device: { type: 'string', multiple: true },
-      workers: { type: 'string' },
-      shard: { type: 'string' },
-      reporter: { type: 'string', multiple: true },
-      'report-dir': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      runs: { type: 'string', default: '100' },
-      seed: { type: 'string' },
-      examples: { type: 'boolean', default: false },
-      list: { type: 'boolean', default: false },
-      releases: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    io.out(checkHelp);
-    return 0;
-  }
-  const runs = positiveInt(values.runs!, '--runs');
+  const parsed = parseCommand<CheckOptions>(checkArgs(), argv, io);
+  if (!parsed) return 0;
+  const values = parsed.opts;
+  const runs = positiveInt(values.runs, '--runs');
   const seed = values.seed === undefined ? randomSeed() : int32(values.seed, '--seed');
   const workers = values.workers === undefined ? availableParallelism() : positiveInt(values.workers, '--workers');
   const shard = values.shard === undefined ? null : parseShard(values.shard);
-  const reporters = parseReporters(values.reporter, values.json ? [] : ALL_REPORTERS);
+  const reporters = parseReporters(values.reporter, values.json || values.list ? [] : ALL_REPORTERS);
+  if (values.quiet && values.verbose) throw usageError('--quiet and --verbose contradict each other');
+  // every path before any work: a run must not find out at its end that its reports cannot be written
+  if (reporters.length) writableDir(values.reportDir ?? 'reports', '--report-dir');
+  for (const m of values.releases ?? []) readableFile(m, '--releases');
+  for (const f of values.scenario ?? []) existingPath(f, '--scenario');
   const startedAt = new Date();
   const t0 = performance.now();
 
   const modules = releaseModules(values.releases);
   const releases = await loadReleases(modules);
-  const scenarioOnly = Boolean(values.scenario?.length);
+  const filters = resolveFilters(values, releases);
+  const filtered = Object.values(filters).some((f) => f?.length);
+  if (values.all && values.scenario?.length) throw usageError('--all runs the whole matrix; --scenario runs only the cases its files name: pick one');
+  // plain `check`: the built-in scenarios' cases (the quick answer); --all or a filter: the release matrix
+  const scenarioOnly = Boolean(values.scenario?.length) || (!values.all && !filtered);
   const scenarios = loadScenarios(values.scenario ?? []);
-  const filters: MatrixFilters = { from: values.from, to: values.to, pairs: values.pair, machine: values.machine, device: values.device };
   const plan = planMatrix(releases, { scenarioCases: scenarios.flatMap((s) => s.cases), scenarioOnly, filters });
   const cases = shardCases(plan.cases, shard);
-  if (values.list) return listPlan(io, cases, values.json!);
+  if (values.list) return listPlan(io, cases, values.json === true);
+  if (cases.length > 0 && cases.every((c) => c.skip)) {
+    const why = [...new Set(cases.map((c) => c.skip))].slice(0, 3).join('; ');
+    throw usageError(`every one of the ${cases.length} planned cases is skipped (${why}): nothing would be checked; widen the filters ('--list' prints the plan)`);
+  }
 
   if (!values.json) {
     const states = values.examples ? 'hand-written states' : `${runs} states/case · seed ${seed}`;
@@ -133,9 +153,9 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
     cases: results,
     summary: summarizeCases(results),
   };
-  const dir = reporters.length ? (values['report-dir'] ?? defaultReportDir(startedAt)) : null;
+  const dir = reporters.length ? (values.reportDir ?? defaultReportDir(startedAt)) : null;
   const files = dir ? writeReports(report, dir, reporters) : [];
-  if (values.json) io.out(JSON.stringify(report, null, 2));
+  if (values.json) io.out(jsonEnvelope('check', report, toolVersion()));
   else {
     io.out(summaryLine(report.summary, report.run.durationMs / 1000));
     if (dir) io.out(`${relative(process.cwd(), dir) || '.'}/ ${files.map((f) => relative(dir, f)).join(' ')}`);
@@ -145,7 +165,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
 
 function listPlan(io: Io, cases: readonly PlannedCase[], json: boolean): number {
   if (json) {
-    io.out(JSON.stringify(cases, null, 2));
+    io.out(jsonEnvelope('check', { plan: cases }, toolVersion()));
     return 0;
   }
   const widths = columnWidths(cases);

@@ -44,7 +44,7 @@ describe('vmcompat decode', () => {
     await setup();
     const io = collectIo();
     expect(decodeCommand([file, '--json'], io)).toBe(0);
-    const doc = JSON.parse(io.lines.join('\n')) as Record<string, Record<string, unknown>>;
+    const doc = JSON.parse(io.lines.join('\n')).result as Record<string, Record<string, unknown>>;
     const ram = Object.keys(doc).find((k) => /^ram \(\d+\)$/.test(k))!;
     expect(doc[ram]).toMatchObject({ 'section sizes': { 'pc.ram': '0x0000000002000000' } });
     const serial = Object.entries(doc).find(([k]) => /^serial \(\d+\)$/.test(k))![1];
@@ -80,7 +80,7 @@ describe('vmcompat decode', () => {
     writeFileSync(bad, bytes.subarray(0, 4000));
     expect(() => decodeCommand([bad], collectIo())).toThrow(VmError);
     expect(() => decodeCommand([bad], collectIo())).toThrow(/FULL record|RAM|short read|no VM description/);
-    expect(() => decodeCommand([], collectIo())).toThrow(/expected one stream FILE, got none/);
+    expect(() => decodeCommand([], collectIo())).toThrow(/missing required argument 'FILE'/);
   });
 });
 

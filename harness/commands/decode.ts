@@ -1,49 +1,46 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { defineCommand, helpText, parseCommand } from '../args.js';
+import { readInput, writableFile } from '../files.js';
 import { decodeStream, type DecodedStream, type RamRecord } from '../../src/wire/decode.js';
 import { encodeStream } from '../../src/wire/encode.js';
 import { VmError, hex } from '../../src/wire/errors.js';
 import { isVmsdState, leafText, stateToJson, type VmsdState } from '../../src/wire/tree.js';
 import type { Io } from '../io.js';
+import { jsonEnvelope } from '../format.js';
+import { toolVersion } from '../paths.js';
 
-export const decodeHelp = `usage: vmcompat decode FILE [--json] [--desc] [--reencode OUT]
-
-Decodes a QEMU migration stream (a file written by \`migrate "exec:cat > FILE"\`
+function decodeArgs(): Command {
+  return defineCommand('decode', {
+    usage: 'FILE [--json | --desc] [--reencode OUT]',
+    description: `Decodes a QEMU migration stream (a file written by \`migrate "exec:cat > FILE"\`
 or by \`vmcompat qemu\`): the configuration, RAM (blocks, zero and data pages),
 every device section by the stream's own JSON description, footers, EOF.
-  (default)      the state per device, one field per line
-  --json         the state as JSON, shaped like QEMU's analyze-migration.py -d state
-  --desc         the JSON description the stream carries (analyze-migration -d desc)
-  --reencode OUT write decode → encode to OUT (byte-identical; exit 1 if it is not)
-Exit 0 on success, 1 when the re-encoded stream differs, 2 when FILE is not a
-stream vmcompat can decode (the message names the offset and what it found).`;
+By default: the state per device, one field per line.`,
+    after: `Exit 0 on success, 1 when the re-encoded stream differs, 2 when FILE is not a
+stream vmcompat can decode (the message names the offset and what it found).`,
+  })
+    .argument('<FILE>', 'the stream')
+    .option('--json', "the state as JSON, shaped like QEMU's analyze-migration.py -d state")
+    .option('--desc', 'the JSON description the stream carries (analyze-migration -d desc)')
+    .option('--reencode <OUT>', 'write decode → encode to OUT (byte-identical; exit 1 if it is not)');
+}
+
+interface DecodeOptions {
+  json?: boolean;
+  desc?: boolean;
+  reencode?: string;
+}
+
 
 export function decodeCommand(argv: string[], io: Io): number {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      desc: { type: 'boolean', default: false },
-      reencode: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    io.out(decodeHelp);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    throw new VmError({ kind: 'bad-input', message: `expected one stream FILE, got ${positionals.length ? positionals.join(' ') : 'none'}\n${decodeHelp}` });
-  }
-  const file = positionals[0]!;
-  let buf: Uint8Array;
-  try {
-    buf = new Uint8Array(readFileSync(file));
-  } catch (e) {
-    throw new VmError({ kind: 'bad-input', message: `cannot read ${file}: ${(e as Error).message}` });
-  }
+  const parsed = parseCommand<DecodeOptions>(decodeArgs(), argv, io);
+  if (!parsed) return 0;
+  const values = parsed.opts;
+  const file = parsed.args[0]!;
+  // every path is checked before any work: the output's folder must exist
+  if (values.reencode !== undefined) writableFile(values.reencode, '--reencode');
+  const buf = readInput(file, 'FILE');
   const s = decodeStream(buf);
 
   if (values.reencode !== undefined) {
@@ -62,7 +59,7 @@ export function decodeCommand(argv: string[], io: Io): number {
     return 0;
   }
   if (values.json) {
-    io.out(JSON.stringify(analyzeJson(s), null, 4));
+    io.out(jsonEnvelope('decode', analyzeJson(s), toolVersion()));
     return 0;
   }
   if (values.reencode === undefined) for (const l of textLines(s)) io.out(l);

@@ -42,7 +42,7 @@ describe('prove with QEMU binaries', () => {
     await setup();
     const io = collectIo();
     const code = await proveBinaries({ base: broken, fix: q72.path, peer: q10.path, machines: ['pc-q35-7.2'], devices: ['isa-serial'], json: true }, io);
-    const doc = JSON.parse(io.lines.join('\n'));
+    const doc = JSON.parse(io.lines.join('\n')).result;
     expect(code, doc.reason).toBe(0);
     expect(doc).toMatchObject({ proved: true, machines: ['pc-q35-7.2'], devices: ['isa-serial'], base: { path: broken }, peer: { path: q10.path } });
     expect(doc.reason).toBe('proved: the fix passes both ways at 1 machine type where the base fails, and breaks nothing');

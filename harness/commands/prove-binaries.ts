@@ -7,6 +7,8 @@ import { resolveQemu, type QemuBinary } from '../../src/qemu/binaries.js';
 import type { RealCaseResult } from '../../src/qemu/case.js';
 import { proveWithBinaries, type BinaryProveRow } from '../../src/qemu/prove.js';
 import type { Io } from '../io.js';
+import { jsonEnvelope } from '../format.js';
+import { toolVersion } from '../paths.js';
 import { resultLines } from './qemu.js';
 
 export interface ProveBinariesArgs {
@@ -57,7 +59,8 @@ export async function proveBinaries(args: ProveBinariesArgs, io: Io): Promise<nu
   if (args.json) {
     const bin = (b: QemuBinary) => ({ path: b.path, version: b.version });
     io.out(
-      JSON.stringify(
+      jsonEnvelope(
+        'prove',
         {
           base: bin(base),
           fix: bin(fix),
@@ -77,8 +80,7 @@ export async function proveBinaries(args: ProveBinariesArgs, io: Io): Promise<nu
             failure: failure ? { ...failure, bytes: undefined } : undefined,
           })),
         },
-        (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
-        2,
+        toolVersion(),
       ),
     );
     return out.proved ? 0 : 1;

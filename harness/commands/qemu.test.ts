@@ -29,7 +29,7 @@ describe('vmcompat qemu', () => {
 
     const json = collectIo();
     expect(await qemuCommand([...args, '--json'], json)).toBe(1);
-    const doc = JSON.parse(json.lines.join('\n'));
+    const doc = JSON.parse(json.lines.join('\n')).result;
     expect(doc.src).toMatchObject({ name: '7.2', path: '/usr/bin/qemu-system-x86_64' });
     expect(doc.machines).toEqual(['pc-q35-7.2']);
     expect(doc.summary).toMatchObject({ total: 1, failed: 1 });

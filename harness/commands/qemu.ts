@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { SCHEMA_VERSION, summarizeCases, toReportCase, type Report } from '../../src/check/report-schema.js';
 import { toolVersion } from '../paths.js';
 import { defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
@@ -13,97 +13,111 @@ import { mapLimit } from '../../src/qemu/matrix.js';
 import { runRealProperty } from '../../src/qemu/property.js';
 import { randomSeed } from '../../src/check/seed.js';
 import { VmError, hex } from '../../src/wire/errors.js';
-import { int32, positiveInt } from '../args.js';
+import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
+import { readInput, writableDir } from '../files.js';
+import { jsonEnvelope } from '../format.js';
+import { machineAlias } from '../names.js';
 import type { Io } from '../io.js';
 
-export const qemuHelp = `usage: vmcompat qemu --src BIN --dst BIN --machine M... [--device SPEC]... [options]
-
-Real cross-version cases. The source saves a paused guest, the destination
+function qemuArgs(): Command {
+  return defineCommand('qemu', {
+    usage: '[--src BIN] [--dst BIN] --machine M... [--device SPEC]... [options]',
+    description: `Real cross-version cases. The source saves a paused guest, the destination
 loads the stream and saves again at the same machine type, and both streams
 are decoded and compared device by device, field by field; then the same
 the other way round. BIN is a path to a qemu-system-x86_64 build or one of
-the provisioned releases 7.2 and 10.0 (\`npm run qemu:setup\`).
+the provisioned releases 7.2 and 10.0 (\`npm run setup\`); without --src /
+--dst, QTEST_QEMU_BINARY_SRC / QTEST_QEMU_BINARY_DST name them, as for
+QEMU's migration-test.
 
-  --machine M        a machine type, a glob ('pc-q35-7.*') or 'all' (the
-                     versioned types both binaries know); repeatable
-  --device SPEC      a -device value, e.g. isa-serial or ipmi-bmc-sim,id=b0; repeatable
-  --mem MIB          guest RAM (default 32)
-  --arg ARG          extra QEMU argument for both sides (--arg=-global --arg=...); repeatable
-  --dst-machine M, --dst-device SPEC, --dst-arg ARG
-                     give the destination another setup (reproduce a mismatch)
-  --one-way          only src → dst
-  --stream FILE      load FILE into --dst instead of a fresh --src save (one way)
-  --runs N           property-based: N states made by mutating the fields of the
-                     sections the devices add (or --mutate 'IDSTR[#FIELD]' globs,
-                     e.g. '*ehci#pcidev.config*'), each loaded
-                     by the source first (rejected ones are discarded), then taken
-                     to the destination and back; failures are shrunk
-  --max-mutations N  most fields changed in one state (default 3)
-  --seed S, --path P replay a property run (the report prints both)
-  --concurrency N    machine types run in parallel (default 1)
-  --timeout SEC      per QEMU process (default 30)
-  --json             the results as JSON, in the shape of 'check --json'
-  --reporter NAMES   also write the reports 'check' writes (junit, json, markdown,
-                     html; comma-separated) into --report-dir (default reports/<time>)
-Exit 0 when every case passed (skips allowed), 1 when any failed, 2 on a usage
-error or a binary that cannot be found.`;
+--runs N makes it property-based: N states made by mutating the fields of
+the sections the devices add (or --mutate 'IDSTR[#FIELD]' globs, e.g.
+'*ehci#pcidev.config*'), each loaded by the source first (rejected ones are
+discarded), then taken to the destination and back; failures are shrunk.`,
+    after: `Exit 0 when every case passed (skips allowed), 1 when any failed, 2 on a usage
+error or a binary that cannot be found.`,
+  })
+    .option('--src <BIN>', 'the source build: a path, or 7.2 / 10.0 (default: $QTEST_QEMU_BINARY_SRC)')
+    .option('--dst <BIN>', 'the destination build (default: $QTEST_QEMU_BINARY_DST)')
+    .option('--machine <M>', "a machine type, a glob ('pc-q35-7.*'), q35 / i440fx, or 'all' (the versioned types both binaries know); repeatable", repeatable)
+    .option('--device <SPEC>', 'a -device value, e.g. isa-serial or ipmi-bmc-sim,id=b0; repeatable', repeatable)
+    .option('--mem <MIB>', 'guest RAM (default 32)')
+    .option('--arg <ARG>', 'extra QEMU argument for both sides (--arg=-global --arg=...); repeatable', repeatable)
+    .option('--dst-machine <M>', 'another machine type for the destination (reproduce a mismatch)')
+    .option('--dst-device <SPEC>', 'the destination\'s devices instead of --device; repeatable', repeatable)
+    .option('--dst-arg <ARG>', 'the destination\'s extra arguments instead of --arg; repeatable', repeatable)
+    .option('--one-way', 'only src → dst')
+    .option('--stream <FILE>', 'load FILE into --dst instead of a fresh --src save (one way)')
+    .option('--runs <N>', 'property-based: N mutated states per direction')
+    .option('--mutate <GLOB>', "what --runs mutates: 'IDSTR[#FIELD]' globs; repeatable", repeatable)
+    .option('--max-mutations <N>', 'most fields changed in one state (default 3)')
+    .option('--seed <S>', 'replay a property run (the report prints it)')
+    .option('--path <P>', 'replay a property run\'s shrunk state (the report prints it)')
+    .option('--concurrency <N>', 'machine types run in parallel', '1')
+    .option('--timeout <SEC>', 'per QEMU process', '30')
+    .option('--json', 'the results as JSON (in the vmcompat envelope; command "qemu")')
+    .option('--reporter <NAMES>', "also write the reports 'check' writes (junit, json, markdown, html; comma-separated or repeatable)", repeatable)
+    .option('--report-dir <DIR>', 'where (default reports/<time>)');
+}
+
+interface QemuOptions {
+  src?: string;
+  dst?: string;
+  machine?: string[];
+  device?: string[];
+  mem?: string;
+  arg?: string[];
+  dstMachine?: string;
+  dstDevice?: string[];
+  dstArg?: string[];
+  oneWay?: boolean;
+  stream?: string;
+  runs?: string;
+  mutate?: string[];
+  maxMutations?: string;
+  seed?: string;
+  path?: string;
+  concurrency: string;
+  timeout: string;
+  json?: boolean;
+  reporter?: string[];
+  reportDir?: string;
+}
 
 export async function qemuCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      src: { type: 'string' },
-      dst: { type: 'string' },
-      machine: { type: 'string', multiple: true },
-      device: { type: 'string', multiple: true },
-      mem: { type: 'string' },
-      arg: { type: 'string', multiple: true },
-      'dst-machine': { type: 'string' },
-      'dst-device': { type: 'string', multiple: true },
-      'dst-arg': { type: 'string', multiple: true },
-      'one-way': { type: 'boolean', default: false },
-      stream: { type: 'string' },
-      runs: { type: 'string' },
-      seed: { type: 'string' },
-      path: { type: 'string' },
-      mutate: { type: 'string', multiple: true },
-      'max-mutations': { type: 'string' },
-      concurrency: { type: 'string', default: '1' },
-      timeout: { type: 'string', default: '30' },
-      json: { type: 'boolean', default: false },
-      reporter: { type: 'string', multiple: true },
-      'report-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    io.out(qemuHelp);
-    return 0;
-  }
-  if (!values.src || !values.dst) throw new VmError({ kind: 'bad-input', message: `--src and --dst are required\n${qemuHelp}` });
-  if (!values.machine?.length) throw new VmError({ kind: 'bad-input', message: `--machine is required (a name, a glob such as 'pc-q35-7.*', or all)` });
+  const parsed = parseCommand<QemuOptions>(qemuArgs(), argv, io);
+  if (!parsed) return 0;
+  const values = parsed.opts;
+  values.src ??= process.env.QTEST_QEMU_BINARY_SRC || undefined;
+  values.dst ??= process.env.QTEST_QEMU_BINARY_DST || undefined;
+  if (!values.src || !values.dst) throw usageError(`--src and --dst are required (or QTEST_QEMU_BINARY_SRC and QTEST_QEMU_BINARY_DST): a path to a qemu-system-x86_64 build, or 7.2 / 10.0\n(run 'vmcompat qemu --help' for the options)`);
+  if (!values.machine?.length) throw usageError(`--machine is required (a name, a glob such as 'pc-q35-7.*', q35 / i440fx, or all)`);
+  // every number and path is checked before a binary starts
+  const memMb = values.mem ? positiveInt(values.mem, '--mem') : undefined;
+  const timeoutMs = positiveInt(values.timeout, '--timeout') * 1000;
+  const concurrency = positiveInt(values.concurrency, '--concurrency');
+  const property = values.runs !== undefined;
+  const runs = property ? positiveInt(values.runs!, '--runs') : 0;
+  const maxMutations = values.maxMutations ? positiveInt(values.maxMutations, '--max-mutations') : undefined;
+  const seed = values.seed === undefined ? randomSeed() : int32(values.seed, '--seed');
+  const reporters = parseReporters(values.reporter, []);
+  if (reporters.length) writableDir(values.reportDir ?? 'reports', '--report-dir');
+  const stream = values.stream ? readInput(values.stream, '--stream') : undefined;
   const [src, dst] = await Promise.all([resolveQemu(values.src), resolveQemu(values.dst)]);
-  const machines = await sharedMachines([src, dst], values.machine);
-  const streamFile = values.stream;
-  const stream = streamFile ? readStream(streamFile) : undefined;
-  const oneWay = values['one-way'] || stream !== undefined;
+  const machines = await sharedMachines([src, dst], values.machine.map(machineAlias));
+  const oneWay = values.oneWay || stream !== undefined;
   const spec: Omit<RealCaseSpec, 'machine'> = {
     a: src,
     b: dst,
     devices: values.device ?? [],
-    memMb: values.mem ? positiveInt(values.mem, '--mem') : undefined,
+    memMb,
     args: values.arg,
-    dstMachine: values['dst-machine'],
-    dstDevices: values['dst-device'],
-    dstArgs: values['dst-arg'],
-    timeoutMs: positiveInt(values.timeout!, '--timeout') * 1000,
+    dstMachine: values.dstMachine,
+    dstDevices: values.dstDevice,
+    dstArgs: values.dstArg,
+    timeoutMs,
   };
-  const reporters = parseReporters(values.reporter, []);
   const startedAt = new Date();
-  const property = values.runs !== undefined;
-  const runs = property ? positiveInt(values.runs!, '--runs') : 0;
-  const seed = values.seed === undefined ? randomSeed() : int32(values.seed, '--seed');
   const started = performance.now();
 
   if (!values.json) {
@@ -120,7 +134,7 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
     for (const r of rs) for (const l of resultLines(r, widths, io.color)) io.out(l);
   };
 
-  const perMachine = await mapLimit(machines, positiveInt(values.concurrency!, '--concurrency'), async (machine) => {
+  const perMachine = await mapLimit(machines, concurrency, async (machine) => {
     const one: RealCaseSpec = { ...spec, machine };
     const dirs: [QemuBinary, QemuBinary][] = oneWay ? [[src, dst]] : [[src, dst], [dst, src]];
     const out: RealCaseResult[] = [];
@@ -134,7 +148,7 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
                 seed,
                 path: values.path,
                 mutate: values.mutate,
-                maxMutations: values['max-mutations'] ? positiveInt(values['max-mutations'], '--max-mutations') : undefined,
+                maxMutations,
               },
               from,
               to,
@@ -149,7 +163,7 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
   const summary = summarize(results);
   let written: { dir: string; files: string[] } | null = null;
   if (reporters.length) {
-    const dir = values['report-dir'] ?? defaultReportDir(startedAt);
+    const dir = values.reportDir ?? defaultReportDir(startedAt);
     const report = toReport(results, { argv, startedAt, machines, devices: spec.devices, machinePatterns: values.machine, property: property ? { runs, seed } : null });
     written = { dir, files: writeReports(report, dir, reporters) };
   }
@@ -159,7 +173,8 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
       failure: failure ? { ...failure, bytes: undefined, sentTrace: undefined, readTrace: undefined } : undefined,
     }));
     io.out(
-      JSON.stringify(
+      jsonEnvelope(
+        'qemu',
         {
           src: { name: src.name, path: src.path, version: src.version },
           dst: { name: dst.name, path: dst.path, version: dst.version },
@@ -170,8 +185,7 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
           cases,
           summary,
         },
-        (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
-        2,
+        toolVersion(),
       ),
     );
   } else {
@@ -216,14 +230,6 @@ export function toReport(
     cases,
     summary: summarizeCases(cases),
   };
-}
-
-function readStream(file: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(file));
-  } catch (e) {
-    throw new VmError({ kind: 'bad-input', message: `--stream ${file}: ${(e as Error).message}` });
-  }
 }
 
 const paint = (on: boolean, code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);

@@ -1,20 +1,43 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { deviceStateArbitrary } from '../../scenarios/devices/gen-registry.js';
 import { VmError, hex } from '../../src/wire/errors.js';
 import { runCase } from '../../src/check/run.js';
 import { hexdump } from '../../src/check/hexdump.js';
 import { stateToJson } from '../../src/vmstate/state.js';
-import { int32, positiveInt } from '../args.js';
+import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
+import { readableFile } from '../files.js';
+import { jsonEnvelope } from '../format.js';
+import { toolVersion } from '../paths.js';
+import { didYouMean, resolveRelease } from '../names.js';
+import { expandMachineGlobs } from '../../src/check/matrix.js';
+import { loadScenarios } from '../scenarios.js';
 import type { Io } from '../io.js';
 import { loadReleases, releaseModules } from '../releases.js';
 
-export const reproHelp = `usage: vmcompat repro <device/from->to/machine> --seed S [--path P] [--runs N] [--releases FILE]... [--json]
-
-Re-runs exactly one case with the seed (and replay path) a report printed,
+function reproArgs(): Command {
+  return defineCommand('repro', {
+    usage: "'DEVICE/FROM->TO/MACHINE' --seed S [--path P] [--runs N] [--releases FILE]... [--json]",
+    description: `Re-runs exactly one case with the seed (and replay path) a report printed,
 and prints the failure: kind, VMSD, field path, offset, QEMU's lines, the
 shrunk counterexample and a hex dump of the stream around the offset,
-annotated with what each side put and found there. Exit 1 when the case
-fails (the failure reproduced), 0 when it passes, 2 on bad input.`;
+annotated with what each side put and found there.`,
+    after: `Exit 1 when the case fails (the failure reproduced), 0 when it passes, 2 on bad input.`,
+  })
+    .argument('<case>', "the case id a report printed, e.g. 'virtio-gpu/9.0.0->8.2.0/pc-q35-8.2'")
+    .option('--seed <S>', 'the seed the report printed (required)')
+    .option('--path <P>', 'the replay path the report printed (colon-separated numbers)')
+    .option('--runs <N>', 'states to try when no --path is given', '100')
+    .option('--releases <FILE>', 'the release modules the run used (repeatable)', repeatable)
+    .option('--json', 'the result as JSON (in the vmcompat envelope)');
+}
+
+interface ReproOptions {
+  seed?: string;
+  path?: string;
+  runs: string;
+  releases?: string[];
+  json?: boolean;
+}
 
 /** What the output's own notation means, printed only when the output uses it. */
 export function notation(text: string, saver: string, loader: string): string[] {
@@ -34,42 +57,42 @@ export function parseCaseId(id: string): { device: string; from: string; to: str
 }
 
 export async function reproCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      seed: { type: 'string' },
-      path: { type: 'string' },
-      runs: { type: 'string', default: '100' },
-      json: { type: 'boolean', default: false },
-      releases: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    io.out(reproHelp);
-    return 0;
+  const parsed = parseCommand<ReproOptions>(reproArgs(), argv, io);
+  if (!parsed) return 0;
+  const values = parsed.opts;
+  if (values.seed === undefined) throw usageError('--seed is required (the seed the report printed)');
+  const seed = int32(values.seed, '--seed');
+  const runs = positiveInt(values.runs, '--runs');
+  if (values.path !== undefined && !/^\d+(:\d+)*$/.test(values.path)) {
+    throw usageError(`--path '${values.path}': a replay path is numbers separated by colons (e.g. 0:0:1), as the report printed it`);
   }
-  if (positionals.length !== 1) throw new VmError({ kind: 'bad-input', message: `expected one case id, got ${positionals.length}\n${reproHelp}` });
-  if (values.seed === undefined) throw new VmError({ kind: 'bad-input', message: '--seed is required (the seed the report printed)' });
-  const id = parseCaseId(positionals[0]!);
+  for (const m of values.releases ?? []) readableFile(m, '--releases');
+  const positionalId = parsed.args[0]!;
+  const id = parseCaseId(positionalId);
   const releases = await loadReleases(releaseModules(values.releases));
-  const find = (n: string) => {
-    const r = releases.find((x) => x.name === n);
-    if (!r) throw new VmError({ kind: 'bad-input', message: `unknown release '${n}' (known: ${releases.map((x) => x.name).join(', ')})` });
-    return r;
-  };
-  const result = runCase({ device: id.device, from: find(id.from), to: find(id.to), machine: id.machine }, null, {
+  const known = releases.map((x) => x.name);
+  const from = releases.find((x) => x.name === resolveRelease(id.from, known, `case ${positionalId}`))!;
+  const to = releases.find((x) => x.name === resolveRelease(id.to, known, `case ${positionalId}`))!;
+  const devices = [...new Set(releases.flatMap((r) => r.devices.map((d) => d.name)))];
+  if (!devices.includes(id.device)) throw usageError(`device '${id.device}': no release has it${didYouMean(id.device, devices)}`);
+  const machines = [...new Set(releases.flatMap((r) => r.machines.map((m) => m.name)))];
+  if (!machines.includes(id.machine)) throw usageError(`machine type '${id.machine}': no release has it${didYouMean(id.machine, machines)}`);
+  // the built-in scenarios say whether this failure is a known one
+  const known_ = expandMachineGlobs(
+    loadScenarios().flatMap((sc) => sc.cases).filter((c) => c.device === id.device && c.from === from.name && c.to === to.name),
+    (n) => releases.find((r) => r.name === n)!,
+  ).find((c) => c.machine === id.machine);
+  const result = runCase({ device: id.device, from, to, machine: id.machine }, known_?.expect ?? null, {
     kind: 'property',
     arbitrary: deviceStateArbitrary,
-    runs: positiveInt(values.runs!, '--runs'),
-    seed: int32(values.seed, '--seed'),
+    runs,
+    seed,
     path: values.path,
     exactSeed: true,
-  });
+  }, known_ ? { scenario: known_.scenario, reference: known_.reference ?? null } : {});
   if (values.json) {
     const { failure: _f, ...rest } = result;
-    io.out(JSON.stringify(rest, null, 2));
+    io.out(jsonEnvelope('repro', { ...rest, expected: known_?.expect ?? { status: 'pass' } }, toolVersion()));
     return result.status === 'fail' ? 1 : result.status === 'skip' ? 2 : 0;
   }
   if (result.status === 'skip') {
@@ -86,6 +109,7 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
     io.out(`  why: ${result.cause}: ${result.why}`);
     io.out(`  fix: ${result.hint}`);
   }
+  if (known_) io.out(`  a known failure: scenario '${known_.scenario}' expects ${known_.expect.status === 'fail' ? known_.expect.kind : 'a pass'}${result.unexpected ? ' (this is NOT what it expects)' : ''}${known_.reference ? ` · ${known_.reference}` : ''}`);
   io.out(`  ${f.stage}: ${f.saver} saved, ${f.loader} loaded`);
   if (f.vmsd || f.path) io.out(`  at ${[f.vmsd, f.path].filter(Boolean).join(' ')}${f.offset !== null ? ` @${hex(f.offset)}` : ''}`);
   io.out(`  ${f.message}`);

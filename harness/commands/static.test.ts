@@ -44,7 +44,7 @@ describe('vmcompat static on the release models', () => {
   it('--json carries every finding with both directions', async () => {
     const { code, out } = await run('--from', '8.2.0', '--to', '9.0.0', '--json');
     expect(code).toBe(1);
-    const doc = JSON.parse(out.join('\n'));
+    const doc = JSON.parse(out.join('\n')).result;
     expect(doc.from).toEqual({ kind: 'release', label: '8.2.0' });
     expect(doc.machines.length).toBeGreaterThanOrEqual(6);
     const gpu = doc.devices.find((d: { device: string }) => d.device === 'virtio-gpu-device');
@@ -66,7 +66,7 @@ describe('vmcompat static on the release models', () => {
     expect(await run('--from', '9.0.0')).toMatchObject({ code: 2, err: expect.stringContaining('both --from and --to are required') });
     expect(await run('--from', '7.0.0', '--to', '8.2.0')).toMatchObject({
       code: 2,
-      err: expect.stringMatching(/^vmcompat static: --from 7\.0\.0: neither a release \(.*8\.2\.0, 9\.0\.0, 9\.0\.1.*\) nor a readable -dump-vmstate file$/),
+      err: expect.stringMatching(/^vmcompat static: --from 7\.0\.0: neither a release nor a readable -dump-vmstate file; did you mean '7\.2\.0' .*\(releases: .*8\.2\.0, 9\.0\.0, 9\.0\.1.*\)$/),
     });
     expect(await run('--from', '8.2.0', '--to', '9.0.0', '--machine', 'pc-q35-9.0')).toMatchObject({
       code: 2,
@@ -131,7 +131,7 @@ describe('vmcompat static on real -dump-vmstate files (QEMU 7.2)', () => {
     const added = edited('added.json', (d) => d['kvm-pit'].Description.Fields.push({ field: 'speaker_data_on', version_id: 0, field_exists: false, size: 1 }));
     const r = await run('--from', added, '--to', a, '--json');
     expect(r.code).toBe(1);
-    const doc = JSON.parse(r.out.join('\n'));
+    const doc = JSON.parse(r.out.join('\n')).result;
     const pit = doc.devices.find((d: { device: string }) => d.device === 'kvm-pit');
     expect(pit.findings).toHaveLength(1);
     expect(pit.findings[0]).toMatchObject({ change: 'field-removed', severity: 'breaking-both', path: 'i8254:speaker_data_on' });

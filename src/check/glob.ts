@@ -1,31 +1,27 @@
 /**
- * Shell-style globs for --device and --machine: `*` any run of characters,
- * `?` one character, `[abc]` / `[a-z]` / `[!a]` a class; anything else is
- * literal. A pattern without metacharacters matches only itself.
+ * Shell-style globs for --device, --machine and scenario `machine` entries,
+ * by picomatch: `*`, `?`, `[abc]` / `[a-z]` / `[!a]` classes and brace sets
+ * (`pc-{q35,i440fx}-9.*`, `{8.2,9.0}.0`); anything else is literal. A pattern
+ * without metacharacters matches only itself. Names are not paths: `*`
+ * matches any run of characters, `/` and a leading `.` included.
  */
+import picomatch from 'picomatch';
+
+const OPTIONS = { dot: true, bash: true, nonegate: true, noextglob: true } as const;
+const cache = new Map<string, RegExp>();
+
 export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) {
-        re += '\\[';
-        continue;
-      }
-      let body = glob.slice(i + 1, end);
-      if (body.startsWith('!')) body = '^' + body.slice(1);
-      re += '[' + body.replace(/[\\\]]/g, '\\$&') + ']';
-      i = end;
-    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+  let re = cache.get(glob);
+  if (!re) {
+    // picomatch reads `[!a]` as a class holding '!' and 'a'; the shell's negated class is `[^a]` to it
+    re = picomatch.makeRe(glob.replace(/\[!/g, '[^'), OPTIONS);
+    cache.set(glob, re);
   }
-  return new RegExp('^' + re + '$');
+  return re;
 }
 
 export function isGlob(s: string): boolean {
-  return /[*?[]/.test(s);
+  return picomatch.scan(s, OPTIONS).isGlob;
 }
 
 /** True when `name` matches any of the globs (or there are none). */
