@@ -7,14 +7,16 @@ import { parseDump, staticDiff, type Source } from '../../src/static/index.js';
 import { formatReport } from '../../src/static/format.js';
 import type { Io } from '../io.js';
 
-export const staticHelp = `usage: vmcompat static --from A --to B [--machine M]... [--json]
+export const staticHelp = `usage: vmcompat static --from A --to B [--machine M]... [--verbose] [--json]
 
 Compares the VMState schemas of A and B device by device, without running
 anything. A and B are release names (${releases.map((r) => r.name).join(', ')}) or
 files written by \`qemu-system-<arch> -M <machine> -dump-vmstate FILE\`.
 Each change is reported with its severity (breaking-forward = A→B,
 breaking-backward = B→A, breaking-both, compatible, info) and the reason.
-Release models are judged per machine type with its compat properties
+By default one line per device (devices that break alike share a line)
+names every break and the way it breaks; --verbose prints every finding
+with its reason. Release models are judged per machine type with its compat properties
 (default: every machine type both know); a dump is one machine type.
 Exit 0 when nothing breaks at the requested machine types, 1 when something
 does, 2 on a usage error or a malformed dump.`;
@@ -46,6 +48,7 @@ export function staticCommand(argv: string[], io: Io): number {
       to: { type: 'string' },
       machine: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -66,6 +69,6 @@ export function staticCommand(argv: string[], io: Io): number {
   }
   const report = staticDiff(a, b, { machines: values.machine ?? [] });
   if (values.json) io.out(JSON.stringify(report, null, 2));
-  else for (const line of formatReport(report, { color: io.color })) io.out(line);
+  else for (const line of formatReport(report, { color: io.color, verbose: values.verbose })) io.out(line);
   return report.summary.breaks ? 1 : 0;
 }
