@@ -150,7 +150,7 @@ describe('unexpected results in every reporter', () => {
     expect(text).toMatch(/UNEXPECTED PASS \(expected short-read\)\n\s+5 states passed; the scenario 'wrong-on-purpose' expects short-read/);
     expect(text).toMatch(/replay: {2}npx vmcompat repro 'virtio-gpu\/9\.0\.0->8\.2\.0\/pc-q35-8\.2' --seed \d+ --path/);
     // where in the bytes, and the smallest state, as in a report
-    expect(text).toMatch(/^\s+[0-9a-f]{6} .*\[[0-9a-f ]+\].*9\.0\.0: .*8\.2\.0: /m);
+    expect(text).toMatch(/^\s+[0-9a-f]{6} \[[0-9a-f ]+\].*\|.{16}\| {2}9\.0\.0: .*fb\.format.* · 8\.2\.0 expected the section footer \(7e\) here/m);
     expect(text).toMatch(/smallest state \(shrunk in \d+ steps\): a freshly reset device/);
     expect(io.lines.at(-2)).toMatch(/^3 cases: 0 passed · 0 failed as expected · 1 skipped · 2 unexpected/);
   });

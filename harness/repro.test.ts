@@ -66,7 +66,9 @@ describe('repro', () => {
     expect(io.lines[2]).toMatch(/^ {2}fix: gate the new fields with a field_exists test on a compat property/);
     expect(text).toMatch(/reading it: "the layouts part at V:P \(@X\)" names the first field where 8\.2\.0's bytes and 9\.0\.0's reading/);
     expect(text).toContain('at virtio-gpu-one-scanout parent_obj.scanout[0].fb.format @0x');
-    expect(text).toMatch(/\[7e 00 00 00\].*8\.2\.0: .*parent_obj\.scanout\[0\]\.cursor\.pos\.y · 9\.0\.0: .*fb\./);
+    // framing on a row of its own, bracketed whole, with what the receiver read there; an ASCII column
+    expect(text).toMatch(/^ {2}[0-9a-f]{6} \[7e 00 00 00 00\] +\|~\.\.\.\. +\| {2}section footer \(7e, id \d+\) · 9\.0\.0 read parent_obj\.scanout\[0\]\.fb\.format/m);
+    expect(text).toMatch(/8\.2\.0: parent_obj\.scanout\[0\]\.cursor\.pos\.y\n.*section footer/);
     expect(text).toContain('qemu: Missing section footer for 0000:00:02.0/virtio-gpu');
     expect(text).toMatch(/replay: {2}npx vmcompat repro 'virtio-gpu\/8\.2\.0->9\.0\.0\/pc-q35-8\.2' --seed 1 --path/);
   });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { deviceStateArbitrary } from '../../scenarios/devices/gen-registry.js';
 import { VmError, hex } from '../../src/wire/errors.js';
 import { runCase } from '../../src/check/run.js';
-import { hexdump } from '../../src/check/hexdump.js';
+import { failureHexdump } from '../../src/check/hexdump.js';
 import { stateToJson } from '../../src/vmstate/state.js';
 import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
 import { readableFile } from '../files.js';
@@ -119,9 +119,10 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
   }
   for (const line of f.qemu) io.out(`  qemu: ${line}`);
   if (f.sent !== undefined) io.out(`  ${f.path}: sent ${JSON.stringify(stateToJson(f.sent))}, came back ${JSON.stringify(stateToJson(f.received))}`);
-  if (f.bytes && f.offset !== null) {
+  const dump = failureHexdump(f);
+  if (dump) {
     io.out('');
-    for (const l of hexdump(f.bytes, { offset: f.offset, length: 4, sent: f.sentTrace, read: f.readTrace, sender: f.saver, receiver: f.loader })) io.out(`  ${l}`);
+    for (const l of dump) io.out(`  ${l}`);
   }
   io.out('');
   const diff = JSON.stringify(result.counterexampleDiff, null, 2);

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { locateQemu } from '../../src/qemu/binaries.js';
+import { dumpVmstate } from '../../src/qemu/import.js';
+import { packageRoot } from '../paths.js';
 import { main } from '../cli.js';
 import { collectIo } from '../io.js';
 
@@ -24,7 +26,7 @@ function file(name: string, text: string): string {
 
 describe('vmcompat static on the release models', () => {
   it('9.0.0 → 8.2.0 at pc-q35-8.2: the scanout change breaks both ways, for the nested-version reason; exit 1', async () => {
-    const { code, out } = await run('--from', '9.0.0', '--to', '8.2.0', '--machine', 'pc-q35-8.2');
+    const { code, out } = await run('--from', '9.0.0', '--to', '8.2.0', '--machine', 'pc-q35-8.2', '--verbose');
     expect(code).toBe(1);
     expect(out[0]).toMatch(/^vmcompat static — 9\.0\.0 → 8\.2\.0 · machine type pc-q35-8\.2 · \d+ devices compared$/);
     expect(out).toContain('virtio-gpu-device (virtio-gpu): breaks 9.0.0→8.2.0 and 8.2.0→9.0.0');
@@ -35,7 +37,7 @@ describe('vmcompat static on the release models', () => {
   });
 
   it('9.0.1 → 8.2.0 at pc-q35-8.2: the scanout is compatible', async () => {
-    const { out } = await run('--from', '9.0.1', '--to', '8.2.0', '--machine', 'pc-q35-8.2');
+    const { out } = await run('--from', '9.0.1', '--to', '8.2.0', '--machine', 'pc-q35-8.2', '--verbose');
     const i = out.indexOf('virtio-gpu-device (virtio-gpu): compatible');
     expect(i).toBeGreaterThan(0);
     expect(out[i + 1]).toMatch(/^ {2}✓ compatible +virtio-gpu-one-scanout:fb\.format…: 6 fields .* on x-scanout-vmstate-version \(=1 here\)/);
@@ -116,7 +118,7 @@ describe('vmcompat static on real -dump-vmstate files (QEMU 7.2)', () => {
       nested.version_id += 1;
       nested.Fields.push({ field: 'tsr_retry', version_id: nested.version_id, field_exists: false, size: 4 });
     });
-    const { code, out } = await run('--from', a, '--to', bumped);
+    const { code, out } = await run('--from', a, '--to', bumped, '--verbose');
     expect(code).toBe(1);
     const i = out.findIndex((l) => l.startsWith('isa-serial'));
     expect(out[i]).toBe('isa-serial: breaks q35-a.json→nested-bump.json and nested-bump.json→q35-a.json');
@@ -147,5 +149,41 @@ describe('vmcompat static on real -dump-vmstate files (QEMU 7.2)', () => {
     const old = file('old-machine.json', readFileSync(a, 'utf8').replace('"Name": "pc-q35-7.2"', '"Name": "pc-q35-2.0"'));
     const r = await run('--from', old, '--to', '9.0.1');
     expect(r).toMatchObject({ code: 2, err: expect.stringContaining('release 9.0.1 has no machine type pc-q35-2.0') });
+  });
+});
+
+describe('vmcompat static on QEMU 7.2 and 10.0 -dump-vmstate at pc-q35-7.2, beside QEMU\'s checker', () => {
+  const CHECKER = join(packageRoot(), '.cache/src/qemu-10.0.2/scripts/vmstate-static-checker.py');
+  let d72 = '';
+  let d10 = '';
+  beforeAll(async () => {
+    d72 = join(dir, 'dump-7.2.json');
+    d10 = join(dir, 'dump-10.0.json');
+    for (const [rel, f] of [['7.2', d72], ['10.0', d10]] as const) writeFileSync(f, JSON.stringify(await dumpVmstate(await locateQemu(rel), 'pc-q35-7.2'), null, 4));
+  }, 120_000);
+
+  it('the default output is no longer than the checker run both ways, and names every device and place either reports', async () => {
+    const ours = await run('--from', d72, '--to', d10);
+    expect(ours.code).toBe(1);
+    const checker = async (s: string, d: string) => (await execa('python3', [CHECKER, '-s', s, '-d', d], { reject: false })).stdout.split('\n').filter(Boolean);
+    const theirs = [...(await checker(d72, d10)), ...(await checker(d10, d72))];
+    // the figures the README quotes (and that the report gives): both line counts and sizes
+    console.log(`static: ${ours.out.length} lines, ${ours.out.join('\n').length} bytes; checker both ways: ${theirs.length} lines, ${theirs.join('\n').length} bytes`);
+    expect(ours.out.length).toBeLessThanOrEqual(theirs.length);
+    expect(ours.out.join('\n').length).toBeLessThanOrEqual(theirs.join('\n').length);
+    const text = ours.out.join('\n');
+    for (const l of theirs) {
+      const section = /^Section "([^"]+)"/.exec(l)?.[1];
+      expect(section, l).toBeTruthy();
+      expect(text, l).toMatch(new RegExp(`[ ,:]${section!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ ,:(\\n]`));
+    }
+    // every break of the full report is on a line of the default one
+    const doc = JSON.parse((await run('--from', d72, '--to', d10, '--json')).out.join('\n'));
+    for (const d of doc.devices) {
+      for (const f of d.findings.filter((x: { severity: string }) => x.severity.startsWith('breaking'))) {
+        const place = f.change === 'section-missing' ? d.device : f.path.split(' › ').at(-1);
+        expect(ours.out.some((l) => l.includes(d.device) && l.includes(place)), `${d.device} ${place}`).toBe(true);
+      }
+    }
   });
 });

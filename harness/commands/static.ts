@@ -28,13 +28,15 @@ export async function resolveSource(arg: string, flag: string): Promise<Source> 
 
 export async function staticCommand(argv: string[], io: Io): Promise<number> {
   const cmd = defineCommand('static', {
-    usage: '--from A --to B [--machine M]... [--json]',
+    usage: '--from A --to B [--machine M]... [--verbose] [--json]',
     description: `Compares the VMState schemas of A and B device by device, without running
 anything. A and B are release names (see 'vmcompat list'; 8.2 for 8.2.0) or
 files written by \`qemu-system-<arch> -M <machine> -dump-vmstate FILE\`.
 Each change is reported with its severity (breaking-forward = A→B,
 breaking-backward = B→A, breaking-both, compatible, info) and the reason.
-Release models are judged per machine type with its compat properties
+By default one line per device (devices that break alike share a line)
+names every break and the way it breaks; --verbose prints every finding
+with its reason. Release models are judged per machine type with its compat properties
 (default: every machine type both know); a dump is one machine type.`,
     after: `Exit 0 when nothing breaks at the requested machine types, 1 when something
 does, 2 on a usage error or a malformed dump.`,
@@ -42,8 +44,9 @@ does, 2 on a usage error or a malformed dump.`,
     .option('--from <A>', 'the older side: a release name or a -dump-vmstate file')
     .option('--to <B>', 'the newer side: a release name or a -dump-vmstate file')
     .option('--machine <M>', 'only this machine type (repeatable; release models only)', repeatable)
+    .option('-v, --verbose', 'every finding with its reason, not one line per device')
     .option('--json', 'the report as JSON (in the vmcompat envelope)');
-  const parsed = parseCommand<{ from?: string; to?: string; machine?: string[]; json?: boolean }>(cmd, argv, io);
+  const parsed = parseCommand<{ from?: string; to?: string; machine?: string[]; json?: boolean; verbose?: boolean }>(cmd, argv, io);
   if (!parsed) return 0;
   const values = parsed.opts;
   if (!values.from || !values.to) throw usageError(`both --from and --to are required\n(run 'vmcompat static --help' for the options)`);
@@ -56,6 +59,6 @@ does, 2 on a usage error or a malformed dump.`,
   }
   const report = staticDiff(a, b, { machines: values.machine ?? [] });
   if (values.json) io.out(jsonEnvelope('static', report, toolVersion()));
-  else for (const line of formatReport(report, { color: io.color })) io.out(line);
+  else for (const line of formatReport(report, { color: io.color, verbose: values.verbose === true })) io.out(line);
   return report.summary.breaks ? 1 : 0;
 }

@@ -70,6 +70,28 @@ describe('report.html in headless Chromium', () => {
     const dump = await page.locator('#hexdump').innerText();
     expect(dump).toContain('[');
     expect(dump).toMatch(/8\.2\.0: .*cursor\.pos\.y/);
+    expect(dump).toMatch(/section footer \(7e, id \d+\) · 9\.0\.0 read .*fb\.format/);
+    // the cause and its fix come first in the panel
+    expect(await page.locator('#cause').innerText()).toMatch(/^nested-version — virtio-gpu-one-scanout is version 1 in 8\.2\.0 and 2 in 9\.0\.0/);
+    expect(await page.locator('#hint').innerText()).toMatch(/^usual fix: gate the new fields/);
+    // no annotation runs out of the panel, at a laptop's width and at a narrow one
+    for (const width of [1280, 760]) {
+      await page.setViewportSize({ width, height: 900 });
+      const overflow = await page.evaluate(() => {
+        const panel = document.getElementById('detail')!.getBoundingClientRect();
+        const box = document.getElementById('hexdump')!;
+        const notes = [...box.querySelectorAll('.note')].map((n) => n.getBoundingClientRect());
+        return {
+          page: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+          notes: notes.filter((r) => r.right > panel.right + 0.5).length,
+          box: box.getBoundingClientRect().right > panel.right + 0.5,
+        };
+      });
+      expect(overflow, `at ${width}px`).toEqual({ page: false, notes: 0, box: false });
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.locator('#hexdump').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: process.env.VMCOMPAT_SCREENSHOT ?? join(dir, 'case.png'), fullPage: false });
     expect(await page.locator('#repro').innerText()).toBe(c.repro);
 
     await page.locator('#copy').click();

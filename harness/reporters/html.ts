@@ -7,6 +7,7 @@
  * smallest state as a tree and the replay command with a copy button.
  */
 import type { Report, ReportCase } from '../../src/check/report-schema.js';
+import { DUMP_WIDTH } from '../../src/check/hexdump.js';
 
 export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
@@ -119,6 +120,9 @@ button.link { border: 0; border-radius: 3px; padding: 1px 6px; font: 12px ui-mon
 #detail h2 { font-size: 16px; margin: 0 0 8px; font-family: ui-monospace, monospace; }
 #detail dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0 0 10px; }
 #detail dt { color: var(--mute); } #detail dd { margin: 0; font-family: ui-monospace, monospace; white-space: pre-wrap; word-break: break-word; }
+#detail .hexdump { background: #f6f8fa; padding: 8px; font: 12px/1.35 ui-monospace, monospace; overflow-x: auto; }
+.hx { display: flex; flex-wrap: wrap; align-items: baseline; } .hx .bytes { white-space: pre; flex: none; }
+.hx .note { flex: 1 1 28ch; white-space: normal; overflow-wrap: anywhere; padding-left: 2ch; color: #444; }
 #detail pre { background: #f6f8fa; padding: 8px; overflow: auto; font: 12px/1.35 ui-monospace, monospace; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; margin-left: 8px; vertical-align: middle; }
 #detail .cause { margin: 0 0 4px; } #detail .hint { margin: 0 0 10px; color: var(--mute); }
@@ -132,6 +136,7 @@ button.link { border: 0; border-radius: 3px; padding: 1px 6px; font: 12px ui-mon
 const SCRIPT = `
 (function () {
   'use strict';
+  var DUMP_WIDTH = ${DUMP_WIDTH};
   var report = JSON.parse(document.getElementById('report-data').textContent);
   var byIndex = {};
   report.cases.forEach(function (c) { byIndex[c.index] = c; });
@@ -212,7 +217,12 @@ const SCRIPT = `
     }
     if (c.hexdump) {
       detail.appendChild(el('h3', { text: 'The stream around ' + hex(c.offset) + ' ([…] marks the offset; each row names what the sender wrote and the receiver read there)' }));
-      detail.appendChild(el('pre', { id: 'hexdump', text: c.hexdump.join('\\n') }));
+      // the bytes keep their columns; the annotation after them wraps inside the panel
+      var dump = el('div', { id: 'hexdump', class: 'hexdump' });
+      c.hexdump.forEach(function (line) {
+        dump.appendChild(el('div', { class: 'hx' }, [el('span', { class: 'bytes', text: line.slice(0, DUMP_WIDTH) }), el('span', { class: 'note', text: line.slice(DUMP_WIDTH).trim() })]));
+      });
+      detail.appendChild(dump);
     }
     var diff = c.counterexampleDiff;
     if (diff !== null && c.status === 'fail') {

@@ -7,7 +7,7 @@
  */
 import { VmError, hex } from '../wire/errors.js';
 import { stateToJson } from '../vmstate/state.js';
-import { hexdump } from './hexdump.js';
+import { failureHexdump } from './hexdump.js';
 import { caseResult } from './result.js';
 import type { CaseResult } from './run.js';
 import type { DesyncOrigin, Stage } from './failure.js';
@@ -157,10 +157,7 @@ export function toReportCase(r: CaseResult, planned: PlannedCase, durationMs: nu
           received: f.received === undefined ? null : stateToJson(f.received),
         }
       : null,
-    hexdump:
-      f?.bytes && f.offset !== null
-        ? hexdump(f.bytes, { offset: f.offset, length: 4, sent: f.sentTrace, read: f.readTrace, sender: f.saver, receiver: f.loader })
-        : null,
+    hexdump: f ? failureHexdump(f) : null,
     durationMs,
   };
 }

@@ -83,7 +83,7 @@ describe('the virtio-gpu scanout regression (spec §9.1)', () => {
 
 describe('human report', () => {
   it('groups by device, one line per finding with severity and reason', () => {
-    const lines = formatReport(staticDiff(rel('9.0.0'), rel('8.2.0'), { machines: ['pc-q35-8.2'] }));
+    const lines = formatReport(staticDiff(rel('9.0.0'), rel('8.2.0'), { machines: ['pc-q35-8.2'] }), { verbose: true });
     expect(lines[0]).toBe('vmcompat static — 9.0.0 → 8.2.0 · machine type pc-q35-8.2 · 2 devices compared');
     expect(lines[1]).toBe('virtio-gpu-device (virtio-gpu): breaks 9.0.0→8.2.0 and 8.2.0→9.0.0');
     expect(lines[2]).toMatch(/^ {2}✗ breaking-both {2}virtio-gpu-one-scanout: version 2 → 1, .*\(QEMU's checker misses this\)$/);
@@ -93,8 +93,20 @@ describe('human report', () => {
     expect(lines).toHaveLength(6);
   });
 
-  it('names the machine types of a finding that holds at only some of them', () => {
+  it('by default, one line per device naming every break, the rest counted', () => {
     const lines = formatReport(staticDiff(rel('9.0.0'), rel('9.0.1')));
+    expect(lines[1]).toMatch(
+      /^✗ virtio-gpu-device \(virtio-gpu\): breaks 9\.0\.0→9\.0\.1 and 9\.0\.1→9\.0\.0 — virtio-gpu-one-scanout nested version ↔† \[(\d+) of \d+ machine types\]; virtio-gpu-one-scanout:fb\.format… gate changed ↔† \[\1 of \d+ machine types\]$/,
+    );
+    expect(lines.slice(2)).toEqual([
+      expect.stringMatching(/^(\d+ devices unchanged|unchanged: isa-ipmi-kcs)$/),
+      "(↔ both ways, † QEMU's checker misses it; every reason: --verbose)",
+      expect.stringMatching(/^4 findings in 1 of \d+ devices: 2 breaking · 2 compatible · 0 info — BREAKS$/),
+    ]);
+  });
+
+  it('names the machine types of a finding that holds at only some of them', () => {
+    const lines = formatReport(staticDiff(rel('9.0.0'), rel('9.0.1')), { verbose: true });
     expect(lines.filter((l) => l.includes('breaking-both')).every((l) => l.endsWith('[pc-q35-8.2, pc-q35-8.1, pc-q35-8.0, pc-i440fx-8.2, pc-i440fx-8.1, pc-i440fx-8.0]'))).toBe(true);
     expect(lines.filter((l) => l.includes('✓ compatible')).every((l) => l.endsWith('[pc-q35-9.0, pc-i440fx-9.0]'))).toBe(true);
   });
@@ -108,7 +120,7 @@ describe('what the schema cannot decide is said, not guessed', () => {
     expect(d.findings[0]).toMatchObject({ change: 'subsection-missing', severity: 'breaking-backward', forward: 'ok', backward: 'may-break' });
     expect(d.findings[0]!.reason).toContain('sent as decided by a needed() that reads device state (newsub)');
     expect(d.findings[0]!.reason).toContain('whenever its needed() says so, base+subsection-added-state sends it and base does not know it');
-    expect(formatReport(staticDiff(asSource(base), asSource(m.release), { machines: ['pc-q35-9.0'] }))[1]).toBe(
+    expect(formatReport(staticDiff(asSource(base), asSource(m.release), { machines: ['pc-q35-9.0'] }), { verbose: true })[1]).toBe(
       'testdev: may break base+subsection-added-state→base',
     );
   });
