@@ -1,8 +1,7 @@
-import type { Arbitrary } from 'fast-check';
 import type { Engine } from '../machine/engine.js';
 import type { State } from '../vmstate/types.js';
 import { probeCtx } from './_internals/ctx.js';
-import type { DeviceGen, StateArbitraryOptions } from './types.js';
+import type { DeviceArbitrary, DeviceGen, StateArbitraryOptions, Ungenerated } from './types.js';
 import { makeEnv, rawVmsdArbitrary } from './vmsd.js';
 import { conformToWire } from './wire.js';
 
@@ -20,15 +19,21 @@ import { conformToWire } from './wire.js';
  *
  * Loading the saved state on the same engine gives the state back, unless
  * the device's post_load normalises it.
+ *
+ * `refinements` defaults to the device class's own `gen`. The arbitrary
+ * carries the fields nothing generates (`ungenerated`): a case whose
+ * states all keep a field at its reset value has not tested that field.
  */
-export function stateArbitrary(engine: Engine, deviceKey: string, refinements: DeviceGen = {}, options: StateArbitraryOptions = {}): Arbitrary<State> {
-  const env = makeEnv(engine, deviceKey, refinements.custom, options);
+export function stateArbitrary(engine: Engine, deviceKey: string, refinements?: DeviceGen, options: StateArbitraryOptions = {}): DeviceArbitrary {
+  const gen = refinements ?? engine.instance(deviceKey).cls.gen ?? {};
+  const env = makeEnv(engine, deviceKey, gen.custom, { ...options, fixed: gen.fixed });
   const vmsd = engine.instance(deviceKey).cls.vmsd;
   const reset = env.deviceReset;
   const conform = (s: State) => conformToWire(vmsd, vmsd.version_id, s, reset, probeCtx(env.props, s));
-  return rawVmsdArbitrary(vmsd, vmsd.version_id, reset, env).map((s) => {
+  const arb = rawVmsdArbitrary(vmsd, vmsd.version_id, reset, env).map((s) => {
     conform(s);
-    if (!refinements.refine) return s;
-    return conform(refinements.refine(s, env.props));
+    if (!gen.refine) return s;
+    return conform(gen.refine(s, env.props));
   });
+  return Object.assign(arb, { ungenerated: env.ungenerated as readonly Ungenerated[] });
 }
