@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { findRelease } from '../../scenarios/releases/index.js';
 import { deviceStateArbitrary } from '../../scenarios/devices/gen-registry.js';
-import { runCase, type StateMode } from './run.js';
+import { runCase } from './run.js';
 
 const rel = (n: string) => findRelease(n)!;
 const spec = (from: string, to: string) => ({ device: 'virtio-net', from: rel(from), to: rel(to), machine: 'pc-q35-7.2' });
 // seed 4: none of the first 5 generated virtio-net states at 8.2.0 filters a VLAN the 7.2.0 load clears
-const mode = (runs: number, path?: string): StateMode => ({ kind: 'property', runs, seed: 4, exactSeed: true, arbitrary: deviceStateArbitrary, ...(path ? { path } : {}) });
+const mode = (runs: number, path?: string) => ({ kind: 'property' as const, runs, seed: 4, exactSeed: true, arbitrary: deviceStateArbitrary, ...(path ? { path } : {}) });
 
 describe('hand-written examples in property runs', () => {
   it.each([1, 5])('virtio-net 8.2.0 -> 7.2.0 loses the VLAN table at --runs %i', (runs) => {

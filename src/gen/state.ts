@@ -3,7 +3,9 @@ import type { State } from '../vmstate/types.js';
 import { probeCtx } from './_internals/ctx.js';
 import type { DeviceArbitrary, DeviceGen, StateArbitraryOptions, Ungenerated } from './types.js';
 import { makeEnv, rawVmsdArbitrary } from './vmsd.js';
-import { conformToWire } from './wire.js';
+import fc from 'fast-check';
+import { conformedWire } from './wire.js';
+import { shapedArbitrary } from './shape.js';
 
 /**
  * States of device `deviceKey` that `engine` (a release at one machine
@@ -25,15 +27,21 @@ import { conformToWire } from './wire.js';
  * states all keep a field at its reset value has not tested that field.
  */
 export function stateArbitrary(engine: Engine, deviceKey: string, refinements?: DeviceGen, options: StateArbitraryOptions = {}): DeviceArbitrary {
-  const gen = refinements ?? engine.instance(deviceKey).cls.gen ?? {};
+  const cls = engine.instance(deviceKey).cls;
+  const gen = refinements ?? cls.gen ?? {};
   const env = makeEnv(engine, deviceKey, gen.custom, { ...options, fixed: gen.fixed });
-  const vmsd = engine.instance(deviceKey).cls.vmsd;
+  const vmsd = cls.vmsd;
   const reset = env.deviceReset;
-  const conform = (s: State) => conformToWire(vmsd, vmsd.version_id, s, reset, probeCtx(env.props, s));
-  const arb = rawVmsdArbitrary(vmsd, vmsd.version_id, reset, env).map((s) => {
-    conform(s);
+  // A guest-visible member is what a guest reads back: a load that does not carry it loses it, so it is never put back to its reset value.
+  const visible = new Set((cls.guestVisible ?? []).filter((m) => m in reset));
+  const extra = visible.size ? fc.record(Object.fromEntries([...visible].map((m) => [m, shapedArbitrary(reset[m])]))) : undefined;
+  const arb = rawVmsdArbitrary(vmsd, vmsd.version_id, reset, env, extra).map((s) => {
+    const wire = conformedWire(vmsd, vmsd.version_id, s, reset, probeCtx(env.props, s), (m) => visible.has(m));
     if (!gen.refine) return s;
-    return conform(gen.refine(s, env.props));
+    const refined = gen.refine(s, env.props);
+    // what the save did not write was at its reset value before refine: whatever refine put there is the device's rule, not to be undone
+    conformedWire(vmsd, vmsd.version_id, refined, reset, probeCtx(env.props, refined), (m) => visible.has(m) || !wire.has(m));
+    return refined;
   });
   return Object.assign(arb, { ungenerated: env.ungenerated as readonly Ungenerated[] });
 }

@@ -252,21 +252,28 @@ function customArbitrary({ f, owner, version }: Planned, base: State, env: GenEn
   return make(ctx);
 }
 
-/** Merges the field patches over a fresh copy of `base`, keeping `base`'s key order. */
-function merge(base: State, patches: StatePatch[]): State {
+/** Merges the field patches over a fresh copy of `base`, keeping `base`'s key order; `extra` fills keys no patch wrote. */
+function merge(base: State, patches: StatePatch[], extra?: StatePatch): State {
   const patched: StatePatch = Object.assign({}, ...patches);
+  if (extra) for (const [k, v] of Object.entries(extra)) if (!(k in patched)) patched[k] = v;
   const out: State = {};
   for (const k of Object.keys(base)) out[k] = k in patched ? patched[k] : cloneState(base[k]);
   for (const k of Object.keys(patched)) if (!(k in out)) out[k] = patched[k];
   return out;
 }
 
-/** The walk without the final conformance pass (the top level conforms once, recursively). */
-export function rawVmsdArbitrary(vmsd: VMStateDescription, version: number, base: State, env: GenEnv): Arbitrary<State> {
+/**
+ * The walk without the final conformance pass (the top level conforms once,
+ * recursively). `extra` generates members no field of the walk writes (a
+ * device's guest-visible members no VMSD carries): merged where no field's
+ * patch set the member.
+ */
+export function rawVmsdArbitrary(vmsd: VMStateDescription, version: number, base: State, env: GenEnv, extra?: Arbitrary<StatePatch>): Arbitrary<State> {
   const planned = plan(vmsd, version, base, env);
   const controlled = controlledMembers(planned, base, env);
   const parts = planned.map((p) => fieldArbitrary(p, base, env, controlled)).filter((a): a is Arbitrary<StatePatch> => a !== null);
-  return fc.tuple(...parts).map((patches) => merge(base, patches));
+  if (!extra) return fc.tuple(...parts).map((patches) => merge(base, patches));
+  return fc.tuple(fc.tuple(...parts), extra).map(([patches, x]) => merge(base, patches, x));
 }
 
 /**
