@@ -136,7 +136,8 @@ describe('unexpected results in every reporter', () => {
     expect(v.errors).toEqual([]);
     const fail = report.cases.find((c) => c.outcome === 'unexpected-failure')!;
     expect(xml).toContain(`<testsuites name="vmcompat" tests="3" failures="2" errors="0" skipped="1"`);
-    expect(xml).toMatch(/<failure message="footer-missing in virtio-gpu-one-scanout parent_obj\.scanout\[0\]\.fb\.format @0x[0-9a-f]+ · replay: npx vmcompat repro 'virtio-gpu\/9\.0\.0-&gt;8\.2\.0\/pc-q35-8\.2' --seed \d+ --path [\d:]+" type="footer-missing">/);
+    expect(xml).toMatch(/<failure message="footer-missing in virtio-gpu-one-scanout parent_obj\.scanout\[0\]\.fb\.format @0x[0-9a-f]+ · nested-version · replay: npx vmcompat repro 'virtio-gpu\/9\.0\.0-&gt;8\.2\.0\/pc-q35-8\.2' --seed \d+ --path [\d:]+" type="footer-missing">/);
+    expect(xml).toContain(`cause: nested-version: ${fail.why}\nhint: ${fail.hint}`);
     for (const s of ['kind: footer-missing', 'path: parent_obj.scanout[0].fb.format', `offset: 0x${fail.offset!.toString(16)}`, `seed: ${fail.seed}`, `replay: ${fail.repro!.replace(/>/g, '&gt;')}`]) {
       expect(xml).toContain(s);
     }
@@ -145,7 +146,7 @@ describe('unexpected results in every reporter', () => {
 
   it('terminal: the unexpected pass and failure are explained, each with its replay line', () => {
     const text = io.lines.join('\n');
-    expect(text).toMatch(/✗ virtio-gpu\s+9\.0\.0 → 8\.2\.0\s+pc-q35-8\.2\s+UNEXPECTED FAILURE · footer-missing/);
+    expect(text).toMatch(/✗ virtio-gpu\s+9\.0\.0 → 8\.2\.0\s+pc-q35-8\.2\s+UNEXPECTED FAILURE · footer-missing .* · nested-version\n\s+why: nested-version: virtio-gpu-one-scanout is version 2 in 9\.0\.0 and 1 in 8\.2\.0.*\n\s+fix: gate the new fields/);
     expect(text).toMatch(/UNEXPECTED PASS \(expected short-read\)\n\s+5 states passed; the scenario 'wrong-on-purpose' expects short-read/);
     expect(text).toMatch(/replay: {2}npx vmcompat repro 'virtio-gpu\/9\.0\.0->8\.2\.0\/pc-q35-8\.2' --seed \d+ --path/);
     // where in the bytes, and the smallest state, as in a report
@@ -157,8 +158,8 @@ describe('unexpected results in every reporter', () => {
   it('markdown: the verdict first, then the unexpected results with their replay commands', () => {
     const md = readFileSync(at('unexpected', 'summary.md'), 'utf8');
     expect(md.split('\n')[0]).toBe('### ❌ vmcompat: 2 unexpected results in 3 cases');
-    expect(md).toMatch(/\| `virtio-gpu\/9\.0\.0->8\.2\.0\/pc-q35-8\.2` \| ❌ unexpected failure \| footer-missing in virtio-gpu-one-scanout parent_obj\.scanout\[0\]\.fb\.format @0x[0-9a-f]+ \| pass \| `npx vmcompat repro/);
-    expect(md).toContain('| `virtio-gpu/8.2.0->9.0.1/pc-q35-8.2` | ❌ unexpected pass | 5 states passed | fail: short-read |');
+    expect(md).toMatch(/\| `virtio-gpu\/9\.0\.0->8\.2\.0\/pc-q35-8\.2` \| ❌ unexpected failure \| footer-missing in virtio-gpu-one-scanout parent_obj\.scanout\[0\]\.fb\.format @0x[0-9a-f]+ \| \*\*nested-version\*\*: virtio-gpu-one-scanout is version 2 in 9\.0\.0 .* — fix: gate the new fields .* \| pass \| `npx vmcompat repro/);
+    expect(md).toContain('| `virtio-gpu/8.2.0->9.0.1/pc-q35-8.2` | ❌ unexpected pass | 5 states passed |  | fail: short-read |');
   });
 
   it('json: the documented shape, with the failure detail and hex dump', () => {
@@ -168,6 +169,7 @@ describe('unexpected results in every reporter', () => {
     expect(fail.detail).toMatchObject({ stage: 'forward', saver: '9.0.0', loader: '8.2.0', qemuKind: 'footer-missing' });
     expect(fail.detail!.qemu[0]).toBe('Missing section footer for 0000:00:02.0/virtio-gpu');
     expect(fail.hexdump!.some((l) => l.includes('['))).toBe(true);
+    expect(fail).toMatchObject({ cause: 'nested-version', why: expect.stringMatching(/a nested struct's version is not on the wire/), hint: expect.stringMatching(/compat property/) });
     expect(report.summary).toMatchObject({ total: 3, unexpected: 2, unexpectedPasses: 1, unexpectedFailures: 1, skipped: 1 });
   });
 });

@@ -14,7 +14,8 @@ export interface Widths {
   machine: number;
 }
 
-type LineCase = Pick<ReportCase, 'device' | 'from' | 'to' | 'machine' | 'status' | 'unexpected' | 'states' | 'expected' | 'expectedKind' | 'message' | 'kind' | 'vmsd' | 'path' | 'offset'>;
+type LineCase = Pick<ReportCase, 'device' | 'from' | 'to' | 'machine' | 'status' | 'unexpected' | 'states' | 'expected' | 'expectedKind' | 'message' | 'kind' | 'vmsd' | 'path' | 'offset'> &
+  Partial<Pick<ReportCase, 'cause'>>;
 
 /** One line per case: mark, device, from → to, machine, verdict. */
 export function caseLine(r: LineCase, widths: Widths, st: Style): string {
@@ -34,7 +35,7 @@ export function caseLine(r: LineCase, widths: Widths, st: Style): string {
       ? `UNEXPECTED FAILURE KIND (expected ${r.expectedKind})`
       : 'UNEXPECTED FAILURE'
     : 'expected failure';
-  return ` ${paint(st.color, r.unexpected ? 31 : 33, '✗')} ${head}  ${label} · ${where(r)}`;
+  return ` ${paint(st.color, r.unexpected ? 31 : 33, '✗')} ${head}  ${label} · ${where(r)}${r.cause ? ` · ${r.cause}` : ''}`;
 }
 
 export function columnWidths(cases: readonly Pick<ReportCase, 'device' | 'from' | 'to' | 'machine'>[]): Widths {
@@ -49,6 +50,7 @@ export function columnWidths(cases: readonly Pick<ReportCase, 'device' | 'from' 
 export function explain(r: ReportCase): string[] {
   const out: string[] = [];
   const f = r.detail;
+  if (r.cause) out.push(`     why: ${r.cause}: ${r.why ?? ''}`, `     fix: ${r.hint ?? ''}`);
   if (f) {
     out.push(`     ${f.stage}: ${f.saver} saved, ${f.loader} loaded`, `     ${r.message}`);
     for (const line of f.qemu) out.push(`     qemu: ${line}`);

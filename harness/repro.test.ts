@@ -61,6 +61,10 @@ describe('repro', () => {
     expect(await main(['repro', 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2', '--seed', '1', '--runs', '20'], io)).toBe(1);
     const text = io.lines.join('\n');
     expect(text).toMatch(/^✗ virtio-gpu 8\.2\.0 → 9\.0\.0 @ pc-q35-8\.2 · short-read \(QEMU: footer-missing\)/);
+    // the cause first, then the fix, then the details
+    expect(io.lines[1]).toMatch(/^ {2}why: nested-version: virtio-gpu-one-scanout is version 1 in 8\.2\.0 and 2 in 9\.0\.0; fb\.format … fb\.offset \(6 fields\) are gated on it/);
+    expect(io.lines[2]).toMatch(/^ {2}fix: gate the new fields with a field_exists test on a compat property/);
+    expect(text).toMatch(/reading it: "the layouts part at V:P \(@X\)" names the first field where 8\.2\.0's bytes and 9\.0\.0's reading/);
     expect(text).toContain('at virtio-gpu-one-scanout parent_obj.scanout[0].fb.format @0x');
     expect(text).toMatch(/\[7e 00 00 00\].*8\.2\.0: .*parent_obj\.scanout\[0\]\.cursor\.pos\.y · 9\.0\.0: .*fb\./);
     expect(text).toContain('qemu: Missing section footer for 0000:00:02.0/virtio-gpu');

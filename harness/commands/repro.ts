@@ -16,6 +16,17 @@ shrunk counterexample and a hex dump of the stream around the offset,
 annotated with what each side put and found there. Exit 1 when the case
 fails (the failure reproduced), 0 when it passes, 2 on bad input.`;
 
+/** What the output's own notation means, printed only when the output uses it. */
+export function notation(text: string, saver: string, loader: string): string[] {
+  const out: string[] = [];
+  if (text.includes('the layouts part at')) {
+    out.push(`reading it: "the layouts part at V:P (@X)" names the first field where ${saver}'s bytes and ${loader}'s reading of them stop lining up: before it both sides agree on every field and offset; the kind is only where QEMU's first check noticed.`);
+  }
+  const sub = /\{([^}]+)\}/.exec(text);
+  if (sub) out.push(`reading it: {${sub[1]}} in a path is the subsection ${sub[1]} (a VMSD sent after its parent's fields, when its needed() says so).`);
+  return out;
+}
+
 export function parseCaseId(id: string): { device: string; from: string; to: string; machine: string } {
   const m = /^([^/]+)\/([^/]+)->([^/]+)\/([^/]+)$/.exec(id);
   if (!m) throw new VmError({ kind: 'bad-input', message: `case id '${id}' is not of the form device/from->to/machine` });
@@ -71,6 +82,10 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
   }
   const f = result.failure!;
   io.out(`✗ ${result.device} ${result.from} → ${result.to} @ ${result.machine} · ${f.kind}${f.qemuKind && f.qemuKind !== f.kind ? ` (QEMU: ${f.qemuKind})` : ''}`);
+  if (result.cause) {
+    io.out(`  why: ${result.cause}: ${result.why}`);
+    io.out(`  fix: ${result.hint}`);
+  }
   io.out(`  ${f.stage}: ${f.saver} saved, ${f.loader} loaded`);
   if (f.vmsd || f.path) io.out(`  at ${[f.vmsd, f.path].filter(Boolean).join(' ')}${f.offset !== null ? ` @${hex(f.offset)}` : ''}`);
   io.out(`  ${f.message}`);
@@ -89,6 +104,7 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
   io.out(`  smallest state (shrunk in ${result.shrinks} steps)${diff === '{}' ? ': a freshly reset device' : ', where it differs from a freshly reset device:'}`);
   if (diff !== '{}') for (const l of diff.split('\n')) io.out(`    ${l}`);
   io.out('  (the whole state: --json)');
+  for (const l of notation([f.message, f.path ?? '', ...(f.origin ? [f.origin.sent?.path ?? '', f.origin.read?.path ?? ''] : [])].join('\n'), f.saver, f.loader)) io.out(`  ${l}`);
   io.out(`  replay:  ${result.repro}${(values.releases ?? []).map((m) => ` --releases ${m}`).join('')}`);
   return 1;
 }

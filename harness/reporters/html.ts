@@ -123,6 +123,7 @@ button.link { border: 0; border-radius: 3px; padding: 1px 6px; font: 12px ui-mon
 #detail dt { color: var(--mute); } #detail dd { margin: 0; font-family: ui-monospace, monospace; white-space: pre-wrap; word-break: break-word; }
 #detail pre { background: #f6f8fa; padding: 8px; overflow: auto; font: 12px/1.35 ui-monospace, monospace; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; margin-left: 8px; vertical-align: middle; }
+#detail .cause { margin: 0 0 4px; } #detail .hint { margin: 0 0 10px; color: var(--mute); }
 .replay { display: flex; gap: 8px; align-items: center; }
 .replay code { background: #f6f8fa; padding: 4px 8px; border-radius: 4px; font: 12px ui-monospace, monospace; }
 #copied { color: var(--pass); }
@@ -179,6 +180,10 @@ const SCRIPT = `
     var h = el('h2', { text: c.device + ' ' + c.from + ' → ' + c.to + ' @ ' + c.machine + (c.kind ? ' · ' + c.kind : '') });
     h.appendChild(el('span', { class: 'badge o-' + c.outcome, text: LABEL[c.outcome] }));
     detail.appendChild(h);
+    if (c.cause) {
+      detail.appendChild(el('p', { class: 'cause', id: 'cause' }, [el('b', { text: c.cause }), document.createTextNode(' — ' + (c.why || ''))]));
+      if (c.hint) detail.appendChild(el('p', { class: 'hint', id: 'hint', text: 'usual fix: ' + c.hint }));
+    }
     var dl = el('dl', {});
     row(dl, 'case', c.id);
     row(dl, 'expected', c.expected === 'pass' ? 'pass' : 'fail with ' + c.expectedKind);

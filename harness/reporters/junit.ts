@@ -29,6 +29,7 @@ export function failureText(c: ReportCase): string {
   const lines: string[] = [];
   const verdict = c.outcome === 'unexpected-pass' ? 'UNEXPECTED PASS' : c.outcome === 'error' ? 'ERROR' : c.outcome === 'expected-failure' ? 'expected failure' : 'UNEXPECTED FAILURE';
   lines.push(`${arrow(c)} · ${verdict}`);
+  if (c.cause) lines.push(`cause: ${c.cause}: ${c.why ?? ''}`, `hint: ${c.hint ?? ''}`);
   lines.push(`expected: ${c.expected === 'pass' ? 'pass' : `fail with ${c.expectedKind}`}${c.scenario ? ` (scenario ${c.scenario})` : ' (no scenario names this case)'}`);
   if (c.reference) lines.push(`reference: ${c.reference}`);
   if (c.status === 'pass') lines.push(`verdict: ${c.states} states passed both ways, round trip exact`);
@@ -63,7 +64,7 @@ function testcase(c: ReportCase): string {
     const msg = `expected a ${c.expectedKind} failure, but ${c.states} states passed: if it is fixed, update the scenario`;
     body.push(`      <failure message="${xmlAttr(msg)}" type="unexpected-pass">${xmlText(failureText(c))}</failure>`);
   } else if (c.outcome === 'unexpected-failure') {
-    const msg = `${failureWhere(c)}${c.expected === 'fail' ? ` (expected ${c.expectedKind})` : ''}${c.repro ? ` · replay: ${c.repro}` : ''}`;
+    const msg = `${failureWhere(c)}${c.expected === 'fail' ? ` (expected ${c.expectedKind})` : ''}${c.cause ? ` · ${c.cause}` : ''}${c.repro ? ` · replay: ${c.repro}` : ''}`;
     body.push(`      <failure message="${xmlAttr(msg)}" type="${xmlAttr(c.kind ?? 'failure')}">${xmlText(failureText(c))}</failure>`);
   }
   if (c.outcome === 'expected-failure' || c.unexpected) body.push(`      <system-out>${xmlText(failureText(c))}</system-out>`);

@@ -23,15 +23,16 @@ const VERDICT: Record<ReportCase['outcome'], string> = {
 
 function rows(cases: readonly ReportCase[], withExpected: boolean, withReplay: boolean, budget: number): string[] {
   const out = [
-    `| case | verdict | where |${withExpected ? ' expected |' : ''}${withReplay ? ' replay |' : ''}`,
-    `|---|---|---|${withExpected ? '---|' : ''}${withReplay ? '---|' : ''}`,
+    `| case | verdict | where | why |${withExpected ? ' expected |' : ''}${withReplay ? ' replay |' : ''}`,
+    `|---|---|---|---|${withExpected ? '---|' : ''}${withReplay ? '---|' : ''}`,
   ];
   let used = out.join('\n').length;
   let shown = 0;
   for (const c of cases.slice(0, MAX_ROWS)) {
     const where = c.status === 'pass' ? `${c.states} states passed` : c.status === 'error' ? cell((c.message ?? '').split('\n')[0]!) : cell(failureWhere(c));
     const expected = c.expected === 'pass' ? 'pass' : `fail: ${c.expectedKind}`;
-    const line = `| ${code(c.id)} | ${VERDICT[c.outcome]} | ${where} |${withExpected ? ` ${expected} |` : ''}${withReplay ? ` ${c.repro ? code(c.repro) : ''} |` : ''}`;
+    const why = c.cause ? `**${c.cause}**: ${cell(c.why ?? '')}${c.hint ? ` — fix: ${cell(c.hint)}` : ''}` : '';
+    const line = `| ${code(c.id)} | ${VERDICT[c.outcome]} | ${where} | ${why} |${withExpected ? ` ${expected} |` : ''}${withReplay ? ` ${c.repro ? code(c.repro) : ''} |` : ''}`;
     if (used + line.length + 1 > budget) break;
     out.push(line);
     used += line.length + 1;

@@ -1,11 +1,7 @@
 /**
- * VMState field kinds the engine's DSL does not have, as custom codecs
- * over a nested VMSD (migration/vmstate-types.c):
+ * VMState field kinds the devices here need beyond the DSL, as custom
+ * codecs over a nested VMSD (migration/vmstate-types.c):
  *
- *   VMSTATE_WITH_TMP           `tmp`: a scratch struct whose first member
- *                              points at the parent; the nested VMSD's
- *                              pre_save fills it from the parent, its
- *                              pre_load/post_load check and copy back
  *   VMSTATE_STRUCT_POINTER     one struct reached through a pointer member
  *                              (here: element 0 of the parent's array)
  *   VMSTATE_UNUSED_VARRAY_UINT32  count × size bytes skipped, count read
@@ -18,26 +14,8 @@ import { saveVmsd } from '../../src/vmstate/save.js';
 import { field } from '../../src/vmstate/dsl.js';
 import type { ElementCtx, FieldExists, State, VMStateDescription, VMStateField, VMStateInfo } from '../../src/vmstate/types.js';
 
-/** The tmp struct's pointer to its parent (struct VirtIONetMigTmp.parent and friends). */
-export const TMP_PARENT = 'parent';
-
-/** VMSTATE_WITH_TMP(parent, tmp type, vmsd): saved and loaded at the tmp VMSD's own version. */
-export function VMSTATE_WITH_TMP(vmsd: VMStateDescription): VMStateField {
-  const info: VMStateInfo = {
-    name: 'tmp',
-    nested: [vmsd],
-    put(w: Writer, _v: unknown, el: ElementCtx) {
-      const tmp: State = { [TMP_PARENT]: el.state };
-      saveVmsd(w, vmsd, tmp, vmsd.version_id, el.ctx, el.at, null);
-    },
-    get(r: Reader, _current: unknown, el: ElementCtx) {
-      const tmp: State = { [TMP_PARENT]: el.state };
-      loadVmsd(r, vmsd, tmp, vmsd.version_id, el.ctx, el.at);
-      return undefined;
-    },
-  };
-  return { ...field('tmp', { info }), member: null };
-}
+/** VMSTATE_WITH_TMP is the DSL's own (src/vmstate/containers.ts); re-exported for the device files. */
+export { TMP_PARENT, VMSTATE_WITH_TMP } from '../../src/vmstate/containers.js';
 
 /** VMSTATE_STRUCT_POINTER over element `index` of the array member `member`. */
 export function VMSTATE_STRUCT_POINTER_ELEMENT(name: string, member: string, index: number, vmsd: VMStateDescription): VMStateField {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CaseResult } from './run.js';
 import type { Failure } from './failure.js';
+import { explainByKind, type Explanation } from './explain.js';
 
 /** Which case a verdict is about: the columns every report row carries. */
 export type CaseLabel = Pick<CaseResult, 'id' | 'device' | 'from' | 'to' | 'machine'>;
@@ -26,6 +27,9 @@ export function caseResult(label: CaseLabel, fields: Partial<CaseResult> = {}): 
     offset: null,
     stage: null,
     message: null,
+    cause: null,
+    why: null,
+    hint: null,
     states: 0,
     unexpected: false,
     scenario: null,
@@ -41,8 +45,12 @@ export function caseResult(label: CaseLabel, fields: Partial<CaseResult> = {}): 
   };
 }
 
-/** What a failure sets on a verdict (to `Object.assign` onto it): status, where, the failure itself and its stream's digest. */
-export function failureFields(f: Failure) {
+/**
+ * What a failure sets on a verdict (to `Object.assign` onto it): status,
+ * where, why (from the failure alone unless `why` says more, see
+ * explain.ts), the failure itself and its stream's digest.
+ */
+export function failureFields(f: Failure, why: Explanation = explainByKind(f)) {
   return {
     status: 'fail' as const,
     kind: f.kind,
@@ -51,6 +59,9 @@ export function failureFields(f: Failure) {
     offset: f.offset,
     stage: f.stage,
     message: f.message,
+    cause: why.cause,
+    why: why.text,
+    hint: why.hint,
     failure: f,
     streamDigest: f.bytes ? createHash('sha256').update(f.bytes).digest('hex') : null,
   };

@@ -4,6 +4,7 @@ import type { State } from '../vmstate/types.js';
 import { caseId, checkStates, makeEngines, skipReason, type CaseEngines, type CaseSpec } from './case.js';
 import { Engine } from '../machine/engine.js';
 import type { Failure } from './failure.js';
+import { explainFailure, type CauseId } from './explain.js';
 import { runProperty, type PropertyOptions } from './property.js';
 import { caseResult, failureFields } from './result.js';
 import { caseSeed } from './seed.js';
@@ -30,6 +31,10 @@ export interface CaseResult {
   offset: number | null;
   stage: string | null;
   message: string | null;
+  /** Why it failed: a cause from the fixed vocabulary (explain-vocabulary.ts, README "Why it failed"), that cause in this case's names in one line, and the usual fix. */
+  cause: CauseId | null;
+  why: string | null;
+  hint: string | null;
   /** How many states were checked. */
   states: number;
   /** True when the verdict differs from the expectation (an unexpected pass included). */
@@ -128,7 +133,7 @@ export function runVmCase(spec: VmCaseSpec, expect: Expectation | null, mode: St
 
 function runOn(
   id: string,
-  label: { device: string; from: { name: string }; to: { name: string }; machine: string },
+  label: { device: string; from: Release; to: Release; machine: string },
   makeEngines: (() => CaseEngines) | null,
   keys: string[] | null,
   expect: Expectation | null,
@@ -152,7 +157,7 @@ function runOn(
   const shown = (s: Record<string, State>) => (devices.length === 1 && keys ? s[devices[0]!]! : s);
   const resets = () => Object.fromEntries(devices.map((k) => [k, engines.a.resetState(k)]));
   const fail = (f: Failure, states: Record<string, State>) =>
-    Object.assign(result, failureFields(f), {
+    Object.assign(result, failureFields(f, explainFailure(f, { device: keys ? label.device : null, from: label.from, to: label.to, machine: label.machine })), {
       counterexample: stateToJson(shown(states)),
       counterexampleDiff: diffFromReset(shown(states), shown(resets())) ?? {},
     });

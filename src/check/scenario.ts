@@ -25,7 +25,7 @@ const KINDS: ReadonlySet<string> = new Set<ErrorKind>([
   'short-read', 'footer-missing', 'footer-id-mismatch', 'footer-read-error', 'unknown-section', 'unknown-section-type',
   'unknown-subsection', 'section-version-too-new', 'version-too-new', 'version-too-old', 'equal-mismatch', 'int32-le-range',
   'validation-failed', 'nullptr-marker', 'post-load-failed', 'value-changed', 'missing-section', 'state-loss', 'machine-mismatch',
-  'config-missing', 'truncated', 'bad-state',
+  'config-missing', 'truncated', 'bad-state', 'pre-load-failed', 'pre-save-failed', 'post-save-failed',
 ]);
 
 function bad(file: string, where: string, message: string): VmError {

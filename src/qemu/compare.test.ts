@@ -126,4 +126,50 @@ describe('compareStreams', () => {
     expect(c.ramPagesCompared).toBe(3);
     expect(c.differences).toEqual([{ device: 'ram', path: 'pc.ram @0x2000', kind: 'value', src: 'data page', dst: 'data page', srcOffset: null, dstOffset: null }]);
   });
+  describe('VMSTATE_UNUSED ranges are compared by bytes (e1000e 7.2 ↔ 10.0)', () => {
+    // 7.2 sends core.itr_intr_pending and core.eitr_intr_pending[5] (bools); 10.0 sends
+    // VMSTATE_UNUSED(1) and VMSTATE_UNUSED(5) in their place.
+    const fields72 = (b: number[]): F[] => [['mac', 'uint32', 4, 7], ['core.itr_intr_pending', 'bool', 1, b[0] === 1], ['core.eitr_intr_pending', 'bool', 1, b.slice(1).map((x) => x === 1)], ['tail', 'uint8', 1, 9]];
+    const fields10 = (b: number[]): F[] => [['mac', 'uint32', 4, 7], ['unused', 'unused_buffer', 1, new Uint8Array(b.slice(0, 1))], ['tail0', 'unused_buffer', 5, new Uint8Array(b.slice(1))], ['tail', 'uint8', 1, 9]];
+    const withRaw = (st: VmsdState, b: number[]) => {
+      const s = stream([['0000:00:02.0/e1000e', st]]);
+      (s.records[0] as DeviceRecord).raw = new Uint8Array([0, 0, 0, 7, ...b, 9]);
+      return s;
+    };
+    const zeros = [0, 0, 0, 0, 0, 0];
+    it('identical bytes are no difference, either way, and the pairing is reported', () => {
+      const fwd = compareStreams(withRaw(vmsd('e1000e', fields72(zeros)), zeros), withRaw(vmsd('e1000e', fields10(zeros)), zeros));
+      expect(fwd.differences).toEqual([]);
+      expect(fwd.unused).toEqual([
+        { device: '0000:00:02.0/e1000e (0)', src: 'core.itr_intr_pending', dst: 'unused', bytes: 1 },
+        { device: '0000:00:02.0/e1000e (0)', src: 'core.eitr_intr_pending[0] … core.eitr_intr_pending[4]', dst: 'tail0', bytes: 5 },
+      ]);
+      expect(fwd.fieldsCompared).toBe(2 + 1 + 5);
+      const back = compareStreams(withRaw(vmsd('e1000e', fields10(zeros)), zeros), withRaw(vmsd('e1000e', fields72(zeros)), zeros));
+      expect(back.differences).toEqual([]);
+      expect(back.unused.map((u) => u.dst)).toEqual(['core.itr_intr_pending', 'core.eitr_intr_pending[0] … core.eitr_intr_pending[4]']);
+    });
+    it('a byte that did change is a difference at its offset, named by the field that carried it', () => {
+      const sent = [0, 0, 0, 1, 0, 0];
+      const c = compareStreams(withRaw(vmsd('e1000e', fields72(sent)), sent), withRaw(vmsd('e1000e', fields10(zeros)), zeros));
+      expect(c.differences).toEqual([
+        { device: '0000:00:02.0/e1000e (0)', path: 'core.eitr_intr_pending[2] (as tail0)', kind: 'value', src: '0x01', dst: '0x00', srcOffset: 120 + 7, dstOffset: 120 + 7 },
+      ]);
+    });
+  });
+
+  it("a field holding its VMSD's version comes after the real losses (ESP mig_version_id 7 → 6)", () => {
+    const esp = (version: number, fields: F[]) => ({ ...vmsd('esp', fields), version });
+    // the field sits in the PCI wrapper and holds the nested esp VMSD's version
+    const a = stream([['pciespscsi', vmsd('pciespscsi', [['esp.mig_version_id', 'uint8', 1, 7], ['esp', 'struct', 2, esp(7, [['data_ready', 'bool', 1, false], ['drq_state', 'bool', 1, true]])]])]]);
+    const b = stream([['pciespscsi', vmsd('pciespscsi', [['esp.mig_version_id', 'uint8', 1, 6], ['esp', 'struct', 1, esp(6, [['data_in_ready', 'bool', 1, false]])]])]]);
+    const c = compareStreams(a, b);
+    expect(c.differences.map((d) => [d.path, d.kind, d.src, d.dst, d.encodesVersion ?? false])).toEqual([
+      ['esp.drq_state', 'lost', 'true', 'not sent', false],
+      ['esp.mig_version_id', 'value', '0x07', '0x06', true],
+    ]);
+    // a value that merely equals a version number is not one when the VMSD versions agree
+    const same = compareStreams(stream([['d', esp(6, [['x', 'uint8', 1, 6]])]]), stream([['d', esp(6, [['x', 'uint8', 1, 7]])]]));
+    expect(same.differences[0]!.encodesVersion).toBeUndefined();
+  });
 });

@@ -19,6 +19,12 @@ export interface FieldDifference {
   /** Absolute offsets in each stream, when there is one. */
   srcOffset: number | null;
   dstOffset: number | null;
+  /**
+   * The field holds a VMSD's version (ESP's `esp.mig_version_id`, set from
+   * `vmstate_esp.version_id` by pre_save): it differs on every cross-version re-save,
+   * so it is shown after the real losses and never headlines a failure.
+   */
+  encodesVersion?: true;
 }
 
 export interface IgnoredDifference {
@@ -33,6 +39,12 @@ export interface StreamComparison {
   ignored: IgnoredDifference[];
   /** Fields matched by offset because their names differ between the two releases. */
   renamed: { device: string; src: string; dst: string }[];
+  /**
+   * Byte ranges one side sends as VMSTATE_UNUSED and the other as fields (e1000e's
+   * interrupt-pending flags, unused bytes in 10.0): compared byte for byte, as the
+   * loader that skips them sees them.
+   */
+  unused: { device: string; src: string; dst: string; bytes: number }[];
   /** Devices or fields only the destination sent (its own additions; not a loss). */
   addedByDst: string[];
   devices: number;
@@ -131,7 +143,7 @@ function countLeaves(s: VmsdState): number {
 }
 
 export function compareStreams(src: DecodedStream, dst: DecodedStream): StreamComparison {
-  const out: StreamComparison = { differences: [], ignored: [], renamed: [], addedByDst: [], devices: 0, fieldsCompared: 0, ramPagesCompared: 0 };
+  const out: StreamComparison = { differences: [], ignored: [], renamed: [], unused: [], addedByDst: [], devices: 0, fieldsCompared: 0, ramPagesCompared: 0 };
   const devs = (s: DecodedStream) => {
     const m = new Map<string, DeviceRecord>();
     for (const r of s.records) if (r.type === 'FULL') m.set(deviceLabel(r.idstr, r.instanceId), r);
@@ -150,6 +162,8 @@ export function compareStreams(src: DecodedStream, dst: DecodedStream): StreamCo
   }
   for (const label of b.keys()) if (!a.has(label)) out.addedByDst.push(label);
   compareRam(src, dst, out);
+  // The first real loss headlines; fields that only say which version wrote them come last.
+  out.differences = [...out.differences.filter((d) => !d.encodesVersion), ...out.differences.filter((d) => d.encodesVersion)];
   return out;
 }
 
@@ -185,7 +199,10 @@ function compareDevice(label: string, ra: DeviceRecord, rb: DeviceRecord, out: S
       compareLeaf(label, x, y, ra, rb, out);
     } else unmatched.push(x);
   }
+  const asUnused = matchUnused(label, unmatched, lb.filter((y) => !matched.has(y)), ra, rb, out);
+  for (const y of asUnused) matched.add(y);
   for (const x of unmatched) {
+    if (asUnused.has(x)) continue;
     const y = byOffset.get(`${x.offset}/${x.size}`);
     if (y && !matched.has(y) && !la.some((l) => l.path === y.path)) {
       matched.add(y);
@@ -204,6 +221,84 @@ function compareDevice(label: string, ra: DeviceRecord, rb: DeviceRecord, out: S
     });
   }
   for (const y of lb) if (!matched.has(y)) out.addedByDst.push(`${label} ${y.path}`);
+}
+
+const UNUSED = 'unused_buffer';
+
+/**
+ * Pairs each VMSTATE_UNUSED range of one side with the leaves that exactly tile the
+ * same payload bytes on the other side and compares those bytes: a loader skips
+ * unused bytes, so only the bytes can say whether anything was lost. Returns the
+ * leaves (of both sides) it accounted for.
+ */
+function matchUnused(label: string, xs: FlatLeaf[], ys: FlatLeaf[], ra: DeviceRecord, rb: DeviceRecord, out: StreamComparison): Set<FlatLeaf> {
+  const done = new Set<FlatLeaf>();
+  if (!ra.raw || !rb.raw) return done;
+  const tile = (u: FlatLeaf, others: FlatLeaf[]): FlatLeaf[] | null => {
+    const inside = others.filter((l) => !done.has(l) && l.offset >= u.offset && l.offset + l.size <= u.offset + u.size).sort((p, q) => p.offset - q.offset);
+    let at = u.offset;
+    for (const l of inside) {
+      if (l.offset !== at) return null;
+      at += l.size;
+    }
+    return inside.length && at === u.offset + u.size ? inside : null;
+  };
+  const pairs: [FlatLeaf[], FlatLeaf[]][] = [];
+  for (const u of ys) if (u.type === UNUSED && !done.has(u)) {
+    const t = tile(u, xs);
+    if (t) pairs.push([t, [u]]), [...t, u].forEach((l) => done.add(l));
+  }
+  for (const u of xs) if (u.type === UNUSED && !done.has(u)) {
+    const t = tile(u, ys);
+    if (t) pairs.push([[u], t]), [u, ...t].forEach((l) => done.add(l));
+  }
+  for (const [sx, sy] of pairs) {
+    const start = sx[0]!.offset;
+    const size = sx.reduce((n, l) => n + l.size, 0);
+    const bx = ra.raw.subarray(start, start + size);
+    const by = rb.raw.subarray(start, start + size);
+    const names = (ls: FlatLeaf[]) => (ls.length === 1 ? ls[0]!.path : `${ls[0]!.path} … ${ls.at(-1)!.path}`);
+    out.fieldsCompared += sx.length;
+    out.unused.push({ device: label, src: names(sx), dst: names(sy), bytes: size });
+    if (Buffer.compare(bx, by) === 0) continue;
+    let at = 0;
+    while (bx[at] === by[at]) at++;
+    const owner = sx.find((l) => l.offset + l.size > start + at)!;
+    out.differences.push({
+      device: label,
+      path: `${owner.path} (as ${names(sy)})`,
+      kind: 'value',
+      src: hexByte(bx[at]!),
+      dst: hexByte(by[at]!),
+      srcOffset: ra.payloadOffset + start + at,
+      dstOffset: rb.payloadOffset + start + at,
+    });
+  }
+  return done;
+}
+
+/** Each VMSD's version in a section, by name (the section's own, nested structs, subsections). */
+function vmsdVersions(s: VmsdState, out = new Map<string, number>()): Map<string, number> {
+  out.set(s.vmsd_name, s.version);
+  for (const f of s.fields) for (const v of f.values) if (isVmsdState(v)) vmsdVersions(v, out);
+  for (const sub of s.subsections) vmsdVersions(sub.state, out);
+  return out;
+}
+
+const versionsOf = new WeakMap<VmsdState, Map<string, number>>();
+
+/**
+ * An integer that each side sets to the version of one VMSD of the section, and that
+ * VMSD's version differs between the two: ESP's `esp.mig_version_id` (a field of the
+ * PCI wrapper) is vmstate_esp's version, 7 in 10.0 and 6 in 7.2.
+ */
+function holdsAVersion(x: FlatLeaf, y: FlatLeaf, ra: DeviceRecord, rb: DeviceRecord): boolean {
+  if (typeof x.value !== 'number' || typeof y.value !== 'number' || x.value === y.value) return false;
+  const get = (s: VmsdState) => versionsOf.get(s) ?? versionsOf.set(s, vmsdVersions(s)).get(s)!;
+  const va = get(ra.state);
+  const vb = get(rb.state);
+  for (const [name, v] of va) if (v === x.value && vb.get(name) === y.value) return true;
+  return false;
 }
 
 function compareLeaf(label: string, x: FlatLeaf, y: FlatLeaf, ra: DeviceRecord, rb: DeviceRecord, out: StreamComparison): void {
@@ -240,6 +335,7 @@ function compareLeaf(label: string, x: FlatLeaf, y: FlatLeaf, ra: DeviceRecord, 
     dst,
     srcOffset: ra.payloadOffset + x.offset + at,
     dstOffset: rb.payloadOffset + y.offset + at,
+    ...(holdsAVersion(x, y, ra, rb) ? { encodesVersion: true as const } : {}),
   });
 }
 

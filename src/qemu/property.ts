@@ -5,7 +5,7 @@ import { encodeStream } from '../wire/encode.js';
 import { VmError } from '../wire/errors.js';
 import { cloneState, INT_TYPES, leafText, leaves, type Leaf, type LeafRef } from '../wire/tree.js';
 import type { QemuBinary } from './binaries.js';
-import { baseResult, decodeChecked, fail, loadFailure, sideVm, type RealCaseResult, type RealCaseSpec } from './case.js';
+import { baseResult, decodeChecked, differencesText, realLoss, fail, loadFailure, sideVm, type RealCaseResult, type RealCaseSpec } from './case.js';
 import { compareStreams } from './compare.js';
 import { loadAndSave, saveToFile } from './driver.js';
 import { QemuError } from './errors.js';
@@ -206,7 +206,7 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
       const hop = await loadAndSave({ binary: loader, vm, ...opts }, input);
       if (!hop.ok) return { ...loadFailure(hop, input, saver.name, loader.name), stage };
       const cmp = compareStreams(decodeChecked(canonical, from.name), decodeChecked(hop.stream, loader.name));
-      if (cmp.differences.length) {
+      if (realLoss(cmp.differences)) {
         const d = cmp.differences[0]!;
         return {
           kind: 'value-changed',
@@ -216,7 +216,7 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
           path: `${d.device} ${d.path}`,
           vmsd: null,
           offset: d.srcOffset,
-          message: `after ${from.name}→${to.name}${stage === 'return' ? `→${from.name}` : ''}: ${cmp.differences.map((x) => `${x.device} ${x.path}: ${x.src} → ${x.dst}`).slice(0, 4).join('; ')}`,
+          message: `after ${from.name}→${to.name}${stage === 'return' ? `→${from.name}` : ''}: ${differencesText(cmp.differences)}`,
           qemu: [],
           qemuKind: null,
           sent: d.src,

@@ -128,6 +128,11 @@ export const VMSTATE_STRUCT_POINTER = (name: string, vmsd: VMStateDescription) =
   field(name, { vmsd, flags: F.VMS_STRUCT | F.VMS_POINTER });
 export const VMSTATE_STRUCT_ARRAY = (name: string, num: number, version: number, vmsd: VMStateDescription) =>
   field(name, { vmsd, flags: F.VMS_STRUCT | F.VMS_ARRAY, num, version_id: version });
+/** VMSTATE_ARRAY_OF_POINTER(field, state, num, version, info, type): a null element travels as the 0x30 marker. */
+export const VMSTATE_ARRAY_OF_POINTER = (name: string, num: number, version: number, info: VMStateInfo) =>
+  field(name, { info, flags: F.VMS_ARRAY | F.VMS_ARRAY_OF_POINTER, num, version_id: version });
+/** VMSTATE_TIMER_PTR_ARRAY(field, state, num): an array of timer pointers. */
+export const VMSTATE_TIMER_PTR_ARRAY = (name: string, num: number) => VMSTATE_ARRAY_OF_POINTER(name, num, 0, I.vmstate_info_timer);
 /** An array of pointers to structs; a null element travels as the 0x30 marker. */
 export const VMSTATE_ARRAY_OF_POINTER_TO_STRUCT = (name: string, num: number, version: number, vmsd: VMStateDescription) =>
   field(name, { vmsd, flags: F.VMS_ARRAY | F.VMS_STRUCT | F.VMS_ARRAY_OF_POINTER, num, version_id: version });

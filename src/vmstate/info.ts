@@ -71,7 +71,9 @@ function equal(base: VMStateInfo, name: string): VMStateInfo {
       const at = r.offset;
       const v = base.get(r, current, el);
       const local = current ?? (typeof v === 'bigint' ? 0n : 0);
-      if (v !== local) {
+      // a 64-bit value is a bigint from the wire and may be a number in a model's reset state: compare as 64-bit
+      const same = typeof v === 'bigint' ? BigInt.asUintN(64, v) === BigInt.asUintN(64, BigInt(local as bigint | number)) : v === local;
+      if (!same) {
         const line = `${hexNoPrefix(local)} != ${hexNoPrefix(v)}`;
         throw new VmError({
           kind: 'equal-mismatch',

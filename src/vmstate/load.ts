@@ -36,7 +36,18 @@ export function loadVmsd(r: Reader, vmsd: VMStateDescription, state: State, vers
       path: pathOf(at) || null,
     });
   }
-  vmsd.pre_load?.(state, ctx);
+  const refused = vmsd.pre_load?.(state, ctx);
+  if (refused) {
+    throw new VmError({
+      kind: 'pre-load-failed',
+      message: `${vmsd.name}: pre_load refused the load: ${refused.message}`,
+      offset: r.offset,
+      errno: refused.errno,
+      vmsd: vmsd.name,
+      path: pathOf(at) || null,
+      qemu: [refused.message],
+    });
+  }
   for (const f of vmsd.fields) {
     if (!fieldExists(f, state, version, ctx)) {
       if (f.flags & F.VMS_MUST_EXIST) {

@@ -22,12 +22,49 @@ export function saveVmsd(
   at: PathCtx,
   desc: VmsdDesc | null = null,
 ): void {
-  vmsd.pre_save?.(state, ctx);
+  const refused = vmsd.pre_save?.(state, ctx);
+  if (refused) {
+    throw new VmError({
+      kind: 'pre-save-failed',
+      message: `pre-save failed: ${vmsd.name}: ${refused.message}`,
+      errno: refused.errno,
+      vmsd: vmsd.name,
+      path: pathOf(at) || null,
+      qemu: [`pre-save failed: ${vmsd.name}`],
+    });
+  }
   if (desc) {
     desc.vmsd_name = vmsd.name;
     desc.version = version;
     desc.fields = [];
   }
+  if (!vmsd.post_save) {
+    saveBody(w, vmsd, state, version, ctx, at, desc);
+    return;
+  }
+  // QEMU runs post_save after a failed field or subsection too; its own failure counts only when they succeeded
+  let failure: unknown = null;
+  try {
+    saveBody(w, vmsd, state, version, ctx, at, desc);
+  } catch (e) {
+    failure = e;
+  }
+  const failed = vmsd.post_save(state, ctx);
+  if (failure) throw failure;
+  if (failed) {
+    throw new VmError({
+      kind: 'post-save-failed',
+      message: `post-save failed: ${vmsd.name}: ${failed.message}`,
+      errno: failed.errno,
+      vmsd: vmsd.name,
+      path: pathOf(at) || null,
+      qemu: [`post-save failed: ${vmsd.name}`],
+    });
+  }
+}
+
+/** The fields in table order, then the needed subsections. */
+function saveBody(w: Writer, vmsd: VMStateDescription, state: State, version: number, ctx: VmCtx, at: PathCtx, desc: VmsdDesc | null): void {
   for (const f of vmsd.fields) {
     if (!fieldExists(f, state, version, ctx)) {
       if (f.flags & F.VMS_MUST_EXIST) {

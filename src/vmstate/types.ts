@@ -120,8 +120,12 @@ export interface VMStateDescription {
   fields: VMStateField[];
   subsections?: VMStateDescription[];
   needed?: (state: State, ctx: VmCtx) => boolean;
-  pre_save?: (state: State, ctx: VmCtx) => void;
-  pre_load?: (state: State, ctx: VmCtx) => void;
+  /** Returns a failure to abort the save, as QEMU's pre_save returning non-zero does ("pre-save failed"). */
+  pre_save?: (state: State, ctx: VmCtx) => PostLoadFailure | void;
+  /** Returns a failure to abort the load before any field is read, as QEMU's pre_load returning non-zero does. */
+  pre_load?: (state: State, ctx: VmCtx) => PostLoadFailure | void;
+  /** Runs after the fields and subsections are saved, even when they failed; its failure counts only when they did not. */
+  post_save?: (state: State, ctx: VmCtx) => PostLoadFailure | void;
   /** Returns a failure to reject the state, as QEMU's post_load returning non-zero does. */
   post_load?: (state: State, version: number, ctx: VmCtx) => PostLoadFailure | void;
 }

@@ -12,6 +12,7 @@ import {
 import { Reader, latin1 } from './reader.js';
 import { INLINE_VMSD_TYPES, INT_TYPES, type FieldPart, type FieldState, type SubsectionState, type Value, type VmsdState } from './tree.js';
 import { deviceKey, type Vmdesc, type VmdescField, type VmdescVmsd } from './vmdesc.js';
+import { STEPS_PER_BYTE, STEP_SLACK, checkPageSize } from './vmdesc-check.js';
 
 /**
  * Full decoding of a real QEMU migration stream (spec §2, Appendix C): every record
@@ -105,13 +106,17 @@ export function decodeStream(buf: Uint8Array, opts: DecodeOptions = {}): Decoded
   const { located, desc, devices, r, version } = openStream(buf, opts.vmdesc);
   const records: DecodedRecord[] = [];
   const ram = new RamDecoder(buf, desc?.page_size ?? 4096);
+  // Every element decoded costs a step; a stream gets steps in proportion to its bytes,
+  // so no description (elements of size 0, one device's sections repeated) can make the
+  // decoder spin without consuming input.
+  const steps: Steps = { left: STEPS_PER_BYTE * buf.length + STEP_SLACK };
   const iterables = new Map<number, string>();
 
   if (r.peekByte() === C.QEMU_VM_CONFIGURATION) {
     const offset = r.offset;
     r.u8();
     const cdesc = desc?.configuration ?? inferConfiguration(r);
-    const state = decodeVmsd(r, cdesc, 'configuration');
+    const state = decodeVmsd(r, cdesc, 'configuration', steps);
     const nameField = state.fields.find((f) => f.name === 'name')?.values[0];
     const machine = nameField instanceof Uint8Array ? latin1(nameField) : '';
     records.push({ type: 'CONFIGURATION', offset, machine, state, described: desc?.configuration !== undefined });
@@ -153,7 +158,7 @@ export function decodeStream(buf: Uint8Array, opts: DecodeOptions = {}): Decoded
         });
       }
       const payloadOffset = r.offset;
-      const state = decodeVmsd(r, dev, idstr);
+      const state = decodeVmsd(r, dev, idstr, steps);
       const payloadLength = r.offset - payloadOffset;
       const footer = readOptionalFooter(r, sectionId, idstr);
       const raw = buf.subarray(payloadOffset, payloadOffset + payloadLength);
@@ -192,6 +197,7 @@ class RamDecoder {
     private readonly buf: Uint8Array,
     private readonly pageSize: number,
   ) {
+    checkPageSize(pageSize);
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.mask = pageSize - 1;
   }
@@ -284,8 +290,29 @@ function decodeError(message: string, offset: number, path: string, vmsd: string
   return new VmError({ kind: 'bad-input', message, offset, path, vmsd });
 }
 
-/** Fields in order (grouped by name), then each described subsection with its header. */
-export function decodeVmsd(r: Reader, d: VmdescVmsd, path: string): VmsdState {
+/** What is left of a decode's element budget (see decodeStream). */
+export interface Steps {
+  left: number;
+}
+
+function spend(steps: Steps, n: number, r: Reader, path: string, vmsd: string): void {
+  steps.left -= n;
+  if (steps.left < 0) {
+    throw new VmError({
+      kind: 'bad-vmdesc',
+      message: `${path}: the VM description names more elements than a stream of ${r.buf.length} bytes can hold (decoding stopped at ${hex(r.offset)})`,
+      offset: r.offset,
+      path,
+      vmsd,
+    });
+  }
+}
+
+/**
+ * Fields in order (grouped by name), then each described subsection with its header.
+ * `d` must come from a checked description (vmdesc-check.ts): its nesting is bounded.
+ */
+export function decodeVmsd(r: Reader, d: VmdescVmsd, path: string, steps: Steps = { left: STEPS_PER_BYTE * r.buf.length + STEP_SLACK }): VmsdState {
   const fields: FieldState[] = [];
   const list = d.fields ?? [];
   for (let i = 0; i < list.length; ) {
@@ -299,8 +326,9 @@ export function decodeVmsd(r: Reader, d: VmdescVmsd, path: string): VmsdState {
     const values: Value[] = [];
     let k = 0;
     for (const part of parts) {
+      spend(steps, part.count, r, `${path}.${name}`, d.vmsd_name);
       for (let e = 0; e < part.count; e++, k++) {
-        values.push(decodeElement(r, part, path, array ? k : -1, name, d.vmsd_name));
+        values.push(decodeElement(r, part, path, array ? k : -1, name, d.vmsd_name, steps));
       }
     }
     fields.push({ name, parts, array, values });
@@ -329,13 +357,14 @@ export function decodeVmsd(r: Reader, d: VmdescVmsd, path: string): VmsdState {
         d.vmsd_name,
       );
     }
-    subsections.push({ name, version, state: decodeVmsd(r, s, `${path}.${name}`) });
+    spend(steps, 1, r, sub, d.vmsd_name);
+    subsections.push({ name, version, state: decodeVmsd(r, s, `${path}.${name}`, steps) });
   }
   return { vmsd_name: d.vmsd_name, version: d.version, fields, subsections };
 }
 
 /** `index` is -1 for a non-array field; the element's path is only spelled out when needed (hot loop). */
-function decodeElement(r: Reader, part: FieldPart, prefix: string, index: number, name: string, vmsd: string): Value {
+function decodeElement(r: Reader, part: FieldPart, prefix: string, index: number, name: string, vmsd: string, steps: Steps): Value {
   const { type, size, desc } = part;
   const int = INT_TYPES[type];
   if (int && int.bytes === size && r.remaining >= size) {
@@ -364,7 +393,7 @@ function decodeElement(r: Reader, part: FieldPart, prefix: string, index: number
   const nested = type === 'struct' ? desc.struct : INLINE_VMSD_TYPES.has(type) && desc.fields ? inlineVmsd(desc) : undefined;
   if (nested) {
     const at = r.offset;
-    const state = decodeVmsd(r, nested, path);
+    const state = decodeVmsd(r, nested, path, steps);
     if (r.offset - at !== size) {
       throw decodeError(
         `${path}: the description says ${size} byte(s) for this ${type} element, decoding its fields took ${r.offset - at} (from ${hex(at)})`,
@@ -381,8 +410,12 @@ function decodeElement(r: Reader, part: FieldPart, prefix: string, index: number
   }
   if (type === 'capability' && size >= 1 && r.peekByte() === size - 1) return r.countedString('capability');
   // buffers, unused_buffer, nullptr markers and every custom codec the description only sizes
+  if (size === 0) return EMPTY;
   return r.bytes(size, `${size}-byte ${type} ${path}`);
 }
+
+/** Every element of size 0 shares one value (nothing to change in it, nothing to copy). */
+const EMPTY = new Uint8Array(0);
 
 function inlineVmsd(f: VmdescField): VmdescVmsd {
   return { vmsd_name: f.vmsd_name ?? f.name, version: f.version ?? 0, fields: f.fields, subsections: f.subsections };

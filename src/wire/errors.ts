@@ -34,6 +34,7 @@ export type ErrorKind =
   | 'post-load-failed'
   | 'pre-load-failed'
   | 'pre-save-failed'
+  | 'post-save-failed'
   | 'bad-state'
   // harness-level findings QEMU itself is silent about
   | 'missing-section'
@@ -41,7 +42,18 @@ export type ErrorKind =
   | 'value-changed'
   | 'trailing-data'
   | 'vmdesc-missing'
-  | 'bad-input';
+  /** The trailing JSON description is there but not what QEMU writes (a bad type, size, count, depth). */
+  | 'bad-vmdesc'
+  | 'bad-input'
+  // a real QEMU process that could not run a case (never a verdict on the stream)
+  /** Killed by a signal or exited without QEMU's own error line while it was working. */
+  | 'qemu-crashed'
+  /** Did not finish a stage (start, save, load, re-save) in time; it was killed. */
+  | 'timeout'
+  /** Exited before its QMP socket answered, without saying which option it refused. */
+  | 'start-failed'
+  /** Sent something on QMP that is not a QMP message (not JSON, not an object, an endless line). */
+  | 'qmp-protocol';
 
 export interface VmErrorInfo {
   kind: ErrorKind;

@@ -1,6 +1,7 @@
 import { EINVAL, EIO, ENOTSUP, VmError, hex } from './errors.js';
 import { Reader, latin1 } from './reader.js';
 import { deviceKey, findVmdesc, type LocatedVmdesc, type Vmdesc, type VmdescDevice } from './vmdesc.js';
+import { checkVmdesc, type CheckedVmdesc } from './vmdesc-check.js';
 import type { Writer } from './writer.js';
 import * as C from './constants.js';
 
@@ -155,6 +156,8 @@ export interface OpenedStream {
   desc: Vmdesc | null;
   /** Its devices by deviceKey. */
   devices: Map<string, VmdescDevice>;
+  /** `desc` checked, with its sizes (null without a description). */
+  checked: CheckedVmdesc | null;
   /** Positioned after the file header. */
   r: Reader;
   version: number;
@@ -163,12 +166,14 @@ export interface OpenedStream {
 /** How every parser of a whole stream starts: find the description, read the file header. */
 export function openStream(buf: Uint8Array, fallback?: Vmdesc): OpenedStream {
   const located = findVmdesc(buf);
-  const desc = located?.desc ?? fallback ?? null;
+  // A caller's description is held to the same checks as the stream's own.
+  const checked = located?.checked ?? (fallback ? checkVmdesc(fallback, buf.length) : null);
+  const desc = checked?.desc ?? null;
   const devices = new Map<string, VmdescDevice>();
   for (const d of desc?.devices ?? []) devices.set(deviceKey(d.name, d.instance_id), d);
   const r = new Reader(buf);
   const version = readHeader(r);
-  return { located, desc, devices, r, version };
+  return { located, desc, devices, checked, r, version };
 }
 
 export type ConfigurationSubsection = 'configuration/target-page-bits' | 'configuration/capabilities';

@@ -1,5 +1,6 @@
 import { VmError, EINVAL, hex } from './errors.js';
 import type { Reader } from './reader.js';
+import { checkPageSize } from './vmdesc-check.js';
 
 /**
  * The RAM section's payload (spec Appendix C): a sequence of entries, each led by a
@@ -42,6 +43,7 @@ export interface RamContext {
 }
 
 export function newRamContext(pageSize = 4096): RamContext {
+  checkPageSize(pageSize);
   return { pageSize, lastBlock: null, blocks: new Map() };
 }
 

@@ -28,7 +28,17 @@ export class Reader {
   }
 
   private need(n: number, what: string): number {
-    if (this.offset + n > this.end) {
+    // A length from the stream or its description is untrusted: a negative or
+    // fractional one would move the reader backwards or between bytes.
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new VmError({
+        kind: 'bad-input',
+        message: `cannot read ${what} at ${hex(this.offset)}: ${String(n)} is not a byte count (expected a non-negative integer)`,
+        offset: this.offset,
+        errno: EIO,
+      });
+    }
+    if (n > this.end - this.offset) {
       const have = Math.max(0, this.end - this.offset);
       throw new VmError({
         kind: 'short-read',

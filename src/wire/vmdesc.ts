@@ -1,5 +1,6 @@
 import { QEMU_VM_VMDESCRIPTION } from './constants.js';
 import { VmError, hex } from './errors.js';
+import { checkVmdesc, type CheckedVmdesc } from './vmdesc-check.js';
 
 /**
  * The JSON "VM description" QEMU appends after the EOF byte (spec §2.6). QEMU never
@@ -53,13 +54,17 @@ export interface LocatedVmdesc {
   jsonOffset: number;
   jsonLength: number;
   desc: Vmdesc;
+  /** Its sizes, measured while it was checked. */
+  checked: CheckedVmdesc;
 }
 
 /**
  * Finds `0x06, be32 N, N bytes of JSON` that ends exactly at the end of `buf`. JSON
  * text never contains a raw 0x06, so scanning back for that byte is unambiguous.
  * Returns null when there is none (suppressed, truncated or followed by garbage).
- * Throws VmError 'vmdesc-missing' when the framing is there but the JSON is broken.
+ * Throws VmError 'vmdesc-missing' when the framing is there but the JSON is broken, and
+ * 'bad-vmdesc' when the JSON is not a description QEMU could have written (see
+ * vmdesc-check.ts): nothing in it is used before it has been checked.
  */
 export function findVmdesc(buf: Uint8Array): LocatedVmdesc | null {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -68,9 +73,9 @@ export function findVmdesc(buf: Uint8Array): LocatedVmdesc | null {
     const len = view.getUint32(p + 1);
     if (p + 5 + len !== buf.length || buf[p + 5] !== 0x7b /* '{' */) continue;
     const text = new TextDecoder().decode(buf.subarray(p + 5));
-    let desc: Vmdesc;
+    let raw: unknown;
     try {
-      desc = JSON.parse(text) as Vmdesc;
+      raw = JSON.parse(text);
     } catch (e) {
       throw new VmError({
         kind: 'vmdesc-missing',
@@ -78,14 +83,8 @@ export function findVmdesc(buf: Uint8Array): LocatedVmdesc | null {
         offset: p + 5,
       });
     }
-    if (!Array.isArray(desc.devices) || typeof desc.page_size !== 'number') {
-      throw new VmError({
-        kind: 'vmdesc-missing',
-        message: `VM description at ${hex(p)}: expected an object with "page_size" and "devices", found keys ${Object.keys(desc).join(', ')}`,
-        offset: p + 5,
-      });
-    }
-    return { offset: p, jsonOffset: p + 5, jsonLength: len, desc };
+    const checked = checkVmdesc(raw, p, p + 5);
+    return { offset: p, jsonOffset: p + 5, jsonLength: len, desc: checked.desc, checked };
   }
   return null;
 }
@@ -100,7 +99,10 @@ export function subsectionHeaderBytes(name: string): number {
   return 1 + 1 + new TextEncoder().encode(name).length + 4;
 }
 
-/** Wire bytes of a vmsd's content: its fields, then each subsection with its header. */
+/**
+ * Wire bytes of a vmsd's content: its fields, then each subsection with its header.
+ * For a checked description, CheckedVmdesc.bytes has it without the walk.
+ */
 export function vmsdBytes(v: VmdescVmsd): number {
   let n = 0;
   for (const f of v.fields ?? []) n += fieldBytes(f);

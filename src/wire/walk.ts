@@ -13,15 +13,8 @@ import { EINVAL, EIO, VmError, hex, result, type Result } from './errors.js';
 import { checkFooter, openStream, readCommand, readConfiguration, readPartHeader, readRecordType, readSectionHeader, unknownSectionType } from './framing.js';
 import { newRamContext, readRamPayload, type RamBlock, type RamPayload } from './ram.js';
 import { Reader, latin1 } from './reader.js';
-import {
-  deviceBytes,
-  deviceKey,
-  fieldBytes,
-  subsectionHeaderBytes,
-  type Vmdesc,
-  type VmdescDevice,
-  type VmdescVmsd,
-} from './vmdesc.js';
+import { deviceKey, subsectionHeaderBytes, type Vmdesc, type VmdescDevice, type VmdescVmsd } from './vmdesc.js';
+import type { CheckedVmdesc } from './vmdesc-check.js';
 
 /**
  * Walks the framing of a real QEMU migration stream, magic to VM description, without
@@ -85,7 +78,7 @@ export function walk(buf: Uint8Array, opts: WalkOptions = {}): Result<WalkedStre
 
 /** Throws VmError naming what was expected, what was found and where. */
 export function walkStream(buf: Uint8Array, opts: WalkOptions = {}): WalkedStream {
-  const { located, desc: vmdesc, devices, r, version } = openStream(buf, opts.vmdesc);
+  const { located, desc: vmdesc, devices, checked, r, version } = openStream(buf, opts.vmdesc);
   const records: StreamRecord[] = [];
 
   let configuration: ConfigurationInfo | null = null;
@@ -145,7 +138,7 @@ export function walkStream(buf: Uint8Array, opts: WalkOptions = {}): WalkedStrea
         rec.ram = readRamPayload(r, ram);
         if (rec.ram.blocks) ramBlocks = rec.ram.blocks;
       } else {
-        skipDevicePayload(r, rec, vmdesc, devices);
+        skipDevicePayload(r, rec, checked, devices);
       }
       rec.payloadLength = r.offset - payloadOffset;
       rec.footerOffset = checkFooter(r, sectionId, idstr);
@@ -224,7 +217,8 @@ function readConfigurationInfo(r: Reader): ConfigurationInfo {
  * the top-level subsection headers on the way so a wrong length is caught where it
  * starts rather than at the footer.
  */
-function skipDevicePayload(r: Reader, rec: StreamRecord, vmdesc: Vmdesc | null, devices: Map<string, VmdescDevice>): void {
+function skipDevicePayload(r: Reader, rec: StreamRecord, checked: CheckedVmdesc | null, devices: Map<string, VmdescDevice>): void {
+  const vmdesc = checked?.desc;
   const where = `FULL record '${rec.idstr}' instance ${rec.instanceId} at ${hex(rec.offset)}`;
   if (!vmdesc) {
     throw new VmError({
@@ -241,7 +235,7 @@ function skipDevicePayload(r: Reader, rec: StreamRecord, vmdesc: Vmdesc | null, 
       offset: rec.offset,
     });
   }
-  const total = deviceBytes(dev);
+  const total = checked!.bytes.get(dev)!;
   if (r.remaining < total) {
     throw new VmError({
       kind: 'short-read',
@@ -251,13 +245,12 @@ function skipDevicePayload(r: Reader, rec: StreamRecord, vmdesc: Vmdesc | null, 
       path: rec.idstr,
     });
   }
-  skipVmsd(r, dev, rec.idstr!);
+  skipVmsd(r, dev, rec.idstr!, checked!);
 }
 
-function skipVmsd(r: Reader, v: VmdescVmsd, path: string): void {
-  let fields = 0;
-  for (const f of v.fields ?? []) fields += fieldBytes(f);
-  r.skip(fields, `fields of ${v.vmsd_name}`);
+/** Recursion is as deep as the description's subsections, which the check bounds. */
+function skipVmsd(r: Reader, v: VmdescVmsd, path: string, checked: CheckedVmdesc): void {
+  r.skip(checked.fieldBytes.get(v)!, `fields of ${v.vmsd_name ?? path}`);
   for (const s of v.subsections ?? []) {
     const at = r.offset;
     const nameBytes = subsectionHeaderBytes(s.vmsd_name) - 6;
@@ -281,7 +274,7 @@ function skipVmsd(r: Reader, v: VmdescVmsd, path: string): void {
         path: `${path}/${s.vmsd_name}`,
       });
     }
-    skipVmsd(r, s, path);
+    skipVmsd(r, s, path, checked);
   }
 }
 
