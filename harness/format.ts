@@ -22,6 +22,7 @@ export function caseLine(r: LineCase, widths: Widths, st: Style): string {
   const pair = `${r.from} → ${r.to}`;
   const head = `${r.device.padEnd(widths.device)}  ${pair.padEnd(widths.pair)}  ${r.machine.padEnd(widths.machine)}`;
   if (r.status === 'skip') return ` ${paint(st.color, 90, '-')} ${head}  skipped: ${r.message}`;
+  if (r.status === 'incomplete') return ` ${paint(st.color, 31, '?')} ${head}  INCOMPLETE · ${(r.message ?? '').split('\n')[0]}`;
   if (r.status === 'error') return ` ${paint(st.color, 31, '!')} ${head}  ERROR · ${(r.message ?? '').split('\n')[0]}`;
   if (r.status === 'pass') {
     const text = `${r.states} state${r.states === 1 ? '' : 's'}, round trip exact`;
@@ -73,7 +74,7 @@ export function explain(r: ReportCase): string[] {
 
 export function summaryLine(s: ReportSummary, seconds: number): string {
   const errors = s.errors ? ` (${s.errors} of them errors)` : '';
-  return `${s.total} case${s.total === 1 ? '' : 's'}: ${s.passed - s.unexpectedPasses} passed · ${s.expectedFailures} failed as expected · ${s.skipped} skipped · ${s.unexpected} unexpected${errors}   (${seconds.toFixed(1)} s)`;
+  return `${s.total} case${s.total === 1 ? '' : 's'}: ${s.passed - s.unexpectedPasses} passed · ${s.expectedFailures} failed as expected · ${s.skipped} skipped · ${s.incomplete ? `${s.incomplete} incomplete · ` : ''}${s.unexpected} unexpected${errors}   (${seconds.toFixed(1)} s)`;
 }
 
 /** The terminal's progress bar: cases done of total, unexpected so far. */

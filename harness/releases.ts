@@ -3,6 +3,11 @@
  * user adds with `--releases FILE` — an ES module (JavaScript; compile a
  * TypeScript one first) that exports `releases` (or a default export): a
  * Release or a list of them, built with vmcompat's own DSL.
+ *
+ * A release has exactly the devices it declares. One that says
+ * `extends: '<release>'` is that release (built-in or earlier in the list)
+ * with its own devices in place of the same-named ones and added after
+ * them; machines, compat arrays and the rest come from it unless given.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,7 +37,7 @@ export async function loadReleases(modules: readonly string[]): Promise<Release[
       throw bad(`--releases ${file}: cannot be imported: ${(e as Error).message.split('\n')[0]}`);
     }
     const exported = mod.releases ?? mod.default;
-    const list = Array.isArray(exported) ? exported : [exported];
+    const list = (Array.isArray(exported) ? exported : [exported]).map((x) => extendRelease(x, all, file));
     if (list.length === 0 || !list.every(isRelease)) {
       throw bad(`--releases ${file}: export 'releases' (or a default export): a Release or a list of them, each with a name, machines and devices`);
     }
@@ -42,4 +47,20 @@ export async function loadReleases(modules: readonly string[]): Promise<Release[
     }
   }
   return all;
+}
+
+/** `{ extends: 'R', name, devices, … }` → R with those devices replacing (by name) or joining R's; anything else as it is. */
+export function extendRelease(x: unknown, known: readonly Release[], file: string): unknown {
+  const r = x as Partial<Release> & { extends?: unknown };
+  if (typeof r !== 'object' || r === null || r.extends === undefined) return x;
+  const baseName = r.extends;
+  const base = known.find((k) => k.name === baseName);
+  if (typeof baseName !== 'string' || !base) {
+    throw bad(`--releases ${file}: release '${String(r.name)}' extends ${JSON.stringify(baseName)}, which is no known release (known: ${known.map((k) => k.name).join(', ')})`);
+  }
+  const own = Array.isArray(r.devices) ? r.devices : [];
+  const byName = new Map(own.map((d) => [d.name, d]));
+  const devices = [...base.devices.map((d) => byName.get(d.name) ?? d), ...own.filter((d) => !base.devices.some((b) => b.name === d.name))];
+  const { extends: _base, ...rest } = r;
+  return { ...base, ...rest, devices, machines: r.machines ?? base.machines, compatArrays: r.compatArrays ?? base.compatArrays };
 }

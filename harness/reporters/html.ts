@@ -18,6 +18,7 @@ const MARK: Record<ReportCase['outcome'], string> = {
   pass: '✓',
   'expected-failure': '✗',
   skip: '–',
+  incomplete: '?',
   'unexpected-pass': '!',
   'unexpected-failure': '✗',
   error: '!',
@@ -27,6 +28,7 @@ const LABEL: Record<ReportCase['outcome'], string> = {
   pass: 'pass',
   'expected-failure': 'failed as expected',
   skip: 'skipped',
+  incomplete: 'INCOMPLETE (a field was never generated)',
   'unexpected-pass': 'UNEXPECTED PASS',
   'unexpected-failure': 'UNEXPECTED FAILURE',
   error: 'ERROR',
@@ -112,7 +114,7 @@ table#grid { border-collapse: collapse; font-size: 12px; }
 .half { display: inline-block; min-width: 26px; height: 20px; margin: 0 1px; border: 0; border-radius: 3px; color: #fff; font: 11px ui-monospace, monospace; cursor: pointer; padding: 0 3px; }
 .half.none { background: #f2f2f2; color: #bbb; cursor: default; }
 .o-pass { background: var(--pass); } .o-expected-failure { background: var(--xfail); color: #222; }
-.o-unexpected-failure, .o-unexpected-pass { background: var(--bad); } .o-error { background: var(--err); } .o-skip { background: var(--skip); }
+.o-unexpected-failure, .o-unexpected-pass, .o-incomplete { background: var(--bad); } .o-error { background: var(--err); } .o-skip { background: var(--skip); }
 .half.sel { outline: 3px solid #1565c0; outline-offset: 1px; }
 button.link { border: 0; border-radius: 3px; padding: 1px 6px; font: 12px ui-monospace, monospace; cursor: pointer; color: #fff; }
 .list ul { margin: 6px 0; padding-left: 18px; } .list li { margin: 2px 0; } .why { color: var(--mute); }
@@ -265,7 +267,7 @@ const SCRIPT = `
     });
     document.querySelectorAll('#grid tbody tr').forEach(function (tr) {
       var d = tr.getAttribute('data-device').toLowerCase();
-      var bad = tr.querySelector('td:not([hidden]) .o-unexpected-failure, td:not([hidden]) .o-unexpected-pass, td:not([hidden]) .o-error, td:not([hidden]) .o-expected-failure');
+      var bad = tr.querySelector('td:not([hidden]) .o-unexpected-failure, td:not([hidden]) .o-unexpected-pass, td:not([hidden]) .o-incomplete, td:not([hidden]) .o-error, td:not([hidden]) .o-expected-failure');
       tr.hidden = (q && d.indexOf(q) < 0) || (problems.checked && !bad);
     });
   }
@@ -294,7 +296,8 @@ export function renderHtml(report: Report): string {
   const counts: [string, string, number][] = [
     ['pass', 'passed', s.passed - s.unexpectedPasses],
     ['expected-failure', 'failed as expected', s.expectedFailures],
-    ['unexpected-failure', 'unexpected', s.unexpected - s.errors],
+    ['unexpected-failure', 'unexpected', s.unexpected - s.errors - (s.incomplete ?? 0)],
+    ['incomplete', 'incomplete', s.incomplete ?? 0],
     ['error', 'errors', s.errors],
     ['skip', 'skipped', s.skipped],
   ];

@@ -58,6 +58,8 @@ function testcase(c: ReportCase): string {
   if (c.outcome === 'skip') body.push(`      <skipped message="${xmlAttr(c.message ?? 'not applicable')}"/>`);
   else if (c.outcome === 'error') {
     body.push(`      <error message="${xmlAttr((c.message ?? '').split('\n')[0]!)}" type="error">${xmlText(failureText(c))}</error>`);
+  } else if (c.outcome === 'incomplete') {
+    body.push(`      <failure message="${xmlAttr((c.message ?? '').split('\n')[0]!)}" type="incomplete">${xmlText(failureText(c))}</failure>`);
   } else if (c.outcome === 'unexpected-pass') {
     const msg = `expected a ${c.expectedKind} failure, but ${c.states} states passed: if it is fixed, update the scenario`;
     body.push(`      <failure message="${xmlAttr(msg)}" type="unexpected-pass">${xmlText(failureText(c))}</failure>`);
@@ -73,7 +75,7 @@ export function renderJunit(report: Report): string {
   const stamp = junitTimestamp(report.run.startedAt);
   const count = (cs: readonly ReportCase[]) => ({
     tests: cs.length,
-    failures: cs.filter((c) => c.outcome === 'unexpected-failure' || c.outcome === 'unexpected-pass').length,
+    failures: cs.filter((c) => c.outcome === 'unexpected-failure' || c.outcome === 'unexpected-pass' || c.outcome === 'incomplete').length,
     errors: cs.filter((c) => c.outcome === 'error').length,
     skipped: cs.filter((c) => c.outcome === 'skip').length,
     time: secs(cs.reduce((t, c) => t + c.durationMs, 0)),

@@ -15,6 +15,7 @@ const VERDICT: Record<ReportCase['outcome'], string> = {
   pass: '✅ pass',
   'expected-failure': '🟧 failed as expected',
   skip: '⏭️ skipped',
+  incomplete: '❓ incomplete: a field was never generated',
   'unexpected-pass': '❌ unexpected pass',
   'unexpected-failure': '❌ unexpected failure',
   error: '💥 error',

@@ -7,7 +7,9 @@ import { buildMachines } from '../../src/machine/compat.js';
 import type { CompatEntry, DeviceClass, MachineType, Release } from '../../src/machine/types.js';
 import { isaIpmiKcs } from '../devices/isa-ipmi-kcs.js';
 import { virtioGpu, type VirtioGpuVariant } from '../devices/virtio-gpu.js';
-import { pciDevices } from './catalogue-pci.js';
+import { pciDevices, withGen } from './catalogue-pci.js';
+import { isaIpmiKcsGen } from '../devices/isa-ipmi-kcs.gen.js';
+import { virtioGpuGen } from '../devices/virtio-gpu.gen.js';
 import { BOARD_ONLY, PLATFORM_ADDONS, PLATFORM_LAST, platformDefaults, platformDevices, since } from './catalogue-platform.js';
 
 export interface ReleaseStep {
@@ -56,10 +58,10 @@ function devicesOf(release: string): DeviceClass[] {
   const own: DeviceClass[] = [];
   if (!taken.has('virtio-gpu')) {
     const v = gpuVariant(release);
-    if (!gpus.has(v)) gpus.set(v, virtioGpu(v));
+    if (!gpus.has(v)) gpus.set(v, withGen(virtioGpu(v), virtioGpuGen));
     own.push(gpus.get(v)!);
   }
-  if (!taken.has('isa-ipmi-kcs')) own.push((kcs ??= isaIpmiKcs()));
+  if (!taken.has('isa-ipmi-kcs')) own.push((kcs ??= withGen(isaIpmiKcs(), isaIpmiKcsGen)));
   return [...platform.filter((d) => !PLATFORM_LAST.includes(d.name)), ...pci, ...own, ...last];
 }
 

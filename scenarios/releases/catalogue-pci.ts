@@ -28,6 +28,18 @@ import { rtl8139 } from '../devices/pci/rtl8139.js';
 import { ahciVariant, ich9Ahci, type AhciVariant } from '../devices/pci/ahci.js';
 import { ehci } from '../devices/pci/ehci.js';
 import { qemuXhci } from '../devices/pci/xhci.js';
+import type { DeviceGen } from '../../src/gen/index.js';
+import { virtioGpuGen } from '../devices/virtio-gpu.gen.js';
+import { virtioNetGen } from '../devices/virtio-net.gen.js';
+import { virtioBlkGen } from '../devices/virtio-blk.gen.js';
+import { virtioBalloonGen } from '../devices/virtio-balloon.gen.js';
+import { virtioRngGen } from '../devices/virtio-rng.gen.js';
+import { e1000Gen } from '../devices/pci/e1000.gen.js';
+import { e1000eGen } from '../devices/pci/e1000e.gen.js';
+import { rtl8139Gen } from '../devices/pci/rtl8139.gen.js';
+import { ahciGen } from '../devices/pci/ahci.gen.js';
+import { ehciGen } from '../devices/pci/ehci.gen.js';
+import { xhciGen } from '../devices/pci/xhci.gen.js';
 
 export const PCI_RELEASES = ['7.2.0', '8.0.0', '8.1.0', '8.2.0', '9.0.0', '9.0.1', '9.1.0', '9.2.0', '10.0.0'] as const;
 
@@ -55,19 +67,22 @@ function memo<K, V>(make: (k: K) => V): (k: K) => V {
   };
 }
 
-const gpu = memo((v: VirtioGpuVariant) => virtioGpu(v, { slot: PCI_SLOTS['virtio-gpu'] }));
-const net = memo((v: VirtioNetVariant) => virtioNet(v, { slot: PCI_SLOTS['virtio-net'] }));
-const balloon = memo((v: VirtioBalloonVariant) => virtioBalloon(v, { slot: PCI_SLOTS['virtio-balloon'] }));
-const blk = memo((_: 'all') => virtioBlk({ slot: PCI_SLOTS['virtio-blk'] }));
-const rng = memo((_: 'all') => virtioRng({ slot: PCI_SLOTS['virtio-rng'] }));
-const e1000Nic = memo((_: 'all') => e1000({ slot: PCI_SLOTS.e1000 }));
+/** A device class with its generator (the class carries it: nothing looks generators up by name). */
+export const withGen = (cls: DeviceClass, gen: DeviceGen): DeviceClass => ({ ...cls, gen });
+
+const gpu = memo((v: VirtioGpuVariant) => withGen(virtioGpu(v, { slot: PCI_SLOTS['virtio-gpu'] }), virtioGpuGen));
+const net = memo((v: VirtioNetVariant) => withGen(virtioNet(v, { slot: PCI_SLOTS['virtio-net'] }), virtioNetGen));
+const balloon = memo((v: VirtioBalloonVariant) => withGen(virtioBalloon(v, { slot: PCI_SLOTS['virtio-balloon'] }), virtioBalloonGen));
+const blk = memo((_: 'all') => withGen(virtioBlk({ slot: PCI_SLOTS['virtio-blk'] }), virtioBlkGen));
+const rng = memo((_: 'all') => withGen(virtioRng({ slot: PCI_SLOTS['virtio-rng'] }), virtioRngGen));
+const e1000Nic = memo((_: 'all') => withGen(e1000({ slot: PCI_SLOTS.e1000 }), e1000Gen));
 // e1000e's PCI Express capabilities depend on the release's pci-device properties: one class per release
-const e1000eNic = memo((release: string) => e1000e(e1000eVariant(release), release, { slot: PCI_SLOTS.e1000e }));
-const rtl = memo((_: 'all') => rtl8139({ slot: PCI_SLOTS.rtl8139 }));
-const ahci = memo((v: AhciVariant) => ich9Ahci(v, { slot: PCI_SLOTS['ich9-ahci'] }));
-const usbEhci = memo((_: 'all') => ehci('usb-ehci', { slot: PCI_SLOTS['usb-ehci'] }));
-const xhci = memo((release: string) => qemuXhci(release, { slot: PCI_SLOTS['qemu-xhci'] }));
-const ich9Ehci = memo((_: 'all') => ehci('ich9-usb-ehci1', { slot: PCI_SLOTS['ich9-usb-ehci1'] }));
+const e1000eNic = memo((release: string) => withGen(e1000e(e1000eVariant(release), release, { slot: PCI_SLOTS.e1000e }), e1000eGen));
+const rtl = memo((_: 'all') => withGen(rtl8139({ slot: PCI_SLOTS.rtl8139 }), rtl8139Gen));
+const ahci = memo((v: AhciVariant) => withGen(ich9Ahci(v, { slot: PCI_SLOTS['ich9-ahci'] }), ahciGen()));
+const usbEhci = memo((_: 'all') => withGen(ehci('usb-ehci', { slot: PCI_SLOTS['usb-ehci'] }), ehciGen('usb-ehci')));
+const xhci = memo((release: string) => withGen(qemuXhci(release, { slot: PCI_SLOTS['qemu-xhci'] }), xhciGen));
+const ich9Ehci = memo((_: 'all') => withGen(ehci('ich9-usb-ehci1', { slot: PCI_SLOTS['ich9-usb-ehci1'] }), ehciGen('ich9-usb-ehci1')));
 
 /** The PCI/virtio device classes `release` registers, in registration order. */
 export function pciDevices(release: string): DeviceClass[] {

@@ -24,6 +24,15 @@ import { ich9Lpc } from '../devices/platform/ich9-lpc.js';
 import { piix4Pm } from '../devices/platform/piix4-pm.js';
 import { pvpanicPci } from '../devices/platform/pvpanic-pci.js';
 import { i440fx, ich9Smb, mch, piix3 } from '../devices/platform/host-bridges.js';
+import type { DeviceGen } from '../../src/gen/index.js';
+import { fwCfgGen } from '../devices/platform/fw_cfg.gen.js';
+import { globalstateGen } from '../devices/platform/globalstate.gen.js';
+import { hpetGen } from '../devices/platform/hpet.gen.js';
+import { mc146818rtcGen } from '../devices/platform/mc146818rtc.gen.js';
+import { pckbdGen } from '../devices/platform/pckbd.gen.js';
+import { ps2Gen } from '../devices/platform/ps2.gen.js';
+import { isaSerialGen } from '../devices/platform/serial.gen.js';
+import { i440fxGen, ich9LpcGen, ich9SmbGen, mchGen, piix3Gen, piix4PmGen, pvpanicPciGen } from '../devices/platform/pci-functions.gen.js';
 
 /** Orders release names: 9.0.1 < 9.1.0 < 10.0.0. */
 export function compareReleases(a: string, b: string): number {
@@ -42,6 +51,8 @@ const once = <T>(make: () => T) => {
   let v: T | undefined;
   return () => (v ??= make());
 };
+/** A device class with its generator (the class carries it: nothing looks generators up by name). */
+const withGen = (make: () => DeviceClass, gen: DeviceGen) => () => ({ ...make(), gen });
 const shared = {
   timer: once(timers),
   vapic: once(kvmvapic),
@@ -51,27 +62,27 @@ const shared = {
   i2c: once(i2cBus),
   acpi: once(acpiBuild),
   apic: once(apic),
-  fwCfg: once(fwCfg),
+  fwCfg: once(withGen(fwCfg, fwCfgGen)),
   i8257: once(i8257),
   i8259: once(i8259),
   ioapic: once(ioapic),
-  rtc: once(mc146818rtc),
+  rtc: once(withGen(mc146818rtc, mc146818rtcGen)),
   pit: once(i8254),
   pcspk: once(pcspk),
-  ps2kbd: once(ps2kbd),
-  ps2mouse: once(ps2mouse),
-  pckbd: once(pckbd),
+  ps2kbd: once(withGen(ps2kbd, ps2Gen)),
+  ps2mouse: once(withGen(ps2mouse, ps2Gen)),
+  pckbd: once(withGen(pckbd, pckbdGen)),
   vmmouse: once(vmmouse),
   port92: once(port92),
-  serial: once(isaSerial),
+  serial: once(withGen(isaSerial, isaSerialGen)),
   bmc: once(ipmiBmcSim),
-  lpc: once(ich9Lpc),
-  piix4pm: once(piix4Pm),
-  pvpanic: once(pvpanicPci),
-  mch: once(mch),
-  i440fx: once(i440fx),
-  piix3: once(piix3),
-  smb: once(ich9Smb),
+  lpc: once(withGen(ich9Lpc, ich9LpcGen)),
+  piix4pm: once(withGen(piix4Pm, piix4PmGen)),
+  pvpanic: once(withGen(pvpanicPci, pvpanicPciGen)),
+  mch: once(withGen(mch, mchGen)),
+  i440fx: once(withGen(i440fx, i440fxGen)),
+  piix3: once(withGen(piix3, piix3Gen)),
+  smb: once(withGen(ich9Smb, ich9SmbGen)),
 };
 const hpets: Partial<Record<HpetVariant, DeviceClass>> = {};
 const globalstates: Partial<Record<GlobalStateVariant, DeviceClass>> = {};
@@ -106,7 +117,7 @@ export function platformDevices(release: string): DeviceClass[] {
     shared.rtc(),
     shared.i8259(),
     shared.ioapic(),
-    (hpets[v.hpet] ??= hpet(v.hpet)),
+    (hpets[v.hpet] ??= { ...hpet(v.hpet), gen: hpetGen }),
     shared.pit(),
     shared.pcspk(),
     shared.ps2kbd(),
@@ -120,7 +131,7 @@ export function platformDevices(release: string): DeviceClass[] {
     shared.bmc(),
     shared.pvpanic(),
     shared.acpi(),
-    (globalstates[v.globalstate] ??= globalstate(v.globalstate)),
+    (globalstates[v.globalstate] ??= { ...globalstate(v.globalstate), gen: globalstateGen }),
   ];
 }
 

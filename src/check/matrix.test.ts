@@ -162,3 +162,25 @@ describe('globs', () => {
   });
   it('no globs match everything', () => expect(matchesAny('x', [])).toBe(true));
 });
+
+describe('plans that would check nothing are usage errors', () => {
+  const sc = (over: Partial<ScenarioCase>): ScenarioCase => ({ device: 'virtio-gpu', from: '8.2.0', to: '9.0.0', machine: 'pc-q35-8.2', expect: { status: 'pass' }, scenario: 'mine', ...over });
+
+  it('a scenario naming a device no release has', () => {
+    expect(() => planMatrix(releases, { scenarioCases: [sc({ device: 'virtio-gpuu' })] })).toThrow(/scenario 'mine': unknown device 'virtio-gpuu'/);
+    expect(() => planMatrix(releases, { scenarioCases: [sc({ device: 'virtio-gpuu' })], scenarioOnly: true })).toThrow(/unknown device 'virtio-gpuu'/);
+  });
+
+  it('a plan whose every case is skipped, with the reasons', () => {
+    // 8.2.0 has no 9.0 machine types: the only case cannot apply
+    expect(() => planMatrix(releases, { scenarioCases: [sc({ machine: 'pc-q35-9.0' })], scenarioOnly: true })).toThrow(
+      /every one of the 1 planned cases would be skipped.*8\.2\.0 has no machine type pc-q35-9\.0 \(1 case\)/,
+    );
+    const thin: Release = { ...releases.at(-1)!, name: '10.1.0', devices: releases.at(-1)!.devices.filter((d) => d.name === 'hpet') };
+    expect(() => planMatrix([...releases, thin], { scenarioCases: [], filters: { pairs: ['10.0.0:10.1.0'], device: ['virtio-gpu'] } })).toThrow(/10\.1\.0 has no device virtio-gpu/);
+  });
+
+  it('a plan with some skipped cases is fine', () => {
+    expect(planMatrix(releases, { scenarioCases: [sc({}), sc({ machine: 'pc-q35-9.0' })], scenarioOnly: true }).cases.map((c) => [c.machine, c.skip !== null])).toEqual([['pc-q35-9.0', true], ['pc-q35-8.2', false]]);
+  });
+});

@@ -137,6 +137,13 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
   const pairFilter = (f.pairs ?? []).map(parsePair);
   for (const [a, b] of pairFilter) (release(a, `--pair ${a}:${b}`), release(b, `--pair ${a}:${b}`));
   for (const c of opts.scenarioCases) (release(c.from, `scenario '${c.scenario}'`), release(c.to, `scenario '${c.scenario}'`));
+  // a scenario naming a device no release has is a typo: its cases would only ever be skipped
+  const modelled = new Set(releases.flatMap((r) => r.devices.map((d) => d.name)));
+  for (const c of opts.scenarioCases) {
+    if (!modelled.has(c.device)) {
+      throw bad(`scenario '${c.scenario}': unknown device '${c.device}' (no release has it; known: ${[...modelled].join(', ')})`);
+    }
+  }
   const scenarioCases = dedupeCases(expandMachineGlobs(opts.scenarioCases, (n) => byName.get(n)!.r));
 
   const pairKey = (a: string, b: string) => [a, b].sort().join('\0');
@@ -207,6 +214,7 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
     index,
     skip: skipReason({ device: d.device, from: byName.get(d.from)!.r, to: byName.get(d.to)!.r, machine: d.machine }),
   }));
+  if (cases.every((c) => c.skip !== null)) throw bad(allSkipped(cases));
 
   const pairs: [string, string][] = [];
   const seenPairs = new Set<string>();
@@ -227,6 +235,19 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
     machines: allMachines.filter((m) => cases.some((c) => c.machine === m)),
     fingerprint,
   };
+}
+
+/** Why a plan in which no case can apply is a mistake: its skip reasons, most frequent first. */
+function allSkipped(cases: readonly PlannedCase[]): string {
+  const reasons = new Map<string, number>();
+  for (const c of cases) reasons.set(c.skip!, (reasons.get(c.skip!) ?? 0) + 1);
+  const top = [...reasons].sort((a, b) => b[1] - a[1]);
+  const shown = top.slice(0, 5).map(([r, n]) => `${r} (${n} case${n === 1 ? '' : 's'})`);
+  const more = top.length > 5 ? `; and ${top.length - 5} more reasons` : '';
+  const hint = top.some(([r]) => / has no device /.test(r))
+    ? ` (a release from --releases has only the devices it declares: give it \`extends: '<release>'\` to keep that release's other devices)`
+    : '';
+  return `every one of the ${cases.length} planned cases would be skipped, so the run would check nothing: ${shown.join('; ')}${more}${hint}`;
 }
 
 /** Shard k of n: every n-th case of the plan, starting at the k-th, so that each shard gets a mix of devices and pairs. */

@@ -12,7 +12,7 @@ export interface PropertyOptions {
   /** States to generate (ignored when replaying a path). */
   runs: number;
   seed: number;
-  /** fast-check's replay path of a shrunk counterexample. */
+  /** fast-check's replay path of a shrunk counterexample (`e<path>`: of a hand-written example). */
   path?: string;
   /**
    * How many more states the shrinker may check after the first failure
@@ -21,6 +21,14 @@ export interface PropertyOptions {
    * A replay (`path`) never shrinks further: it reproduces the printed state.
    */
   shrinkBudget?: number;
+  /**
+   * States always checked, as fast-check `examples` (one state per key
+   * each): the models' hand-written states, so that a known failure they
+   * show is found at any `runs`. They are checked after the `runs`
+   * generated states pass (a generated failure shrinks; a hand-written one
+   * is reported as written, its replay path starting with `e`).
+   */
+  examples?: readonly Record<string, State>[];
 }
 
 export const DEFAULT_SHRINK_BUDGET = 400;
@@ -44,7 +52,24 @@ export interface PropertyOutcome {
  */
 export function runProperty(engines: CaseEngines, keys: string[], opts: PropertyOptions): PropertyOutcome {
   const arb = fc.record(Object.fromEntries(keys.map((k) => [k, opts.arbitrary(engines.a, k)])) as Record<string, fc.Arbitrary<State>>);
-  const budget = opts.path !== undefined ? 0 : opts.shrinkBudget ?? DEFAULT_SHRINK_BUDGET;
+  const examples = opts.examples ?? [];
+  const replay = opts.path !== undefined ? /^(e)?(.*)$/.exec(opts.path)! : null;
+  // generated states first, so that their failures shrink; then the hand-written ones (fast-check runs examples first)
+  const generated = replay?.[1] ? null : check(engines, arb, opts, { numRuns: opts.runs, path: replay?.[2] });
+  if (generated?.failure || examples.length === 0) return generated!;
+  const given = check(engines, arb, opts, { numRuns: examples.length, path: replay?.[2], examples: examples.map((e) => [e]) });
+  const runs = (generated?.runs ?? 0) + given.runs;
+  return { ...given, runs, path: given.path === null ? null : `e${given.path}` };
+}
+
+/** One fast-check run of the property; a failure is shrunk within the budget and checked again with its full description. */
+function check(
+  engines: CaseEngines,
+  arb: fc.Arbitrary<Record<string, State>>,
+  opts: PropertyOptions,
+  run: { numRuns: number; path: string | undefined; examples?: [Record<string, State>][] },
+): PropertyOutcome {
+  const budget = run.path !== undefined ? 0 : opts.shrinkBudget ?? DEFAULT_SHRINK_BUDGET;
   let failed = false;
   let spent = 0;
   const holds = (s: Record<string, State>): boolean => {
@@ -53,10 +78,7 @@ export function runProperty(engines: CaseEngines, keys: string[], opts: Property
     if (!ok) failed = true;
     return ok;
   };
-  const details = fc.check(
-    fc.property(arb, holds),
-    { numRuns: opts.runs, seed: opts.seed, path: opts.path, endOnFailure: false },
-  );
+  const details = fc.check(fc.property(arb, holds), { numRuns: run.numRuns, seed: opts.seed, path: run.path, endOnFailure: false, examples: run.examples });
   if (!details.failed) {
     return { failure: null, counterexample: null, seed: details.seed, path: null, runs: details.numRuns, shrinks: 0 };
   }

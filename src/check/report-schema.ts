@@ -16,10 +16,11 @@ import type { Plan, PlannedCase, Shard } from './matrix.js';
 
 export const SCHEMA_VERSION = 1;
 
-export type ReportStatus = 'pass' | 'fail' | 'skip' | 'error';
+/** `incomplete`: the property held, but some field was never generated (CaseStatus). */
+export type ReportStatus = 'pass' | 'fail' | 'skip' | 'incomplete' | 'error';
 
 /** The verdict against the expectation, in one word: what the grid colours and JUnit counts. */
-export type Outcome = 'pass' | 'expected-failure' | 'skip' | 'unexpected-pass' | 'unexpected-failure' | 'error';
+export type Outcome = 'pass' | 'expected-failure' | 'skip' | 'incomplete' | 'unexpected-pass' | 'unexpected-failure' | 'error';
 
 /** What the failing stage did, beyond the first-failure fields. */
 export interface FailureDetail {
@@ -57,6 +58,8 @@ export interface ReportSummary {
   passed: number;
   failed: number;
   skipped: number;
+  /** Cases that held on states where some field never left its reset value: not a pass (counted in `unexpected`). */
+  incomplete: number;
   errors: number;
   expectedFailures: number;
   unexpected: number;
@@ -105,6 +108,7 @@ export interface Report {
 export function outcomeOf(status: ReportStatus, unexpected: boolean): Outcome {
   if (status === 'error') return 'error';
   if (status === 'skip') return 'skip';
+  if (status === 'incomplete') return 'incomplete';
   if (status === 'pass') return unexpected ? 'unexpected-pass' : 'pass';
   return unexpected ? 'unexpected-failure' : 'expected-failure';
 }
@@ -179,6 +183,7 @@ export function summarizeCases(cases: readonly ReportCase[]): ReportSummary {
     passed: cases.filter((c) => c.status === 'pass').length,
     failed: cases.filter((c) => c.status === 'fail').length,
     skipped: n('skip'),
+    incomplete: n('incomplete'),
     errors: n('error'),
     expectedFailures: n('expected-failure'),
     unexpected: cases.filter((c) => c.unexpected).length,

@@ -9,9 +9,11 @@ import { runProperty, type PropertyOptions } from './property.js';
 import { caseResult, failureFields } from './result.js';
 import { caseSeed } from './seed.js';
 import { diffFromReset, stateToJson } from '../vmstate/state.js';
+import type { Ungenerated } from '../gen/types.js';
 import type { Expectation, ScenarioCase } from './scenario.js';
 
-export type CaseStatus = 'pass' | 'fail' | 'skip';
+/** `incomplete`: the property held, but on states where some field never left its reset value (nothing generates it). */
+export type CaseStatus = 'pass' | 'fail' | 'skip' | 'incomplete';
 
 /** One case's verdict; the names are the JSON contract of `check --json`. */
 export interface CaseResult {
@@ -73,6 +75,7 @@ export const exampleStates: StateSource = ({ a }, key) => {
 
 export function isUnexpected(status: CaseStatus, kind: string | null, expect: Expectation | null): boolean {
   if (status === 'skip') return false;
+  if (status === 'incomplete') return true; // a verdict about fields nobody tested is no verdict
   if (!expect) return status === 'fail';
   if (expect.status === 'pass') return status !== 'pass';
   return status !== 'fail' || kind !== expect.kind;
@@ -160,9 +163,20 @@ function runOn(
     });
   if (mode.kind === 'property') {
     const seed = mode.exactSeed ? mode.seed : caseSeed(mode.seed, id);
-    const out = runProperty(engines, devices, { ...mode, seed });
+    const arbitraries = new Map(devices.map((k) => [k, mode.arbitrary(engines.a, k)]));
+    const examples = exampleRecords(engines, devices);
+    const out = runProperty(engines, devices, { ...mode, seed, arbitrary: (_e, k) => arbitraries.get(k)!, examples });
     result.seed = seed;
     result.states = out.runs;
+    const untested = [...arbitraries].flatMap(([k, arb]) => ((arb as { ungenerated?: readonly Ungenerated[] }).ungenerated ?? []).map((u) => ({ k, ...u })));
+    if (!out.failure && untested.length) {
+      result.status = 'incomplete';
+      const who = (u: (typeof untested)[number]) => `${devices.length > 1 ? `${u.k}: ` : ''}${u.vmsd}:${u.field} (${u.reason})`;
+      result.message =
+        `${out.runs} states passed, but nothing generates ${untested.length === 1 ? 'this field' : `these ${untested.length} fields`}, ` +
+        `so every state kept its reset value there: ${untested.map(who).join('; ')}. ` +
+        `Give the device class a generator for it (DeviceClass.gen), or declare it fixed with a reason (gen.fixed['vmsd:field']).`;
+    }
     if (out.failure) {
       fail(out.failure, out.counterexample!);
       Object.assign(result, {
@@ -190,11 +204,27 @@ function runOn(
   return result;
 }
 
+/**
+ * The models' hand-written states (DeviceClass.examples) as whole records,
+ * the i-th of every device together (the last one where a device has
+ * fewer, its reset state where it has none); none when no device has any.
+ */
+function exampleRecords({ a }: CaseEngines, devices: readonly string[]): Record<string, State>[] {
+  if (!devices.some((k) => a.instance(k).cls.examples)) return [];
+  const lists = devices.map((k) => {
+    const inst = a.instance(k);
+    return [k, inst.cls.examples?.(inst.props) ?? [a.resetState(k)]] as const;
+  });
+  const n = Math.max(...lists.map(([, l]) => l.length));
+  return Array.from({ length: n }, (_, i) => Object.fromEntries(lists.map(([k, l]) => [k, l[Math.min(i, l.length - 1)]!])));
+}
+
 export interface Summary {
   total: number;
   passed: number;
   failed: number;
   skipped: number;
+  incomplete: number;
   unexpected: number;
   expectedFailures: number;
 }
@@ -205,6 +235,7 @@ export function summarize(results: readonly CaseResult[]): Summary {
     passed: results.filter((r) => r.status === 'pass').length,
     failed: results.filter((r) => r.status === 'fail').length,
     skipped: results.filter((r) => r.status === 'skip').length,
+    incomplete: results.filter((r) => r.status === 'incomplete').length,
     unexpected: results.filter((r) => r.unexpected).length,
     expectedFailures: results.filter((r) => r.status === 'fail' && !r.unexpected).length,
   };

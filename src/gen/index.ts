@@ -10,4 +10,4 @@ export { inlineVmsds } from './inline.js';
 export { customInfoNames } from './codecs.js';
 export { scalarArbitrary, blankValue, intRange, isPrimitiveInfo, isEqualInfo, isValuelessInfo } from './scalar.js';
 export { biased, keep } from './bias.js';
-export type { CustomArbitrary, CustomContext, DeviceGen, InlineVmsd, StateArbitraryOptions, StatePatch } from './types.js';
+export type { CustomArbitrary, CustomContext, DeviceArbitrary, DeviceGen, InlineVmsd, StateArbitraryOptions, StatePatch, Ungenerated } from './types.js';

@@ -1,10 +1,11 @@
-import type { Arbitrary } from 'fast-check';
 import type { Engine } from '../machine/engine.js';
 import type { State } from '../vmstate/types.js';
 import { probeCtx } from './_internals/ctx.js';
-import type { DeviceGen, StateArbitraryOptions } from './types.js';
+import type { DeviceArbitrary, DeviceGen, StateArbitraryOptions, Ungenerated } from './types.js';
 import { makeEnv, rawVmsdArbitrary } from './vmsd.js';
-import { conformToWire } from './wire.js';
+import fc from 'fast-check';
+import { conformedWire } from './wire.js';
+import { shapedArbitrary } from './shape.js';
 
 /**
  * States of device `deviceKey` that `engine` (a release at one machine
@@ -20,15 +21,27 @@ import { conformToWire } from './wire.js';
  *
  * Loading the saved state on the same engine gives the state back, unless
  * the device's post_load normalises it.
+ *
+ * `refinements` defaults to the device class's own `gen`. The arbitrary
+ * carries the fields nothing generates (`ungenerated`): a case whose
+ * states all keep a field at its reset value has not tested that field.
  */
-export function stateArbitrary(engine: Engine, deviceKey: string, refinements: DeviceGen = {}, options: StateArbitraryOptions = {}): Arbitrary<State> {
-  const env = makeEnv(engine, deviceKey, refinements.custom, options);
-  const vmsd = engine.instance(deviceKey).cls.vmsd;
+export function stateArbitrary(engine: Engine, deviceKey: string, refinements?: DeviceGen, options: StateArbitraryOptions = {}): DeviceArbitrary {
+  const cls = engine.instance(deviceKey).cls;
+  const gen = refinements ?? cls.gen ?? {};
+  const env = makeEnv(engine, deviceKey, gen.custom, { ...options, fixed: gen.fixed });
+  const vmsd = cls.vmsd;
   const reset = env.deviceReset;
-  const conform = (s: State) => conformToWire(vmsd, vmsd.version_id, s, reset, probeCtx(env.props, s));
-  return rawVmsdArbitrary(vmsd, vmsd.version_id, reset, env).map((s) => {
-    conform(s);
-    if (!refinements.refine) return s;
-    return conform(refinements.refine(s, env.props));
+  // A guest-visible member is what a guest reads back: a load that does not carry it loses it, so it is never put back to its reset value.
+  const visible = new Set((cls.guestVisible ?? []).filter((m) => m in reset));
+  const extra = visible.size ? fc.record(Object.fromEntries([...visible].map((m) => [m, shapedArbitrary(reset[m])]))) : undefined;
+  const arb = rawVmsdArbitrary(vmsd, vmsd.version_id, reset, env, extra).map((s) => {
+    const wire = conformedWire(vmsd, vmsd.version_id, s, reset, probeCtx(env.props, s), (m) => visible.has(m));
+    if (!gen.refine) return s;
+    const refined = gen.refine(s, env.props);
+    // what the save did not write was at its reset value before refine: whatever refine put there is the device's rule, not to be undone
+    conformedWire(vmsd, vmsd.version_id, refined, reset, probeCtx(env.props, refined), (m) => visible.has(m) || !wire.has(m));
+    return refined;
   });
+  return Object.assign(arb, { ungenerated: env.ungenerated as readonly Ungenerated[] });
 }

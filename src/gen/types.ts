@@ -45,11 +45,28 @@ export type CustomArbitrary = (ctx: CustomContext) => Arbitrary<StatePatch>;
 
 /** A device's generator knowledge: arbitraries for its custom codecs and its validity rules. */
 export interface DeviceGen {
-  /** Keyed by VMStateInfo name (`virtio`, `virtio-gpu`, `blob`). */
+  /** Keyed by VMStateInfo name (`virtio`, `virtio-gpu`, `blob`), within this device. */
   custom?: Readonly<Record<string, CustomArbitrary>>;
   /** Post-processes a generated state (the device's post_load rules); may mutate and return `state`. */
   refine?: (state: State, props: Props) => State;
+  /**
+   * Fields that nothing generates on purpose, keyed `vmsd:field` (QEMU's
+   * names), each with the reason a running guest cannot change it. Any other
+   * field left at its reset value makes a passing case `incomplete`.
+   */
+  fixed?: Readonly<Record<string, string>>;
 }
+
+/** A field the walk could give no value: every generated state carries its reset value there. */
+export interface Ungenerated {
+  vmsd: string;
+  field: string;
+  /** Why nothing generates it, for people (`custom codec 'virtio' has no arbitrary`). */
+  reason: string;
+}
+
+/** A device's arbitrary, with what it cannot generate (empty when it covers every field). */
+export type DeviceArbitrary = Arbitrary<State> & { readonly ungenerated: readonly Ungenerated[] };
 
 export interface StateArbitraryOptions {
   /** Upper bound for a generated VMS_VARRAY count (raised to the reset count when that is larger). Default 4. */

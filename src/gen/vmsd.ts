@@ -11,7 +11,7 @@ import { biased } from './bias.js';
 import { blankState } from './blank.js';
 import { inlineVmsds } from './inline.js';
 import { blankValue, intRange, isEqualInfo, isValuelessInfo, scalarArbitrary } from './scalar.js';
-import type { CustomArbitrary, CustomContext, InlineVmsd, StatePatch } from './types.js';
+import type { CustomArbitrary, CustomContext, InlineVmsd, StatePatch, Ungenerated } from './types.js';
 import { conformToWire, wireMembers } from './wire.js';
 
 /** Everything the walk needs about the device instance it generates for. */
@@ -24,6 +24,10 @@ export interface GenEnv {
   maxArrayLength: number;
   maxBufferSize: number;
   strict: boolean;
+  /** Fields the device holds fixed on purpose (`vmsd:field` → reason). */
+  fixed: Readonly<Record<string, string>>;
+  /** Fields the walk could give no value, once each (filled while the arbitrary is built). */
+  ungenerated: Ungenerated[];
   /** Probe context over the reset device, for tests and needed() at construction time. */
   ctx: VmCtx;
 }
@@ -32,10 +36,16 @@ export function makeEnv(
   engine: Engine,
   deviceKey: string,
   custom: Readonly<Record<string, CustomArbitrary>> = {},
-  opts: { maxArrayLength?: number; maxBufferSize?: number; strict?: boolean } = {},
+  opts: { maxArrayLength?: number; maxBufferSize?: number; strict?: boolean; fixed?: Readonly<Record<string, string>> } = {},
 ): GenEnv {
   const props = engine.instance(deviceKey).props;
   const deviceReset = engine.resetState(deviceKey);
+  const fixed = opts.fixed ?? {};
+  for (const [k, why] of Object.entries(fixed)) {
+    if (typeof why !== 'string' || why.trim() === '') {
+      throw new VmError({ kind: 'bad-input', message: `${engine.instance(deviceKey).cls.name}: gen.fixed['${k}'] needs a reason: why can a running guest not change this field?` });
+    }
+  }
   return {
     engine,
     deviceKey,
@@ -45,8 +55,18 @@ export function makeEnv(
     maxArrayLength: opts.maxArrayLength ?? 4,
     maxBufferSize: opts.maxBufferSize ?? 64,
     strict: opts.strict ?? false,
+    fixed,
+    ungenerated: [],
     ctx: probeCtx(props, deviceReset),
   };
+}
+
+/** Notes that nothing generates `f` (unless the device holds it fixed); returns null for the caller to return. */
+function ungenerated(env: GenEnv, owner: VMStateDescription, f: VMStateField, reason: string): null {
+  const key = `${owner.name}:${f.name}`;
+  if (key in env.fixed || env.ungenerated.some((u) => `${u.vmsd}:${u.field}` === key)) return null;
+  env.ungenerated.push({ vmsd: owner.name, field: f.name, reason });
+  return null;
 }
 
 /** One field the walk generates, with the VMSD (table or subsection) it sits in and that VMSD's version. */
@@ -141,7 +161,8 @@ function fieldArbitrary(p: Planned, base: State, env: GenEnv, controlled: Map<st
   if (isStruct(f)) return structFieldArbitrary(f, owner, base, env, controlled);
   const name = f.info?.name;
   if (!name || isEqualInfo(name) || isValuelessInfo(name)) return null;
-  if ((f.flags & F.VMS_POINTER && reset === null) || (f.flags & F.VMS_ARRAY_OF_POINTER)) return null;
+  if (f.flags & F.VMS_POINTER && reset === null) return null; // a null pointer is structural: the destination has it null too
+  if (f.flags & F.VMS_ARRAY_OF_POINTER) return ungenerated(env, owner, f, 'an array of pointers to scalars is not generated');
 
   if (controlled.has(m) && !isArrayField(f)) {
     return biased(reset, fc.integer({ min: 0, max: controlled.get(m)! })).map(patchOf(m));
@@ -149,7 +170,7 @@ function fieldArbitrary(p: Planned, base: State, env: GenEnv, controlled: Map<st
   if (isArrayField(f)) {
     const n = generatedCount(f, owner, base, controlled);
     const el = scalarArbitrary(name, f.size ?? 0);
-    if (!el) return null;
+    if (!el) return ungenerated(env, owner, f, `codec '${name}' has no arbitrary`);
     // byte arrays (message buffers, FIFOs) are common and long: generate them as bytes
     const arr: Arbitrary<unknown[]> =
       name === 'uint8' ? fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Array.from(b)) : fc.array(el, { minLength: n, maxLength: n });
@@ -168,7 +189,7 @@ function fieldArbitrary(p: Planned, base: State, env: GenEnv, controlled: Map<st
     return biased(reset, fc.uint8Array({ minLength: size, maxLength: size }) as Arbitrary<unknown>).map(patchOf(m));
   }
   const arb = scalarArbitrary(name);
-  return arb ? biased(reset, arb).map(patchOf(m)) : null;
+  return arb ? biased(reset, arb).map(patchOf(m)) : ungenerated(env, owner, f, `codec '${name}' has no arbitrary`);
 }
 
 function structFieldArbitrary(
@@ -182,7 +203,7 @@ function structFieldArbitrary(
   const reset = base[m];
   const version = nestedVersion(f);
   const isObj = (v: unknown): v is State => v !== null && typeof v === 'object' && !Array.isArray(v);
-  if (!isArrayField(f)) return isObj(reset) ? rawVmsdArbitrary(f.vmsd!, version, reset, env).map(patchOf(m)) : null;
+  if (!isArrayField(f)) return isObj(reset) ? rawVmsdArbitrary(f.vmsd!, version, reset, env).map(patchOf(m)) : ungenerated(env, owner, f, `the reset state has no struct at '${m}'`);
   const n = generatedCount(f, owner, base, controlled);
   const rst = Array.isArray(reset) ? reset : [];
   let blank: State | undefined;
@@ -201,7 +222,7 @@ function customArbitrary({ f, owner, version }: Planned, base: State, env: GenEn
   const name = f.info!.name;
   const make = env.custom[name];
   if (!make) {
-    if (env.strict) {
+    if (env.strict && !(`${owner.name}:${f.name}` in env.fixed)) {
       throw new VmError({
         kind: 'bad-input',
         message: `${owner.name}:${f.name}: custom codec '${name}' has no arbitrary; register one in the device's generator (DeviceGen.custom['${name}'])`,
@@ -209,7 +230,7 @@ function customArbitrary({ f, owner, version }: Planned, base: State, env: GenEn
         path: f.name,
       });
     }
-    return null;
+    return ungenerated(env, owner, f, `custom codec '${name}' has no arbitrary (the device class's gen.custom['${name}'])`);
   }
   let inline: InlineVmsd[] | undefined;
   const ctx: CustomContext = {
@@ -231,21 +252,28 @@ function customArbitrary({ f, owner, version }: Planned, base: State, env: GenEn
   return make(ctx);
 }
 
-/** Merges the field patches over a fresh copy of `base`, keeping `base`'s key order. */
-function merge(base: State, patches: StatePatch[]): State {
+/** Merges the field patches over a fresh copy of `base`, keeping `base`'s key order; `extra` fills keys no patch wrote. */
+function merge(base: State, patches: StatePatch[], extra?: StatePatch): State {
   const patched: StatePatch = Object.assign({}, ...patches);
+  if (extra) for (const [k, v] of Object.entries(extra)) if (!(k in patched)) patched[k] = v;
   const out: State = {};
   for (const k of Object.keys(base)) out[k] = k in patched ? patched[k] : cloneState(base[k]);
   for (const k of Object.keys(patched)) if (!(k in out)) out[k] = patched[k];
   return out;
 }
 
-/** The walk without the final conformance pass (the top level conforms once, recursively). */
-export function rawVmsdArbitrary(vmsd: VMStateDescription, version: number, base: State, env: GenEnv): Arbitrary<State> {
+/**
+ * The walk without the final conformance pass (the top level conforms once,
+ * recursively). `extra` generates members no field of the walk writes (a
+ * device's guest-visible members no VMSD carries): merged where no field's
+ * patch set the member.
+ */
+export function rawVmsdArbitrary(vmsd: VMStateDescription, version: number, base: State, env: GenEnv, extra?: Arbitrary<StatePatch>): Arbitrary<State> {
   const planned = plan(vmsd, version, base, env);
   const controlled = controlledMembers(planned, base, env);
   const parts = planned.map((p) => fieldArbitrary(p, base, env, controlled)).filter((a): a is Arbitrary<StatePatch> => a !== null);
-  return fc.tuple(...parts).map((patches) => merge(base, patches));
+  if (!extra) return fc.tuple(...parts).map((patches) => merge(base, patches));
+  return fc.tuple(fc.tuple(...parts), extra).map(([patches, x]) => merge(base, patches, x));
 }
 
 /**

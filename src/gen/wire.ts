@@ -21,18 +21,27 @@ import { blankValue } from './scalar.js';
  *  - structs conform recursively; an element with no reset counterpart
  *    keeps only its wire members (a load builds it from nothing).
  *
- * Members of custom codecs are left alone: their arbitraries own them.
- * Mutates and returns `state`.
+ * Members of custom codecs are left alone: their arbitraries own them; so
+ * are top-level members `keep` says to keep (guest-visible ones, which a
+ * load that does not carry them loses; ones the device's validity rules
+ * set). Mutates and returns `state`.
  */
-export function conformToWire(vmsd: VMStateDescription, version: number, state: State, reset: State | null, ctx: VmCtx): State {
+export function conformToWire(vmsd: VMStateDescription, version: number, state: State, reset: State | null, ctx: VmCtx, keep?: (member: string) => boolean): State {
+  conformedWire(vmsd, version, state, reset, ctx, keep);
+  return state;
+}
+
+/** conformToWire, returning the top-level members the save writes for the conformed state. */
+export function conformedWire(vmsd: VMStateDescription, version: number, state: State, reset: State | null, ctx: VmCtx, keep?: (member: string) => boolean): Set<string> {
   // Restoring one member can change another field's test or a needed(); a few rounds settle it.
+  let seen: Seen = { wire: new Set(), generic: new Set() };
   for (let round = 0; round < 4; round++) {
-    const seen = walk(vmsd, version, state, reset, ctx, true);
+    seen = walk(vmsd, version, state, reset, ctx, true);
     let restored = 0;
-    for (const m of seen.generic) if (!seen.wire.has(m)) restored += restore(state, reset, m);
+    for (const m of seen.generic) if (!seen.wire.has(m) && !keep?.(m)) restored += restore(state, reset, m);
     if (restored === 0) break;
   }
-  return state;
+  return seen.wire;
 }
 
 /** The members a save of `vmsd` at `version` writes for `state` (which is not modified). */

@@ -1,4 +1,5 @@
 import type { Props, PropValue, State, VMStateDescription, VmCtx } from '../vmstate/types.js';
+import type { DeviceGen } from '../gen/types.js';
 
 /** One global property a machine type applies: (driver, property, value), as QEMU's GlobalProperty. */
 export interface CompatEntry {
@@ -39,8 +40,14 @@ export interface DeviceClass {
    * a same-release round trip that loses one is reported as state loss.
    */
   guestVisible?: string[];
-  /** Hand-written states for the given-state case runner (states a running guest could reach). */
+  /** Hand-written states for the given-state case runner (states a running guest could reach); property runs check them first. */
   examples?(props: Props): State[];
+  /**
+   * What generates this device's states beyond its VMSD: arbitraries for its
+   * custom codecs, its validity rules, the fields it holds fixed. The class
+   * carries it, so a model is generated as itself whatever it is named.
+   */
+  gen?: DeviceGen;
 }
 
 export interface MachineType {

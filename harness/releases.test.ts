@@ -1,0 +1,49 @@
+/**
+ * --releases modules: a release has exactly the devices it declares, and one
+ * that `extends` a known release keeps that release's other devices; a run in
+ * which a thin release makes every case skipped is a usage error (exit 2).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadReleases } from './releases.js';
+import { main } from './cli.js';
+import { collectIo } from './io.js';
+import { packageRoot } from './paths.js';
+import { findRelease } from '../scenarios/releases/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vmcompat-releases-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const builtin = pathToFileURL(join(packageRoot(), 'dist', 'scenarios', 'releases', 'index.js')).href;
+const module = (name: string, body: string) => {
+  const file = join(dir, name);
+  writeFileSync(file, `import { releases as builtin } from '${builtin}';\nconst base = builtin.find((r) => r.name === '10.0.0');\nconst gpu = { ...base.devices.find((d) => d.name === 'virtio-gpu'), props: {} };\n${body}\n`);
+  return file;
+};
+
+describe('--releases merge', () => {
+  it("'extends' keeps the base release's devices, replacing the redeclared one in place", async () => {
+    const file = module('extends.mjs', "export const releases = [{ extends: '10.0.0', name: '10.1.0', devices: [gpu] }];");
+    const all = await loadReleases([file]);
+    const r = all.at(-1)!;
+    const base = findRelease('10.0.0')!;
+    expect(r.name).toBe('10.1.0');
+    expect(r.devices.map((d) => d.name)).toEqual(base.devices.map((d) => d.name));
+    expect(r.devices.find((d) => d.name === 'virtio-gpu')!.props).toEqual({});
+    expect(r.machines).toHaveLength(base.machines.length);
+  });
+
+  it("'extends' naming no known release is a usage error", async () => {
+    const file = module('bad-extends.mjs', "export const releases = [{ extends: '10.9.9', name: '10.1.0', devices: [gpu] }];");
+    await expect(loadReleases([file])).rejects.toThrow(/extends "10\.9\.9", which is no known release/);
+  });
+
+  it('a new release that drops devices, when every case is skipped: exit 2 naming the missing device', async () => {
+    const file = module('thin.mjs', "export const releases = [{ ...base, name: '10.1.0', devices: [gpu] }];");
+    const io = collectIo();
+    expect(await main(['check', '--releases', file, '--pair', '10.0.0:10.1.0', '--device', 'hpet', '--runs', '1', '--reporter', 'none'], io)).toBe(2);
+    expect(io.errors.join('\n')).toMatch(/every one of the \d+ planned cases would be skipped.*10\.1\.0 has no device hpet.*extends/);
+  });
+});
