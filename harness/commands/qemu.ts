@@ -12,6 +12,9 @@ import { sharedMachines } from '../../src/qemu/machines.js';
 import { mapLimit } from '../../src/qemu/matrix.js';
 import { runRealProperty } from '../../src/qemu/property.js';
 import { randomSeed } from '../../src/check/seed.js';
+import { hexdump } from '../../src/check/hexdump.js';
+import { globalsIn, modelByVersion } from '../../src/qemu/model.js';
+import { releases as builtinReleases } from '../../scenarios/releases/index.js';
 import { VmError, hex } from '../../src/wire/errors.js';
 import { int32, positiveInt } from '../args.js';
 import type { Io } from '../io.js';
@@ -31,6 +34,11 @@ the provisioned releases 7.2 and 10.0 (\`npm run qemu:setup\`).
   --arg ARG          extra QEMU argument for both sides (--arg=-global --arg=...); repeatable
   --dst-machine M, --dst-device SPEC, --dst-arg ARG
                      give the destination another setup (reproduce a mismatch)
+  --src-global D.P=V, --dst-global D.P=V
+                     -global for that binary only, in both directions: a build
+                     whose default differs (--src-global
+                     virtio-gpu-device.x-scanout-vmstate-version=2 makes 10.0's
+                     scanout test always say yes); the release models apply it too
   --one-way          only src → dst
   --stream FILE      load FILE into --dst instead of a fresh --src save (one way)
   --runs N           property-based: N states made by mutating the fields of the
@@ -61,6 +69,8 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
       'dst-machine': { type: 'string' },
       'dst-device': { type: 'string', multiple: true },
       'dst-arg': { type: 'string', multiple: true },
+      'src-global': { type: 'string', multiple: true },
+      'dst-global': { type: 'string', multiple: true },
       'one-way': { type: 'boolean', default: false },
       stream: { type: 'string' },
       runs: { type: 'string' },
@@ -83,7 +93,10 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
   }
   if (!values.src || !values.dst) throw new VmError({ kind: 'bad-input', message: `--src and --dst are required\n${qemuHelp}` });
   if (!values.machine?.length) throw new VmError({ kind: 'bad-input', message: `--machine is required (a name, a glob such as 'pc-q35-7.*', or all)` });
-  const [src, dst] = await Promise.all([resolveQemu(values.src), resolveQemu(values.dst)]);
+  const [src, dst] = await Promise.all([
+    resolveQemu(values.src).then((b) => withGlobals(b, values['src-global'], '--src-global')),
+    resolveQemu(values.dst).then((b) => withGlobals(b, values['dst-global'], '--dst-global')),
+  ]);
   const machines = await sharedMachines([src, dst], values.machine);
   const streamFile = values.stream;
   const stream = streamFile ? readStream(streamFile) : undefined;
@@ -98,6 +111,7 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
     dstDevices: values['dst-device'],
     dstArgs: values['dst-arg'],
     timeoutMs: positiveInt(values.timeout!, '--timeout') * 1000,
+    models: modelByVersion(builtinReleases),
   };
   const reporters = parseReporters(values.reporter, []);
   const startedAt = new Date();
@@ -107,7 +121,7 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
   const started = performance.now();
 
   if (!values.json) {
-    const b = (x: QemuBinary) => `${x.name === x.path ? x.path : `${x.name} (${x.path})`} ${x.version}`;
+    const b = (x: QemuBinary) => `${x.name === x.path ? x.path : `${x.name} (${x.path})`} ${x.version}${globalsIn(x.extraArgs).map((g) => ` -global ${g.driver}.${g.property}=${g.value}`).join('')}`;
     io.out(
       `vmcompat qemu — ${b(src)} ${oneWay ? '→' : '⇄'} ${b(dst)} · ${machines.length} machine type${machines.length === 1 ? '' : 's'} · ` +
         `devices: ${spec.devices.join(' ') || '(board only)'}` +
@@ -218,6 +232,15 @@ export function toReport(
   };
 }
 
+/** The binary with `-global` settings of its own (a build whose defaults differ). */
+function withGlobals(b: QemuBinary, globals: string[] | undefined, flag: string): QemuBinary {
+  if (!globals?.length) return b;
+  for (const g of globals) {
+    if (globalsIn(['-global', g]).length !== 1) throw new VmError({ kind: 'bad-input', message: `${flag} ${g}: expected DRIVER.PROPERTY=VALUE (e.g. virtio-gpu-device.x-scanout-vmstate-version=2)` });
+  }
+  return { ...b, extraArgs: [...b.extraArgs, ...globals.flatMap((g) => ['-global', g])] };
+}
+
 function readStream(file: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(file));
@@ -233,12 +256,16 @@ export function resultLines(r: RealCaseResult, w: { device: number; pair: number
   const head = `${r.device.padEnd(w.device)}  ${`${r.from} → ${r.to}`.padEnd(w.pair)}  ${r.machine.padEnd(w.machine)}`;
   if (r.status === 'skip') return [` ${paint(color, 90, '-')} ${head}  skipped: ${r.message}`];
   if (r.status === 'pass') return [` ${paint(color, 32, '✓')} ${head}  ${r.message ?? 'pass'}`];
-  const where = [r.kind, r.path ? `in ${r.path}` : '', r.offset !== null ? `@${hex(r.offset)}` : ''].filter(Boolean).join(' ');
+  const vmsd = r.vmsd && r.path && !r.path.includes(r.vmsd) ? `${r.vmsd} ` : '';
+  const where = [r.kind, r.path ? `in ${vmsd}${r.path}` : '', r.offset !== null ? `@${hex(r.offset)}` : ''].filter(Boolean).join(' ');
   const out = [` ${paint(color, 31, '✗')} ${head}  FAILED · ${where}`];
   const f = r.failure;
   if (f) out.push(`     ${f.stage}: ${f.saver} saved, ${f.loader} loaded`);
   out.push(`     ${r.message}`);
   for (const l of r.qemu) out.push(`     qemu: ${l}`);
+  if (f?.bytes && f.offset !== null && (f.sentTrace || f.readTrace)) {
+    for (const l of hexdump(f.bytes, { offset: f.offset, length: 4, sent: f.sentTrace, read: f.readTrace, sender: f.saver, receiver: f.loader })) out.push(`     ${l}`);
+  }
   if (r.counterexample) out.push(`     counterexample: ${JSON.stringify(r.counterexample)}`);
   if (r.repro) out.push(`     replay:  ${r.repro}`);
   return out;

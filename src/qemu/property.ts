@@ -10,6 +10,7 @@ import { compareStreams } from './compare.js';
 import { loadAndSave, saveToFile } from './driver.js';
 import { QemuError } from './errors.js';
 import { globRe } from './machines.js';
+import { globalsIn } from './model.js';
 
 /**
  * Property-based real cases. States are made by mutating decoded fields of a real
@@ -306,6 +307,8 @@ export function replayCommand(spec: RealPropertySpec, from: QemuBinary, to: Qemu
   if (spec.dstMachine) parts.push('--dst-machine', spec.dstMachine);
   for (const d of spec.dstDevices ?? []) parts.push('--dst-device', d);
   for (const a of spec.dstArgs ?? []) parts.push(`--dst-arg=${a}`);
+  for (const g of globalsIn(from.extraArgs)) parts.push('--src-global', `${g.driver}.${g.property}=${g.value}`);
+  for (const g of globalsIn(to.extraArgs)) parts.push('--dst-global', `${g.driver}.${g.property}=${g.value}`);
   for (const m of spec.mutate ?? []) parts.push('--mutate', m);
   if (spec.maxMutations) parts.push('--max-mutations', String(spec.maxMutations));
   parts.push('--runs', String(spec.runs), '--seed', String(seed));
