@@ -54,7 +54,7 @@ the provisioned releases 7.2 and 10.0 (\`npm run qemu:setup\`).
   --reporter NAMES   also write the reports 'check' writes (junit, json, markdown,
                      html; comma-separated) into --report-dir (default reports/<time>)
 Exit 0 when every case passed (skips allowed), 1 when any failed, 2 on a usage
-error or a binary that cannot be found.`;
+error, a binary that cannot be found, or a run in which every case was skipped.`;
 
 export async function qemuCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
@@ -193,6 +193,11 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
       `${summary.total} cases: ${summary.passed} passed · ${summary.failed} failed · ${summary.skipped} skipped   (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     );
     if (written) io.out(`${relative(process.cwd(), written.dir) || '.'}/ ${written.files.map((f) => relative(written!.dir, f)).join(' ')}`);
+  }
+  if (summary.failed === 0 && summary.skipped === summary.total) {
+    // nothing was checked: never a green run
+    io.err(`vmcompat qemu: every case was skipped (${results.map((r) => r.message).filter(Boolean)[0] ?? 'no reason given'}): nothing was checked`);
+    return 2;
   }
   return summary.failed === 0 ? 0 : 1;
 }
