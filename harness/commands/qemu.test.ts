@@ -55,6 +55,25 @@ describe('vmcompat qemu', () => {
     }
   });
 
+  it('property mode on a pair that really breaks fails and exits 1: 10.0 whose scanout test always says yes (--src-global) ⇄ 7.2, virtio-gpu-pci', async () => {
+    const io = collectIo();
+    const args = ['--src', '10.0', '--src-global', 'virtio-gpu-device.x-scanout-vmstate-version=2', '--dst', '7.2', '--machine', 'pc-q35-7.2', '--device', 'virtio-gpu-pci', '--runs', '20', '--seed', '11'];
+    expect(await qemuCommand(args, io), io.lines.join('\n')).toBe(1);
+    expect(io.lines[0]).toMatch(/10\.0\.\d+ -global virtio-gpu-device\.x-scanout-vmstate-version=2 ⇄ 7\.2 /);
+    expect(io.lines).toContain(' ✗ virtio-gpu-pci  10.0 → 7.2  pc-q35-7.2  FAILED · footer-missing in virtio-gpu-one-scanout parent_obj.scanout[0].fb.format @0x58633');
+    expect(io.lines).toContain(' ✗ virtio-gpu-pci  7.2 → 10.0  pc-q35-7.2  FAILED · short-read in virtio-gpu-one-scanout parent_obj.scanout[0].fb.format @0x58633');
+    expect(io.lines.some((l) => /^     0586[0-9a-f]{2} .*10\.0: parent_obj\.scanout\[0\]\.cursor\.pos\.y … parent_obj\.scanout\[0\]\.fb\.height · 7\.2: parent_obj\.scanout\[0\]\.cursor\.pos\.y$/.test(l))).toBe(true);
+    expect(io.lines.at(-1)).toMatch(/^2 cases: 0 passed · 2 failed · 0 skipped/);
+  });
+
+  it('a run in which every case is skipped exits 2, saying nothing was checked', async () => {
+    const io = collectIo();
+    const code = await qemuCommand(['--src', '7.2', '--dst', '10.0', '--machine', 'pc-q35-7.2', '--device', 'isa-serial', '--runs', '3', '--mutate', 'no-such-section', '--one-way'], io);
+    expect(code).toBe(2);
+    expect(io.lines).toContain(' - isa-serial  7.2 → 10.0  pc-q35-7.2  skipped: inconclusive: the unmutated state passes but nothing can be mutated: no typed field matches no-such-section');
+    expect(io.errors.at(-1)).toMatch(/every case was skipped .*nothing was checked/);
+  });
+
   it('refuses unusable arguments with a reason', async () => {
     await expect(qemuCommand(['--dst', '10.0', '--machine', 'all'], collectIo())).rejects.toThrow(/--src and --dst are required/);
     await expect(qemuCommand(['--src', '7.2', '--dst', '10.0'], collectIo())).rejects.toThrow(/--machine is required/);

@@ -12,6 +12,9 @@ import { sharedMachines } from '../../src/qemu/machines.js';
 import { mapLimit } from '../../src/qemu/matrix.js';
 import { runRealProperty } from '../../src/qemu/property.js';
 import { randomSeed } from '../../src/check/seed.js';
+import { hexdump } from '../../src/check/hexdump.js';
+import { globalsIn, modelByVersion } from '../../src/qemu/model.js';
+import { releases as builtinReleases } from '../../scenarios/releases/index.js';
 import { VmError, hex } from '../../src/wire/errors.js';
 import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
 import { readInput, writableDir } from '../files.js';
@@ -35,7 +38,7 @@ the sections the devices add (or --mutate 'IDSTR[#FIELD]' globs, e.g.
 '*ehci#pcidev.config*'), each loaded by the source first (rejected ones are
 discarded), then taken to the destination and back; failures are shrunk.`,
     after: `Exit 0 when every case passed (skips allowed), 1 when any failed, 2 on a usage
-error or a binary that cannot be found.`,
+error, a binary that cannot be found, or a run in which every case was skipped.`,
   })
     .option('--src <BIN>', 'the source build: a path, or 7.2 / 10.0 (default: $QTEST_QEMU_BINARY_SRC)')
     .option('--dst <BIN>', 'the destination build (default: $QTEST_QEMU_BINARY_DST)')
@@ -46,6 +49,8 @@ error or a binary that cannot be found.`,
     .option('--dst-machine <M>', 'another machine type for the destination (reproduce a mismatch)')
     .option('--dst-device <SPEC>', 'the destination\'s devices instead of --device; repeatable', repeatable)
     .option('--dst-arg <ARG>', 'the destination\'s extra arguments instead of --arg; repeatable', repeatable)
+    .option('--src-global <D.P=V>', "-global for the source binary only, in both directions (a build whose default differs: --src-global virtio-gpu-device.x-scanout-vmstate-version=2 makes 10.0's scanout test always say yes); the release models apply it too; repeatable", repeatable)
+    .option('--dst-global <D.P=V>', '-global for the destination binary only; repeatable', repeatable)
     .option('--one-way', 'only src → dst')
     .option('--stream <FILE>', 'load FILE into --dst instead of a fresh --src save (one way)')
     .option('--runs <N>', 'property-based: N mutated states per direction')
@@ -70,6 +75,8 @@ interface QemuOptions {
   dstMachine?: string;
   dstDevice?: string[];
   dstArg?: string[];
+  srcGlobal?: string[];
+  dstGlobal?: string[];
   oneWay?: boolean;
   stream?: string;
   runs?: string;
@@ -103,7 +110,10 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
   const reporters = parseReporters(values.reporter, []);
   if (reporters.length) writableDir(values.reportDir ?? 'reports', '--report-dir');
   const stream = values.stream ? readInput(values.stream, '--stream') : undefined;
-  const [src, dst] = await Promise.all([resolveQemu(values.src), resolveQemu(values.dst)]);
+  const [src, dst] = await Promise.all([
+    resolveQemu(values.src).then((b) => withGlobals(b, values.srcGlobal, '--src-global')),
+    resolveQemu(values.dst).then((b) => withGlobals(b, values.dstGlobal, '--dst-global')),
+  ]);
   const machines = await sharedMachines([src, dst], values.machine.map(machineAlias));
   const oneWay = values.oneWay || stream !== undefined;
   const spec: Omit<RealCaseSpec, 'machine'> = {
@@ -116,12 +126,13 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
     dstDevices: values.dstDevice,
     dstArgs: values.dstArg,
     timeoutMs,
+    models: modelByVersion(builtinReleases),
   };
   const startedAt = new Date();
   const started = performance.now();
 
   if (!values.json) {
-    const b = (x: QemuBinary) => `${x.name === x.path ? x.path : `${x.name} (${x.path})`} ${x.version}`;
+    const b = (x: QemuBinary) => `${x.name === x.path ? x.path : `${x.name} (${x.path})`} ${x.version}${globalsIn(x.extraArgs).map((g) => ` -global ${g.driver}.${g.property}=${g.value}`).join('')}`;
     io.out(
       `vmcompat qemu — ${b(src)} ${oneWay ? '→' : '⇄'} ${b(dst)} · ${machines.length} machine type${machines.length === 1 ? '' : 's'} · ` +
         `devices: ${spec.devices.join(' ') || '(board only)'}` +
@@ -194,6 +205,11 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
     );
     if (written) io.out(`${relative(process.cwd(), written.dir) || '.'}/ ${written.files.map((f) => relative(written!.dir, f)).join(' ')}`);
   }
+  if (summary.failed === 0 && summary.skipped === summary.total) {
+    // nothing was checked: never a green run
+    io.err(`vmcompat qemu: every case was skipped (${results.map((r) => r.message).filter(Boolean)[0] ?? 'no reason given'}): nothing was checked`);
+    return 2;
+  }
   return summary.failed === 0 ? 0 : 1;
 }
 
@@ -232,6 +248,15 @@ export function toReport(
   };
 }
 
+/** The binary with `-global` settings of its own (a build whose defaults differ). */
+function withGlobals(b: QemuBinary, globals: string[] | undefined, flag: string): QemuBinary {
+  if (!globals?.length) return b;
+  for (const g of globals) {
+    if (globalsIn(['-global', g]).length !== 1) throw usageError(`${flag} ${g}: expected DRIVER.PROPERTY=VALUE (e.g. virtio-gpu-device.x-scanout-vmstate-version=2)`);
+  }
+  return { ...b, extraArgs: [...b.extraArgs, ...globals.flatMap((g) => ['-global', g])] };
+}
+
 const paint = (on: boolean, code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
 /** The reporters' one-line-per-case format, with the real run's details under failures. */
@@ -239,12 +264,16 @@ export function resultLines(r: RealCaseResult, w: { device: number; pair: number
   const head = `${r.device.padEnd(w.device)}  ${`${r.from} → ${r.to}`.padEnd(w.pair)}  ${r.machine.padEnd(w.machine)}`;
   if (r.status === 'skip') return [` ${paint(color, 90, '-')} ${head}  skipped: ${r.message}`];
   if (r.status === 'pass') return [` ${paint(color, 32, '✓')} ${head}  ${r.message ?? 'pass'}`];
-  const where = [r.kind, r.path ? `in ${r.path}` : '', r.offset !== null ? `@${hex(r.offset)}` : ''].filter(Boolean).join(' ');
+  const vmsd = r.vmsd && r.path && !r.path.includes(r.vmsd) ? `${r.vmsd} ` : '';
+  const where = [r.kind, r.path ? `in ${vmsd}${r.path}` : '', r.offset !== null ? `@${hex(r.offset)}` : ''].filter(Boolean).join(' ');
   const out = [` ${paint(color, 31, '✗')} ${head}  FAILED · ${where}`];
   const f = r.failure;
   if (f) out.push(`     ${f.stage}: ${f.saver} saved, ${f.loader} loaded`);
   out.push(`     ${r.message}`);
   for (const l of r.qemu) out.push(`     qemu: ${l}`);
+  if (f?.bytes && f.offset !== null && (f.sentTrace || f.readTrace)) {
+    for (const l of hexdump(f.bytes, { offset: f.offset, length: 4, sent: f.sentTrace, read: f.readTrace, sender: f.saver, receiver: f.loader })) out.push(`     ${l}`);
+  }
   if (r.counterexample) out.push(`     counterexample: ${JSON.stringify(r.counterexample)}`);
   if (r.repro) out.push(`     replay:  ${r.repro}`);
   return out;

@@ -9,6 +9,8 @@ import { compareStreams, type FieldDifference, type IgnoredDifference, type Stre
 import { diagnose } from './diagnose.js';
 import { loadAndSave, saveToFile, type ThroughResult, type VmConfig } from './driver.js';
 import { QemuError } from './errors.js';
+import { explainRejection, type SidesModels } from './explain.js';
+import { globalsIn, type ModelFor } from './model.js';
 
 /**
  * A real cross-version case: binary A saves a paused guest, binary B loads the stream
@@ -36,6 +38,24 @@ export interface RealCaseSpec {
    * clock from a fixed base, see DETERMINISTIC_RTC.
    */
   hostRtc?: boolean;
+  /**
+   * The release model that stands for each binary (the harness passes the built-in
+   * models by version). With one, a rejected stream is explained field by field and
+   * property runs mutate inside sections the stream only sizes (virtio).
+   */
+  models?: ModelFor;
+}
+
+/** What the models need of one direction: each side's model, machine type and -global settings. */
+export function sidesModels(spec: RealCaseSpec, from: QemuBinary, to: QemuBinary): SidesModels {
+  return {
+    sender: spec.models?.(from) ?? null,
+    receiver: spec.models?.(to) ?? null,
+    senderMachine: sideVm(spec, 'src').machine,
+    receiverMachine: sideVm(spec, 'dst').machine,
+    senderGlobals: [...globalsIn(from.extraArgs), ...globalsIn(sideVm(spec, 'src').args ?? [])],
+    receiverGlobals: [...globalsIn(to.extraArgs), ...globalsIn(sideVm(spec, 'dst').args ?? [])],
+  };
 }
 
 /**
@@ -141,7 +161,7 @@ export async function runDirection(spec: RealCaseSpec, from: QemuBinary, to: Qem
       Object.assign(r, { status: 'skip', message: `${to.name} cannot run it: ${firstLine(through.stderr || through.message)}` });
       return done();
     }
-    fail(r, loadFailure(through, src, from.name, to.name));
+    fail(r, loadFailure(through, src, from.name, to.name, sidesModels(spec, from, to)));
     return done();
   }
   const t2 = performance.now();
@@ -267,7 +287,7 @@ export function fail(r: RealCaseResult, f: Failure): void {
  * not say (7.2 reads a truncated RAM section as `Unknown combination of migration
  * flags: 0x0`), the decoder's verdict on the same bytes decides.
  */
-export function loadFailure(t: Exclude<ThroughResult, { ok: true }>, stream: Uint8Array, saver: string, loader: string): Failure {
+export function loadFailure(t: Exclude<ThroughResult, { ok: true }>, stream: Uint8Array, saver: string, loader: string, models?: SidesModels): Failure {
   const d = diagnose(t.stderr);
   let decoded: DecodedStream | null = null;
   let kind: ErrorKind | null = d.kind;
@@ -283,7 +303,7 @@ export function loadFailure(t: Exclude<ThroughResult, { ok: true }>, stream: Uin
     if (rec) offset = rec.offset;
   }
   const said = d.lines.length ? d.lines.join(' / ') : t.message;
-  return {
+  const f: Failure = {
     kind,
     stage: 'forward',
     saver,
@@ -299,5 +319,6 @@ export function loadFailure(t: Exclude<ThroughResult, { ok: true }>, stream: Uin
     qemuKind: d.kind,
     bytes: stream,
   };
+  return models && t.kind !== 'timeout' ? explainRejection(f, decoded, stream, d.section, models) : f;
 }
 

@@ -4,6 +4,10 @@ import { leafText, leaves } from '../wire/tree.js';
 import { locateQemu, once, type QemuBinary } from './binaries.js';
 import { runRealProperty, type Mutation, type RealPropertySpec } from './property.js';
 import { leftovers } from './driver.js';
+import { modelByVersion } from './model.js';
+import { releases } from '../../scenarios/releases/index.js';
+
+const models = modelByVersion(releases);
 
 // Each state costs up to three QEMU load+save runs (~0.15 s each on an idle machine): keep runs tiny.
 let q72: QemuBinary;
@@ -64,8 +68,7 @@ describe('property-based real cases', () => {
     expect(r.message).toMatch(/^7\.2 cannot run it: .*'no-such-device' is not a valid device model name/);
   });
 
-  it('a destination that changes the state fails; the counterexample is shrunk and its path replays it', async () => {
-
+  it('a destination that changes every state fails on the unmutated one, before any mutation, and replays from its line', async () => {
     await setup();
     // The destination keeps QEMU's default host-clock RTC: its re-save carries another
     // time than the source's frozen one, whatever the serial state.
@@ -79,18 +82,53 @@ describe('property-based real cases', () => {
       seed: 1234,
       maxMutations: 2,
     };
-    const r = await runRealProperty(spec, q72, q72);
-    expect(r).toMatchObject({ status: 'fail', kind: 'value-changed', stage: 'compare' });
+    const runs: Run[] = [];
+    const r = await runRealProperty({ ...spec, onRun: (x) => runs.push(x) }, q72, q72);
+    expect(r).toMatchObject({ status: 'fail', kind: 'value-changed', stage: 'compare', states: 1, counterexample: [], replayPath: null });
     expect(r.path).toMatch(/^mc146818rtc \(0\) /);
-    const cex = r.counterexample as Mutation[];
-    expect(cex).toHaveLength(1);
-    expect(r.replayPath).toMatch(/^\d+(:\d+)*$/);
-    expect(r.repro).toBe(
-      `npx vmcompat qemu --src 7.2 --dst 7.2 --machine pc-q35-7.2 --one-way --device isa-serial --dst-arg=-rtc --dst-arg=clock=host --max-mutations 2 --runs 2 --seed 1234 --path ${r.replayPath}`,
-    );
-    const again = await runRealProperty({ ...spec, path: r.replayPath! }, q72, q72);
-    expect(again.counterexample).toEqual(cex);
-    expect(again.kind).toBe('value-changed');
+    expect(runs.map((x) => x.mutations)).toEqual([[]]);
+    expect(r.repro).toBe('npx vmcompat qemu --src 7.2 --dst 7.2 --machine pc-q35-7.2 --one-way --device isa-serial --dst-arg=-rtc --dst-arg=clock=host --max-mutations 2 --runs 2 --seed 1234');
+    const again = await runRealProperty(spec, q72, q72);
+    expect(again).toMatchObject({ kind: 'value-changed', counterexample: [] });
+  });
+});
+
+describe('property mode checks something, or says it did not', () => {
+  it('a pair that breaks as it boots fails on the unmutated state (10.0 whose scanout test always says yes ⇄ 7.2, virtio-gpu-pci)', async () => {
+    await setup();
+    // 10.0.2 with hw_compat_8_2's x-scanout-vmstate-version=1 set back to 2 at pc-q35-7.2
+    const gpu: QemuBinary = { ...q10, extraArgs: [...q10.extraArgs, '-global', 'virtio-gpu-device.x-scanout-vmstate-version=2'] };
+    for (const [from, to] of [[gpu, q72], [q72, gpu]] as const) {
+      const r = await runRealProperty({ a: gpu, b: q72, machine: 'pc-q35-7.2', devices: ['virtio-gpu-pci'], runs: 20, seed: 5, models }, from, to);
+      expect(r.status, r.message ?? '').toBe('fail');
+      expect(r).toMatchObject({ vmsd: 'virtio-gpu-one-scanout', path: 'parent_obj.scanout[0].fb.format', states: 1, counterexample: [] });
+      expect(r.message).toMatch(/^the unmutated state already fails: /);
+      expect(r.repro).toContain(from === gpu ? '--src-global virtio-gpu-device.x-scanout-vmstate-version=2' : '--dst-global virtio-gpu-device.x-scanout-vmstate-version=2');
+    }
+  });
+
+  it("mutates inside a virtio section through the sender's release model, and the mutations reach the stream", async () => {
+    await setup();
+    const runs: Run[] = [];
+    const r = await runRealProperty({ a: q72, b: q10, machine: 'pc-q35-7.2', devices: ['virtio-gpu-pci'], mutate: ['*virtio-gpu#virtio-gpu-one-scanout:*'], maxMutations: 1, runs: 2, seed: 3, models, onRun: (x) => runs.push(x) }, q72, q10);
+    expect(r.status, r.message ?? '').toBe('pass');
+    expect(r.message).toMatch(/mutating 10 fields \(10 elements\) of 0000:00:01\.0\/virtio-gpu \(0\)$/);
+    const mutated = runs.filter((x) => x.mutations.length);
+    expect(mutated.length).toBeGreaterThan(0);
+    for (const x of mutated) expect(x.mutations[0]).toMatchObject({ path: expect.stringMatching(/^virtio-gpu-one-scanout:parent_obj\.scanout\[0\]\./), type: expect.stringMatching(/ \(release model 7\.2\.0\)$/) });
+    // the source's own re-save of an accepted state carries the new value inside the blob
+    const accepted = mutated.find((x) => x.canonical);
+    if (accepted) {
+      const base = runs.find((x) => !x.mutations.length)!.canonical!;
+      expect(Buffer.compare(Buffer.from(accepted.canonical!), Buffer.from(base)) !== 0 || accepted.mutations[0]!.value === '0x00000000').toBe(true);
+    }
+  });
+
+  it('nothing to mutate is inconclusive (a skip), never a pass, after the unmutated state was checked', async () => {
+    await setup();
+    const r = await runRealProperty({ a: q72, b: q10, machine: 'pc-q35-7.2', devices: ['isa-serial'], mutate: ['no-such-section'], runs: 5, seed: 1, models }, q72, q10);
+    expect(r).toMatchObject({ status: 'skip', states: 1 });
+    expect(r.message).toBe('inconclusive: the unmutated state passes but nothing can be mutated: no typed field matches no-such-section');
   });
 });
 

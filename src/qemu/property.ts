@@ -5,11 +5,13 @@ import { encodeStream } from '../wire/encode.js';
 import { VmError } from '../wire/errors.js';
 import { cloneState, INT_TYPES, leafText, leaves, type Leaf, type LeafRef } from '../wire/tree.js';
 import type { QemuBinary } from './binaries.js';
-import { baseResult, decodeChecked, differencesText, realLoss, fail, loadFailure, sideVm, type RealCaseResult, type RealCaseSpec } from './case.js';
+import { baseResult, decodeChecked, differencesText, realLoss, fail, loadFailure, sideVm, sidesModels, type RealCaseResult, type RealCaseSpec } from './case.js';
 import { compareStreams } from './compare.js';
 import { loadAndSave, saveToFile } from './driver.js';
 import { QemuError } from './errors.js';
 import { globRe } from './machines.js';
+import { globalsIn, senderModel, type ModelRead } from './model.js';
+import { pathOf } from '../vmstate/path.js';
 
 /**
  * Property-based real cases. States are made by mutating decoded fields of a real
@@ -47,14 +49,53 @@ export interface Mutation {
   value: string | boolean;
 }
 
-interface Target {
-  record: number;
-  leaf: number;
-  ref: LeafRef;
-  section: string;
-}
+/** A field of the stream's own description, or one the release model found inside an opaque blob. */
+type Target =
+  | { from: 'stream'; record: number; leaf: number; ref: LeafRef; section: string }
+  | { from: 'model'; section: string; ref: LeafRef; release: string };
 
 type Change = { t: number; v: Leaf };
+
+/** Custom codecs the description only sizes (`virtio`, `virtio-gpu`): opaque unless a model reads inside. */
+function opaque(l: LeafRef): boolean {
+  return l.value instanceof Uint8Array && l.size > 0 && !mutable(l) && l.type !== 'buffer' && l.type !== 'unused_buffer';
+}
+
+/**
+ * The leaves a release model read inside a section's opaque blobs, as mutation targets:
+ * integers by width (big-endian on the wire), anything else as bytes. `ref.offset` is
+ * absolute in the stream.
+ */
+function modelTargets(read: ModelRead, blobs: { start: number; end: number }[], section: string, bytes: Uint8Array): Target[] {
+  const out: Target[] = [];
+  for (const e of read.trace) {
+    if (e.what !== 'field' || e.size === 0) continue;
+    if (!blobs.some((b) => e.offset >= b.start && e.offset + e.size <= b.end)) continue;
+    const raw = bytes.slice(e.offset, e.offset + e.size);
+    const int = e.size === 1 || e.size === 2 || e.size === 4 || e.size === 8;
+    const type = int ? `uint${e.size * 8}` : 'buffer';
+    const value: Leaf = int ? (e.size === 8 ? readBe(raw) : Number(readBe(raw))) : raw;
+    if (!int && e.size > 64) continue;
+    const ref: LeafRef = { path: `${e.vmsd}:${pathOf(e.keys)}`, type, size: e.size, value, offset: e.offset, set: () => {} };
+    out.push({ from: 'model', section, ref, release: read.release });
+  }
+  return out;
+}
+
+function readBe(b: Uint8Array): bigint {
+  let n = 0n;
+  for (const x of b) n = (n << 8n) | BigInt(x);
+  return n;
+}
+
+function writeBe(out: Uint8Array, at: number, size: number, v: Leaf): void {
+  if (v instanceof Uint8Array) {
+    out.set(v, at);
+    return;
+  }
+  let n = BigInt.asUintN(size * 8, BigInt(v as number | bigint));
+  for (let i = size - 1; i >= 0; i--, n >>= 8n) out[at + i] = Number(n & 0xffn);
+}
 
 /**
  * Leaves worth changing: typed scalars, small buffers and PCI config space (whose
@@ -125,43 +166,62 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
     return r;
   }
   const targets: Target[] = [];
+  const models = sidesModels(spec, from, to);
+  const modelNotes: string[] = [];
+  const baseBytes = encodeStream(base);
   base.records.forEach((rec, record) => {
     if (rec.type !== 'FULL') return;
     const section = deviceLabel(rec.idstr, rec.instanceId);
     const picks = filters.filter((f) => f.section.test(rec.idstr));
     if (added ? !added.has(section) : picks.length === 0) return;
-    leaves(rec.state).forEach((ref, leaf) => {
-      if (!mutable(ref)) return;
-      if (picks.length && !picks.some((f) => f.field === null || f.field.test(ref.path))) return;
-      targets.push({ record, leaf, ref, section });
+    const wanted = (path: string) => !picks.length || picks.some((f) => f.field === null || f.field.test(path));
+    const all = leaves(rec.state);
+    all.forEach((ref, leaf) => {
+      if (mutable(ref) && wanted(ref.path)) targets.push({ from: 'stream', record, leaf, ref, section });
     });
+    const blobs = all.filter(opaque).map((l) => ({ start: rec.payloadOffset + l.offset, end: rec.payloadOffset + l.offset + l.size }));
+    if (!blobs.length) return;
+    // Inside a blob only the model knows the fields: the sender's model must read the
+    // section exactly as the binary wrote it, or it does not stand for this binary.
+    if (!models.sender) {
+      modelNotes.push(`no release model for ${from.name} to read inside ${section}`);
+      return;
+    }
+    const read = senderModel(models.sender, models.senderMachine, models.senderGlobals, baseBytes, rec);
+    if (!read.ok) {
+      modelNotes.push(read.why);
+      return;
+    }
+    for (const tg of modelTargets(read.read, blobs, section, baseBytes)) if (wanted(tg.ref.path)) targets.push(tg);
   });
   const labels = new Set(targets.map((t) => t.section));
-  if (targets.length === 0) {
-    Object.assign(r, { status: 'skip', message: `nothing to mutate: ${spec.mutate?.length ? `no typed field matches ${spec.mutate.join(', ')}` : `the devices add no section with typed fields to ${spec.machine}`}` });
-    r.timings.totalMs = performance.now() - t0;
-    return r;
-  }
 
   const describe = (changes: Change[]): Mutation[] =>
     changes.map(({ t, v }) => {
       const tg = targets[t]!;
       const was = tg.ref.value;
+      const type = tg.from === 'model' ? `${tg.ref.type} (release model ${tg.release})` : tg.ref.type;
       if (v instanceof Uint8Array && was instanceof Uint8Array) {
         // a buffer mutation changes one byte: name that byte
         let at = 0;
         while (at < v.length - 1 && v[at] === was[at]) at++;
-        return { section: tg.section, path: `${tg.ref.path}[${at}]`, type: tg.ref.type, value: '0x' + v[at]!.toString(16).padStart(2, '0') };
+        return { section: tg.section, path: `${tg.ref.path}[${at}]`, type, value: '0x' + v[at]!.toString(16).padStart(2, '0') };
       }
       const shown = leafText(v, tg.ref.size);
-      return { section: tg.section, path: tg.ref.path, type: tg.ref.type, value: typeof shown === 'boolean' ? shown : String(shown) };
+      return { section: tg.section, path: tg.ref.path, type, value: typeof shown === 'boolean' ? shown : String(shown) };
     });
 
   const encodeWith = (changes: Change[]): Uint8Array => {
+    if (changes.length === 0) return baseBytes;
     const s: DecodedStream = { ...base, records: base.records.slice() };
     const cloned = new Map<number, DeviceRecord>();
+    const patches: [Extract<Target, { from: 'model' }>, Leaf][] = [];
     for (const { t, v } of changes) {
       const tg = targets[t]!;
+      if (tg.from === 'model') {
+        patches.push([tg, v]);
+        continue;
+      }
       let rec = cloned.get(tg.record);
       if (!rec) {
         rec = { ...(base.records[tg.record] as DeviceRecord) };
@@ -171,7 +231,10 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
       }
       leaves(rec.state)[tg.leaf]!.set(v);
     }
-    return encodeStream(s);
+    // mutations keep every size, so the model's offsets still hold in the re-encoded stream
+    const out = cloned.size ? encodeStream(s) : baseBytes.slice();
+    for (const [tg, v] of patches) writeBe(out, tg.ref.offset, tg.ref.size, v);
+    return out;
   };
 
   const budgetEnd = Date.now() + (spec.budgetMs ?? 300_000);
@@ -195,6 +258,16 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
     return outcome;
   };
 
+  const checkOrError = async (changes: Change[]): Promise<Failure | null | 'invalid'> => {
+    try {
+      return await check(changes);
+    } catch (e) {
+      if (!(e instanceof VmError)) throw e;
+      // vmcompat could not decode or re-encode a stream QEMU wrote: say so as a failure
+      return { kind: e.kind, stage: 'compare', saver: from.name, loader: 'vmcompat decode', path: e.path, vmsd: e.vmsd, offset: e.offset, message: e.message, qemu: [], qemuKind: null };
+    }
+  };
+
   /** The destination loads the state under test and saves it; the source loads that and saves it. */
   const hops = async (canonical: Uint8Array): Promise<Failure | null> => {
     let input = canonical;
@@ -204,7 +277,7 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
     ] as const) {
       qemuRuns++;
       const hop = await loadAndSave({ binary: loader, vm, ...opts }, input);
-      if (!hop.ok) return { ...loadFailure(hop, input, saver.name, loader.name), stage };
+      if (!hop.ok) return { ...loadFailure(hop, input, saver.name, loader.name, stage === 'forward' ? models : sidesModels(spec, to, from)), stage };
       const cmp = compareStreams(decodeChecked(canonical, from.name), decodeChecked(hop.stream, loader.name));
       if (realLoss(cmp.differences)) {
         const d = cmp.differences[0]!;
@@ -229,6 +302,46 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
     return null;
   };
 
+  // The unmutated state first, whatever fast-check draws: a pair that breaks on the
+  // guest as it boots must fail even when nothing can be mutated.
+  const baseline = await checkOrError([]);
+  if (baseline === 'invalid') {
+    fail(r, {
+      kind: 'post-load-failed',
+      stage: 'baseline',
+      saver: from.name,
+      loader: from.name,
+      path: null,
+      vmsd: null,
+      offset: null,
+      message: `${from.name} rejects its own unmutated stream: nothing can be checked (run without --runs to see QEMU's words)`,
+      qemu: [],
+      qemuKind: null,
+    });
+    r.timings.totalMs = performance.now() - t0;
+    return r;
+  }
+  if (baseline) {
+    fail(r, baseline);
+    Object.assign(r, { states: 1, counterexample: [], counterexampleDiff: [], message: `the unmutated state already fails: ${baseline.message}`, repro: replayCommand(spec, from, to, spec.seed, null) });
+    r.timings.totalMs = performance.now() - t0;
+    return r;
+  }
+  accepted = 1;
+  if (targets.length === 0) {
+    // Only the unmutated state was checked: not a property run, so never a pass.
+    Object.assign(r, {
+      status: 'skip',
+      states: 1,
+      message:
+        `inconclusive: the unmutated state passes but nothing can be mutated: ` +
+        (spec.mutate?.length ? `no typed field matches ${spec.mutate.join(', ')}` : `the devices add no section with typed fields to ${spec.machine}`) +
+        (modelNotes.length ? ` (${modelNotes.join('; ')})` : ''),
+    });
+    r.timings.totalMs = performance.now() - t0;
+    return r;
+  }
+
   // A field first, then one of its elements: e1000's 32k mac_reg elements must not
   // drown its PCI config space or its scalars.
   const groups = new Map<string, number[]>();
@@ -248,14 +361,7 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
   const details = await fc.check(
     fc.asyncProperty(arb, async (changes) => {
       if (Date.now() > budgetEnd) return true; // out of budget: keep what we have
-      let out: Failure | null | 'invalid';
-      try {
-        out = await check(changes);
-      } catch (e) {
-        if (!(e instanceof VmError)) throw e;
-        // vmcompat could not decode or re-encode a stream QEMU wrote: say so as a failure
-        out = { kind: e.kind, stage: 'compare', saver: from.name, loader: 'vmcompat decode', path: e.path, vmsd: e.vmsd, offset: e.offset, message: e.message, qemu: [], qemuKind: null };
-      }
+      const out = await checkOrError(changes);
       if (out === 'invalid') {
         rejected++;
         fc.pre(false);
@@ -306,6 +412,8 @@ export function replayCommand(spec: RealPropertySpec, from: QemuBinary, to: Qemu
   if (spec.dstMachine) parts.push('--dst-machine', spec.dstMachine);
   for (const d of spec.dstDevices ?? []) parts.push('--dst-device', d);
   for (const a of spec.dstArgs ?? []) parts.push(`--dst-arg=${a}`);
+  for (const g of globalsIn(from.extraArgs)) parts.push('--src-global', `${g.driver}.${g.property}=${g.value}`);
+  for (const g of globalsIn(to.extraArgs)) parts.push('--dst-global', `${g.driver}.${g.property}=${g.value}`);
   for (const m of spec.mutate ?? []) parts.push('--mutate', m);
   if (spec.maxMutations) parts.push('--max-mutations', String(spec.maxMutations));
   parts.push('--runs', String(spec.runs), '--seed', String(seed));
