@@ -141,13 +141,13 @@ describe('unexpected results in every reporter', () => {
     for (const s of ['kind: footer-missing', 'path: parent_obj.scanout[0].fb.format', `offset: 0x${fail.offset!.toString(16)}`, `seed: ${fail.seed}`, `replay: ${fail.repro!.replace(/>/g, '&gt;')}`]) {
       expect(xml).toContain(s);
     }
-    expect(xml).toMatch(/<failure message="expected a short-read failure, but 5 states passed: if it is fixed, update the scenario" type="unexpected-pass">/);
+    expect(xml).toMatch(/<failure message="expected a short-read failure, but \d+ states passed: if it is fixed, update the scenario" type="unexpected-pass">/);
   });
 
   it('terminal: the unexpected pass and failure are explained, each with its replay line', () => {
     const text = io.lines.join('\n');
     expect(text).toMatch(/✗ virtio-gpu\s+9\.0\.0 → 8\.2\.0\s+pc-q35-8\.2\s+UNEXPECTED FAILURE · footer-missing .* · nested-version\n\s+why: nested-version: virtio-gpu-one-scanout is version 2 in 9\.0\.0 and 1 in 8\.2\.0.*\n\s+fix: gate the new fields/);
-    expect(text).toMatch(/UNEXPECTED PASS \(expected short-read\)\n\s+5 states passed; the scenario 'wrong-on-purpose' expects short-read/);
+    expect(text).toMatch(/UNEXPECTED PASS \(expected short-read\)\n\s+\d+ states passed; the scenario 'wrong-on-purpose' expects short-read/);
     expect(text).toMatch(/replay: {2}npx vmcompat repro 'virtio-gpu\/9\.0\.0->8\.2\.0\/pc-q35-8\.2' --seed \d+ --path/);
     // where in the bytes, and the smallest state, as in a report
     expect(text).toMatch(/^\s+[0-9a-f]{6} \[[0-9a-f ]+\].*\|.{16}\| {2}9\.0\.0: .*fb\.format.* · 8\.2\.0 expected the section footer \(7e\) here/m);
@@ -159,7 +159,7 @@ describe('unexpected results in every reporter', () => {
     const md = readFileSync(at('unexpected', 'summary.md'), 'utf8');
     expect(md.split('\n')[0]).toBe('### ❌ vmcompat: 2 unexpected results in 3 cases');
     expect(md).toMatch(/\| `virtio-gpu\/9\.0\.0->8\.2\.0\/pc-q35-8\.2` \| ❌ unexpected failure \| footer-missing in virtio-gpu-one-scanout parent_obj\.scanout\[0\]\.fb\.format @0x[0-9a-f]+ \| \*\*nested-version\*\*: virtio-gpu-one-scanout is version 2 in 9\.0\.0 .* — fix: gate the new fields .* \| pass \| `npx vmcompat repro/);
-    expect(md).toContain('| `virtio-gpu/8.2.0->9.0.1/pc-q35-8.2` | ❌ unexpected pass | 5 states passed |  | fail: short-read |');
+    expect(md).toMatch(/\| `virtio-gpu\/8\.2\.0->9\.0\.1\/pc-q35-8\.2` \| ❌ unexpected pass \| \d+ states passed \|  \| fail: short-read \|/);
   });
 
   it('json: the documented shape, with the failure detail and hex dump', () => {

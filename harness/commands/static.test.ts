@@ -179,7 +179,7 @@ describe('vmcompat static on QEMU 7.2 and 10.0 -dump-vmstate at pc-q35-7.2, besi
     }
     // every break of the full report is on a line of the default one
     const doc = JSON.parse((await run('--from', d72, '--to', d10, '--json')).out.join('\n'));
-    for (const d of doc.devices) {
+    for (const d of (doc.result ?? doc).devices) {
       for (const f of d.findings.filter((x: { severity: string }) => x.severity.startsWith('breaking'))) {
         const place = f.change === 'section-missing' ? d.device : f.path.split(' › ').at(-1);
         expect(ours.out.some((l) => l.includes(d.device) && l.includes(place)), `${d.device} ${place}`).toBe(true);
