@@ -6,7 +6,7 @@ import { canCompress, describedName, typeName, type FieldDesc, type VmsdDesc } f
 import { elementCount, elementSize, fieldExists, isArrayField, isPlainArray, isStruct, nestedVersion } from './field.js';
 import { vmstate_info_nullptr } from './info.js';
 import { pathOf } from './path.js';
-import type { PathCtx, State, VMStateDescription, VMStateField, VmCtx } from './types.js';
+import type { PathCtx, PostLoadFailure, State, VMStateDescription, VMStateField, VmCtx } from './types.js';
 
 /**
  * QEMU's vmstate_save_state at version `version`: fields in table order,
@@ -24,14 +24,7 @@ export function saveVmsd(
 ): void {
   const refused = vmsd.pre_save?.(state, ctx);
   if (refused) {
-    throw new VmError({
-      kind: 'pre-save-failed',
-      message: `pre-save failed: ${vmsd.name}: ${refused.message}`,
-      errno: refused.errno,
-      vmsd: vmsd.name,
-      path: pathOf(at) || null,
-      qemu: [`pre-save failed: ${vmsd.name}`],
-    });
+    throw hookFailed('pre-save', vmsd, refused, at);
   }
   if (desc) {
     desc.vmsd_name = vmsd.name;
@@ -52,15 +45,20 @@ export function saveVmsd(
   const failed = vmsd.post_save(state, ctx);
   if (failure) throw failure;
   if (failed) {
-    throw new VmError({
-      kind: 'post-save-failed',
-      message: `post-save failed: ${vmsd.name}: ${failed.message}`,
-      errno: failed.errno,
-      vmsd: vmsd.name,
-      path: pathOf(at) || null,
-      qemu: [`post-save failed: ${vmsd.name}`],
-    });
+    throw hookFailed('post-save', vmsd, failed, at);
   }
+}
+
+/** QEMU's "pre-save failed: NAME" / "post-save failed: NAME". */
+function hookFailed(hook: 'pre-save' | 'post-save', vmsd: VMStateDescription, f: PostLoadFailure, at: PathCtx): VmError {
+  return new VmError({
+    kind: `${hook}-failed`,
+    message: `${hook} failed: ${vmsd.name}: ${f.message}`,
+    errno: f.errno,
+    vmsd: vmsd.name,
+    path: pathOf(at) || null,
+    qemu: [`${hook} failed: ${vmsd.name}`],
+  });
 }
 
 /** The fields in table order, then the needed subsections. */
