@@ -17,6 +17,7 @@ import { VMSTATE_QLIST_V, VMSTATE_QTAILQ_V, VMSTATE_WITH_TMP_TEST } from '../../
 import * as F from '../../vmstate/flags.js';
 import * as I from '../../vmstate/info.js';
 import { blankState } from '../../gen/blank.js';
+import { blankValue } from '../../gen/scalar.js';
 import type { CustomArbitrary } from '../../gen/types.js';
 import type { CompatEntry, DeviceClass, ExtractedNotes, MachineType, PropDef, Release } from '../../machine/types.js';
 import type { FieldExists, State, VMStateDescription, VMStateField, VMStateInfo, VmCtx } from '../../vmstate/types.js';
@@ -148,6 +149,7 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
       }
       s[member] = typeof s[member] === 'bigint' && typeof v === 'number' ? BigInt(v) : typeof s[member] === 'number' && typeof v === 'bigint' ? Number(v) : v;
     }
+    conformCounts(vmsd, s);
     return s;
   };
   return {
@@ -162,6 +164,25 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
     gen: { custom: dc.custom },
     extracted: dc.notes,
   };
+}
+
+/** Variable arrays and buffers as long as the members that count them (a property may set a count). */
+function conformCounts(v: VMStateDescription, s: State, seen = new Set<VMStateDescription>()): void {
+  if (seen.has(v)) return;
+  seen.add(v);
+  for (const f of v.fields) {
+    if (f.member === null) continue;
+    if (f.flags & F.VMS_VARRAY_ANY && f.num_member && typeof s[f.num_member] === 'number') {
+      const n = Math.max(0, Number(s[f.num_member]) * (f.flags & F.VMS_MULTIPLY_ELEMENTS ? (f.num ?? 1) : 1));
+      const cur = Array.isArray(s[f.member]) ? (s[f.member] as unknown[]) : [];
+      const one = () => (f.vmsd ? blankState(f.vmsd) : blankValue(f.info?.name ?? '', f.size ?? 0));
+      if (n <= 1024) s[f.member] = Array.from({ length: n }, (_, i) => (i < cur.length ? cur[i] : one()));
+    } else if (f.flags & F.VMS_VBUFFER && f.size_member && typeof s[f.size_member] === 'number') {
+      const n = Number(s[f.size_member]) * (f.flags & F.VMS_MULTIPLY ? (f.size ?? 1) : 1);
+      if (n >= 0 && n <= 1 << 20) s[f.member] = new Uint8Array(n);
+    }
+  }
+  for (const sub of v.subsections ?? []) conformCounts(sub, s, seen);
 }
 
 function structuredCloneState(s: State): State {
