@@ -38,7 +38,11 @@ export const codecs: CodecTable = {
     const d = generic(express);
     return {
       info: { ...info, name: `pci config ${f.size}` },
-      arbitrary: (ctx) => fc.record({ [ctx.field.member!]: pciConfigArbitrary(d, new Uint8Array(d.size)) }),
+      // only the config field that exists for these properties generates (the other size is never on the wire)
+      arbitrary: (ctx) =>
+        ctx.field.field_exists && !ctx.field.field_exists(ctx.resetState, ctx.version, { props: ctx.props, device: ctx.deviceReset } as never)
+          ? fc.constant({})
+          : fc.record({ [ctx.field.member!]: pciConfigArbitrary(d, new Uint8Array(d.size)) }),
       note: 'config space checked against a generic endpoint header (the device realize adds nothing the model knows)',
     };
   },

@@ -13,6 +13,13 @@ import type { DeviceClass } from '../machine/types.js';
 import type { CaseSpec } from './case.js';
 import type { CaseResult } from './run.js';
 
+/**
+ * Inputs that are a fact of the device class rather than of its state:
+ * held at their default (conventional PCI), never flipped: a PCIe-ness drawn
+ * per case would give the config space a size its realize never has.
+ */
+const CLASS_FACTS = new Set(['pci_is_express()']);
+
 /** At most this many input settings per case (the defaults first). */
 const MAX_VARIANTS = 6;
 
@@ -37,7 +44,7 @@ export interface InputVariant {
 export function inputVariants(spec: CaseSpec): InputVariant[] {
   const [a, b] = classesOf(spec);
   if (!a || !b) return [{ overrides: {}, label: null }];
-  const names = (a.extracted?.inputs ?? []).map((i) => i.name).filter((n) => b.props[n]?.type === 'bool' && a.props[n]?.type === 'bool');
+  const names = (a.extracted?.inputs ?? []).map((i) => i.name).filter((n) => !CLASS_FACTS.has(n) && b.props[n]?.type === 'bool' && a.props[n]?.type === 'bool');
   const out: InputVariant[] = [{ overrides: {}, label: null }];
   if (!names.length) return out;
   const flip = (n: string) => (a.props[n]!.default === true ? 'false' : 'true');

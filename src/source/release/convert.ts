@@ -150,6 +150,7 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
       s[member] = typeof s[member] === 'bigint' && typeof v === 'number' ? BigInt(v) : typeof s[member] === 'number' && typeof v === 'bigint' ? Number(v) : v;
     }
     conformCounts(vmsd, s);
+    conformBuffers(vmsd, s, p);
     return s;
   };
   return {
@@ -183,6 +184,33 @@ function conformCounts(v: VMStateDescription, s: State, seen = new Set<VMStateDe
     }
   }
   for (const sub of v.subsections ?? []) conformCounts(sub, s, seen);
+}
+
+/**
+ * A member several buffer fields save under exclusive tests (PCIDevice's
+ * `config`, 256 or 4096 bytes by pci_is_express) takes the size of the
+ * field that exists for these properties.
+ */
+function conformBuffers(v: VMStateDescription, s: State, props: Readonly<Record<string, unknown>>): void {
+  const ctx = { props, device: s } as unknown as VmCtx;
+  const visit = (d: VMStateDescription, st: State, depth: number) => {
+    if (depth > 8) return;
+    for (const f of d.fields) {
+      if (f.member === null) continue;
+      if (f.vmsd && st[f.member] && typeof st[f.member] === 'object' && !Array.isArray(st[f.member])) visit(f.vmsd, st[f.member] as State, depth + 1);
+      if (!(f.flags & F.VMS_BUFFER) || !f.field_exists || f.size === undefined) continue;
+      const cur = st[f.member];
+      if (cur instanceof Uint8Array && cur.length === f.size) continue;
+      let exists = false;
+      try {
+        exists = f.field_exists(st, d.version_id, ctx);
+      } catch {
+        exists = false;
+      }
+      if (exists) st[f.member] = new Uint8Array(f.size);
+    }
+  };
+  visit(v, s, 0);
 }
 
 function structuredCloneState(s: State): State {
@@ -288,7 +316,7 @@ class VmsdConverter {
     if (sm) base.size_member = sm;
     const unmodelled = (why: string) => {
       this.dc.notes.unmodelled.push(`${v.name}:${f.name} ${why} (${f.at.file}:${f.at.line})`);
-      return { ...base, info: notModelled(why) };
+      return { ...base, flags: base.flags & ~(F.VMS_STRUCT | F.VMS_VSTRUCT), info: notModelled(why) };
     };
     const nested = f.vmsd ? this.view.vmsd(f.vmsd) : undefined;
     if (f.vmsd && !nested) return unmodelled(`names VMSD ${f.vmsd.name}, not found in the tree`);
