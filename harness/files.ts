@@ -47,6 +47,18 @@ export function readableFile(path: string, what: string): void {
   }
 }
 
+/** A --releases argument: a module file, or a folder that is a QEMU source tree (VERSION, include/migration/vmstate.h). */
+export function releaseSource(path: string, what: string): void {
+  const s = stat(path);
+  if (s?.isDirectory()) {
+    if (!stat(`${path}/VERSION`) || !stat(`${path}/include/migration/vmstate.h`)) {
+      throw usageError(`${what} ${path}: is a folder but not a QEMU source tree (no VERSION or include/migration/vmstate.h)`);
+    }
+    return;
+  }
+  readableFile(path, what);
+}
+
 /** A file that will be written: its folder exists and is writable, and it is not itself a folder. */
 export function writableFile(path: string, what: string): void {
   const s = stat(path);

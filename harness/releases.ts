@@ -9,11 +9,16 @@
  * with its own devices in place of the same-named ones and added after
  * them; machines, compat arrays and the rest come from it unless given.
  */
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VmError } from '../src/wire/errors.js';
 import type { Release } from '../src/machine/types.js';
 import { releases as builtin } from '../scenarios/releases/index.js';
+import { codecs } from '../scenarios/common/bindings.js';
+import { cachedSnapshot } from '../src/source/release/cache.js';
+import { releaseFromSnapshot } from '../src/source/release/convert.js';
+import { treeVersion } from '../src/source/extract.js';
 
 const bad = (message: string) => new VmError({ kind: 'bad-input', message });
 
@@ -30,6 +35,12 @@ export function releaseModules(paths: readonly string[] | undefined): string[] {
 export async function loadReleases(modules: readonly string[]): Promise<Release[]> {
   const all = [...builtin];
   for (const file of modules) {
+    if (isSourceTree(file)) {
+      const r = await treeRelease(file);
+      if (all.some((x) => x.name === r.name)) throw bad(`--releases ${file}: release '${r.name}' (the tree's VERSION) is already defined`);
+      all.push(r);
+      continue;
+    }
     let mod: Record<string, unknown>;
     try {
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -63,4 +74,25 @@ export function extendRelease(x: unknown, known: readonly Release[], file: strin
   const devices = [...base.devices.map((d) => byName.get(d.name) ?? d), ...own.filter((d) => !base.devices.some((b) => b.name === d.name))];
   const { extends: _base, ...rest } = r;
   return { ...base, ...rest, devices, machines: r.machines ?? base.machines, compatArrays: r.compatArrays ?? base.compatArrays };
+}
+
+/** A folder given to --releases: a QEMU source tree (VERSION and include/migration/vmstate.h), or a typed error. */
+export function isSourceTree(path: string): boolean {
+  const s = statSync(path, { throwIfNoEntry: false });
+  if (!s?.isDirectory()) return false;
+  treeVersion(path); // throws the typed error naming what is missing
+  return existsSync(join(path, 'VERSION'));
+}
+
+const treeReleases = new Map<string, Promise<Release>>();
+
+/** The release a QEMU source tree is, named from its VERSION (extracted once, then cached under .cache/extract). */
+export function treeRelease(root: string, progress?: (what: string) => void): Promise<Release> {
+  const key = resolve(root);
+  let r = treeReleases.get(key);
+  if (!r) {
+    r = cachedSnapshot(key, { progress }).then((snap) => releaseFromSnapshot(snap, { codecs }));
+    treeReleases.set(key, r);
+  }
+  return r;
 }

@@ -8,7 +8,7 @@ import { loadScenarios } from '../scenarios.js';
 import { columnWidths, jsonEnvelope, summaryLine } from '../format.js';
 import type { Io } from '../io.js';
 import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
-import { existingPath, readableFile, writableDir } from '../files.js';
+import { existingPath, releaseSource, writableDir } from '../files.js';
 import { resolveFilters } from '../filters.js';
 import { runCases } from '../pool.js';
 import { CaseFeed } from '../progress.js';
@@ -96,7 +96,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   if (values.quiet && values.verbose) throw usageError('--quiet and --verbose contradict each other');
   // every path before any work: a run must not find out at its end that its reports cannot be written
   if (reporters.length) writableDir(values.reportDir ?? 'reports', '--report-dir');
-  for (const m of values.releases ?? []) readableFile(m, '--releases');
+  for (const m of values.releases ?? []) releaseSource(m, '--releases');
   for (const f of values.scenario ?? []) existingPath(f, '--scenario');
   const startedAt = new Date();
   const t0 = performance.now();

@@ -7,7 +7,7 @@ import { judgeProve, planProve, type ProveRow } from '../../src/check/prove.js';
 import type { ReportCase } from '../../src/check/report-schema.js';
 import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
 import { machineAlias, releaseAlias } from '../names.js';
-import { readableFile } from '../files.js';
+import { readableFile, releaseSource } from '../files.js';
 import { toolVersion } from '../paths.js';
 
 const BUILTIN_QEMU: readonly string[] = ['7.2', '10.0'];
@@ -105,7 +105,7 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
   const runs = positiveInt(values.runs!, '--runs');
   const seed = values.seed === undefined ? randomSeed() : int32(values.seed, '--seed');
   const workers = values.workers === undefined ? availableParallelism() : positiveInt(values.workers, '--workers');
-  for (const m of values.releases ?? []) readableFile(m, '--releases');
+  for (const m of values.releases ?? []) releaseSource(m, '--releases');
   const modules = releaseModules(values.releases);
   const releases = await loadReleases(modules);
   const names = releases.map((r) => r.name);

@@ -5,7 +5,7 @@ import { runCase } from '../../src/check/run.js';
 import { failureHexdump } from '../../src/check/hexdump.js';
 import { stateToJson } from '../../src/vmstate/state.js';
 import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
-import { readableFile } from '../files.js';
+import { readableFile, releaseSource } from '../files.js';
 import { jsonEnvelope } from '../format.js';
 import { toolVersion } from '../paths.js';
 import { didYouMean, resolveRelease } from '../names.js';
@@ -66,7 +66,7 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
   if (values.path !== undefined && !/^\d+(:\d+)*$/.test(values.path)) {
     throw usageError(`--path '${values.path}': a replay path is numbers separated by colons (e.g. 0:0:1), as the report printed it`);
   }
-  for (const m of values.releases ?? []) readableFile(m, '--releases');
+  for (const m of values.releases ?? []) releaseSource(m, '--releases');
   const positionalId = parsed.args[0]!;
   const id = parseCaseId(positionalId);
   const releases = await loadReleases(releaseModules(values.releases));

@@ -48,6 +48,20 @@ export interface DeviceClass {
    * carries it, so a model is generated as itself whatever it is named.
    */
   gen?: DeviceGen;
+  /** A class built from a QEMU source tree: what its model leaves out, so verdicts can say so. */
+  extracted?: ExtractedNotes;
+}
+
+/** What an extracted class's model does not carry (src/source/release). */
+export interface ExtractedNotes {
+  /** Where the class comes from (file:line of its TypeInfo). */
+  at: string;
+  /** Custom VMStateInfo codecs with no hand-written binding, by C name, with the field: its cases cannot be checked. */
+  unmodelled: string[];
+  /** pre_save / post_load / pre_load / post_save hooks with no translation (`vmsd.post_load = fn`). */
+  hooks: string[];
+  /** Named inputs (opaque predicates and helpers the model cannot answer), with why; each is a bool property drawn both ways. */
+  inputs: { name: string; reason: string }[];
 }
 
 export interface MachineType {

@@ -1,0 +1,144 @@
+import { describe, expect, test } from 'vitest';
+import { Engine } from '../../machine/engine.js';
+import type { ExtractedField, ExtractedModel, ExtractedVmsd } from '../model.js';
+import type { CodecTable } from './bindings.js';
+import { releaseFromSnapshot } from './convert.js';
+import { SNAPSHOT_FORMAT, type TreeSnapshot } from './snapshot.js';
+import { VmError } from '../../wire/errors.js';
+
+/** Hand-made extracted records (no QEMU text): a device with a scalar, an array, a varray and its count, a struct, unused bytes and a subsection. */
+const at = { file: 'hw/misc/toy.c', line: 1 };
+const fld = (name: string, o: Partial<ExtractedField>): ExtractedField => ({
+  name, macro: 'VMSTATE_X', version_id: 0, field_exists: null, size: null, num: null, start: 0, info: null, flags: ['VMS_SINGLE'], vmsd: null,
+  struct_version_id: 0, offset: `ToyState.${name}`, num_offset: null, size_offset: null, err_hint: null, at, ...o,
+});
+const vmsd = (cname: string, name: string, fields: ExtractedField[], o: Partial<ExtractedVmsd> = {}): ExtractedVmsd => ({
+  cname, name, version_id: 2, minimum_version_id: 1, fields, subsections: [], hooks: {}, other: {}, static: true, at, ...o,
+});
+
+function snapshot(extraFields: ExtractedField[] = [], predicates: TreeSnapshot['predicates'] = {}): TreeSnapshot {
+  const regs = vmsd('vmstate_toy_regs', 'toy-regs', [fld('a', { info: 'vmstate_info_uint16', size: 2 })], { version_id: 1 });
+  const sub = vmsd('vmstate_toy_extra', 'toy/extra', [fld('extra', { info: 'vmstate_info_uint32', size: 4 })], { hooks: { needed: 'toy_extra_needed' } });
+  const top = vmsd('vmstate_toy', 'toy', [
+    fld('ctrl', { info: 'vmstate_info_uint8', size: 1 }),
+    fld('unused', { info: 'vmstate_info_unused_buffer', flags: ['VMS_BUFFER'], size: 4, offset: null }),
+    fld('n', { info: 'vmstate_info_int32', size: 4 }),
+    fld('q', { info: 'vmstate_info_uint8', size: 1, flags: ['VMS_VARRAY_INT32', 'VMS_POINTER'], num_offset: 'ToyState.n' }),
+    fld('arr', { info: 'vmstate_info_uint32', size: 4, num: 3, flags: ['VMS_ARRAY'], version_id: 2 }),
+    fld('regs', { flags: ['VMS_STRUCT'], vmsd: { name: 'vmstate_toy_regs', file: at.file }, size: 8 }),
+    ...extraFields,
+  ], { subsections: [{ name: 'vmstate_toy_extra', file: at.file }], hooks: { post_load: 'toy_post_load' } });
+  const model: ExtractedModel = {
+    format: 'vmcompat-extract/1', version: '1.2.3', tree: '/t', target: 'x86_64-softmmu', files: 1,
+    vmsds: [regs, sub, top],
+    classes: [
+      { name: 'toy-base', parent: 'device', abstract: true, class_init: null, instance: 'ToyState', vmsd: null, vmsdAt: null, props: 'toy_base_props', at },
+      { name: 'toy', parent: 'toy-base', abstract: false, class_init: 'toy_class_init', instance: null, vmsd: { name: 'vmstate_toy', file: at.file }, vmsdAt: at, props: 'toy_props', at },
+    ],
+    registers: [], unresolved: [], missingHeaders: {},
+  };
+  const prop = (name: string, member: string, o: object) => ({ name, info: 'qdev_prop_bit', type: 'bool' as const, default: true, struct: 'ToyState', member, file: at.file, line: 2, ...o });
+  return {
+    format: SNAPSHOT_FORMAT, version: '1.2.3', root: '/t', model,
+    machines: {
+      version: '1.2.3', root: '/t', unresolved: [],
+      machines: [{ name: 'pc-q35-1.2', typeName: 'pc-q35-1.2-machine', parent: 'm', compat: [{ driver: 'toy', property: 'extra', value: 'off', file: 'hw/core/machine.c', line: 3 }], sources: [], fields: {}, alias: null, isDefault: false, deprecated: false, file: 'x', line: 1 },
+        { name: 'pc-q35-1.3', typeName: 'pc-q35-1.3-machine', parent: 'm', compat: [], sources: [], fields: {}, alias: null, isDefault: true, deprecated: false, file: 'x', line: 1 }],
+      compatArrays: { hw_compat_1_2: [{ driver: 'toy', property: 'extra', value: 'off', file: 'hw/core/machine.c', line: 3 }] },
+    },
+    props: {
+      toy_props: [{ name: 'toy_props', file: at.file, line: 2, props: [prop('extra', 'flags', { bit: 1 })] }],
+      toy_base_props: [{ name: 'toy_base_props', file: at.file, line: 2, props: [prop('width', 'n', { info: 'qdev_prop_int32', type: 'int32', default: 2 })] }],
+    },
+    predicates: {
+      'hw/misc/toy.c#toy_extra_needed': { ok: true, expr: { k: 'bin', op: '&', l: { k: 'member', root: 'self', path: ['flags'] }, r: { k: 'int', v: '2' } }, at },
+      ...predicates,
+    },
+  };
+}
+
+const none: CodecTable = {};
+
+describe('releaseFromSnapshot', () => {
+  test('a class is named by its QOM type, with its ancestors, inherited properties and their defaults, and the machine types', () => {
+    const r = releaseFromSnapshot(snapshot(), { codecs: none });
+    expect(r.name).toBe('1.2.3');
+    expect(r.devices.map((d) => d.name)).toEqual(['toy']);
+    const d = r.devices[0]!;
+    expect(d.parents).toEqual(['toy-base', 'device']);
+    expect(d.props).toEqual({ extra: { type: 'bool', default: true }, width: { type: 'int32', default: 2 } });
+    expect(r.machines.map((m) => m.name)).toEqual(['pc-q35-1.2', 'pc-q35-1.3']);
+    expect(r.machines[0]!.compat).toEqual([{ driver: 'toy', property: 'extra', value: 'off' }]);
+    expect(d.extracted?.hooks).toEqual(['toy.post_load = toy_post_load']);
+  });
+
+  test('field records become engine fields: flags, counts from members, nested VMSDs, unused bytes', () => {
+    const v = releaseFromSnapshot(snapshot(), { codecs: none }).devices[0]!.vmsd;
+    const byName = Object.fromEntries(v.fields.map((f) => [f.name + (f.member === null ? '#' : ''), f]));
+    expect(byName['unused#']!.size).toBe(4);
+    expect(byName.q!.num_member).toBe('n');
+    expect(byName.arr).toMatchObject({ num: 3, version_id: 2, size: 4 });
+    expect(byName.regs!.vmsd!.name).toBe('toy-regs');
+    expect(v.subsections!.map((s) => s.name)).toEqual(['toy/extra']);
+  });
+
+  test('the reset state takes property values into the members they set, and the engine saves and loads it', () => {
+    const r = releaseFromSnapshot(snapshot(), { codecs: none });
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['toy'] });
+    const s = e.resetState('toy');
+    expect(s.n).toBe(2);
+    expect(s.q).toEqual([0, 0]); // the varray is as long as its count, which the property sets
+    const st = { ...s, q: [7, 8], ctrl: 5, extra: 9 };
+    const saved = e.save({ toy: st });
+    const back = e.load(saved.bytes);
+    expect(back.ok && back.states.toy).toMatchObject({ ctrl: 5, q: [7, 8], extra: 9 });
+  });
+
+  test('a translated needed() reads a bit property: the compat entry that turns it off drops the subsection', () => {
+    const r = releaseFromSnapshot(snapshot(), { codecs: none });
+    const sizes = ['pc-q35-1.2', 'pc-q35-1.3'].map((m) => {
+      const e = new Engine(r, m, { devices: ['toy'] });
+      return e.save({ toy: e.resetState('toy') }, { describe: false }).sections[0]!.payloadEnd;
+    });
+    // toy/extra: 1 marker + counted name (1 + 9) + be32 version + be32 extra
+    expect(sizes[1]! - sizes[0]!).toBe(1 + 1 + 'toy/extra'.length + 4 + 4);
+  });
+
+  test('an untranslated test is a named input (a bool property, default true) with its reason', () => {
+    const r = releaseFromSnapshot(
+      snapshot([fld('late', { info: 'vmstate_info_uint8', size: 1, field_exists: 'toy_late_test' })], {
+        'hw/misc/toy.c#toy_late_test': { ok: false, reason: 'a call to foo()', at },
+      }),
+      { codecs: none },
+    );
+    const d = r.devices[0]!;
+    expect(d.props['toy_late_test()']).toEqual({ type: 'bool', default: true });
+    expect(d.extracted!.inputs).toEqual([{ name: 'toy_late_test()', reason: 'toy test toy_late_test: a call to foo()' }]);
+  });
+
+  test('a test reading a member that is neither migrated nor a property is an input, not a crash', () => {
+    const r = releaseFromSnapshot(
+      snapshot([fld('late', { info: 'vmstate_info_uint8', size: 1, field_exists: 'toy_t' })], {
+        'hw/misc/toy.c#toy_t': { ok: true, expr: { k: 'member', root: 'self', path: ['hidden'] }, at },
+      }),
+      { codecs: none },
+    );
+    expect(r.devices[0]!.extracted!.inputs[0]!.reason).toMatch(/reads hidden, which is neither migrated nor a property/);
+  });
+
+  test('a codec with no binding is named in the class notes, and its save is a typed error', () => {
+    const r = releaseFromSnapshot(snapshot([fld('blob', { info: 'vmstate_info_toyblob', size: 4 })]), { codecs: none });
+    const d = r.devices[0]!;
+    expect(d.extracted!.unmodelled).toEqual(['toy:blob codec vmstate_info_toyblob has no hand-written binding (hw/misc/toy.c:1)']);
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['toy'] });
+    expect(() => e.save({ toy: e.resetState('toy') })).toThrow(VmError);
+  });
+
+  test('a bound codec is used, with its arbitrary under its name', () => {
+    const info = { name: 'toyblob', put: (w: { u32(n: number): void }) => w.u32(0xfeed), get: () => 1 } as never;
+    const codecs: CodecTable = { vmstate_info_toyblob: () => ({ info, arbitrary: () => null as never }) };
+    const d = releaseFromSnapshot(snapshot([fld('blob', { info: 'vmstate_info_toyblob', size: 4 })]), { codecs }).devices[0]!;
+    expect(d.extracted!.unmodelled).toEqual([]);
+    expect(Object.keys(d.gen!.custom!)).toEqual(['toyblob']);
+  });
+});

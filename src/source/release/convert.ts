@@ -1,0 +1,354 @@
+/**
+ * A tree snapshot as a Release: every non-abstract QOM class with a VMSD
+ * (its own or inherited) is a device class named by its QOM type, its
+ * VMSD converted field by field to the engine's records (flags, codecs by
+ * C name, nested VMSDs, counts and sizes from the members that hold them),
+ * its properties (the class's and its ancestors' Property arrays) with
+ * defaults, its tests translated (predicate.ts) or made named inputs; the
+ * machine types with their compat lists in application order.
+ *
+ * What the model cannot carry is noted on the class (DeviceClass.extracted):
+ * a codec with no hand-written binding makes its cases unverifiable (never
+ * a pass), hooks with no translation and named inputs are said on every
+ * verdict.
+ */
+import { VmError } from '../../wire/errors.js';
+import { VMSTATE_QLIST_V, VMSTATE_QTAILQ_V, VMSTATE_WITH_TMP_TEST } from '../../vmstate/containers.js';
+import * as F from '../../vmstate/flags.js';
+import * as I from '../../vmstate/info.js';
+import { blankState } from '../../gen/blank.js';
+import { blankValue } from '../../gen/scalar.js';
+import type { CustomArbitrary } from '../../gen/types.js';
+import type { CompatEntry, DeviceClass, ExtractedNotes, MachineType, PropDef, Release } from '../../machine/types.js';
+import type { FieldExists, State, VMStateDescription, VMStateField, VMStateInfo, VmCtx } from '../../vmstate/types.js';
+import { ModelView } from '../extract.js';
+import type { ExtractedClass, ExtractedField, ExtractedVmsd } from '../model.js';
+import type { PropertyRecord } from '../props/extract.js';
+import { codecName, type CodecTable } from './bindings.js';
+import { evalExpr, inputsOf, membersOf, type Expr, type PredicateEnv } from './predicate.js';
+import type { TreeSnapshot } from './snapshot.js';
+
+const PRIMITIVES: ReadonlyMap<string, VMStateInfo> = new Map(
+  Object.entries(I).filter(([k, v]) => k.startsWith('vmstate_info_') && typeof (v as VMStateInfo).put === 'function') as [string, VMStateInfo][],
+);
+
+const FLAG_VALUES = F as unknown as Record<string, number>;
+
+/** Per-device conversion state: notes, inputs, and the generator's custom arbitraries. */
+interface DeviceCtx {
+  notes: ExtractedNotes;
+  custom: Record<string, CustomArbitrary>;
+  inputs: Map<string, { default: boolean; reason: string }>;
+  propMembers: Map<string, { prop: string; bit?: number }[]>;
+  /** Members the device's own VMSD tree migrates (container_of lookups). */
+  deviceMembers: Set<string>;
+}
+
+export interface ConvertOptions {
+  codecs: CodecTable;
+  /** Only these QOM types (all when absent). */
+  only?: readonly string[];
+}
+
+export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): Release {
+  const view = new ModelView(snap.model);
+  const devices: DeviceClass[] = [];
+  const seen = new Set<string>();
+  for (const c of snap.model.classes) {
+    if (c.abstract || seen.has(c.name) || (opts.only && !opts.only.includes(c.name))) continue;
+    const cv = view.classVmsd(c.name);
+    const v = cv?.ref ? view.vmsd(cv.ref) : undefined;
+    if (!v || !v.fields) continue;
+    seen.add(c.name);
+    devices.push(deviceClass(snap, view, c, v, opts.codecs));
+  }
+  const machines: MachineType[] = snap.machines.machines.map((m) => ({ name: m.name, compat: m.compat.map(stripWhere) }));
+  const compatArrays: Record<string, CompatEntry[]> = {};
+  for (const [k, list] of Object.entries(snap.machines.compatArrays)) compatArrays[k] = list.map(stripWhere);
+  // 10.0's JSON writer describes arrays run by run (Release.vmdescArrays)
+  const [maj] = snap.version.split('.').map(Number);
+  return { name: snap.version, machines, devices, compatArrays, vmdescArrays: (maj ?? 0) >= 10 ? 'runs' : 'whole' };
+}
+
+function stripWhere(e: CompatEntry & { file?: string; line?: number }): CompatEntry {
+  const out: CompatEntry = { driver: e.driver, property: e.property, value: e.value };
+  if (e.optional) out.optional = true;
+  return out;
+}
+
+function ancestry(view: ModelView, name: string): ExtractedClass[] {
+  const out: ExtractedClass[] = [];
+  const seen = new Set<string>();
+  let cur: string | null = name;
+  while (cur && !seen.has(cur)) {
+    seen.add(cur);
+    const defs = view.classDefs(cur);
+    if (!defs.length) {
+      out.push({ name: cur, parent: null, abstract: true, class_init: null, instance: null, vmsd: null, vmsdAt: null, props: null, at: { file: '', line: 0 } });
+      break;
+    }
+    out.push(defs[0]!);
+    cur = defs.find((d) => d.parent)?.parent ?? null;
+  }
+  return out;
+}
+
+/** The Property records a class has: its own array, then its ancestors' (a name the class sets wins). */
+function classProps(snap: TreeSnapshot, chain: readonly ExtractedClass[]): PropertyRecord[] {
+  const out = new Map<string, PropertyRecord>();
+  for (const c of chain) {
+    if (!c.props) continue;
+    const arrays = snap.props[c.props] ?? [];
+    const arr = arrays.find((a) => a.file === c.at.file) ?? (arrays.length === 1 ? arrays[0] : undefined);
+    for (const p of arr?.props ?? []) if (!out.has(p.name)) out.set(p.name, p);
+  }
+  return [...out.values()];
+}
+
+function zeroOf(t: PropDef['type']): PropDef['default'] {
+  if (t === 'bool') return false;
+  if (t === 'uint64') return 0n;
+  if (t === 'string' || t === 'onoffauto') return t === 'onoffauto' ? 'auto' : '';
+  return 0;
+}
+
+function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top: ExtractedVmsd, codecs: CodecTable): DeviceClass {
+  const chain = ancestry(view, c.name);
+  const records = classProps(snap, chain);
+  const props: Record<string, PropDef> = {};
+  const propMembers = new Map<string, { prop: string; bit?: number }[]>();
+  for (const p of records) {
+    if (!p.type) continue;
+    props[p.name] = { type: p.type, default: p.default ?? zeroOf(p.type) };
+    const l = propMembers.get(p.member) ?? [];
+    l.push(p.bit === undefined ? { prop: p.name } : { prop: p.name, bit: p.bit });
+    propMembers.set(p.member, l);
+  }
+  const dc: DeviceCtx = {
+    notes: { at: `${c.at.file}:${c.at.line}`, unmodelled: [], hooks: [], inputs: [] },
+    custom: {},
+    inputs: new Map(),
+    propMembers,
+    deviceMembers: membersOfVmsd(view, top),
+  };
+  const vmsd = new VmsdConverter(snap, view, codecs, dc).convert(top);
+  for (const [name, i] of dc.inputs) {
+    props[name] = { type: 'bool', default: i.default };
+    dc.notes.inputs.push({ name, reason: i.reason });
+  }
+  const resetTemplate = blankState(vmsd);
+  const reset = (p: Readonly<Record<string, unknown>>): State => {
+    const s = structuredCloneState(resetTemplate);
+    for (const [member, list] of propMembers) {
+      if (!(member in s)) continue;
+      let v: unknown = s[member];
+      for (const { prop, bit } of list) {
+        const pv = p[prop];
+        if (bit === undefined) v = pv;
+        else if (pv === true) v = typeof v === 'bigint' ? v | (1n << BigInt(bit)) : Number(v ?? 0) | (1 << bit);
+      }
+      s[member] = typeof s[member] === 'bigint' && typeof v === 'number' ? BigInt(v) : typeof s[member] === 'number' && typeof v === 'bigint' ? Number(v) : v;
+    }
+    conformCounts(vmsd, s);
+    conformBuffers(vmsd, s, p);
+    return s;
+  };
+  return {
+    name: c.name,
+    type: c.name,
+    parents: chain.slice(1).map((x) => x.name),
+    props,
+    vmsd,
+    idstr: vmsd.name,
+    instanceId: 0,
+    reset,
+    gen: { custom: dc.custom },
+    extracted: dc.notes,
+  };
+}
+
+/** Variable arrays and buffers as long as the members that count them (a property may set a count). */
+function conformCounts(v: VMStateDescription, s: State, seen = new Set<VMStateDescription>()): void {
+  if (seen.has(v)) return;
+  seen.add(v);
+  for (const f of v.fields) {
+    if (f.member === null) continue;
+    if (f.flags & F.VMS_VARRAY_ANY && f.num_member && typeof s[f.num_member] === 'number') {
+      const n = Math.max(0, Number(s[f.num_member]) * (f.flags & F.VMS_MULTIPLY_ELEMENTS ? (f.num ?? 1) : 1));
+      const cur = Array.isArray(s[f.member]) ? (s[f.member] as unknown[]) : [];
+      const one = () => (f.vmsd ? blankState(f.vmsd) : blankValue(f.info?.name ?? '', f.size ?? 0));
+      if (n <= 1024) s[f.member] = Array.from({ length: n }, (_, i) => (i < cur.length ? cur[i] : one()));
+    } else if (f.flags & F.VMS_VBUFFER && f.size_member && typeof s[f.size_member] === 'number') {
+      const n = Number(s[f.size_member]) * (f.flags & F.VMS_MULTIPLY ? (f.size ?? 1) : 1);
+      if (n >= 0 && n <= 1 << 20) s[f.member] = new Uint8Array(n);
+    }
+  }
+  for (const sub of v.subsections ?? []) conformCounts(sub, s, seen);
+}
+
+/**
+ * A member several buffer fields save under exclusive tests (PCIDevice's
+ * `config`, 256 or 4096 bytes by pci_is_express) takes the size of the
+ * field that exists for these properties.
+ */
+function conformBuffers(v: VMStateDescription, s: State, props: Readonly<Record<string, unknown>>): void {
+  const ctx = { props, device: s } as unknown as VmCtx;
+  const visit = (d: VMStateDescription, st: State, depth: number) => {
+    if (depth > 8) return;
+    for (const f of d.fields) {
+      if (f.member === null) continue;
+      if (f.vmsd && st[f.member] && typeof st[f.member] === 'object' && !Array.isArray(st[f.member])) visit(f.vmsd, st[f.member] as State, depth + 1);
+      if (!(f.flags & F.VMS_BUFFER) || !f.field_exists || f.size === undefined) continue;
+      const cur = st[f.member];
+      if (cur instanceof Uint8Array && cur.length === f.size) continue;
+      let exists = false;
+      try {
+        exists = f.field_exists(st, d.version_id, ctx);
+      } catch {
+        exists = false;
+      }
+      if (exists) st[f.member] = new Uint8Array(f.size);
+    }
+  };
+  visit(v, s, 0);
+}
+
+function structuredCloneState(s: State): State {
+  const clone = (v: unknown): unknown => {
+    if (v instanceof Uint8Array) return v.slice();
+    if (Array.isArray(v)) return v.map(clone);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]));
+    return v;
+  };
+  return clone(s) as State;
+}
+
+/** Member keys a VMSD (and its subsections, which share its struct) migrates. */
+function membersOfVmsd(view: ModelView, v: ExtractedVmsd, out = new Set<string>(), seen = new Set<ExtractedVmsd>()): Set<string> {
+  if (seen.has(v)) return out;
+  seen.add(v);
+  for (const f of v.fields ?? []) if (f.name !== 'unused') out.add(f.name);
+  for (const s of v.subsections) {
+    const sv = view.vmsd(s);
+    if (sv) membersOfVmsd(view, sv, out, seen);
+  }
+  return out;
+}
+
+const stripType = (m: string | null) => (m ? m.replace(/^[A-Za-z_]\w*\./, '') : undefined);
+
+class VmsdConverter {
+  private readonly done = new Map<ExtractedVmsd, VMStateDescription>();
+  constructor(
+    private readonly snap: TreeSnapshot,
+    private readonly view: ModelView,
+    private readonly codecs: CodecTable,
+    private readonly dc: DeviceCtx,
+  ) {}
+
+  convert(v: ExtractedVmsd, selfMembers?: Set<string>): VMStateDescription {
+    const known = this.done.get(v);
+    if (known) return known;
+    const out: VMStateDescription = { name: v.name, version_id: v.version_id, minimum_version_id: v.minimum_version_id, fields: [] };
+    this.done.set(v, out);
+    const members = selfMembers ?? membersOfVmsd(this.view, v);
+    for (const [hook, fn] of Object.entries(v.hooks)) {
+      if (hook === 'needed') continue;
+      this.dc.notes.hooks.push(`${v.name}.${hook} = ${fn}`);
+    }
+    if (v.hooks.needed) {
+      const p = this.predicate(v, v.hooks.needed, members, 'needed');
+      out.needed = (state, ctx) => p(state, v.version_id, ctx);
+    }
+    out.fields = (v.fields ?? []).map((f) => this.field(v, f, members));
+    out.subsections = v.subsections.flatMap((s) => {
+      const sv = this.view.vmsd(s);
+      if (!sv) {
+        this.dc.notes.unmodelled.push(`subsection ${s.name} of ${v.name} (not found in the tree)`);
+        return [];
+      }
+      return [this.convert(sv, members)];
+    });
+    return out;
+  }
+
+  private predicate(v: ExtractedVmsd, fn: string, members: Set<string>, what: 'needed' | 'test'): FieldExists {
+    const t = this.snap.predicates[`${v.at.file}#${fn}`];
+    let expr: Expr | null = null;
+    let reason = t && !t.ok ? t.reason : 'not translated';
+    if (t?.ok) {
+      const bad = membersOf(t.expr).find((m) => !this.resolvable(m, members));
+      if (bad) reason = `reads ${bad.path.join('.')}, which is neither migrated nor a property`;
+      else expr = t.expr;
+    }
+    if (!expr) {
+      const name = `${fn}()`;
+      if (!this.dc.inputs.has(name)) this.dc.inputs.set(name, { default: true, reason: `${v.name} ${what} ${fn}: ${reason}` });
+      expr = { k: 'input', name };
+    }
+    for (const i of inputsOf(expr)) if (!this.dc.inputs.has(i)) this.dc.inputs.set(i, { default: false, reason: `${fn} calls ${i}, which the model cannot answer` });
+    const e = expr;
+    return (state: State, version: number, ctx: VmCtx) => {
+      const env: PredicateEnv = { self: state, device: ctx.device, props: ctx.props, propMembers: this.dc.propMembers, version };
+      return evalExpr(e, env) !== 0n;
+    };
+  }
+
+  private resolvable(m: Extract<Expr, { k: 'member' }>, self: Set<string>): boolean {
+    const names = m.path.filter((p): p is string => typeof p === 'string');
+    const set = m.root === 'self' ? self : this.dc.deviceMembers;
+    for (let n = names.length; n > 0; n--) if (set.has(names.slice(0, n).join('.'))) return true;
+    return this.dc.propMembers.has(names.join('.'));
+  }
+
+  private field(v: ExtractedVmsd, f: ExtractedField, members: Set<string>): VMStateField {
+    let flags = 0;
+    for (const fl of f.flags) flags |= FLAG_VALUES[fl] ?? 0;
+    const test = f.field_exists ? this.predicate(v, f.field_exists, members, 'test') : undefined;
+    const base: VMStateField = { name: f.name, member: f.name === 'unused' || !f.offset ? null : f.name, flags, version_id: f.version_id };
+    if (test) base.field_exists = test;
+    if (f.err_hint) base.err_hint = f.err_hint;
+    if (f.num !== null) base.num = f.num;
+    if (f.size !== null && !(flags & (F.VMS_STRUCT | F.VMS_VSTRUCT))) base.size = f.size;
+    const nm = stripType(f.num_offset);
+    if (nm) base.num_member = nm;
+    const sm = stripType(f.size_offset);
+    if (sm) base.size_member = sm;
+    const unmodelled = (why: string) => {
+      this.dc.notes.unmodelled.push(`${v.name}:${f.name} ${why} (${f.at.file}:${f.at.line})`);
+      return { ...base, flags: base.flags & ~(F.VMS_STRUCT | F.VMS_VSTRUCT), info: notModelled(why) };
+    };
+    const nested = f.vmsd ? this.view.vmsd(f.vmsd) : undefined;
+    if (f.vmsd && !nested) return unmodelled(`names VMSD ${f.vmsd.name}, not found in the tree`);
+    if (flags & (F.VMS_STRUCT | F.VMS_VSTRUCT)) {
+      base.vmsd = this.convert(nested!);
+      if (flags & F.VMS_VSTRUCT) base.struct_version_id = f.struct_version_id;
+      return base;
+    }
+    if (!f.info) return unmodelled('has no VMStateInfo');
+    const cname = codecName(f.info);
+    if (cname === 'vmstate_info_tmp' && nested) return { ...VMSTATE_WITH_TMP_TEST(test, this.convert(nested)), version_id: f.version_id };
+    if ((cname === 'vmstate_info_qtailq' || cname === 'vmstate_info_qlist') && nested) {
+      const mk = cname === 'vmstate_info_qtailq' ? VMSTATE_QTAILQ_V : VMSTATE_QLIST_V;
+      return { ...mk(f.name, f.version_id, this.convert(nested)), field_exists: test };
+    }
+    const prim = PRIMITIVES.get(cname);
+    if (prim) {
+      if ((flags & (F.VMS_BUFFER | F.VMS_ARRAY)) && f.size === null && !(flags & F.VMS_VBUFFER)) return unmodelled('size unresolved');
+      return { ...base, info: prim };
+    }
+    const bind = this.codecs[cname]?.(f);
+    if (!bind) return unmodelled(`codec ${cname} has no hand-written binding`);
+    if (bind.arbitrary) this.dc.custom[bind.info.name] = bind.arbitrary;
+    if (bind.note) this.dc.notes.hooks.push(`${v.name}:${f.name}: ${bind.note}`);
+    return { ...base, info: bind.info };
+  }
+}
+
+/** A codec the model cannot run: any save or load through it is an error naming it. */
+function notModelled(why: string): VMStateInfo {
+  const fail = (): never => {
+    throw new VmError({ kind: 'bad-input', message: `not modelled: ${why}` });
+  };
+  return { name: `not modelled: ${why}`, put: fail, get: fail };
+}

@@ -1,0 +1,178 @@
+/**
+ * A translated needed() / field_exists test: an expression over the
+ * struct's migrated members, the device's properties, the version being
+ * loaded, named inputs (a helper whose answer the model does not know, such
+ * as `pci_is_express`, drawn both ways per case) and a few helpers whose
+ * meaning the migrated state carries (timer_pending, fifo8_is_empty).
+ * JSON-safe, so it is cached with the tree.
+ */
+import { VmError } from '../../wire/errors.js';
+
+export type Expr =
+  | { k: 'int'; v: string }
+  /** A member of the struct the test is given (`self`) or of the device that owns it (`device`, through container_of). */
+  | { k: 'member'; root: 'self' | 'device'; path: (string | number)[] }
+  | { k: 'version' }
+  | { k: 'un'; op: string; e: Expr }
+  | { k: 'bin'; op: string; l: Expr; r: Expr }
+  | { k: 'cond'; c: Expr; a: Expr; b: Expr }
+  | { k: 'call'; fn: string; args: Expr[] }
+  /** A named input: an answer the model cannot compute, drawn both ways. */
+  | { k: 'input'; name: string };
+
+/** Where members are looked up: the struct, the device, and the properties by the member they set. */
+export interface PredicateEnv {
+  self: Record<string, unknown>;
+  device: Record<string, unknown>;
+  props: Readonly<Record<string, unknown>>;
+  /** Property-backed members: member path → the properties setting it (bit properties with their bit). */
+  propMembers: ReadonlyMap<string, readonly { prop: string; bit?: number }[]>;
+  version: number;
+}
+
+const toBig = (v: unknown, what: string): bigint => {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return BigInt(Math.trunc(v));
+  if (typeof v === 'boolean') return v ? 1n : 0n;
+  if (v === null || v === undefined) return 0n;
+  throw new VmError({ kind: 'bad-state', message: `predicate: ${what} is not a number (${typeof v})` });
+};
+
+/** The value at a member path: the longest dotted prefix that is a state key, then indices and nested keys; else the properties behind it. */
+export function memberValue(env: PredicateEnv, root: 'self' | 'device', path: readonly (string | number)[]): unknown {
+  const base = root === 'self' ? env.self : env.device;
+  const names = path.filter((p): p is string => typeof p === 'string');
+  for (let n = path.length; n > 0; n--) {
+    const head = path.slice(0, n);
+    if (head.some((p) => typeof p !== 'string')) continue;
+    const key = head.join('.');
+    if (key in base) {
+      let v: unknown = base[key];
+      for (const p of path.slice(n)) {
+        if (v === null || v === undefined) return undefined;
+        v = typeof p === 'number' ? (v as ArrayLike<unknown>)[p] : (v as Record<string, unknown>)[p];
+      }
+      return v;
+    }
+  }
+  const props = env.propMembers.get(names.join('.'));
+  if (props) {
+    let acc = 0n;
+    for (const p of props) {
+      const v = env.props[p.prop];
+      if (p.bit === undefined) return v;
+      if (v === true) acc |= 1n << BigInt(p.bit);
+    }
+    return acc;
+  }
+  throw new VmError({ kind: 'bad-state', message: `predicate: '${path.join('.')}' is neither in the state nor a property` });
+}
+
+export function evalExpr(e: Expr, env: PredicateEnv): bigint {
+  switch (e.k) {
+    case 'int':
+      return BigInt(e.v);
+    case 'version':
+      return BigInt(env.version);
+    case 'input':
+      return toBig(env.props[e.name], e.name);
+    case 'member': {
+      const v = memberValue(env, e.root, e.path);
+      return toBig(v instanceof Uint8Array ? v.length : v, e.path.join('.'));
+    }
+    case 'un': {
+      const v = evalExpr(e.e, env);
+      if (e.op === '!') return v === 0n ? 1n : 0n;
+      if (e.op === '~') return ~v;
+      if (e.op === '-') return -v;
+      return v;
+    }
+    case 'cond':
+      return evalExpr(e.c, env) !== 0n ? evalExpr(e.a, env) : evalExpr(e.b, env);
+    case 'call':
+      return callHelper(e, env);
+    case 'bin': {
+      if (e.op === '&&') return evalExpr(e.l, env) !== 0n && evalExpr(e.r, env) !== 0n ? 1n : 0n;
+      if (e.op === '||') return evalExpr(e.l, env) !== 0n || evalExpr(e.r, env) !== 0n ? 1n : 0n;
+      const l = evalExpr(e.l, env);
+      const r = evalExpr(e.r, env);
+      switch (e.op) {
+        case '==': return l === r ? 1n : 0n;
+        case '!=': return l !== r ? 1n : 0n;
+        case '<': return l < r ? 1n : 0n;
+        case '>': return l > r ? 1n : 0n;
+        case '<=': return l <= r ? 1n : 0n;
+        case '>=': return l >= r ? 1n : 0n;
+        case '&': return l & r;
+        case '|': return l | r;
+        case '^': return l ^ r;
+        case '<<': return l << r;
+        case '>>': return l >> r;
+        case '+': return l + r;
+        case '-': return l - r;
+        case '*': return l * r;
+        case '/': return r === 0n ? 0n : l / r;
+        case '%': return r === 0n ? 0n : l % r;
+      }
+    }
+  }
+  throw new VmError({ kind: 'bad-input', message: `predicate: cannot evaluate ${JSON.stringify(e).slice(0, 80)}` });
+}
+
+/** Helpers whose answer the migrated state carries. */
+export const STATE_HELPERS = new Set(['timer_pending', 'timer_expired', 'fifo8_is_empty', 'fifo8_num_used', 'fifo32_is_empty', 'fifo32_num_used', 'extract32', 'extract64', 'MIN', 'MAX']);
+
+function callHelper(e: Extract<Expr, { k: 'call' }>, env: PredicateEnv): bigint {
+  const arg = (i: number) => e.args[i]!;
+  const raw = (i: number): unknown => {
+    const a = arg(i);
+    return a.k === 'member' ? memberValue(env, a.root, a.path) : evalExpr(a, env);
+  };
+  switch (e.fn) {
+    case 'timer_pending': {
+      // the timer codec carries the expiry time, -1 when the timer is not armed
+      const v = raw(0);
+      return v === undefined || v === null || toBig(v, 'timer') === -1n ? 0n : 1n;
+    }
+    case 'fifo8_is_empty':
+    case 'fifo32_is_empty':
+      return toBig((raw(0) as Record<string, unknown> | undefined)?.num, 'fifo num') === 0n ? 1n : 0n;
+    case 'fifo8_num_used':
+    case 'fifo32_num_used':
+      return toBig((raw(0) as Record<string, unknown> | undefined)?.num, 'fifo num');
+    case 'extract32':
+    case 'extract64': {
+      const v = evalExpr(arg(0), env);
+      const s = evalExpr(arg(1), env);
+      const l = evalExpr(arg(2), env);
+      return (v >> s) & ((1n << l) - 1n);
+    }
+    case 'MIN':
+    case 'MAX': {
+      const a = evalExpr(arg(0), env);
+      const b = evalExpr(arg(1), env);
+      return e.fn === 'MIN' ? (a < b ? a : b) : a > b ? a : b;
+    }
+  }
+  throw new VmError({ kind: 'bad-input', message: `predicate: no helper ${e.fn}` });
+}
+
+/** Every named input an expression reads. */
+export function inputsOf(e: Expr, out = new Set<string>()): Set<string> {
+  if (e.k === 'input') out.add(e.name);
+  else if (e.k === 'un') inputsOf(e.e, out);
+  else if (e.k === 'bin') (inputsOf(e.l, out), inputsOf(e.r, out));
+  else if (e.k === 'cond') (inputsOf(e.c, out), inputsOf(e.a, out), inputsOf(e.b, out));
+  else if (e.k === 'call') for (const a of e.args) inputsOf(a, out);
+  return out;
+}
+
+/** Every member path an expression reads. */
+export function membersOf(e: Expr, out: Extract<Expr, { k: 'member' }>[] = []): Extract<Expr, { k: 'member' }>[] {
+  if (e.k === 'member') out.push(e);
+  else if (e.k === 'un') membersOf(e.e, out);
+  else if (e.k === 'bin') (membersOf(e.l, out), membersOf(e.r, out));
+  else if (e.k === 'cond') (membersOf(e.c, out), membersOf(e.a, out), membersOf(e.b, out));
+  else if (e.k === 'call') for (const a of e.args) membersOf(a, out);
+  return out;
+}

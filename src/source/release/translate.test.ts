@@ -1,0 +1,46 @@
+import { describe, expect, test } from 'vitest';
+import { parseC } from '../parse.js';
+import { evalExpr, type PredicateEnv } from './predicate.js';
+import { translateFunction } from './translate.js';
+
+/** C written for the test (no QEMU text), translated without a unit: literals only. */
+async function tr(src: string) {
+  const tree = await parseC(src);
+  try {
+    const def = tree.rootNode.namedChildren.find((n) => n?.type === 'function_definition')!;
+    return await translateFunction(def, null);
+  } finally {
+    tree.delete();
+  }
+}
+const env = (self: Record<string, unknown>, props: Record<string, unknown> = {}, version = 1): PredicateEnv => ({
+  self, device: self, props, version, propMembers: new Map([['flags', [{ prop: 'x-bit', bit: 2 }]]]),
+});
+
+describe('translateFunction', () => {
+  test('a QOM cast of the opaque, members, a bit property behind a member, early returns', async () => {
+    const e = await tr(`static bool t(void *opaque) { Toy *s = TOY(opaque); if (s->n == 0) { return false; } return (s->flags & 4) && s->regs.a > 1; }`);
+    expect(evalExpr(e, env({ n: 1, 'regs.a': 2 }, { 'x-bit': true }))).toBe(1n);
+    expect(evalExpr(e, env({ n: 1, 'regs.a': 2 }, { 'x-bit': false }))).toBe(0n);
+    expect(evalExpr(e, env({ n: 0, 'regs.a': 2 }, { 'x-bit': true }))).toBe(0n);
+  });
+
+  test('a field test reads the version; container_of reaches the device', async () => {
+    const v = await tr(`static bool t(void *opaque, int version_id) { return version_id >= 3; }`);
+    expect([2, 3].map((x) => evalExpr(v, env({}, {}, x)))).toEqual([0n, 1n]);
+    const c = await tr(`static bool t(void *opaque) { Dev *d = container_of(opaque, Dev, sub); return d->mode != 0; }`);
+    expect(c).toEqual({ k: 'bin', op: '!=', l: { k: 'member', root: 'device', path: ['mode'] }, r: { k: 'int', v: '0' } });
+  });
+
+  test('helpers: timer_pending over the migrated expiry, migrate_* and pci_is_express as named inputs', async () => {
+    const t = await tr(`static bool t(void *opaque) { S *s = opaque; return timer_pending(s->timer); }`);
+    expect([-1n, 5n].map((x) => evalExpr(t, env({ timer: x })))).toEqual([0n, 1n]);
+    const m = await tr(`static bool t(void *opaque) { return migrate_background_snapshot() || !pci_is_express(PCI_DEVICE(opaque)); }`);
+    expect(evalExpr(m, env({}, { 'migrate_background_snapshot()': false, 'pci_is_express()': true }))).toBe(0n);
+  });
+
+  test('what does not translate is refused with the reason', async () => {
+    await expect(tr(`static bool t(void *opaque) { S *s = opaque; return some_fn(s); }`)).rejects.toThrow(/a call to some_fn\(\)/);
+    await expect(tr(`static bool t(void *opaque) { S *s = opaque; for (;;) {} }`)).rejects.toThrow(/for statement/);
+  });
+});

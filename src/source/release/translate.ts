@@ -1,0 +1,329 @@
+/**
+ * needed() and field_exists tests from C to Expr (predicate.ts). The
+ * function is found in the file of the VMSD that names it (its text after
+ * the preprocessor's blanking) and parsed with tree-sitter; macros in
+ * constant positions are expanded and evaluated with the unit's own
+ * definitions and enums. The struct pointer may be reached through the
+ * opaque, a cast, a QOM cast macro (`E1000(opaque)`) or container_of (then
+ * it is the owning device). What does not translate is returned as a
+ * reason: the caller makes it an opaque predicate.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { ExtractedModel } from '../model.js';
+import type { SourceTree, UnitContext } from '../props/context.js';
+import { parseC } from '../parse.js';
+import { STATE_HELPERS, type Expr } from './predicate.js';
+
+export type TranslatedFn = { ok: true; expr: Expr; at: { file: string; line: number } } | { ok: false; reason: string; at: { file: string; line: number } | null };
+
+/** Helpers whose answer depends on what the model does not carry: each call is a named input. */
+const INPUT_HELPERS = new Set([
+  'pci_is_express', 'msix_present', 'msix_enabled', 'msi_present', 'msi_enabled', 'pci_is_vf',
+  'virtio_vdev_has_feature', 'virtio_has_feature', 'virtio_host_has_feature',
+  'runstate_check', 'kvm_enabled', 'xen_enabled', 'tcg_enabled', 'qtest_enabled',
+]);
+
+class Untranslatable extends Error {}
+const no = (why: string): never => {
+  throw new Untranslatable(why);
+};
+
+type Binding = { kind: 'self' | 'device'; prefix: (string | number)[] } | { kind: 'value'; e: Expr } | { kind: 'version' };
+
+export async function translatePredicates(model: ExtractedModel, source: SourceTree): Promise<Record<string, TranslatedFn>> {
+  const wanted = new Map<string, Set<string>>();
+  const want = (file: string, name: string | null) => {
+    if (!name || name === 'NULL') return;
+    const s = wanted.get(file) ?? new Set();
+    s.add(name);
+    wanted.set(file, s);
+  };
+  for (const v of model.vmsds) {
+    want(v.at.file, v.hooks.needed ?? null);
+    for (const f of v.fields ?? []) want(v.at.file, f.field_exists);
+  }
+  const out: Record<string, TranslatedFn> = {};
+  for (const [file, names] of wanted) {
+    let ctx: UnitContext;
+    try {
+      ctx = source.context(source.unit(file));
+    } catch (e) {
+      for (const n of names) out[`${file}#${n}`] = { ok: false, reason: `${file} could not be preprocessed: ${(e as Error).message}`, at: null };
+      continue;
+    }
+    const tree = await parseC(ctx.unit.text);
+    try {
+      const defs = new Map<string, Node>();
+      for (const d of tree.rootNode.namedChildren) {
+        if (d?.type !== 'function_definition') continue;
+        const name = functionName(d);
+        if (name) defs.set(name, d);
+      }
+      for (const n of names) {
+        const def = defs.get(n);
+        if (!def) {
+          out[`${file}#${n}`] = { ok: false, reason: `${n} is not defined in ${file} (a header or another file)`, at: null };
+          continue;
+        }
+        const at = { file, line: def.startPosition.row + 1 };
+        try {
+          out[`${file}#${n}`] = { ok: true, expr: await translateFunction(def, ctx), at };
+        } catch (e) {
+          if (!(e instanceof Untranslatable)) throw e;
+          out[`${file}#${n}`] = { ok: false, reason: e.message, at };
+        }
+      }
+    } finally {
+      tree.delete();
+    }
+  }
+  return out;
+}
+
+function functionName(def: Node): string | null {
+  let d = def.childForFieldName('declarator');
+  while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
+  return d?.childForFieldName('declarator')?.text ?? null;
+}
+
+function paramNames(def: Node): string[] {
+  let d = def.childForFieldName('declarator');
+  while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
+  const list = d?.childForFieldName('parameters');
+  return (list?.namedChildren ?? []).map((p) => {
+    let x = p?.childForFieldName('declarator') ?? null;
+    while (x && x.type !== 'identifier') x = x.childForFieldName('declarator');
+    return x?.text ?? '';
+  });
+}
+
+/** Translates one C function (its parameters: the opaque, then the version for a field test). */
+export async function translateFunction(def: Node, ctx: UnitContext | null): Promise<Expr> {
+  const scope = new Map<string, Binding>();
+  const [opaque, version] = paramNames(def);
+  if (opaque) scope.set(opaque, { kind: 'self', prefix: [] });
+  if (version) scope.set(version, { kind: 'version' });
+  const body = def.childForFieldName('body');
+  if (!body) no('no body');
+  const t = new Translator(ctx, scope);
+  const e = await t.block(body!.namedChildren.filter((n): n is Node => n !== null && n.type !== 'comment'), 0);
+  if (!e) no('the function can end without returning');
+  return e!;
+}
+
+const QOM_CAST = /^[A-Z][A-Z0-9_]*$/;
+
+class Translator {
+  constructor(
+    private readonly ctx: UnitContext | null,
+    private readonly scope: Map<string, Binding>,
+  ) {}
+
+  /** Statements from `i` on, as one expression; null when they fall off the end. */
+  async block(stmts: Node[], i: number): Promise<Expr | null> {
+    if (i >= stmts.length) return null;
+    const s = stmts[i]!;
+    switch (s.type) {
+      case 'declaration':
+        await this.declaration(s);
+        return this.block(stmts, i + 1);
+      case 'return_statement': {
+        const v = s.namedChildren.find((n) => n && n.type !== 'comment');
+        if (!v) no('a bare return');
+        return this.expr(v!);
+      }
+      case 'if_statement': {
+        const c = await this.expr(unparen(s.childForFieldName('condition')!));
+        const thenE = await this.block(stmtsOf(s.childForFieldName('consequence')!), 0);
+        const alt = s.childForFieldName('alternative');
+        const altStmts = alt ? stmtsOf(alt.type === 'else_clause' ? alt.namedChildren.find((n) => n !== null)! : alt) : [];
+        const rest = async () => (alt ? ((await this.block(altStmts, 0)) ?? (await this.block(stmts, i + 1))) : this.block(stmts, i + 1));
+        const elseE = await rest();
+        if (!thenE) {
+          // `if (c) { declarations only }` is not a predicate shape we follow
+          no(`an if whose branch does not return (line ${s.startPosition.row + 1})`);
+        }
+        if (!elseE) no('the function can end without returning');
+        return { k: 'cond', c, a: thenE!, b: elseE! };
+      }
+      case 'compound_statement':
+        return this.block([...stmtsOf(s), ...stmts.slice(i + 1)], 0);
+      case 'expression_statement':
+        if (s.text.trim() === ';') return this.block(stmts, i + 1);
+        return no(`a statement with effects: '${s.text.slice(0, 60)}'`);
+      default:
+        return no(`a ${s.type.replace(/_/g, ' ')} (line ${s.startPosition.row + 1})`);
+    }
+  }
+
+  private async declaration(d: Node): Promise<void> {
+    for (const c of d.namedChildren) {
+      if (!c || c.type !== 'init_declarator') continue;
+      let x = c.childForFieldName('declarator');
+      while (x && x.type !== 'identifier') x = x.childForFieldName('declarator');
+      const name = x?.text;
+      const v = c.childForFieldName('value');
+      if (!name || !v) continue;
+      const alias = this.alias(v);
+      if (alias) this.scope.set(name, alias);
+      else this.scope.set(name, { kind: 'value', e: await this.expr(v) });
+    }
+  }
+
+  /** `opaque`, `(T *)opaque`, `CAST(opaque)`, `container_of(opaque, T, m)`, `&s->sub`: a pointer into the state. */
+  private alias(v: Node): Binding | null {
+    v = unparen(v);
+    if (v.type === 'identifier') {
+      const b = this.scope.get(v.text);
+      return b && b.kind !== 'value' && b.kind !== 'version' ? b : null;
+    }
+    if (v.type === 'cast_expression') return this.alias(v.childForFieldName('value')!);
+    if (v.type === 'pointer_expression' && v.child(0)?.text === '&') {
+      const p = this.path(v.childForFieldName('argument')!);
+      return p ? { kind: p.root, prefix: p.path } : null;
+    }
+    if (v.type === 'call_expression') {
+      const fn = v.childForFieldName('function')?.text ?? '';
+      const args = (v.childForFieldName('arguments')?.namedChildren ?? []).filter((n): n is Node => n !== null);
+      if (fn === 'container_of' && args[0]) {
+        const b = this.alias(args[0]);
+        return b ? { kind: 'device', prefix: [] } : null;
+      }
+      if (QOM_CAST.test(fn) && args.length === 1) return this.alias(args[0]!);
+    }
+    return null;
+  }
+
+  /** A member access as a root and a path (`s->a.b[2]` → self, [a, b, 2]). */
+  private path(n: Node): { root: 'self' | 'device'; path: (string | number)[] } | null {
+    n = unparen(n);
+    if (n.type === 'identifier') {
+      const b = this.scope.get(n.text);
+      return b && (b.kind === 'self' || b.kind === 'device') ? { root: b.kind, path: [...b.prefix] } : null;
+    }
+    if (n.type === 'field_expression') {
+      const base = this.path(n.childForFieldName('argument')!);
+      const f = n.childForFieldName('field')?.text;
+      return base && f ? { root: base.root, path: [...base.path, f] } : null;
+    }
+    if (n.type === 'call_expression') {
+      const fn = n.childForFieldName('function')?.text ?? '';
+      const args = (n.childForFieldName('arguments')?.namedChildren ?? []).filter((x): x is Node => x !== null);
+      if (QOM_CAST.test(fn) && args.length === 1) return this.path(args[0]!);
+    }
+    if (n.type === 'cast_expression') return this.path(n.childForFieldName('value')!);
+    return null;
+  }
+
+  async expr(n: Node): Promise<Expr> {
+    n = unparen(n);
+    switch (n.type) {
+      case 'number_literal':
+      case 'char_literal':
+        return this.constant(n);
+      case 'true':
+        return { k: 'int', v: '1' };
+      case 'false':
+        return { k: 'int', v: '0' };
+      case 'identifier': {
+        const b = this.scope.get(n.text);
+        if (b?.kind === 'version') return { k: 'version' };
+        if (b?.kind === 'value') return b.e;
+        if (b) return { k: 'member', root: b.kind, path: [...b.prefix] };
+        return this.constant(n);
+      }
+      case 'field_expression':
+      case 'subscript_expression': {
+        if (n.type === 'subscript_expression') {
+          const base = this.path(n.childForFieldName('argument')!);
+          const idx = await this.expr(n.childForFieldName('index')!);
+          if (!base) no(`'${n.text}' is not a member of the state`);
+          if (idx.k !== 'int') no(`'${n.text}': an index that is not a constant`);
+          return { k: 'member', root: base!.root, path: [...base!.path, Number(idx.k === 'int' ? idx.v : 0)] };
+        }
+        const p = this.path(n);
+        if (!p) no(`'${n.text}' is not a member of the state`);
+        return { k: 'member', ...p! };
+      }
+      case 'pointer_expression': {
+        if (n.child(0)?.text === '&') {
+          const p = this.path(n.childForFieldName('argument')!);
+          if (p) return { k: 'member', ...p };
+        }
+        return no(`'${n.text}': a pointer dereference`);
+      }
+      case 'unary_expression': {
+        const op = n.child(0)!.text;
+        const e = await this.expr(n.childForFieldName('argument')!);
+        if (!['!', '~', '-', '+'].includes(op)) no(`operator ${op}`);
+        return { k: 'un', op, e };
+      }
+      case 'binary_expression': {
+        const op = n.childForFieldName('operator')!.text;
+        const l = await this.expr(n.childForFieldName('left')!);
+        const r = await this.expr(n.childForFieldName('right')!);
+        return { k: 'bin', op, l, r };
+      }
+      case 'conditional_expression': {
+        const c = await this.expr(n.childForFieldName('condition')!);
+        const a = await this.expr(n.childForFieldName('consequence')!);
+        const b = await this.expr(n.childForFieldName('alternative')!);
+        return { k: 'cond', c, a, b };
+      }
+      case 'cast_expression': {
+        const type = n.childForFieldName('type')?.text ?? '';
+        const e = await this.expr(n.childForFieldName('value')!);
+        return /^(bool|_Bool)$/.test(type) ? { k: 'un', op: '!', e: { k: 'un', op: '!', e } } : e;
+      }
+      case 'call_expression':
+        return this.call(n);
+    }
+    return no(`a ${n.type.replace(/_/g, ' ')}: '${n.text.slice(0, 60)}'`);
+  }
+
+  private async call(n: Node): Promise<Expr> {
+    const fn = n.childForFieldName('function')?.text ?? '';
+    const args = (n.childForFieldName('arguments')?.namedChildren ?? []).filter((x): x is Node => x !== null && x.type !== 'comment');
+    if (QOM_CAST.test(fn) && args.length === 1 && this.path(args[0]!)) return this.expr(args[0]!);
+    if (STATE_HELPERS.has(fn)) return { k: 'call', fn, args: await Promise.all(args.map((a) => this.expr(a))) };
+    if (fn.startsWith('migrate_') && args.length === 0) return { k: 'input', name: `${fn}()` };
+    if (INPUT_HELPERS.has(fn)) {
+      // the device argument is the device; constant arguments (a feature bit) name the input
+      const consts: string[] = [];
+      for (const a of args.slice(1)) {
+        const c = await this.expr(a).catch(() => null);
+        consts.push(c?.k === 'int' ? c.v : a.text);
+      }
+      return { k: 'input', name: `${fn}(${consts.join(', ')})` };
+    }
+    return no(`a call to ${fn}()`);
+  }
+
+  /** A constant: a literal, or a macro / enum constant evaluated in the unit. */
+  private async constant(n: Node): Promise<Expr> {
+    if (!this.ctx) {
+      if (n.type === 'number_literal' && /^(0x[0-9a-f]+|\d+)[ul]*$/i.test(n.text)) return { k: 'int', v: BigInt(n.text.replace(/[ul]+$/i, '')).toString() };
+      return no(`'${n.text}' (no unit to evaluate it in)`);
+    }
+    let toks;
+    try {
+      toks = this.ctx.expand(n.text, n.startPosition.row + 1);
+    } catch (e) {
+      return no(`'${n.text}': ${(e as Error).message}`);
+    }
+    const r = await this.ctx.evaluate(toks);
+    if (!r.ok) return no(`'${n.text}' is not a constant (${r.reason})`);
+    if (r.value.kind !== 'int') return no(`'${n.text}' is a string`);
+    return { k: 'int', v: r.value.v.toString() };
+  }
+}
+
+function unparen(n: Node): Node {
+  while (n.type === 'parenthesized_expression') n = n.namedChildren.find((x) => x !== null && x.type !== 'comment')!;
+  return n;
+}
+
+function stmtsOf(n: Node): Node[] {
+  if (n.type === 'compound_statement') return n.namedChildren.filter((x): x is Node => x !== null && x.type !== 'comment');
+  return [n];
+}
