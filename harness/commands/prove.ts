@@ -80,7 +80,7 @@ const looksLikeBinary = (s: string) => {
 /** Where a direction failed, when not on the way out: a failure on the trip back is not a broken forward migration. */
 const STAGE: Record<string, string> = { return: ' (on the way back)', compare: ' (round trip)', baseline: " (sender's own save)" };
 
-function cell(c: ReportCase, dir: '→' | '←'): string {
+export function proveCell(c: ReportCase, dir: '→' | '←'): string {
   if (c.status === 'pass') return `✓ ${dir}`;
   if (c.status === 'error') return `! ${dir} error`;
   if (c.status === 'skip') return `- ${dir}`;
@@ -194,7 +194,7 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
   const shown = values.verbose ? verdict.rows : verdict.rows.filter(notable);
   const quietRows = verdict.rows.length - verdict.rows.filter(notable).length;
   if (shown.length) {
-    const pairCells = (p: { forward: ReportCase; backward: ReportCase }) => `${cell(p.forward, '→')}  ${cell(p.backward, '←')}`;
+    const pairCells = (p: { forward: ReportCase; backward: ReportCase }) => `${proveCell(p.forward, '→')}  ${proveCell(p.backward, '←')}`;
     const baseCells = shown.map((r) => pairCells(r.base));
     const fixCells = shown.map((r) => pairCells(r.fix));
     const acrossCells = shown.map((r) => pairCells(r.across));
