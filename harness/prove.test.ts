@@ -1,10 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from './cli.js';
 import { collectIo } from './io.js';
+import { proveCell } from './commands/prove.js';
+import type { ReportCase } from '../src/check/report-schema.js';
 
 const prove = async (...args: string[]) => {
   const io = collectIo();
-  const code = await main(['prove', ...args], io);
+  const code = await main(['prove', ...(args.includes('--report-dir') ? [] : ['--reporter', 'none']), ...args], io);
   return { code, out: io.lines.join('\n'), err: io.errors.join('\n') };
 };
 
@@ -14,13 +19,13 @@ describe('vmcompat prove', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^vmcompat prove — base 9\.0\.0 · fix 9\.0\.1 · peer 8\.2\.0 · \d+ machine types · \d+ devices · 10 states\/case · seed 5/);
-    expect(r.out).toMatch(/device\s+machine\s+base 9\.0\.0 ↔ 8\.2\.0\s+fix 9\.0\.1 ↔ 8\.2\.0\s+verdict/);
+    expect(r.out).toMatch(/device\s+machine\s+base 9\.0\.0 ↔ 8\.2\.0\s+fix 9\.0\.1 ↔ 8\.2\.0\s+9\.0\.0 ↔ 9\.0\.1\s+verdict/);
     for (const m of ['pc-q35-8.2', 'pc-q35-8.1', 'pc-q35-8.0', 'pc-i440fx-8.2', 'pc-i440fx-8.1', 'pc-i440fx-8.0']) {
-      expect(r.out).toMatch(new RegExp(`virtio-gpu\\s+${m.replace(/\./g, '\\.')}\\s+✗ → footer-missing\\s+✗ ← short-read\\s+✓ →\\s+✓ ←\\s+fixed, round trips exact`));
+      expect(r.out).toMatch(new RegExp(`virtio-gpu\\s+${m.replace(/\./g, '\\.')}\\s+✗ → footer-missing\\s+✗ ← short-read\\s+✓ →\\s+✓ ←\\s+✗ → footer-missing\\s+✗ ← short-read\\s+fixed, round trips exact; 9\\.0\\.0 ↔ 9\\.0\\.1 breaks`));
     }
     expect(r.out).not.toMatch(/pc-q35-9\.0/); // 8.2.0 does not know it
     // unaffected devices are one counted line, not a row each
-    expect(r.out).toMatch(/^unaffected: 1 device pass with both 9\.0\.0 and 9\.0\.1 at all 12 machine types: isa-ipmi-kcs$/m);
+    expect(r.out).toMatch(/^unaffected: 12 device × machine type combinations pass with 9\.0\.0, 9\.0\.1 and 9\.0\.0 ↔ 9\.0\.1 \(--verbose lists them\)$/m);
     expect(r.out).not.toMatch(/isa-ipmi-kcs\s+pc-/);
     expect(r.out).toMatch(/proved: the fix removes every failure \(\d+ device × machine type combinations\) and introduces none/);
   });
@@ -28,7 +33,7 @@ describe('vmcompat prove', () => {
   it('a "fix" that does not fix is not proved (exit 1), and its failures come with their replay commands', async () => {
     const r = await prove('--base', '9.0.0', '--fix', '9.0.0', '--peer', '8.2.0', '--device', 'virtio-gpu', '--machine', 'pc-q35-8.2', '--runs', '5', '--seed', '5');
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/pc-q35-8\.2\s+✗ → footer-missing\s+✗ ← short-read\s+✗ → footer-missing\s+✗ ← short-read\s+NOT FIXED/);
+    expect(r.out).toMatch(/pc-q35-8\.2\s+✗ → footer-missing\s+✗ ← short-read\s+✗ → footer-missing\s+✗ ← short-read\s+✓ →\s+✓ ←\s+NOT FIXED/);
     expect(r.out).toMatch(/replay: {2}npx vmcompat repro 'virtio-gpu\/9\.0\.0->8\.2\.0\/pc-q35-8\.2' --seed \d+/);
     expect(r.out).toMatch(/not proved: 9\.0\.0 still fails where 9\.0\.0 fails/);
   });
@@ -40,12 +45,13 @@ describe('vmcompat prove', () => {
     expect(regressed.out).toMatch(/not proved: 9\.0\.0 fails where 9\.0\.1 passes/);
     const vacuous = await prove('--base', '9.0.0', '--fix', '9.0.1', '--peer', '8.2.0', '--device', 'isa-ipmi-kcs', '--runs', '3', '--seed', '5');
     expect(vacuous.code).toBe(1);
-    expect(vacuous.out).toMatch(/nothing to prove: 9\.0\.0 already passes against 8\.2\.0 everywhere checked/);
+    expect(vacuous.out).toMatch(/not provable: 9\.0\.0 already passes against 8\.2\.0 at every machine type both know; the fix can only apply at machine types 8\.2\.0 does not know \(pc-q35-9\.0, /);
   });
 
   it('--json carries the verdict per machine type', async () => {
     const io = collectIo();
     expect(await main(['prove', '--base', '9.0.0', '--fix', '9.0.1', '--peer', '8.2.0', '--device', 'virtio-gpu', '--machine', 'pc-q35-8.2', '--runs', '3', '--seed', '1', '--json'], io)).toBe(0);
+    // --json alone writes no files
     const doc = JSON.parse(io.lines.join('\n')).result;
     expect(doc).toMatchObject({ proved: true, machines: ['pc-q35-8.2'], devices: ['virtio-gpu'] });
     expect(doc.rows).toEqual([
@@ -55,8 +61,10 @@ describe('vmcompat prove', () => {
         verdict: 'fixed',
         base: { forward: 'virtio-gpu/9.0.0->8.2.0/pc-q35-8.2', backward: 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2' },
         fix: { forward: 'virtio-gpu/9.0.1->8.2.0/pc-q35-8.2', backward: 'virtio-gpu/8.2.0->9.0.1/pc-q35-8.2' },
+        across: { forward: 'virtio-gpu/9.0.0->9.0.1/pc-q35-8.2', backward: 'virtio-gpu/9.0.1->9.0.0/pc-q35-8.2' },
       },
     ]);
+    expect(doc.reports).toEqual([]);
   });
 
   it.each([
@@ -75,5 +83,44 @@ describe('vmcompat prove', () => {
     const r = await prove('--base', '/nonexistent/a/qemu', '--fix', '/nonexistent/b/qemu', '--peer', '/nonexistent/c/qemu');
     expect(r.code).not.toBe(0);
     expect(r.err).not.toMatch(/unknown release/);
+  });
+});
+
+describe('vmcompat prove shows what a maintainer must see (#13 item 14)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vmcompat-prove-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('base ↔ fix: 9.0.0 ↔ 9.0.1 fails at every machine type ≤ 8.2 — in the table, the reason and the reports; the proof still holds', async () => {
+    const out = join(dir, 'rep');
+    const r = await prove('--base', '9.0.0', '--fix', '9.0.1', '--peer', '8.2', '--device', 'virtio-gpu', '--runs', '3', '--seed', '5', '--workers', '2', '--report-dir', out);
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[1]).toMatch(/^machine +base 9\.0\.0 ↔ 8\.2\.0 +fix 9\.0\.1 ↔ 8\.2\.0 +9\.0\.0 ↔ 9\.0\.1 +verdict$/);
+    const q35 = lines.find((l) => l.startsWith('pc-q35-8.2 '))!;
+    expect(q35).toMatch(/✓ →  ✓ ← +✗ → footer-missing  ✗ ← short-read +fixed, round trips exact; 9\.0\.0 ↔ 9\.0\.1 breaks$/);
+    expect(r.out).toMatch(/where 9\.0\.0 ↔ 9\.0\.1 fails \(24 cases; the first explained\)/);
+    expect(r.out).toMatch(/proved: the fix removes every failure \(12 device × machine type combinations\) and introduces none; 9\.0\.0 ↔ 9\.0\.1 fails at 12 device × machine type combinations/);
+    for (const f of ['junit.xml', 'report.json', 'summary.md', 'report.html']) expect(existsSync(join(out, f)), f).toBe(true);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.cases).toHaveLength(12 * 6);
+    expect(report.cases.filter((c: ReportCase) => c.from === '9.0.0' && c.to === '9.0.1' && c.status === 'fail')).toHaveLength(12);
+    expect(report.plan.pairs).toEqual([['9.0.0', '8.2.0'], ['9.0.1', '8.2.0'], ['9.0.0', '9.0.1']]);
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('virtio-gpu/9.0.1-&gt;9.0.0/pc-q35-8.2');
+  });
+
+  it('rows where everything passes are one count line (listed with --verbose)', async () => {
+    const r = await prove('--base', '9.0.0', '--fix', '9.0.1', '--peer', '8.2.0', '--device', 'virtio-gpu', '--device', 'isa-ipmi-kcs', '--machine', 'q35', '--runs', '3', '--seed', '5', '--workers', '2');
+    expect(r.out).toMatch(/^unaffected: 6 device × machine type combinations pass with 9\.0\.0, 9\.0\.1 and 9\.0\.0 ↔ 9\.0\.1 \(--verbose lists them\)$/m);
+    expect(r.out.split('\n').filter((l) => l.startsWith('isa-ipmi-kcs'))).toEqual([]);
+    const v = await prove('--base', '9.0.0', '--fix', '9.0.1', '--peer', '8.2.0', '--device', 'virtio-gpu', '--device', 'isa-ipmi-kcs', '--machine', 'q35', '--runs', '3', '--seed', '5', '--workers', '2', '--verbose');
+    expect(v.out.split('\n').filter((l) => l.startsWith('isa-ipmi-kcs'))).toHaveLength(6);
+  });
+
+  it('a cell says where a direction failed when it was not on the way out', () => {
+    const c = (stage: string | null, status = 'fail') => ({ status, kind: 'value-changed', detail: stage ? { stage } : null }) as unknown as ReportCase;
+    expect(proveCell(c('forward'), '→')).toBe('✗ → value-changed');
+    expect(proveCell(c('return'), '→')).toBe('✗ → value-changed (on the way back)');
+    expect(proveCell(c('compare'), '←')).toBe('✗ ← value-changed (round trip)');
+    expect(proveCell(c(null, 'pass'), '→')).toBe('✓ →');
   });
 });

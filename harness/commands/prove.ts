@@ -7,7 +7,11 @@ import { judgeProve, planProve, type ProveRow } from '../../src/check/prove.js';
 import type { ReportCase } from '../../src/check/report-schema.js';
 import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
 import { machineAlias, releaseAlias } from '../names.js';
-import { readableFile, releaseSource } from '../files.js';
+import { readableFile, releaseSource, writableDir } from '../files.js';
+import { createHash } from 'node:crypto';
+import { relative } from 'node:path';
+import { SCHEMA_VERSION, summarizeCases, type Report } from '../../src/check/report-schema.js';
+import { ALL_REPORTERS, defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
 import { toolVersion } from '../paths.js';
 
 const BUILTIN_QEMU: readonly string[] = ['7.2', '10.0'];
@@ -42,6 +46,8 @@ fails somewhere), 1 when not, 2 on a usage error.`,
     .option('--seed <S>', 'the run seed (default: random)')
     .option('--workers <N>', 'worker threads (default: the core count)')
     .option('--releases <FILE>', 'add release models (repeatable)', repeatable)
+    .option('--reporter <NAME>', `${ALL_REPORTERS.join(' | ')} | none (repeatable or comma-separated; default all), as check writes them`, repeatable)
+    .option('--report-dir <DIR>', 'where to write them (default reports/<UTC timestamp>/)')
     .option('--verbose', 'list every unaffected device and machine type')
     .option('--json', 'the verdict as JSON (in the vmcompat envelope)');
 }
@@ -56,6 +62,8 @@ interface ProveOptions {
   seed?: string;
   workers?: string;
   releases?: string[];
+  reporter?: string[];
+  reportDir?: string;
   verbose?: boolean;
   json?: boolean;
 }
@@ -69,11 +77,19 @@ const looksLikeBinary = (s: string) => {
   }
 };
 
-function cell(c: ReportCase, dir: '→' | '←'): string {
+/** Where a direction failed, when not on the way out: a failure on the trip back is not a broken forward migration. */
+const STAGE: Record<string, string> = { return: ' (on the way back)', compare: ' (round trip)', baseline: " (sender's own save)" };
+
+export function proveCell(c: ReportCase, dir: '→' | '←'): string {
   if (c.status === 'pass') return `✓ ${dir}`;
   if (c.status === 'error') return `! ${dir} error`;
-  return `✗ ${dir} ${c.kind}`;
+  if (c.status === 'skip') return `- ${dir}`;
+  return `✗ ${dir} ${c.kind}${STAGE[c.detail?.stage ?? 'forward'] ?? ''}`;
 }
+
+const passes = (c: ReportCase) => c.status === 'pass';
+/** A row to show in full: anything but both passing with both releases and base ↔ fix passing too. */
+const notable = (r: ProveRow) => r.verdict !== 'unaffected' || !passes(r.across.forward) || !passes(r.across.backward);
 
 const VERDICT: Record<ProveRow['verdict'], string> = {
   fixed: 'fixed',
@@ -110,10 +126,38 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
   const releases = await loadReleases(modules);
   const names = releases.map((r) => r.name);
   [base, fix, peer] = [base, fix, peer].map((n) => releaseAlias(n, names)) as [string, string, string];
+  const reporters = parseReporters(values.reporter, values.json ? [] : ALL_REPORTERS);
+  if (reporters.length) writableDir(values.reportDir ?? 'reports', '--report-dir');
   const plan = planProve(releases, { base, fix, peer, machine: values.machine?.map(machineAlias), device: values.device });
+  const startedAt = new Date();
   const t0 = performance.now();
   const results = await runCases(plan.cases, { workers, releases, config: { examples: false, runs, seed, releaseModules: modules } });
   const verdict = judgeProve(plan, results);
+  // the same report check writes: every case of the proof, each expected to pass
+  const report: Report = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'vmcompat', version: toolVersion() },
+    run: { startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), durationMs: Math.round(performance.now() - t0), workers, command: ['vmcompat', 'prove', ...argv].join(' ') },
+    config: {
+      mode: 'property',
+      seed,
+      runs,
+      selection: { from: [], to: [], pairs: [`${base}:${peer}`, `${fix}:${peer}`, `${base}:${fix}`], machine: values.machine ?? [], device: values.device ?? [], scenarios: [], scenarioOnly: false },
+    },
+    plan: {
+      total: plan.cases.length,
+      fingerprint: createHash('sha256').update(JSON.stringify(plan.cases.map((c) => [c.id, c.expect]))).digest('hex'),
+      releases: [base, fix, peer],
+      pairs: [[base, peer], [fix, peer], [base, fix]],
+      devices: plan.devices,
+      machines: plan.machines,
+    },
+    shards: null,
+    cases: results,
+    summary: summarizeCases(results),
+  };
+  const dir = reporters.length ? (values.reportDir ?? defaultReportDir(startedAt)) : null;
+  const files = dir ? writeReports(report, dir, reporters) : [];
   if (values.json) {
     io.out(
       jsonEnvelope(
@@ -134,7 +178,9 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
             verdict: r.verdict,
             base: { forward: r.base.forward.id, backward: r.base.backward.id },
             fix: { forward: r.fix.forward.id, backward: r.fix.backward.id },
+            across: { forward: r.across.forward.id, backward: r.across.backward.id },
           })),
+          reports: files,
           cases: results,
         },
         toolVersion(),
@@ -144,35 +190,48 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
   }
 
   io.out(`vmcompat prove — base ${base} · fix ${fix} · peer ${peer} · ${plan.machines.length} machine types · ${plan.devices.length} device${plan.devices.length === 1 ? '' : 's'} · ${runs} states/case · seed ${seed}`);
-  // What matters in full (a row whose verdict is not 'unaffected'); the unaffected ones as counts.
-  const shown = values.verbose ? verdict.rows : verdict.rows.filter((r) => r.verdict !== 'unaffected');
-  const quiet = plan.devices.filter((d) => verdict.rows.every((r) => r.device !== d || r.verdict === 'unaffected'));
-  const quietRows = verdict.rows.filter((r) => r.verdict === 'unaffected' && !quiet.includes(r.device)).length;
+  // What matters in full: rows that are not plainly unaffected; the unaffected ones as one count.
+  const shown = values.verbose ? verdict.rows : verdict.rows.filter(notable);
+  const quietRows = verdict.rows.length - verdict.rows.filter(notable).length;
   if (shown.length) {
-    const baseCells = shown.map((r) => `${cell(r.base.forward, '→')}  ${cell(r.base.backward, '←')}`);
-    const fixCells = shown.map((r) => `${cell(r.fix.forward, '→')}  ${cell(r.fix.backward, '←')}`);
+    const pairCells = (p: { forward: ReportCase; backward: ReportCase }) => `${proveCell(p.forward, '→')}  ${proveCell(p.backward, '←')}`;
+    const baseCells = shown.map((r) => pairCells(r.base));
+    const fixCells = shown.map((r) => pairCells(r.fix));
+    const acrossCells = shown.map((r) => pairCells(r.across));
+    const head = { base: `base ${base} ↔ ${peer}`, fix: `fix ${fix} ↔ ${peer}`, across: `${base} ↔ ${fix}` };
     const w = {
       device: Math.max(6, ...shown.map((r) => r.device.length)),
       machine: Math.max(7, ...shown.map((r) => r.machine.length)),
-      base: Math.max(`base ${base} ↔ ${peer}`.length, ...baseCells.map((s) => s.length)),
-      fix: Math.max(`fix ${fix} ↔ ${peer}`.length, ...fixCells.map((s) => s.length)),
+      base: Math.max(head.base.length, ...baseCells.map((x) => x.length)),
+      fix: Math.max(head.fix.length, ...fixCells.map((x) => x.length)),
+      across: Math.max(head.across.length, ...acrossCells.map((x) => x.length)),
     };
     const multi = plan.devices.length > 1;
-    const dev = (s: string) => (multi ? `${s.padEnd(w.device)}  ` : '');
-    io.out(`${dev('device')}${'machine'.padEnd(w.machine)}  ${`base ${base} ↔ ${peer}`.padEnd(w.base)}  ${`fix ${fix} ↔ ${peer}`.padEnd(w.fix)}  verdict`);
+    const dev = (x: string) => (multi ? `${x.padEnd(w.device)}  ` : '');
+    io.out(`${dev('device')}${'machine'.padEnd(w.machine)}  ${head.base.padEnd(w.base)}  ${head.fix.padEnd(w.fix)}  ${head.across.padEnd(w.across)}  verdict`);
     shown.forEach((r, i) => {
       const good = r.verdict === 'fixed' || r.verdict === 'unaffected';
-      io.out(`${dev(r.device)}${r.machine.padEnd(w.machine)}  ${baseCells[i]!.padEnd(w.base)}  ${fixCells[i]!.padEnd(w.fix)}  ${paint(io.color, good ? 32 : 31, VERDICT[r.verdict])}${r.verdict === 'fixed' ? ', round trips exact' : ''}`);
+      const across = passes(r.across.forward) && passes(r.across.backward) ? '' : `; ${base} ↔ ${fix} breaks`;
+      io.out(`${dev(r.device)}${r.machine.padEnd(w.machine)}  ${baseCells[i]!.padEnd(w.base)}  ${fixCells[i]!.padEnd(w.fix)}  ${acrossCells[i]!.padEnd(w.across)}  ${paint(io.color, good && !across ? 32 : 31, VERDICT[r.verdict])}${r.verdict === 'fixed' ? ', round trips exact' : ''}${across}`);
     });
-    io.out(`(→ ${'the release sends to'} ${peer}, ← ${peer} sends to it; each direction includes its round trip)`);
+    io.out(`(→ the left release sends to the right one, ← the other way; each direction includes its round trip)`);
   }
-  if (!values.verbose && quietRows) io.out(`unaffected: ${quietRows} more device × machine type combination${quietRows === 1 ? '' : 's'} above pass with both ${base} and ${fix} (--verbose lists them)`);
-  if (!values.verbose && quiet.length) {
-    const list = quiet.length <= 6 ? `: ${quiet.join(', ')}` : `: ${quiet.slice(0, 5).join(', ')} and ${quiet.length - 5} more (--verbose lists them)`;
-    io.out(`unaffected: ${quiet.length} device${quiet.length === 1 ? '' : 's'} pass with both ${base} and ${fix} at all ${plan.machines.length} machine types${list}`);
+  if (!values.verbose && quietRows) {
+    io.out(`unaffected: ${quietRows} device × machine type combination${quietRows === 1 ? '' : 's'} pass with ${base}, ${fix} and ${base} ↔ ${fix} (--verbose lists them)`);
   }
 
   const bad = verdict.rows.filter((r) => r.verdict !== 'fixed' && r.verdict !== 'unaffected').flatMap((r) => [r.fix.forward, r.fix.backward].filter((c) => c.status !== 'pass'));
+  const acrossBad = verdict.rows.flatMap((r) => [r.across.forward, r.across.backward].filter((c) => c.status !== 'pass'));
+  if (acrossBad.length) {
+    io.out('');
+    io.out(`where ${base} ↔ ${fix} fails (${acrossBad.length} case${acrossBad.length === 1 ? '' : 's'}; the first explained):`);
+    const widths = columnWidths(acrossBad);
+    acrossBad.forEach((c, i) => {
+      if (i < 4) io.out(caseLine({ ...c, unexpected: true, expected: 'pass' }, widths, { color: io.color }));
+      if (i === 0) for (const l of explain({ ...c, unexpected: true })) io.out(l);
+    });
+    if (acrossBad.length > 4) io.out(`     … and ${acrossBad.length - 4} more (every one in the report)`);
+  }
   if (bad.length) {
     io.out('');
     io.out(`where ${fix} fails:`);
@@ -185,5 +244,6 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
     });
   }
   io.out(`${verdict.reason}   (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  if (dir) io.out(`${relative(process.cwd(), dir) || '.'}/ ${files.map((f) => relative(dir, f)).join(' ')}`);
   return verdict.proved ? 0 : 1;
 }

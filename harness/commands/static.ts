@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
 import { didYouMean, releaseAlias } from '../names.js';
 import { jsonEnvelope } from '../format.js';
@@ -7,9 +7,10 @@ import { toolVersion } from '../paths.js';
 import { parseDump, staticDiff, type Source } from '../../src/static/index.js';
 import { formatReport } from '../../src/static/format.js';
 import type { Io } from '../io.js';
+import { readableFile } from '../files.js';
 
-/** A -dump-vmstate file when ARG is one, else a release name (the models load only then). */
-export async function resolveSource(arg: string, flag: string): Promise<Source> {
+/** A -dump-vmstate file when ARG is one, else a release name (the models load only then; `modules` are --releases files). */
+export async function resolveSource(arg: string, flag: string, modules: readonly string[] = []): Promise<Source> {
   let isFile = false;
   try {
     isFile = statSync(arg).isFile();
@@ -18,7 +19,8 @@ export async function resolveSource(arg: string, flag: string): Promise<Source> 
   }
   if (isFile) return { kind: 'dump', dump: parseDump(readFileSync(arg, 'utf8'), arg), label: basename(arg) };
   if (arg.includes('/')) throw usageError(`${flag} ${arg}: no such -dump-vmstate file`);
-  const { releases } = await import('../../scenarios/releases/index.js');
+  const { loadReleases } = await import('../releases.js');
+  const releases = await loadReleases(modules);
   const known = releases.map((r) => r.name);
   const name = releaseAlias(arg, known);
   const release = releases.find((r) => r.name === name);
@@ -28,7 +30,7 @@ export async function resolveSource(arg: string, flag: string): Promise<Source> 
 
 export async function staticCommand(argv: string[], io: Io): Promise<number> {
   const cmd = defineCommand('static', {
-    usage: '--from A --to B [--machine M]... [--verbose] [--json]',
+    usage: '--from A --to B [--machine M]... [--releases FILE]... [--verbose] [--json]',
     description: `Compares the VMState schemas of A and B device by device, without running
 anything. A and B are release names (see 'vmcompat list'; 8.2 for 8.2.0) or
 files written by \`qemu-system-<arch> -M <machine> -dump-vmstate FILE\`.
@@ -44,14 +46,18 @@ does, 2 on a usage error or a malformed dump.`,
     .option('--from <A>', 'the older side: a release name or a -dump-vmstate file')
     .option('--to <B>', 'the newer side: a release name or a -dump-vmstate file')
     .option('--machine <M>', 'only this machine type (repeatable; release models only)', repeatable)
+    .option('--releases <FILE>', 'add the release models an ES module exports, as check takes them (repeatable)', repeatable)
     .option('-v, --verbose', 'every finding with its reason, not one line per device')
     .option('--json', 'the report as JSON (in the vmcompat envelope)');
-  const parsed = parseCommand<{ from?: string; to?: string; machine?: string[]; json?: boolean; verbose?: boolean }>(cmd, argv, io);
+  const parsed = parseCommand<{ from?: string; to?: string; machine?: string[]; releases?: string[]; json?: boolean; verbose?: boolean }>(cmd, argv, io);
   if (!parsed) return 0;
   const values = parsed.opts;
   if (!values.from || !values.to) throw usageError(`both --from and --to are required\n(run 'vmcompat static --help' for the options)`);
-  const a = await resolveSource(values.from, '--from');
-  const b = await resolveSource(values.to, '--to');
+  for (const m of values.releases ?? []) readableFile(m, '--releases');
+  // as releaseModules has them; harness/releases.js (and the models) load only when a release is named
+  const modules = (values.releases ?? []).map((p) => resolve(p));
+  const a = await resolveSource(values.from, '--from', modules);
+  const b = await resolveSource(values.to, '--to', modules);
   // dumps are named by file name in reasons, by path only when the names clash
   if (a.kind === 'dump' && b.kind === 'dump' && basename(values.from) === basename(values.to)) {
     a.label = values.from;

@@ -36,7 +36,7 @@ import { VMSTATE_BOOL, VMSTATE_UINT32, VMSTATE_UINT32_ARRAY, VMSTATE_UINT64, VMS
 import type { ElementCtx, Props, State, VMStateDescription, VMStateInfo, VmCtx } from '../../src/vmstate/types.js';
 import { leafRecorder } from './leaf.js';
 import { msixLoad, msixSave } from './msix.js';
-import { PCI_DEVICE_VERSION, pciDeviceReset, pciUpdateIrqStatus, vmstate_pci_device, PCI_STATUS, PCI_STATUS_INTERRUPT, type PciDeviceState, type PciLayout } from './pci.js';
+import { PCI_BASE_ADDRESS_0, PCI_DEVICE_VERSION, pciDeviceReset, pow2ceil, pciUpdateIrqStatus, vmstate_pci_device, PCI_STATUS, PCI_STATUS_INTERRUPT, type PciDeviceState, type PciLayout } from './pci.js';
 
 export { virtioPciFlags } from './virtio-pci.js';
 import { slotArrayInfo, type SlotField } from './slots.js';
@@ -371,6 +371,63 @@ function fail(r: Reader, el: ElementCtx, message: string, qemu: string[], errno 
   return new VmError({ kind: 'post-load-failed', message: `${el.vmsd.name}:virtio: ${message}`, offset: r.offset, errno, qemu });
 }
 
+/**
+ * The config bytes as virtio_load takes them: the stream says how many it
+ * carries (be32), the destination keeps its own vdev->config_len, loads
+ * MIN of the two and skips the excess; it never compares the lengths. The
+ * buffer is a cache get_config refreshes before every guest read
+ * (virtio-config-io.c), so when the lengths differ the bytes are recorded
+ * `unchecked` (not compared forward or on the round trip): a length change
+ * breaks a migration only through what it changes elsewhere — the legacy
+ * I/O BAR the config sizes (see legacyBarContext) or the features the
+ * longer config belongs to.
+ */
+function loadConfig(r: Reader, v: VirtioState, own: number, el: ElementCtx): void {
+  const start = r.offset;
+  const configLen = r.i32('virtio config length');
+  if (v.config.length !== own) {
+    const cur = v.config;
+    v.config = new Uint8Array(own);
+    v.config.set(cur.subarray(0, Math.min(own, cur.length)), 0);
+  }
+  const take = Math.max(0, Math.min(configLen, own));
+  v.config.set(r.bytes(take, 'virtio config'), 0);
+  if (configLen > take) r.skip(configLen - take, 'virtio config (excess)');
+  el.ctx.record({ keys: [...el.at, 'config'], vmsd: el.vmsd.name, field: el.field.name, offset: start, size: r.offset - start, what: configLen === own ? 'field' : 'unchecked' });
+}
+
+/**
+ * A rejected byte of the legacy I/O BAR (BAR0 of a transitional proxy)
+ * gets the reason virtio-pci has for it: the BAR's size is
+ * pow2ceil(VIRTIO_PCI_REGION_SIZE + the device's config length)
+ * (virtio_pci_device_plugged), so a config length that crosses a power of
+ * two resizes the BAR and the sender's address bits land in bits the
+ * destination's BAR keeps read-only. QEMU's own line stays as it is.
+ */
+function legacyBarContext(e: unknown, spec: VirtioSpec, props: Props): unknown {
+  if (!(e instanceof VmError) || e.kind !== 'post-load-failed' || !e.qemu[0]?.includes('Bad config data')) return e;
+  const m = /i=0x([0-9a-f]+) read: ([0-9a-f]+) device: ([0-9a-f]+) cmask: [0-9a-f]+ wmask: ([0-9a-f]+)/.exec(e.qemu[0]);
+  if (!m) return e;
+  const [i, read, dev, wmask] = m.slice(1).map((x) => parseInt(x, 16)) as [number, number, number, number];
+  const { legacy, vectors } = flagsOf(spec, props);
+  if (!legacy || i < PCI_BASE_ADDRESS_0 || i >= PCI_BASE_ADDRESS_0 + 4) return e;
+  // only address bits: the I/O space indicator and the reserved bit are not the size's doing
+  const bad = (read ^ dev) & ~wmask & (i === PCI_BASE_ADDRESS_0 ? ~0x3 : 0xff);
+  if (!bad) return e;
+  const region = vectors ? 24 : 20; // VIRTIO_PCI_REGION_SIZE: the common header, 4 more with MSI-X
+  const len = spec.device.configLen(props);
+  const size = pow2ceil(region + len);
+  return new VmError({
+    kind: e.kind,
+    message: `${e.message}: BAR0, the legacy I/O window, is ${size} bytes on the destination (${region}-byte header + ${len}-byte device config, rounded up to a power of two); the sender's BAR address has bits set that a ${size}-byte BAR cannot hold, so the sender's config length sized it smaller`,
+    path: e.path,
+    vmsd: e.vmsd,
+    offset: e.offset,
+    errno: e.errno,
+    qemu: e.qemu,
+  });
+}
+
 /** The VMStateInfo of VMSTATE_VIRTIO_DEVICE, with the device model it serves. */
 export interface VirtioInfo extends VMStateInfo {
   spec: VirtioSpec;
@@ -438,7 +495,11 @@ export function virtioInfo(spec: VirtioSpec): VirtioInfo {
       };
       // virtio_pci_load_config
       const pciDev = v.proxy.pci_dev;
-      loadVmsd(r, vmstate_pci_device(spec.pci), pciDev, pciDev.version_id, el.ctx, [...el.at, 'proxy', 'pci_dev']);
+      try {
+        loadVmsd(r, vmstate_pci_device(spec.pci), pciDev, pciDev.version_id, el.ctx, [...el.at, 'proxy', 'pci_dev']);
+      } catch (e) {
+        throw legacyBarContext(e, spec, props);
+      }
       pciUpdateIrqStatus(pciDev);
       msixLoad(r, pciDev, msix, el, ['proxy', 'pci_dev']);
       if (msix) leaf(['config_vector'], () => (v.config_vector = r.u16('config_vector')));
@@ -452,13 +513,7 @@ export function virtioInfo(spec: VirtioSpec): VirtioInfo {
       let features = 0n;
       leaf(['guest_features'], () => (features = BigInt(r.u32('virtio guest features'))));
       v.guest_features = features;
-      leaf(['config'], () => {
-        const configLen = r.i32('virtio config length');
-        const take = Math.max(0, Math.min(configLen, v.config.length));
-        // a longer incoming config is cut, a shorter one fills the start (virtio_load)
-        v.config.set(r.bytes(take, 'virtio config'), 0);
-        if (configLen > take) r.skip(configLen - take, 'virtio config (excess)');
-      });
+      loadConfig(r, v, spec.device.configLen(props), el);
       const nq = r.u32('virtio queue count');
       if (nq > VIRTIO_QUEUE_MAX) throw fail(r, el, `${nq} queues`, [`Invalid number of virtqueues: 0x${nq.toString(16)}`]);
       while (v.vq.length < nq) v.vq.push(blankQueue());

@@ -11,10 +11,10 @@ export interface ValueDiff {
 
 /**
  * Compares two states on exactly the leaves a save put on the wire (its
- * trace), optionally only those the other side also read. Returns the
- * first difference in wire order.
+ * trace), optionally only those the other side also read and not those
+ * a load recorded `unchecked`. Returns the first difference in wire order.
  */
-export function diffOnWire(wire: TraceEntry[], sent: State, received: State, alsoRead?: TraceEntry[]): ValueDiff | null {
+export function diffOnWire(wire: TraceEntry[], sent: State, received: State, alsoRead?: TraceEntry[], unchecked?: ReadonlySet<string>): ValueDiff | null {
   // Both traces usually list the same leaves in the same order: walk them in
   // lockstep and fall back to a lookup set only where they part.
   let j = 0;
@@ -35,11 +35,19 @@ export function diffOnWire(wire: TraceEntry[], sent: State, received: State, als
   for (const e of wire) {
     if (e.what !== 'field') continue;
     if (!wasRead(e)) continue;
+    if (unchecked?.has(e.keys.join('\u001f'))) continue;
     const a = getAt(sent, e.keys);
     const b = getAt(received, e.keys);
     if (!stateEqual(a, b)) return { entry: e, path: pathOf(e.keys), sent: a, received: b };
   }
   return null;
+}
+
+/** The leaves a load recorded `unchecked` (taken only in part, see TraceEntry), as keys for diffOnWire. */
+export function uncheckedKeys(trace: readonly TraceEntry[] | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const e of trace ?? []) if (e.what === 'unchecked') out.add(e.keys.join('\u001f'));
+  return out;
 }
 
 function keysEqual(a: readonly (string | number)[], b: readonly (string | number)[]): boolean {

@@ -113,7 +113,7 @@ function deviceSchema(release: Release, device: string, machine: string): Device
   const cls = release.devices.find((d) => d.name === device);
   const m = release.machines.find((x) => x.name === machine);
   if (!cls || !m) return null;
-  return { key: cls.type, name: cls.name, idstr: cls.idstr, props: resolveProps(cls, m.compat), vmsd: vmsdNode(cls.vmsd) };
+  return { key: cls.idstr, type: cls.type, name: cls.name, idstr: cls.idstr, props: resolveProps(cls, m.compat), vmsd: vmsdNode(cls.vmsd) };
 }
 
 /** The device whose section the failure is in (a whole-VM case names no device). */
@@ -139,7 +139,7 @@ function directions(f: Failure): ('forward' | 'backward')[] {
 const leafOf = (path: string | null | undefined) => (path ? path.replace(/\[\d+\]/g, '').split('.').slice(-2) : []);
 
 /** How well a finding matches where the failure happened: lower is better; null when it is in another direction. */
-function rank(fd: Omit<Finding, 'machines'>, f: Failure, dirs: ('forward' | 'backward')[]): number | null {
+function rank(fd: Omit<Finding, 'machines' | 'section'>, f: Failure, dirs: ('forward' | 'backward')[]): number | null {
   const effect = dirs.some((d) => fd[d] !== 'ok');
   const dropped = f.kind === 'value-changed' && fd.change === 'unused-placeholder';
   if (!effect && !dropped) return null;
@@ -218,7 +218,7 @@ function nestedVersions(s: Sides, vmsd: string): string {
 }
 
 /** Who sends what, for a field only one side has: `9.0.0 writes X, 8.2.0 does not read them`. */
-function oneSided(fd: Omit<Finding, 'machines'>, s: Sides, owner: 'a' | 'b', dirs: ('forward' | 'backward')[], names: string): string {
+function oneSided(fd: Omit<Finding, 'machines' | 'section'>, s: Sides, owner: 'a' | 'b', dirs: ('forward' | 'backward')[], names: string): string {
   const dir = dirs.find((d) => fd[d] !== 'ok') ?? dirs[0]!;
   const [saver, loader] = dir === 'forward' ? [s.a.label, s.b.label] : [s.b.label, s.a.label];
   const saverHas = (owner === 'a') === (dir === 'forward');
@@ -226,7 +226,7 @@ function oneSided(fd: Omit<Finding, 'machines'>, s: Sides, owner: 'a' | 'b', dir
   return saverHas ? `${saver} writes ${names}, ${loader} does not read ${it}` : `${loader} reads ${names}, ${saver} does not write ${it}`;
 }
 
-function fromFinding(fd: Omit<Finding, 'machines'>, f: Failure, s: Sides, ctx: ExplainContext, dirs: ('forward' | 'backward')[]): Explanation {
+function fromFinding(fd: Omit<Finding, 'machines' | 'section'>, f: Failure, s: Sides, ctx: ExplainContext, dirs: ('forward' | 'backward')[]): Explanation {
   const labels = (fd.field ?? '').split(', ').filter(Boolean);
   const names = list(labels);
   switch (fd.change) {
@@ -335,7 +335,7 @@ export function explainFailure(f: Failure, ctx: ExplainContext): Explanation {
   // a load that rejects a value, or a value the schemas carry alike, is not a layout question
   if (byKind.cause === 'load-validator' || byKind.cause === 'equal-value' || byKind.cause === 'state-loss') return byKind;
   const findings = compareDevice({ label: s.a.label, props: s.a.props }, { label: s.b.label, props: s.b.props }, da, db);
-  let best: { fd: Omit<Finding, 'machines'>; r: number } | null = null;
+  let best: { fd: Omit<Finding, 'machines' | 'section'>; r: number } | null = null;
   for (const fd of findings) {
     const r = rank(fd, f, dirs);
     if (r !== null && (!best || r < best.r)) best = { fd, r };

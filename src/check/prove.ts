@@ -2,7 +2,11 @@
  * Proving a compat fix: at every machine type the base, the fix and the
  * peer all know, the base release fails against the peer and the fixed
  * release passes against it in both directions (each case with its round
- * trip). Pure: planning the cases and judging their verdicts.
+ * trip). Base ↔ fix is checked too: a VM moved from the release with the
+ * bug to the one with the fix at an old machine type may itself break (a
+ * fix that changes what an old machine type sends), and a maintainer sees
+ * it before merging; it does not decide the proof. Pure: planning the
+ * cases and judging their verdicts.
  */
 import { VmError } from '../wire/errors.js';
 import type { Release } from '../machine/types.js';
@@ -26,9 +30,14 @@ export interface ProvePlan {
   peer: string;
   machines: string[];
   devices: string[];
-  /** Per device and machine type: base→peer, peer→base, fix→peer, peer→fix. */
+  /** Per device and machine type: base→peer, peer→base, fix→peer, peer→fix, base→fix, fix→base. */
   cases: PlannedCase[];
+  /** Machine types base and fix know and the peer does not: where a fix can apply without being provable against this peer. */
+  peerLacks: string[];
 }
+
+/** Cases per device × machine type row, in the order planProve lays them out. */
+export const CASES_PER_ROW = 6;
 
 const bad = (message: string) => new VmError({ kind: 'bad-input', message });
 
@@ -68,6 +77,8 @@ export function planProve(releases: readonly Release[], req: ProveRequest): Prov
         [peer.name, base.name],
         [fix.name, peer.name],
         [peer.name, fix.name],
+        [base.name, fix.name],
+        [fix.name, base.name],
       ] as const) {
         cases.push({
           index: cases.length,
@@ -84,7 +95,8 @@ export function planProve(releases: readonly Release[], req: ProveRequest): Prov
       }
     }
   }
-  return { base: base.name, fix: fix.name, peer: peer.name, machines, devices, cases };
+  const peerLacks = base.machines.map((m) => m.name).filter((m) => fix.machines.some((x) => x.name === m) && !peer.machines.some((x) => x.name === m));
+  return { base: base.name, fix: fix.name, peer: peer.name, machines, devices, cases, peerLacks };
 }
 
 export type RowVerdict = 'fixed' | 'unaffected' | 'not-fixed' | 'regressed' | 'error';
@@ -95,6 +107,8 @@ export interface ProveRow {
   /** `forward`: the release sends to the peer; `backward`: the peer sends to it. */
   base: { forward: ReportCase; backward: ReportCase };
   fix: { forward: ReportCase; backward: ReportCase };
+  /** base → fix (`forward`) and fix → base (`backward`): what moving a VM across the fix does. */
+  across: { forward: ReportCase; backward: ReportCase };
   verdict: RowVerdict;
 }
 
@@ -103,6 +117,8 @@ export interface ProveVerdict {
   proved: boolean;
   /** One line: why it is proved or not. */
   reason: string;
+  /** Rows where base ↔ fix fails: shown, not part of the proof. */
+  acrossFailures: number;
 }
 
 const passes = (c: ReportCase) => c.status === 'pass';
@@ -110,16 +126,17 @@ const passes = (c: ReportCase) => c.status === 'pass';
 export function judgeProve(plan: ProvePlan, results: readonly ReportCase[]): ProveVerdict {
   const byIndex = new Map(results.map((r) => [r.index, r]));
   const rows: ProveRow[] = [];
-  for (let i = 0; i < plan.cases.length; i += 4) {
-    const [bf, bb, ff, fb] = [0, 1, 2, 3].map((k) => byIndex.get(i + k)!) as [ReportCase, ReportCase, ReportCase, ReportCase];
+  for (let i = 0; i < plan.cases.length; i += CASES_PER_ROW) {
+    const [bf, bb, ff, fb, xf, xb] = [0, 1, 2, 3, 4, 5].map((k) => byIndex.get(i + k)!) as [ReportCase, ReportCase, ReportCase, ReportCase, ReportCase, ReportCase];
     const all = [bf, bb, ff, fb];
     const fixOk = passes(ff) && passes(fb);
     const baseOk = passes(bf) && passes(bb);
     const verdict: RowVerdict = all.some((c) => c.status === 'error') ? 'error' : fixOk ? (baseOk ? 'unaffected' : 'fixed') : baseOk ? 'regressed' : 'not-fixed';
-    rows.push({ device: bf.device, machine: bf.machine, base: { forward: bf, backward: bb }, fix: { forward: ff, backward: fb }, verdict });
+    rows.push({ device: bf.device, machine: bf.machine, base: { forward: bf, backward: bb }, fix: { forward: ff, backward: fb }, across: { forward: xf, backward: xb }, verdict });
   }
   const n = (v: RowVerdict) => rows.filter((r) => r.verdict === v).length;
   const at = (k: number) => `${k} device × machine type combination${k === 1 ? '' : 's'}`;
+  const acrossFailures = rows.filter((r) => !passes(r.across.forward) || !passes(r.across.backward)).length;
   let reason: string;
   let proved = false;
   if (n('error')) reason = `not proved: ${at(n('error'))} could not be checked (a case threw)`;
@@ -128,10 +145,15 @@ export function judgeProve(plan: ProvePlan, results: readonly ReportCase[]): Pro
     if (n('not-fixed')) parts.push(`${plan.fix} still fails where ${plan.base} fails at ${at(n('not-fixed'))}`);
     if (n('regressed')) parts.push(`${plan.fix} fails where ${plan.base} passes at ${at(n('regressed'))}`);
     reason = `not proved: ${parts.join('; ')}`;
-  } else if (n('fixed') === 0) reason = `nothing to prove: ${plan.base} already passes against ${plan.peer} everywhere checked`;
-  else {
+  } else if (n('fixed') === 0) {
+    // both pass everywhere the peer can be checked: whatever the fix changes is elsewhere
+    const lacks = plan.peerLacks;
+    const where = lacks.length ? `; the fix can only apply at machine types ${plan.peer} does not know (${lacks.length <= 4 ? lacks.join(', ') : `${lacks.slice(0, 4).join(', ')} and ${lacks.length - 4} more`}), so it cannot be proved against ${plan.peer}` : '';
+    reason = `not provable: ${plan.base} already passes against ${plan.peer} at every machine type both know${where}`;
+  } else {
     proved = true;
     reason = `proved: the fix removes every failure (${at(n('fixed'))}) and introduces none${n('unaffected') ? `; ${at(n('unaffected'))} pass with both` : ''}`;
   }
-  return { rows, proved, reason };
+  if (acrossFailures) reason += `; ${plan.base} ↔ ${plan.fix} fails at ${at(acrossFailures)} (a VM moved across the fix breaks there: see the table)`;
+  return { rows, proved, reason, acrossFailures };
 }

@@ -28,10 +28,10 @@ interface Pending {
   key: string;
   names: string[];
   bytes: number | null;
-  build: (names: string[], bytes: number | null) => Omit<Finding, 'machines'>;
+  build: (names: string[], bytes: number | null) => Omit<Finding, 'machines' | 'section'>;
 }
 
-function push(w: Walk, f: Omit<Finding, 'machines' | 'device'>): void {
+function push(w: Walk, f: Omit<Finding, 'machines' | 'device' | 'section'>): void {
   w.out.push({ device: w.device, ...f });
 }
 
@@ -62,7 +62,7 @@ function oneSided(w: Walk, f: FieldNode, side: 'a' | 'b', trailing: boolean, pen
   const loaderOnlyDir: Dir = side === 'b' ? 'fwd' : 'bwd';
   const missed = w.custom !== null || (trailing && (loaderOnlyDir === 'fwd' ? ef : eb) !== 'ok');
   const change: ChangeKind = side === 'b' ? 'field-added' : 'field-removed';
-  const build = (names: string[], bytes: number | null): Omit<Finding, 'machines'> => {
+  const build = (names: string[], bytes: number | null): Omit<Finding, 'machines' | 'section'> => {
     const them = names.length === 1 ? 'it' : 'them';
     const dirs: Dir[] = ['fwd', 'bwd'];
     // the side that has the field is the saver in one direction and the loader in the other
@@ -120,7 +120,7 @@ function comparePair(w: Walk, fa: FieldNode, fb: FieldNode, pend: Pending[], ren
     const change: ChangeKind = renamed ? 'field-renamed' : (diffs.find((d) => d.effect !== null)?.change ?? diffs[0]?.change ?? (gateChanged ? 'field-gate' : 'field-layout'));
     const quiet = !renamed && diffs.length > 0 && diffs.every((d) => d.effect === null) ? 'info' : 'compatible';
     const [ef, eb] = effects;
-    const build = (names: string[], bytes: number | null): Omit<Finding, 'machines'> => ({
+    const build = (names: string[], bytes: number | null): Omit<Finding, 'machines' | 'section'> => ({
       device: w.device,
       path: `${w.at}:${names[0]}${names.length > 1 ? '…' : ''}`,
       vmsd: w.va.name,
@@ -401,7 +401,7 @@ function nestedVersionFinding(w: Walk, insertAt: number): void {
   if (w.via.kind === 'section' || w.via.kind === 'subsection') return;
   const p = processing(w);
   const changed = w.va.version_id !== w.vb.version_id || w.va.minimum_version_id !== w.vb.minimum_version_id || (p.a !== null && p.b !== null && p.a !== p.b);
-  const found: Omit<Finding, 'machines'>[] = [];
+  const found: Omit<Finding, 'machines' | 'section'>[] = [];
   if (w.va.name !== w.vb.name) {
     found.push({
       device: w.device,
@@ -461,8 +461,8 @@ function compareVmsd(w: Walk): void {
 }
 
 /** One device present in both schemas. */
-export function compareDevice(a: Side, b: Side, da: DeviceSchema, db: DeviceSchema): Omit<Finding, 'machines'>[] {
-  const out: Omit<Finding, 'machines'>[] = [];
+export function compareDevice(a: Side, b: Side, da: DeviceSchema, db: DeviceSchema): Omit<Finding, 'machines' | 'section'>[] {
+  const out: Omit<Finding, 'machines' | 'section'>[] = [];
   const at = da.vmsd.name;
   const base = { device: da.key, vmsd: da.vmsd.name, field: null, path: at };
   // a dump knows no idstr, only the VMSD name it ends with

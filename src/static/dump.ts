@@ -13,6 +13,8 @@ export interface Dump {
   file: string;
   /** `vmschkmachine.Name`. */
   machine: string;
+  /** Whether the dump writes element counts (`num`, QEMU 8.1+): seen on any field. */
+  counts: boolean;
   /** One per device class, keyed by its QOM type name (the member name). */
   sections: Map<string, { name: string; version_id: number; minimum_version_id: number; vmsd: VmsdNode }>;
 }
@@ -56,7 +58,7 @@ function list(o: Obj, key: string, where: string): unknown[] {
   return v;
 }
 
-function description(v: unknown, where: string): VmsdNode {
+function description(v: unknown, where: string, counts: { seen: boolean }): VmsdNode {
   const d = obj(v, where, 'a Description object');
   const node: VmsdNode = {
     name: str(d, 'name', where),
@@ -74,7 +76,8 @@ function description(v: unknown, where: string): VmsdNode {
     if (typeof exists !== 'boolean') throw new Bad(`${at}.field_exists`, exists === undefined ? 'missing (expected true or false)' : `expected true or false, found ${show(exists)}`);
     const name = names[i]!;
     const dup = names.filter((n) => n === name).length > 1;
-    const nested = f.Description === undefined ? null : description(f.Description, `${at}.Description`);
+    const nested = f.Description === undefined ? null : description(f.Description, `${at}.Description`, counts);
+    if (f.num !== undefined) counts.seen = true;
     const size = int(f, 'size', at);
     const field: FieldNode = {
       name,
@@ -93,7 +96,7 @@ function description(v: unknown, where: string): VmsdNode {
     node.fields.push(field);
   });
   node.subsections = list(d, 'Subsections', where).map(
-    (s, i): SubsectionNode => ({ vmsd: description(s, `${where}.Subsections[${i}]`), needed: { kind: 'opaque' } }),
+    (s, i): SubsectionNode => ({ vmsd: description(s, `${where}.Subsections[${i}]`, counts), needed: { kind: 'opaque' } }),
   );
   return node;
 }
@@ -113,6 +116,7 @@ export function parseDump(text: string, file: string): Dump {
     if (!('vmschkmachine' in top)) throw new Bad('top level', 'no "vmschkmachine" member (write the file with `qemu-system-<arch> -M <machine> -dump-vmstate FILE`)');
     const machine = str(obj(top.vmschkmachine, 'vmschkmachine'), 'Name', 'vmschkmachine');
     const sections: Dump['sections'] = new Map();
+    const counts = { seen: false };
     for (const [key, v] of Object.entries(top)) {
       if (key === 'vmschkmachine') continue;
       const where = JSON.stringify(key);
@@ -121,10 +125,10 @@ export function parseDump(text: string, file: string): Dump {
         name: str(s, 'Name', where),
         version_id: int(s, 'version_id', where),
         minimum_version_id: int(s, 'minimum_version_id', where, true),
-        vmsd: description(s.Description, `${where}.Description`),
+        vmsd: description(s.Description, `${where}.Description`, counts),
       });
     }
-    return { file, machine, sections };
+    return { file, machine, counts: counts.seen, sections };
   } catch (e) {
     if (e instanceof Bad) throw fail(e.where, e.what);
     throw e;
@@ -137,8 +141,10 @@ export function schemaFromDump(dump: Dump, label = dump.file): Schema {
     kind: 'dump',
     label,
     machine: dump.machine,
+    counts: dump.counts,
     devices: [...dump.sections].map(([key, s]) => ({
       key,
+      type: key,
       name: s.name,
       idstr: null,
       props: null,

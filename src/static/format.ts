@@ -81,8 +81,10 @@ function item(f: Finding, subsection: boolean): string {
 
 const breaking = (f: Finding) => f.severity.startsWith('breaking');
 
-function deviceName(d: StaticReport['devices'][number]): string {
-  return d.name === d.device ? d.device : `${d.device} (${d.name})`;
+/** The QOM type (and the model's name); with its section when another device of the report has the same type. */
+function deviceName(d: StaticReport['devices'][number], r: StaticReport): string {
+  const base = d.name === d.device ? d.device : `${d.device} (${d.name})`;
+  return r.devices.some((x) => x !== d && x.device === d.device) ? `${base} @ ${d.section}` : base;
 }
 
 function formatSummary(r: StaticReport, opts: FormatOptions): string[] {
@@ -100,19 +102,19 @@ function formatSummary(r: StaticReport, opts: FormatOptions): string[] {
     if (d.findings.length === 0) continue;
     const breaks = d.findings.filter(breaking);
     if (breaks.length === 0) {
-      quiet.push(deviceName(d));
+      quiet.push(deviceName(d, r));
       continue;
     }
     if (breaks.length === 1 && breaks[0]!.change === 'section-missing') {
-      onlyIn[breaks[0]!.forward !== 'ok' ? 'from' : 'to'].push(`${deviceName(d)}${at(breaks[0]!)}`);
+      onlyIn[breaks[0]!.forward !== 'ok' ? 'from' : 'to'].push(`${deviceName(d, r)}${at(breaks[0]!)}`);
       continue;
     }
     const items = breaks.map((f) => `${item(f, f.change === 'subsection-missing' || f.change.startsWith('subsection'))}${at(f)}`);
     misses ||= breaks.some((f) => f.checkerMisses);
     const key = JSON.stringify([d.forward, d.backward, items]);
     const g = groups.get(key);
-    if (g) g.names.push(deviceName(d));
-    else groups.set(key, { names: [deviceName(d)], d, items });
+    if (g) g.names.push(deviceName(d, r));
+    else groups.set(key, { names: [deviceName(d, r)], d, items });
   }
   const bad = (s: string) => paint(color, 31, s);
   for (const g of groups.values()) out.push(`${bad('✗')} ${g.names.join(', ')}: ${verdict(r, g.d.forward, g.d.backward)} — ${g.items.join('; ')}`);
@@ -121,7 +123,7 @@ function formatSummary(r: StaticReport, opts: FormatOptions): string[] {
   if (onlyIn.from.length) out.push(`${bad('✗')} only in ${a}, so a VM with them cannot migrate to ${b}: ${onlyIn.from.join(', ')}`);
   if (onlyIn.to.length) out.push(`${bad('✗')} only in ${b}, so a VM with them cannot migrate to ${a}: ${onlyIn.to.join(', ')}`);
   if (quiet.length) out.push(`${paint(color, 32, '✓')} compatible changes only: ${quiet.join(', ')}`);
-  const unchanged = r.devices.filter((d) => d.findings.length === 0).map(deviceName);
+  const unchanged = r.devices.filter((d) => d.findings.length === 0).map((d) => deviceName(d, r));
   if (unchanged.length) out.push(unchanged.length <= 10 ? `unchanged: ${unchanged.join(', ')}` : `${unchanged.length} devices unchanged`);
   if (groups.size) {
     const used = [...groups.values()].flatMap((g) => g.items).join(' ');
@@ -156,7 +158,7 @@ function formatDetails(r: StaticReport, opts: FormatOptions): string[] {
   const width = Math.max(0, ...r.devices.flatMap((d) => d.findings.map((f) => f.severity.length)));
   const unchanged: string[] = [];
   for (const d of r.devices) {
-    const name = deviceName(d);
+    const name = deviceName(d, r);
     if (d.findings.length === 0) {
       unchanged.push(name);
       continue;
@@ -170,6 +172,10 @@ function formatDetails(r: StaticReport, opts: FormatOptions): string[] {
   }
   if (unchanged.length > 0) {
     out.push(unchanged.length <= 10 ? `unchanged: ${unchanged.join(', ')}` : `${unchanged.length} devices unchanged`);
+  }
+  if (r.guesses.length > 0) {
+    out.push(`element counts guessed (${r.guesses.length}; not in ${[...new Set(r.guesses.map((g) => g.in))].join(', ')}):`);
+    for (const g of r.guesses) out.push(`  ${g.path}[${g.count}] ${g.how === 'same-field' ? 'as the other side has it' : 'filling the other side\'s VMSTATE_UNUSED bytes'}`);
   }
   out.push(footer(r));
   return out;

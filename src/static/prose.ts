@@ -8,7 +8,8 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 export function shapeText(f: FieldNode): string {
-  const n = f.count && 'fixed' in f.count && f.count.fixed !== 1 ? `[${f.count.fixed}]` : f.count && 'member' in f.count ? `[${f.count.member}]` : '';
+  const guessed = f.countGuessed ? ', count guessed' : '';
+  const n = f.count && 'fixed' in f.count && f.count.fixed !== 1 ? `[${f.count.fixed}${guessed}]` : f.count && 'member' in f.count ? `[${f.count.member}]` : '';
   if (f.nested) return `${f.kind === 'vstruct' ? 'VSTRUCT' : 'struct'} ${f.nested.name}${n}`;
   const size = typeof f.size === 'number' ? `${plural(f.size, 'byte')}` : f.size === 'var' ? 'variable size' : 'size unknown';
   return f.type ? `${f.type}${n}, ${size}` : `${size}${n}`;

@@ -89,16 +89,25 @@ export function vmsdNode(vmsd: VMStateDescription, seen = new Map<VMStateDescrip
 export function schemaFromRelease(release: Release, machineName: string): Schema {
   const machine = release.machines.find((m) => m.name === machineName);
   if (!machine) throw new Error(`release ${release.name} has no machine type ${machineName}`);
-  return {
-    kind: 'release',
-    label: release.name,
-    machine: machine.name,
-    devices: release.devices.map((cls) => ({
-      key: cls.type,
-      name: cls.name,
-      idstr: cls.idstr,
-      props: resolveProps(cls, machine.compat),
-      vmsd: vmsdNode(cls.vmsd),
-    })),
-  };
+  // the devices the machine type has (all of the release's when it does not say), numbered as the engine numbers them
+  const names = machine.devices ?? release.devices.map((d) => d.name);
+  const seen = new Map<string, number>();
+  const devices = names.flatMap((name) => {
+    const cls = release.devices.find((d) => d.name === name);
+    if (!cls) return [];
+    const n = seen.get(cls.idstr) ?? 0;
+    seen.set(cls.idstr, n + 1);
+    const instance = cls.instanceId + n;
+    return [
+      {
+        key: instance === 0 ? cls.idstr : `${cls.idstr}#${instance}`,
+        type: cls.type,
+        name: cls.name,
+        idstr: cls.idstr,
+        props: resolveProps(cls, machine.compat),
+        vmsd: vmsdNode(cls.vmsd),
+      },
+    ];
+  });
+  return { kind: 'release', label: release.name, machine: machine.name, counts: true, devices };
 }

@@ -78,7 +78,7 @@ export function resplitAt(w: Walk, cs: readonly Chunk<FieldNode>[], i: number): 
 }
 
 /** One finding for the whole run: which fields on each side cover the same bytes. */
-export function resplitFinding(w: Walk, r: Resplit): Omit<Finding, 'machines'> {
+export function resplitFinding(w: Walk, r: Resplit): Omit<Finding, 'machines' | 'section'> {
   const bytes = runBytes(r.a)!;
   const size = `${plural(bytes, 'byte')}${w.perElement ? ' per element' : ''}`;
   const cut = (fs: FieldNode[]) => (fs.length === 1 ? `${fs[0]!.label} (${size})` : fs.map((f) => `${f.label} (${plainBytes(f)})`).join(' + '));

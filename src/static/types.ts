@@ -47,6 +47,8 @@ export interface FieldNode {
   structVersion: number | null;
   /** VMSDs a custom codec saves inline, in order. */
   inline: VmsdNode[];
+  /** `count` was not in the dump (QEMU before 8.1 writes no `num`) and is taken from the other side: see guess.ts. */
+  countGuessed?: boolean;
 }
 
 export interface SubsectionNode {
@@ -64,8 +66,14 @@ export interface VmsdNode {
 }
 
 export interface DeviceSchema {
-  /** What matches a device across schemas: its QOM type (the dump's section name). */
+  /**
+   * What matches a device across schemas of one kind: its section — the
+   * idstr and, for a second instance, `#instance` — for release models; the
+   * QOM type (the dump's member name) for dumps, which know no idstr.
+   */
   key: string;
+  /** The QOM type: what pairs a dump's class with a release model's devices. */
+  type: string;
   /** What people call it (`virtio-gpu`); the QOM type for dumps. */
   name: string;
   /** Section idstr when the model knows it; a dump only implies it from the VMSD name. */
@@ -82,6 +90,8 @@ export interface Schema {
   label: string;
   machine: string;
   devices: DeviceSchema[];
+  /** Whether the schema knows element counts: a release model and a dump of QEMU 8.1+ do; an older dump writes no `num`. */
+  counts: boolean;
 }
 
 export type Severity = 'breaking-forward' | 'breaking-backward' | 'breaking-both' | 'compatible' | 'info';
@@ -119,8 +129,10 @@ export type ChangeKind =
   | 'machine-name';
 
 export interface Finding {
-  /** The device's key (QOM type). */
+  /** The device's QOM type. */
   device: string;
+  /** The section it belongs to (DeviceSchema.key): what tells two devices of one QOM type apart. */
+  section: string;
   /** Machine types at which this finding holds (identical findings are merged). */
   machines: string[];
   /** Where, outermost first: `virtio-gpu:virtio-gpu › virtio-gpu-scanouts:parent_obj.scanout › virtio-gpu-one-scanout`. */
@@ -139,7 +151,10 @@ export interface Finding {
 }
 
 export interface DeviceReport {
+  /** The QOM type. */
   device: string;
+  /** The section (idstr, `#instance` past the first; a dump's QOM type): unique in a report. */
+  section: string;
   name: string;
   /** Machine types at which the device was compared. */
   machines: string[];
@@ -155,6 +170,18 @@ export interface SourceInfo {
   file?: string;
 }
 
+export interface CountGuess {
+  /** The device's key. */
+  device: string;
+  /** Where, as findings spell it: `e1000e:core.eitr_intr_pending`. */
+  path: string;
+  /** The schema without counts (its label). */
+  in: string;
+  count: number;
+  /** How: the same field's count on the other side, or the bytes the other side has in its place. */
+  how: 'same-field' | 'bytes';
+}
+
 export interface StaticReport {
   from: SourceInfo;
   to: SourceInfo;
@@ -162,6 +189,8 @@ export interface StaticReport {
   devices: DeviceReport[];
   /** Things that hold for the whole comparison (different machine types, devices one side does not model). */
   notes: string[];
+  /** Element counts an old dump does not give, taken from the other side (each one a guess the diff rests on). */
+  guesses: CountGuess[];
   summary: {
     devices: number;
     changed: number;

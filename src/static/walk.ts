@@ -44,7 +44,7 @@ export interface Walk {
   perElement: boolean;
   fwd: Leg | null;
   bwd: Leg | null;
-  out: Omit<Finding, 'machines'>[];
+  out: Omit<Finding, 'machines' | 'section'>[];
   /** Fields whose presence differs between the two sides because of a version not on the wire. */
   versionCaused: { fwd: string[]; bwd: string[] };
 }

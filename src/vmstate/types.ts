@@ -21,8 +21,12 @@ export interface TraceEntry {
   field: string;
   offset: number;
   size: number;
-  /** 'field' for data, 'subsection' for a subsection header, 'marker' for framing bytes inside a custom codec. */
-  what: 'field' | 'subsection' | 'marker';
+  /**
+   * 'field' for data, 'subsection' for a subsection header, 'marker' for framing bytes inside a custom codec,
+   * 'unchecked' for data a load took only in part and does not hold as the sender's value (virtio's config
+   * buffer of another length): not compared, forward or on the round trip.
+   */
+  what: 'field' | 'subsection' | 'marker' | 'unchecked';
 }
 
 /** What save and load hand to hooks, tests and custom codecs. */
