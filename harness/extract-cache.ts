@@ -81,6 +81,9 @@ export async function extractCached(rootArg: string, opts: CacheOptions): Promis
     if (model && model.key === key && model.tree === root) return { model, file, hit: true, ms: Date.now() - t0 };
   }
   const model = await extractRelease(root, opts);
+  if (model.vmsds.length === 0) {
+    throw new VmError({ kind: 'bad-input', message: `${rootArg}: no VMStateDescription in the ${model.files} C files read (QEMU ${model.version}): not a QEMU source tree with device models` });
+  }
   model.key = key;
   if (!opts.only) writeModel(file, model);
   return { model, file, hit: false, ms: Date.now() - t0 };
