@@ -47,6 +47,8 @@ export function treeFingerprint(root: string): string {
 }
 
 export interface CacheOptions extends ExtractOptions {
+  /** Filled with the milliseconds of each extraction phase (when it extracts). */
+  timings?: Record<string, number>;
   /** Folder of the cached models (`.cache/extracted`). */
   cacheDir: string;
   /** Extract even when a cached model exists (and replace it). */

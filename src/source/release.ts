@@ -10,12 +10,21 @@ import { extractPropertyArrays, type PropertyRecord } from './props/extract.js';
  * and the machine types with their compat lists. Each part keeps the
  * file:line of what it read; what it could not read is in `unresolved`.
  */
-export async function extractRelease(root: string, opts: ExtractOptions = {}): Promise<ExtractedRelease> {
+export async function extractRelease(root: string, opts: ExtractOptions & { timings?: Record<string, number> } = {}): Promise<ExtractedRelease> {
   treeVersion(root);
+  let t = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    if (opts.timings) opts.timings[name] = now - t;
+    t = now;
+  };
   const vm = await extractTree(root, opts);
+  lap('vmstate');
   const source = new SourceTree(vm.tree);
   const props = await extractPropertyArrays(vm.tree, { source });
+  lap('properties');
   const machines = await extractMachines(vm.tree, { source });
+  lap('machines');
   const properties: ExtractedPropertyArray[] = [];
   for (const list of props.arrays.values()) for (const a of list) properties.push({ name: a.name, props: a.props.map(property), at: { file: a.file, line: a.line } });
   properties.sort((a, b) => a.at.file.localeCompare(b.at.file) || a.at.line - b.at.line);
