@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { VmError } from '../src/wire/errors.js';
 import { EXTRACTOR_VERSION, treeVersion, type ExtractOptions } from '../src/source/extract.js';
 import type { ExtractedRelease } from '../src/source/model.js';
 import { extractRelease } from '../src/source/release.js';
+import { walkTree } from '../src/source/walk.js';
 
 /**
  * Extracted releases cached as JSON files, one per (tree version, target,
@@ -20,29 +21,14 @@ const READ = /\.(c|h|inc|json|mak)$|^(Kconfig.*|VERSION|meson\.build)$/;
 
 export function treeFingerprint(root: string): string {
   const h = createHash('sha256');
-  const walk = (rel: string) => {
-    let entries;
+  for (const r of walkTree(root, '', (name) => READ.test(name), (_rel, name) => SKIP_DIRS.has(name))) {
     try {
-      entries = readdirSync(join(root, rel), { withFileTypes: true });
+      const s = statSync(join(root, r));
+      h.update(`${r}\0${s.size}\0${Math.floor(s.mtimeMs)}\n`);
     } catch {
-      return;
+      // gone while walking: not part of the tree
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) walk(r);
-      } else if (READ.test(e.name)) {
-        try {
-          const s = statSync(join(root, r));
-          h.update(`${r}\0${s.size}\0${Math.floor(s.mtimeMs)}\n`);
-        } catch {
-          // gone while walking: not part of the tree
-        }
-      }
-    }
-  };
-  walk('');
+  }
   return h.digest('hex').slice(0, 16);
 }
 
