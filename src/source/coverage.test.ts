@@ -17,7 +17,7 @@ const model: ExtractedModel = {
 };
 
 const section = (name: string, version_id: number) => ({ name, version_id, minimum_version_id: 1, vmsd: { name, version_id, minimum_version_id: 1, fields: [], subsections: [] } });
-const dump = (machine: string, sections: [string, ReturnType<typeof section>][]): Dump => ({ file: machine, machine, sections: new Map(sections) });
+const dump = (machine: string, sections: [string, ReturnType<typeof section>][]): Dump => ({ file: machine, machine, counts: true, sections: new Map(sections) });
 
 describe('coverage', () => {
   test('counts the dump’s device classes the model rebuilds, per machine type, with each mismatch', () => {
