@@ -1,6 +1,6 @@
 import { VmError, hex } from '../wire/errors.js';
 import { Engine, type EngineOptions } from '../machine/engine.js';
-import type { Release } from '../machine/types.js';
+import type { CompatEntry, Release } from '../machine/types.js';
 import type { State } from '../vmstate/types.js';
 import { stateEqual } from '../vmstate/state.js';
 import { classifyLoadError } from './classify.js';
@@ -15,6 +15,8 @@ export interface CaseSpec {
   to: Release;
   machine: string;
   options?: EngineOptions;
+  /** `-global`s of the sending (`from`) and the receiving (`to`) side, after the machine type's compat properties. */
+  globals?: { src: CompatEntry[]; dst: CompatEntry[] };
 }
 
 export function caseId(device: string, from: string, to: string, machine: string): string {
@@ -37,7 +39,8 @@ export interface CaseEngines {
 
 export function makeEngines(spec: CaseSpec): CaseEngines {
   const opts = { ...spec.options, devices: [spec.device] };
-  return { a: new Engine(spec.from, spec.machine, opts), b: new Engine(spec.to, spec.machine, opts) };
+  const side = (g: CompatEntry[] | undefined) => ({ ...opts, globals: [...(opts.globals ?? []), ...(g ?? [])] });
+  return { a: new Engine(spec.from, spec.machine, side(spec.globals?.src)), b: new Engine(spec.to, spec.machine, side(spec.globals?.dst)) };
 }
 
 function loadFailure(e: VmError, stage: Failure['stage'], saver: string, loader: string): Failure {
