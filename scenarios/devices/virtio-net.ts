@@ -349,7 +349,7 @@ export function virtioNet(variant: VirtioNetVariant, opts: PciSlotOptions = {}):
   const sp = virtio_net_specs[variant];
   const props: DeviceClass['props'] = {
     ...virtioCommonProps(4),
-    ...nicProps('efi-virtio.rom'),
+    ...nicProps('efi-virtio.rom', opts.release),
     rx_queue_size: { type: 'uint16', default: 256 },
     tx_queue_size: { type: 'uint16', default: 256 },
     host_mtu: { type: 'uint16', default: 0 },
