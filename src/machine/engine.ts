@@ -53,6 +53,15 @@ export interface TraceOption {
   trace?: boolean;
 }
 
+export interface LoadOptions extends TraceOption {
+  /**
+   * The end of `bytes` is the end of the input (default): a subsection peek
+   * past it leaves QEMU's sticky -EIO. False for a stream saved without its
+   * description (SaveOptions.describe), whose real counterpart goes on.
+   */
+  eof?: boolean;
+}
+
 export interface SaveOptions extends TraceOption {
   /**
    * Build the trailing JSON description as QEMU does (default). A check that
@@ -159,9 +168,10 @@ export class Engine {
   }
 
   /** QEMU's qemu_loadvm_state over a whole stream, into this engine's reset devices. */
-  load(bytes: Uint8Array, opts: TraceOption = {}): LoadResult {
+  load(bytes: Uint8Array, opts: LoadOptions = {}): LoadResult {
     const tracing = opts.trace ?? true;
     const r = new Reader(bytes);
+    r.endIsEof = opts.eof ?? true;
     const states: Record<string, State> = {};
     const sections: SectionLayout[] = [];
     const warnings: VmError[] = [];

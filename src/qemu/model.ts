@@ -105,6 +105,7 @@ export function modelRead(release: Release, machine: string, globals: readonly G
     vmdescArrays: release.vmdescArrays ?? 'whole',
   };
   const r = new Reader(bytes, sec.payloadOffset);
+  r.endIsEof = true;
   let error: VmError | null = null;
   try {
     if (sec.versionId > cls.vmsd.version_id) {

@@ -17,6 +17,12 @@ export class Reader {
    * nothing fails there, and the next check of the file error reports it.
    */
   fault: { offset: number; what: string } | null = null;
+  /**
+   * Whether `end` is the end of the input, as a migration stream's end of
+   * file is. A reader over one section's payload (whose stream goes on) is
+   * not: a peek past its end is no error.
+   */
+  endIsEof = false;
 
   constructor(buf: Uint8Array, offset = 0, end = buf.length) {
     this.buf = buf;
@@ -108,7 +114,7 @@ export class Reader {
 
   /** Records a peek that ran off the end (the first one counts, as QEMU keeps its first error). */
   peekedPastEnd(what: string): void {
-    this.fault ??= { offset: this.end, what };
+    if (this.endIsEof) this.fault ??= { offset: this.end, what };
   }
 }
 
