@@ -8,6 +8,7 @@ import { saveVmsd } from '../vmstate/save.js';
 import type { VmsdDesc } from '../vmstate/describe.js';
 import type { Props, State, TraceEntry, VMStateDescription, VmCtx } from '../vmstate/types.js';
 import { cloneState } from '../vmstate/state.js';
+import { programFor, type Program } from '../vmstate/compile/program.js';
 import { configurationVmsd } from './configuration.js';
 import { resolveProps } from './props.js';
 import type { DeviceClass, MachineType, Release } from './types.js';
@@ -58,7 +59,22 @@ export interface SaveOptions extends TraceOption {
   describe?: boolean;
 }
 
+/** `compiled` runs each VMSD as generated code; `interpreted` walks the tables (the reference). */
+export type EngineKind = 'compiled' | 'interpreted';
+
+export const ENGINE_KINDS: readonly EngineKind[] = ['compiled', 'interpreted'];
+
+/** The engine kind when none is asked for: VMCOMPAT_ENGINE, else compiled. */
+export function defaultEngineKind(): EngineKind {
+  const env = process.env.VMCOMPAT_ENGINE;
+  if (env === undefined || env === '') return 'compiled';
+  if (env === 'compiled' || env === 'interpreted') return env;
+  throw new VmError({ kind: 'bad-input', message: `VMCOMPAT_ENGINE='${env}' is not an engine (use compiled or interpreted)` });
+}
+
 export interface EngineOptions {
+  /** Default {@link defaultEngineKind}. */
+  engine?: EngineKind;
   /** Device names to instantiate, in registration order; default every device of the release. */
   devices?: string[];
   /** Per-device property overrides, like `-global driver.prop=value`. */
@@ -72,7 +88,9 @@ export class Engine {
   readonly release: Release;
   readonly machine: MachineType;
   readonly instances: DeviceInstance[];
+  readonly kind: EngineKind;
   private readonly config: VMStateDescription;
+  private readonly programs: Map<DeviceInstance, Program> | null;
 
   constructor(release: Release, machineName: string, opts: EngineOptions = {}) {
     const machine = release.machines.find((m) => m.name === machineName);
@@ -85,6 +103,7 @@ export class Engine {
     this.release = release;
     this.machine = machine;
     this.config = configurationVmsd(machine.name);
+    this.kind = opts.engine ?? defaultEngineKind();
     const names = opts.devices ?? machine.devices ?? release.devices.map((d) => d.name);
     const seen = new Map<string, number>();
     this.instances = names.map((name, sectionId) => {
@@ -102,6 +121,7 @@ export class Engine {
       const key = n === 0 ? name : `${name}#${n}`;
       return { cls, props, idstr: cls.idstr, instanceId: cls.instanceId + n, sectionId, key };
     });
+    this.programs = this.kind === 'compiled' ? new Map(this.instances.map((i) => [i, programFor(i.props, this.release.vmdescArrays ?? 'whole')])) : null;
   }
 
   get name(): string {
@@ -121,14 +141,26 @@ export class Engine {
   }
 
   private ctx(inst: DeviceInstance, device: State, trace: TraceEntry[] | null): VmCtx {
-    const ctx: VmCtx = {
-      props: inst.props,
-      device,
-      saveNested: (w, vmsd, state, version, at) => saveVmsd(w, vmsd, state, version, ctx, at, null),
-      loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
-      record: trace ? (e) => trace.push(e) : () => {},
-      vmdescArrays: this.release.vmdescArrays ?? 'whole',
-    };
+    const program = this.programs?.get(inst);
+    const ctx: VmCtx = program
+      ? {
+          props: inst.props,
+          device,
+          saveNested: (w, vmsd, state, version, at) => program.save(vmsd, version)(w, state, ctx, at),
+          loadNested: (r, vmsd, state, version, at) => program.load(vmsd)(r, state, version, ctx, at),
+          record: trace ? (e) => trace.push(e) : () => {},
+          tracing: trace !== null,
+          vmdescArrays: this.release.vmdescArrays ?? 'whole',
+        }
+      : {
+          props: inst.props,
+          device,
+          saveNested: (w, vmsd, state, version, at) => saveVmsd(w, vmsd, state, version, ctx, at, null),
+          loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
+          record: trace ? (e) => trace.push(e) : () => {},
+          tracing: trace !== null,
+          vmdescArrays: this.release.vmdescArrays ?? 'whole',
+        };
     return ctx;
   }
 
@@ -156,7 +188,10 @@ export class Engine {
       const payloadOffset = w.offset;
       const trace: TraceEntry[] = [];
       const desc = describe ? ({} as VmsdDesc) : null;
-      saveVmsd(w, vmsd, state, vmsd.version_id, this.ctx(inst, state, tracing ? trace : null), [], desc);
+      const ctx = this.ctx(inst, state, tracing ? trace : null);
+      // the JSON description is the interpreter's job (only failures are described)
+      if (desc || !this.programs) saveVmsd(w, vmsd, state, vmsd.version_id, ctx, [], desc);
+      else this.programs.get(inst)!.save(vmsd, vmsd.version_id)(w, state, ctx, []);
       sections.push({ instance: inst, headerOffset, payloadOffset, payloadEnd: w.offset, versionId: vmsd.version_id, trace });
       writeFooter(w, inst.sectionId);
       if (desc) devices.push({ name: inst.idstr, instance_id: inst.instanceId, ...desc });
@@ -257,7 +292,9 @@ export class Engine {
     const layout: SectionLayout = { instance: inst, headerOffset, payloadOffset: r.offset, payloadEnd: r.offset, versionId: h.versionId, trace };
     sections.push(layout);
     try {
-      loadVmsd(r, vmsd, state, h.versionId, this.ctx(inst, state, tracing ? trace : null), []);
+      const ctx = this.ctx(inst, state, tracing ? trace : null);
+      if (this.programs) this.programs.get(inst)!.load(vmsd)(r, state, h.versionId, ctx, []);
+      else loadVmsd(r, vmsd, state, h.versionId, ctx, []);
     } catch (e) {
       layout.payloadEnd = r.offset;
       if (e instanceof VmError) {
