@@ -53,6 +53,11 @@ function get(r: Reader, kind: SlotKind): number | bigint | boolean {
   }
 }
 
+function sameBytes(buf: Uint8Array, at: number, want: Uint8Array): boolean {
+  for (let i = 0; i < want.length; i++) if (buf[at + i] !== want[i]) return false;
+  return true;
+}
+
 function same(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
   return a === b;
@@ -116,6 +121,11 @@ export function slotArrayInfo(spec: SlotArraySpec): VMStateInfo {
       const arr = Array.isArray(current) ? (current as State[]) : [];
       for (let i = 0; i < spec.slots; i++) {
         const start = r.offset;
+        // a slot past the array's end that carries exactly the blank element's bytes reads as the blank: skipped without building it
+        if (i >= arr.length && r.remaining >= elemSize && sameBytes(r.buf, start, blankBytes)) {
+          r.skip(elemSize);
+          continue;
+        }
         const read: Record<string, unknown> = {};
         for (const f of spec.fields) {
           if ('unused' in f) r.skip(f.unused, 'unused');

@@ -11,6 +11,7 @@ import { cloneState } from '../vmstate/state.js';
 import { programFor, type Program } from '../vmstate/compile/program.js';
 import { configurationVmsd } from './configuration.js';
 import { resolveProps } from './props.js';
+import { freshReset } from './reset-cache.js';
 import type { DeviceClass, MachineType, Release } from './types.js';
 
 /** One registered device: what identifies its section and its resolved properties. */
@@ -91,6 +92,9 @@ export class Engine {
   readonly kind: EngineKind;
   private readonly config: VMStateDescription;
   private readonly programs: Map<DeviceInstance, Program> | null;
+  /** The compiled engine's constants: the stream up to the first section and its configuration description, each reset state, one scratch writer. */
+  private prefix: { bytes: Uint8Array; desc: VmsdDesc } | null = null;
+  private scratch: Writer | null = null;
 
   constructor(release: Release, machineName: string, opts: EngineOptions = {}) {
     const machine = release.machines.find((m) => m.name === machineName);
@@ -136,8 +140,28 @@ export class Engine {
 
   /** The state of a freshly reset device of this engine. */
   resetState(key: string): State {
-    const i = this.instance(key);
-    return i.cls.reset(i.props);
+    return this.reset(this.instance(key));
+  }
+
+  /** A fresh reset state; the compiled engine copies one built once when that is cheaper (reset-cache.ts). */
+  private reset(inst: DeviceInstance): State {
+    return this.programs ? freshReset(inst.cls, inst.props) : inst.cls.reset(inst.props);
+  }
+
+  private makePrefix(): { bytes: Uint8Array; desc: VmsdDesc } {
+    const p = new Writer(256);
+    const desc = this.writePrefix(p);
+    return { bytes: p.finish(), desc };
+  }
+
+  /** Header and configuration section: the same bytes for every stream of this engine. */
+  private writePrefix(w: Writer): VmsdDesc {
+    writeHeader(w);
+    w.u8(C.QEMU_VM_CONFIGURATION);
+    const configDesc = {} as VmsdDesc;
+    const configState: State = {};
+    saveVmsd(w, this.config, configState, this.config.version_id, this.ctx(this.instances[0] ?? dummy, configState, null), [], configDesc);
+    return configDesc;
   }
 
   private ctx(inst: DeviceInstance, device: State, trace: TraceEntry[] | null): VmCtx {
@@ -168,12 +192,19 @@ export class Engine {
   save(states: Record<string, State>, opts: SaveOptions = {}): SaveResult {
     const tracing = opts.trace ?? true;
     const describe = opts.describe ?? true;
-    const w = new Writer();
-    writeHeader(w);
-    w.u8(C.QEMU_VM_CONFIGURATION);
-    const configDesc = {} as VmsdDesc;
-    const configState: State = {};
-    saveVmsd(w, this.config, configState, this.config.version_id, this.ctx(this.instances[0] ?? dummy, configState, null), [], configDesc);
+    let w: Writer;
+    let configDesc: VmsdDesc;
+    if (this.programs) {
+      this.prefix ??= this.makePrefix();
+      // one writer per engine, grown to the largest stream: no 4 KiB zeroed buffer and regrowth per save
+      w = this.scratch ??= new Writer(1 << 16);
+      w.offset = 0;
+      w.bytes(this.prefix.bytes);
+      configDesc = describe ? structuredClone(this.prefix.desc) : this.prefix.desc;
+    } else {
+      w = new Writer();
+      configDesc = this.writePrefix(w);
+    }
     const sections: SectionLayout[] = [];
     const devices: unknown[] = [];
     for (const inst of this.instances) {
@@ -198,7 +229,8 @@ export class Engine {
     }
     w.u8(C.QEMU_VM_EOF);
     const desc = { configuration: configDesc, page_size: PAGE_SIZE, devices };
-    writeVmdesc(w, describe ? qemuJson(desc) : '{}');
+    if (describe) writeVmdesc(w, qemuJson(desc));
+    else w.bytes(EMPTY_VMDESC);
     return { bytes: w.finish(), sections, desc };
   }
 
@@ -248,6 +280,14 @@ export class Engine {
         qemu: ['Configuration section missing'],
       });
     }
+    if (this.programs) {
+      // this engine's own configuration section loads without a word: skip it when the stream has exactly it
+      const own = (this.prefix ??= this.makePrefix()).bytes.subarray(8);
+      if (r.remaining >= own.length && sameBytes(r.buf, r.offset, own)) {
+        r.skip(own.length);
+        return;
+      }
+    }
     r.skip(1);
     const s: State = {};
     try {
@@ -287,7 +327,7 @@ export class Engine {
         qemu: [`savevm: unsupported version ${h.versionId} for '${h.idstr}' v${vmsd.version_id}`],
       });
     }
-    const state = inst.cls.reset(inst.props);
+    const state = this.reset(inst);
     const trace: TraceEntry[] = [];
     const layout: SectionLayout = { instance: inst, headerOffset, payloadOffset: r.offset, payloadEnd: r.offset, versionId: h.versionId, trace };
     sections.push(layout);
@@ -336,6 +376,14 @@ export class Engine {
     }
   }
 }
+
+function sameBytes(buf: Uint8Array, at: number, want: Uint8Array): boolean {
+  for (let i = 0; i < want.length; i++) if (buf[at + i] !== want[i]) return false;
+  return true;
+}
+
+/** The description section of a stream saved without its description: `{}`. */
+const EMPTY_VMDESC = Uint8Array.of(C.QEMU_VM_VMDESCRIPTION, 0, 0, 0, 2, 0x7b, 0x7d);
 
 const preSaveCache = new WeakMap<VMStateDescription, boolean>();
 

@@ -133,7 +133,8 @@ export function programFor(props: Props, vmdescArrays: VmCtx['vmdescArrays']): P
   return p;
 }
 
-function propsKey(props: Props, vmdescArrays: VmCtx['vmdescArrays']): string {
+/** A string that identifies a set of resolved properties (and the JSON writer). */
+export function propsKey(props: Props, vmdescArrays: VmCtx['vmdescArrays'] = undefined): string {
   let k = `${vmdescArrays ?? ''}`;
   for (const name of Object.keys(props).sort()) {
     const v = props[name];
