@@ -24,11 +24,11 @@ export function VMSTATE_STRUCT_POINTER_ELEMENT(name: string, member: string, ind
     nested: [vmsd],
     put(w: Writer, _v: unknown, el: ElementCtx) {
       const arr = el.state[member] as State[];
-      el.ctx.saveNested(w, vmsd, arr[index]!, vmsd.version_id, [...el.at, member, index]);
+      saveVmsd(w, vmsd, arr[index]!, vmsd.version_id, el.ctx, [...el.at, member, index], null);
     },
     get(r: Reader, _current: unknown, el: ElementCtx) {
       const arr = el.state[member] as State[];
-      el.ctx.loadNested(r, vmsd, arr[index]!, vmsd.version_id, [...el.at, member, index]);
+      loadVmsd(r, vmsd, arr[index]!, vmsd.version_id, el.ctx, [...el.at, member, index]);
       return undefined;
     },
   };

@@ -285,10 +285,10 @@ export function vmstate_virtio_pci(spec: VirtioSpec): { vmsd: VMStateDescription
     name: 'virtqueue_extra_state',
     nested: [vmsd],
     put(w: Writer, _v: unknown, el: ElementCtx) {
-      el.ctx.saveNested(w, vmsd, (el.state as VirtioState).proxy, vmsd.version_id, [...el.at, 'proxy']);
+      saveVmsd(w, vmsd, (el.state as VirtioState).proxy, vmsd.version_id, el.ctx, [...el.at, 'proxy'], null);
     },
     get(r: Reader, _current: unknown, el: ElementCtx) {
-      el.ctx.loadNested(r, vmsd, (el.state as VirtioState).proxy, 1, [...el.at, 'proxy']);
+      loadVmsd(r, vmsd, (el.state as VirtioState).proxy, 1, el.ctx, [...el.at, 'proxy']);
       return undefined;
     },
   };
@@ -400,7 +400,7 @@ export function virtioInfo(spec: VirtioSpec): VirtioInfo {
       const pciDev = v.proxy.pci_dev;
       const saved: PciDeviceState = { ...pciDev, config: pciDev.config.slice() };
       saved.config[PCI_STATUS]! &= ~PCI_STATUS_INTERRUPT;
-      el.ctx.saveNested(w, vmstate_pci_device(spec.pci), saved, PCI_DEVICE_VERSION, [...el.at, 'proxy', 'pci_dev']);
+      saveVmsd(w, vmstate_pci_device(spec.pci), saved, PCI_DEVICE_VERSION, el.ctx, [...el.at, 'proxy', 'pci_dev'], null);
       msixSave(w, pciDev, msix, el, ['proxy', 'pci_dev']);
       if (msix) leaf(['config_vector'], () => w.u16(v.config_vector));
       leaf(['status'], () => w.u8(v.status));
@@ -438,7 +438,7 @@ export function virtioInfo(spec: VirtioSpec): VirtioInfo {
       };
       // virtio_pci_load_config
       const pciDev = v.proxy.pci_dev;
-      el.ctx.loadNested(r, vmstate_pci_device(spec.pci), pciDev, pciDev.version_id, [...el.at, 'proxy', 'pci_dev']);
+      loadVmsd(r, vmstate_pci_device(spec.pci), pciDev, pciDev.version_id, el.ctx, [...el.at, 'proxy', 'pci_dev']);
       pciUpdateIrqStatus(pciDev);
       msixLoad(r, pciDev, msix, el, ['proxy', 'pci_dev']);
       if (msix) leaf(['config_vector'], () => (v.config_vector = r.u16('config_vector')));
