@@ -58,6 +58,12 @@ function sameBytes(buf: Uint8Array, at: number, want: Uint8Array): boolean {
   return true;
 }
 
+function allZero(buf: Uint8Array, at: number, n: number): boolean {
+  const end = at + n;
+  for (let i = at; i < end; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
 function same(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
   return a === b;
@@ -121,7 +127,14 @@ export function slotArrayInfo(spec: SlotArraySpec): VMStateInfo {
       const arr = Array.isArray(current) ? (current as State[]) : [];
       for (let i = 0; i < spec.slots; i++) {
         const start = r.offset;
-        // a slot past the array's end that carries exactly the blank element's bytes reads as the blank: skipped without building it
+        // past the array's end, slots that carry exactly the blank element's bytes read as the blank: skipped without building them
+        if (i === arr.length && blankIsZero) {
+          const tail = (spec.slots - i) * elemSize;
+          if (r.remaining >= tail && allZero(r.buf, start, tail)) {
+            r.skip(tail);
+            break;
+          }
+        }
         if (i >= arr.length && r.remaining >= elemSize && sameBytes(r.buf, start, blankBytes)) {
           r.skip(elemSize);
           continue;
