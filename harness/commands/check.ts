@@ -8,7 +8,7 @@ import { loadScenarios } from '../scenarios.js';
 import { columnWidths, groupLines, jsonEnvelope, summaryLine } from '../format.js';
 import { failureGroups } from '../reporters/groups.js';
 import type { Io } from '../io.js';
-import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
+import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError, applyEngine, ENGINE_HELP } from '../args.js';
 import { existingPath, releaseSource, writableDir } from '../files.js';
 import { resolveFilters } from '../filters.js';
 import { runCases } from '../pool.js';
@@ -64,10 +64,12 @@ unexpected pass included), 2 on a usage, scenario or input error.`,
     .option('--junit-skips', 'keep the cases that cannot apply in junit.xml (as <skipped>)')
     .option('--quiet', 'print unexpected results, the failure groups and the summary only')
     .option('--verbose', 'print every case, passing ones included, also off a terminal')
+    .option('--engine <KIND>', ENGINE_HELP)
     .option('--json', 'print the report on stdout (in the vmcompat envelope) instead of case lines; writes no files unless --reporter is given');
 }
 
 interface CheckOptions {
+  engine?: string;
   all?: boolean;
   pair?: string[];
   from?: string[];
@@ -99,6 +101,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   if (!parsed) return 0;
   const values = parsed.opts;
   if (values.quiet && values.verbose) throw usageError('--quiet and --verbose contradict each other');
+  applyEngine(values.engine);
   const seed = values.seed === undefined ? randomSeed() : int32(values.seed, '--seed');
   const workers = values.workers === undefined ? availableParallelism() : positiveInt(values.workers, '--workers');
   const shard = values.shard === undefined ? null : parseShard(values.shard);

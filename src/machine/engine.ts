@@ -8,8 +8,10 @@ import { saveVmsd } from '../vmstate/save.js';
 import type { VmsdDesc } from '../vmstate/describe.js';
 import type { Props, State, TraceEntry, VMStateDescription, VmCtx } from '../vmstate/types.js';
 import { cloneState } from '../vmstate/state.js';
+import { programFor, type Program } from '../vmstate/compile/program.js';
 import { configurationVmsd } from './configuration.js';
 import { resolveProps } from './props.js';
+import { freshReset } from './reset-cache.js';
 import type { CompatEntry, DeviceClass, MachineType, Release } from './types.js';
 
 /** One registered device: what identifies its section and its resolved properties. */
@@ -71,7 +73,22 @@ export interface SaveOptions extends TraceOption {
   describe?: boolean;
 }
 
+/** `compiled` runs each VMSD as generated code; `interpreted` walks the tables (the reference). */
+export type EngineKind = 'compiled' | 'interpreted';
+
+export const ENGINE_KINDS: readonly EngineKind[] = ['compiled', 'interpreted'];
+
+/** The engine kind when none is asked for: VMCOMPAT_ENGINE, else compiled. */
+export function defaultEngineKind(): EngineKind {
+  const env = process.env.VMCOMPAT_ENGINE;
+  if (env === undefined || env === '') return 'compiled';
+  if (env === 'compiled' || env === 'interpreted') return env;
+  throw new VmError({ kind: 'bad-input', message: `VMCOMPAT_ENGINE='${env}' is not an engine (use compiled or interpreted)` });
+}
+
 export interface EngineOptions {
+  /** Default {@link defaultEngineKind}. */
+  engine?: EngineKind;
   /** Device names to instantiate, in registration order; default every device of the release. */
   devices?: string[];
   /** Per-device property overrides, like `-device name,prop=value` (by device name). */
@@ -87,7 +104,12 @@ export class Engine {
   readonly release: Release;
   readonly machine: MachineType;
   readonly instances: DeviceInstance[];
+  readonly kind: EngineKind;
   private readonly config: VMStateDescription;
+  private readonly programs: Map<DeviceInstance, Program> | null;
+  /** The compiled engine's constants: the stream up to the first section and its configuration description, each reset state, one scratch writer. */
+  private prefix: { bytes: Uint8Array; desc: VmsdDesc } | null = null;
+  private scratch: Writer | null = null;
 
   constructor(release: Release, machineName: string, opts: EngineOptions = {}) {
     const machine = release.machines.find((m) => m.name === machineName);
@@ -100,8 +122,10 @@ export class Engine {
     this.release = release;
     this.machine = machine;
     this.config = configurationVmsd(machine.name);
+    this.kind = opts.engine ?? defaultEngineKind();
     const names = opts.devices ?? machine.devices ?? release.devices.map((d) => d.name);
     this.instances = registerSections(release, machine, names, opts);
+    this.programs = this.kind === 'compiled' ? new Map(this.instances.map((i) => [i, programFor(i.props, this.release.vmdescArrays ?? 'whole')])) : null;
   }
 
   get name(): string {
@@ -116,19 +140,51 @@ export class Engine {
 
   /** The state of a freshly reset device of this engine. */
   resetState(key: string): State {
-    const i = this.instance(key);
-    return i.cls.reset(i.props);
+    return this.reset(this.instance(key));
+  }
+
+  /** A fresh reset state; the compiled engine copies one built once when that is cheaper (reset-cache.ts). */
+  private reset(inst: DeviceInstance): State {
+    return this.programs ? freshReset(inst.cls, inst.props) : inst.cls.reset(inst.props);
+  }
+
+  private makePrefix(): { bytes: Uint8Array; desc: VmsdDesc } {
+    const p = new Writer(256);
+    const desc = this.writePrefix(p);
+    return { bytes: p.finish(), desc };
+  }
+
+  /** Header and configuration section: the same bytes for every stream of this engine. */
+  private writePrefix(w: Writer): VmsdDesc {
+    writeHeader(w);
+    w.u8(C.QEMU_VM_CONFIGURATION);
+    const configDesc = {} as VmsdDesc;
+    const configState: State = {};
+    saveVmsd(w, this.config, configState, this.config.version_id, this.ctx(this.instances[0] ?? dummy, configState, null), [], configDesc);
+    return configDesc;
   }
 
   private ctx(inst: DeviceInstance, device: State, trace: TraceEntry[] | null): VmCtx {
-    const ctx: VmCtx = {
-      props: inst.props,
-      device,
-      saveNested: (w, vmsd, state, version, at) => saveVmsd(w, vmsd, state, version, ctx, at, null),
-      loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
-      record: trace ? (e) => trace.push(e) : () => {},
-      vmdescArrays: this.release.vmdescArrays ?? 'whole',
-    };
+    const program = this.programs?.get(inst);
+    const ctx: VmCtx = program
+      ? {
+          props: inst.props,
+          device,
+          saveNested: (w, vmsd, state, version, at) => program.save(vmsd, version)(w, state, ctx, at),
+          loadNested: (r, vmsd, state, version, at) => program.load(vmsd)(r, state, version, ctx, at),
+          record: trace ? (e) => trace.push(e) : () => {},
+          tracing: trace !== null,
+          vmdescArrays: this.release.vmdescArrays ?? 'whole',
+        }
+      : {
+          props: inst.props,
+          device,
+          saveNested: (w, vmsd, state, version, at) => saveVmsd(w, vmsd, state, version, ctx, at, null),
+          loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
+          record: trace ? (e) => trace.push(e) : () => {},
+          tracing: trace !== null,
+          vmdescArrays: this.release.vmdescArrays ?? 'whole',
+        };
     return ctx;
   }
 
@@ -136,12 +192,19 @@ export class Engine {
   save(states: Record<string, State>, opts: SaveOptions = {}): SaveResult {
     const tracing = opts.trace ?? true;
     const describe = opts.describe ?? true;
-    const w = new Writer();
-    writeHeader(w);
-    w.u8(C.QEMU_VM_CONFIGURATION);
-    const configDesc = {} as VmsdDesc;
-    const configState: State = {};
-    saveVmsd(w, this.config, configState, this.config.version_id, this.ctx(this.instances[0] ?? dummy, configState, null), [], configDesc);
+    let w: Writer;
+    let configDesc: VmsdDesc;
+    if (this.programs) {
+      this.prefix ??= this.makePrefix();
+      // one writer per engine, grown to the largest stream: no 4 KiB zeroed buffer and regrowth per save
+      w = this.scratch ??= new Writer(1 << 16);
+      w.offset = 0;
+      w.bytes(this.prefix.bytes);
+      configDesc = describe ? structuredClone(this.prefix.desc) : this.prefix.desc;
+    } else {
+      w = new Writer();
+      configDesc = this.writePrefix(w);
+    }
     const sections: SectionLayout[] = [];
     const devices: unknown[] = [];
     for (const inst of saveOrder(this.instances)) {
@@ -156,14 +219,18 @@ export class Engine {
       const payloadOffset = w.offset;
       const trace: TraceEntry[] = [];
       const desc = describe ? ({} as VmsdDesc) : null;
-      saveVmsd(w, vmsd, state, vmsd.version_id, this.ctx(inst, state, tracing ? trace : null), [], desc);
+      const ctx = this.ctx(inst, state, tracing ? trace : null);
+      // the JSON description is the interpreter's job (only failures are described)
+      if (desc || !this.programs) saveVmsd(w, vmsd, state, vmsd.version_id, ctx, [], desc);
+      else this.programs.get(inst)!.save(vmsd, vmsd.version_id)(w, state, ctx, []);
       sections.push({ instance: inst, headerOffset, payloadOffset, payloadEnd: w.offset, versionId: vmsd.version_id, trace });
       writeFooter(w, inst.sectionId);
       if (desc) devices.push({ name: inst.idstr, instance_id: inst.instanceId, ...desc });
     }
     w.u8(C.QEMU_VM_EOF);
     const desc = { configuration: configDesc, page_size: PAGE_SIZE, devices };
-    writeVmdesc(w, describe ? qemuJson(desc) : '{}');
+    if (describe) writeVmdesc(w, qemuJson(desc));
+    else w.bytes(EMPTY_VMDESC);
     return { bytes: w.finish(), sections, desc };
   }
 
@@ -214,6 +281,14 @@ export class Engine {
         qemu: ['Configuration section missing'],
       });
     }
+    if (this.programs) {
+      // this engine's own configuration section loads without a word: skip it when the stream has exactly it
+      const own = (this.prefix ??= this.makePrefix()).bytes.subarray(8);
+      if (r.remaining >= own.length && sameBytes(r.buf, r.offset, own)) {
+        r.skip(own.length);
+        return;
+      }
+    }
     r.skip(1);
     const s: State = {};
     try {
@@ -253,12 +328,14 @@ export class Engine {
         qemu: [`savevm: unsupported version ${h.versionId} for '${h.idstr}' v${vmsd.version_id}`],
       });
     }
-    const state = inst.cls.reset(inst.props);
+    const state = this.reset(inst);
     const trace: TraceEntry[] = [];
     const layout: SectionLayout = { instance: inst, headerOffset, payloadOffset: r.offset, payloadEnd: r.offset, versionId: h.versionId, trace };
     sections.push(layout);
     try {
-      loadVmsd(r, vmsd, state, h.versionId, this.ctx(inst, state, tracing ? trace : null), []);
+      const ctx = this.ctx(inst, state, tracing ? trace : null);
+      if (this.programs) this.programs.get(inst)!.load(vmsd)(r, state, h.versionId, ctx, []);
+      else loadVmsd(r, vmsd, state, h.versionId, ctx, []);
     } catch (e) {
       layout.payloadEnd = r.offset;
       if (e instanceof VmError) {
@@ -376,6 +453,14 @@ export function findSection(instances: readonly DeviceInstance[], idstr: string,
   }
   return undefined;
 }
+
+function sameBytes(buf: Uint8Array, at: number, want: Uint8Array): boolean {
+  for (let i = 0; i < want.length; i++) if (buf[at + i] !== want[i]) return false;
+  return true;
+}
+
+/** The description section of a stream saved without its description: `{}`. */
+const EMPTY_VMDESC = Uint8Array.of(C.QEMU_VM_VMDESCRIPTION, 0, 0, 0, 2, 0x7b, 0x7d);
 
 const preSaveCache = new WeakMap<VMStateDescription, boolean>();
 

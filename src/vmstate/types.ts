@@ -40,6 +40,8 @@ export interface VmCtx {
   loadNested(r: Reader, vmsd: VMStateDescription, state: State, version: number, path: PathCtx): void;
   /** Record a leaf for the wire projection and diagnostics. */
   record(entry: TraceEntry): void;
+  /** False when `record` throws entries away: a caller may then skip building them (absent: true). */
+  readonly tracing?: boolean;
   /** The saving release's JSON writer for arrays (Release.vmdescArrays); `whole` when absent. */
   readonly vmdescArrays?: 'whole' | 'runs';
 }

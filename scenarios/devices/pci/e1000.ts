@@ -236,7 +236,7 @@ export const vmstate_e1000: VMStateDescription = {
   subsections: [vmstate_e1000_mit_state, vmstate_e1000_full_mac_state, vmstate_e1000_tx_tso_state],
   post_load(s, _v, ctx) {
     if (!flag(ctx.props, 'mitigation')) {
-      const r = s.mac_reg as number[];
+      const r = s.mac_reg as Uint32Array;
       r[E1000_REG.ITR] = r[E1000_REG.RDTR] = r[E1000_REG.RADV] = r[E1000_REG.TADV] = 0;
       s.mit_irq_level = false;
     }
@@ -272,8 +272,9 @@ export function e1000Eeprom(mac: number[], deviceId: number): number[] {
 const PHY_RESET: Record<number, number> = { 0: 0x1140, 1: 0x794d, 2: 0x0141, 3: 0x0c20, 4: 0x0de1, 5: 0x01e0, 9: 0x0e00, 10: 0x3c00, 16: 0x0360, 17: 0xac00, 20: 0x0d60 };
 
 /** e1000_reset: mac_reg_init, then the receive address from the MAC (RA valid bit set). */
-export function e1000MacRegsReset(mac: number[], initVet: boolean): number[] {
-  const r = new Array<number>(E1000_MAC_REGS).fill(0);
+export function e1000MacRegsReset(mac: number[], initVet: boolean): Uint32Array {
+  // 32 K registers as a typed array: copied, compared and put on the wire without a JS value each
+  const r = new Uint32Array(E1000_MAC_REGS);
   r[E1000_REG.CTRL] = 0x00140240;
   r[E1000_REG.STATUS] = 0x80080783;
   r[E1000_REG.LEDCTL] = 0x00000602;
