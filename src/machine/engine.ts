@@ -284,7 +284,8 @@ export class Engine {
     if (this.programs) {
       // this engine's own configuration section loads without a word: skip it when the stream has exactly it
       const own = (this.prefix ??= this.makePrefix()).bytes.subarray(8);
-      if (r.remaining >= own.length && sameBytes(r.buf, r.offset, own)) {
+      // (and no configuration subsection, such as configuration/uuid, follows it)
+      if (r.remaining > own.length && sameBytes(r.buf, r.offset, own) && r.buf[r.offset + own.length] !== C.QEMU_VM_SUBSECTION) {
         r.skip(own.length);
         return;
       }

@@ -177,12 +177,14 @@ export function emitLoad(vmsd: VMStateDescription): { source: string; refs: Refs
       const Fk = e.k(f);
       const test = f.field_exists ? `${Fk}.field_exists(state, version, ctx)` : `${f.version_id} <= version`;
       const missing = f.flags & F.VMS_MUST_EXIST ? `throw H.inputValidationFailed(r, ${V}, ${Fk}, at);` : '';
-      body.push(`fi = -1; if (${test}) { fi = ${i}; ${loadField(e, vmsd, f, V)} } else { ${missing} }`);
+      // QEMU checks the file's sticky error after every field: a subsection peek past the end inside it fails here
+      body.push(`fi = -1; if (${test}) { fi = ${i}; ${loadField(e, vmsd, f, V)} if (r.fault) throw H.stickyEio(r); } else { ${missing} }`);
     });
     out.push(`let fi = -1; try { ${body.join('\n')} } catch (e) { if (fi < 0) throw e; throw H.wrap(e, ${lines}[fi], ${V}, ${fields}[fi], at); }`);
   }
   const subs = vmsd.subsections ?? [];
-  if (subs.length > 0) {
+  // QEMU peeks for subsections after every VMSD's fields, even one that declares none
+  {
     // first definition of a name wins, as the interpreter's find does
     const byName = new Map<string, number>();
     subs.forEach((s, i) => {
@@ -191,11 +193,14 @@ export function emitLoad(vmsd: VMStateDescription): { source: string; refs: Refs
     const table = e.k(new Map([...byName].map(([name, i]) => [name, i])));
     const loads = subs.map((s) => e.nested(s, -1));
     out.push(`for (;;) {
-      if (r.peekByte(0) !== ${0x05}) break;
+      const type = r.peekByte(0);
+      if (type === null) { r.peekedPastEnd(${q(vmsd.name + "'s subsection check (the type byte)")}); break; }
+      if (type !== ${0x05}) break;
       const len = r.peekByte(1);
-      if (len === null || len < ${vmsd.name.length + 1}) break;
+      if (len === null) { r.peekedPastEnd(${q(vmsd.name + "'s subsection check (the name length)")}); break; }
+      if (len < ${vmsd.name.length + 1}) break;
       const nameBytes = r.peek(len, 2);
-      if (nameBytes.length < len) break;
+      if (nameBytes.length < len) { r.peekedPastEnd(${q(vmsd.name + "'s subsection check (a ")} + len + '-byte name)'); break; }
       const name = H.latin1(nameBytes);
       if (!name.startsWith(${q(vmsd.name)})) break;
       const k = ${table}.get(name);

@@ -18,6 +18,7 @@ import {
   versionTooNew,
   versionTooOld,
   wrap,
+  stickyEio,
 } from '../load.js';
 import type { PathCtx, Props, State, VMStateDescription, VMStateField, VmCtx } from '../types.js';
 import { emitLoad, emitSave, type Decider, type Refs } from './codegen.js';
@@ -43,6 +44,7 @@ const H = {
   versionTooOld,
   wrap,
   latin1,
+  stickyEio,
 };
 
 /** A nested VMSD's entry points, filled on first call (cycles and unreached branches cost nothing). */
