@@ -1,0 +1,101 @@
+import { anatomy, mutate, type Anatomy } from './mutate.js';
+import { Rng } from './rng.js';
+import type { Seed } from './corpus.js';
+import { runInput, type Verdict } from './target.js';
+
+/** Counts of one fuzz run, by outcome and by typed error kind, with the findings themselves. */
+export interface FuzzReport {
+  inputs: number;
+  /** Parser runs by outcome: ok, typed, crash, incomplete-message, reencode-mismatch. */
+  outcomes: Record<string, number>;
+  kinds: Record<string, number>;
+  mutators: Record<string, number>;
+  /** Inputs that took longer than `slowMs`. */
+  slow: number;
+  maxMs: number;
+  maxMsInput: string;
+  /** The first findings (crashes, incomplete messages, mismatches, slow inputs), for the report. */
+  findings: { input: string; parser: string; detail: string }[];
+}
+
+export interface FuzzOptions {
+  seeds: Seed[];
+  /** Random mutations to run (after the boundary cuts). */
+  n: number;
+  seed: number;
+  /** Also cut every seed at every structural boundary (keeping its description too). */
+  boundaries?: boolean;
+  slowMs?: number;
+  maxFindings?: number;
+  /** Called after each input (progress, watchdogs). */
+  onInput?: (i: number, report: FuzzReport) => void;
+}
+
+export function emptyReport(): FuzzReport {
+  return { inputs: 0, outcomes: {}, kinds: {}, mutators: {}, slow: 0, maxMs: 0, maxMsInput: '', findings: [] };
+}
+
+function bump(m: Record<string, number>, k: string): void {
+  m[k] = (m[k] ?? 0) + 1;
+}
+
+/** Runs one input through every parser and folds the verdicts into `rep`. */
+export function record(rep: FuzzReport, label: string, mutator: string, bytes: Uint8Array, seed: Seed, slowMs: number, maxFindings: number): void {
+  const r = runInput(bytes, seed.engine);
+  rep.inputs++;
+  bump(rep.mutators, mutator);
+  if (r.ms > rep.maxMs) {
+    rep.maxMs = r.ms;
+    rep.maxMsInput = label;
+  }
+  if (r.ms > slowMs) {
+    rep.slow++;
+    if (rep.findings.length < maxFindings) rep.findings.push({ input: label, parser: '(all)', detail: `took ${r.ms.toFixed(0)} ms` });
+  }
+  for (const { parser, verdict } of r.verdicts) {
+    bump(rep.outcomes, verdict.outcome);
+    if (verdict.outcome === 'typed') bump(rep.kinds, verdict.kind);
+    else if (verdict.outcome !== 'ok' && rep.findings.length < maxFindings) rep.findings.push({ input: label, parser, detail: detailOf(verdict) });
+  }
+}
+
+function detailOf(v: Verdict): string {
+  return 'detail' in v ? v.detail : v.outcome;
+}
+
+/**
+ * The fuzz loop: every seed cut at each of its structural boundaries (with and without
+ * its description), then `n` random mutations of random seeds. Deterministic for a
+ * given `seed`; labels name the seed, the mutator and the input's index so that any
+ * finding can be replayed.
+ */
+export function fuzz(opts: FuzzOptions): FuzzReport {
+  const rep = emptyReport();
+  const slowMs = opts.slowMs ?? 1000;
+  const maxFindings = opts.maxFindings ?? 50;
+  const rng = new Rng(opts.seed);
+  const anat: Anatomy[] = opts.seeds.map((s) => anatomy(s.bytes));
+  let i = 0;
+  if (opts.boundaries ?? true) {
+    opts.seeds.forEach((s, k) => {
+      const a = anat[k]!;
+      for (const b of a.boundaries) {
+        record(rep, `${s.name} cut@${b}`, 'boundary-cut', a.bytes.slice(0, b), s, slowMs, maxFindings);
+        if (a.json !== null && b < a.recordsEnd) {
+          const kept = new Uint8Array(b + a.bytes.length - a.recordsEnd);
+          kept.set(a.bytes.subarray(0, b));
+          kept.set(a.bytes.subarray(a.recordsEnd), b);
+          record(rep, `${s.name} cut@${b}+description`, 'boundary-cut-keep-description', kept, s, slowMs, maxFindings);
+        }
+        opts.onInput?.(i++, rep);
+      }
+    });
+  }
+  for (let j = 0; j < opts.n; j++) {
+    const k = rng.int(opts.seeds.length);
+    const m = mutate(anat[k]!, rng);
+    record(rep, `${opts.seeds[k]!.name} #${j} ${m.mutator} (seed ${opts.seed})`, m.mutator, m.bytes, opts.seeds[k]!, slowMs, maxFindings);
+    opts.onInput?.(i++, rep);
+  }
+  return rep;
+}
