@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { VmError } from '../src/wire/errors.js';
 import type { Release } from '../src/machine/types.js';
 import { releases as builtin } from '../scenarios/releases/index.js';
+import { vmsdProblems } from '../src/vmstate/check.js';
 
 const bad = (message: string) => new VmError({ kind: 'bad-input', message });
 
@@ -42,6 +43,7 @@ export async function loadReleases(modules: readonly string[]): Promise<Release[
       throw bad(`--releases ${file}: export 'releases' (or a default export): a Release or a list of them, each with a name, machines and devices`);
     }
     for (const r of list) {
+      checkRelease(r, file);
       if (all.some((x) => x.name === r.name)) throw bad(`--releases ${file}: release '${r.name}' is already defined`);
       all.push(r);
     }
@@ -63,4 +65,26 @@ export function extendRelease(x: unknown, known: readonly Release[], file: strin
   const devices = [...base.devices.map((d) => byName.get(d.name) ?? d), ...own.filter((d) => !base.devices.some((b) => b.name === d.name))];
   const { extends: _base, ...rest } = r;
   return { ...base, ...rest, devices, machines: r.machines ?? base.machines, compatArrays: r.compatArrays ?? base.compatArrays };
+}
+
+/**
+ * A module's release is checked before anything runs it: its device list, and every
+ * device's VMSD tables (codecs, nested VMSDs, duplicate fields; see vmstate/check.ts).
+ * The error names the module, the release, the device, the VMSD and the field.
+ */
+export function checkRelease(r: Release, file: string): void {
+  const names = new Set<string>();
+  r.devices.forEach((d, i) => {
+    const where = `--releases ${file}: release '${r.name}'`;
+    if (typeof d !== 'object' || d === null || typeof d.name !== 'string') throw bad(`${where}: devices[${i}] is not a device class (expected an object with a name, a vmsd, an idstr)`);
+    if (names.has(d.name)) throw bad(`${where}: device '${d.name}' is listed twice`);
+    names.add(d.name);
+    if (typeof d.idstr !== 'string' || typeof d.reset !== 'function') throw bad(`${where}: device '${d.name}' needs an idstr (its section name) and a reset(props) function`);
+    const problems = vmsdProblems(d.vmsd);
+    if (problems.length) {
+      const p = problems[0]!;
+      const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s) in this device)` : '';
+      throw bad(`${where}: device '${d.name}', VMSD '${p.vmsd}'${p.field ? `, field '${p.field}'` : ''}: ${p.message}${more}`);
+    }
+  });
 }
