@@ -1,4 +1,4 @@
-import { EINVAL, ENOENT, EPERM, VmError } from '../wire/errors.js';
+import { EINVAL, ENOENT, EPERM, VmError, printable } from '../wire/errors.js';
 import { latin1, type Reader } from '../wire/reader.js';
 import { QEMU_VM_SUBSECTION } from '../wire/constants.js';
 import * as F from './flags.js';
@@ -158,7 +158,7 @@ function loadSubsections(r: Reader, vmsd: VMStateDescription, state: State, ctx:
     if (!sub) {
       throw new VmError({
         kind: 'unknown-subsection',
-        message: `${vmsd.name}: the stream carries subsection '${name}' at 0x${start.toString(16)}, which the destination does not know`,
+        message: `${vmsd.name}: the stream carries subsection '${printable(name)}' at 0x${start.toString(16)}, which the destination does not know`,
         offset: start,
         errno: ENOENT,
         vmsd: vmsd.name,
@@ -168,7 +168,7 @@ function loadSubsections(r: Reader, vmsd: VMStateDescription, state: State, ctx:
     }
     r.skip(2 + len, 'subsection header');
     const version = r.u32('subsection version_id') & 0xff; // QEMU keeps it in a uint8_t
-    ctx.record({ keys: [...at, `{${name}}`], vmsd: name, field: '', offset: start, size: r.offset - start, what: 'subsection' });
+    ctx.record({ keys: [...at, `{${printable(name)}}`], vmsd: name, field: '', offset: start, size: r.offset - start, what: 'subsection' });
     loadVmsd(r, sub, state, version, ctx, at);
   }
 }

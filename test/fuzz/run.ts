@@ -25,10 +25,14 @@ export interface FuzzOptions {
   seed: number;
   /** Also cut every seed at every structural boundary (keeping its description too). */
   boundaries?: boolean;
+  /** At most this many cut points per seed, evenly spread over its boundaries (default: all). */
+  maxCuts?: number;
   slowMs?: number;
   maxFindings?: number;
-  /** Called after each input (progress, watchdogs). */
+  /** Called after each input (progress, memory). */
   onInput?: (i: number, report: FuzzReport) => void;
+  /** Called before each input with its label (a watchdog names the input that hangs). */
+  onBefore?: (label: string) => void;
 }
 
 export function emptyReport(): FuzzReport {
@@ -79,7 +83,10 @@ export function fuzz(opts: FuzzOptions): FuzzReport {
   if (opts.boundaries ?? true) {
     opts.seeds.forEach((s, k) => {
       const a = anat[k]!;
-      for (const b of a.boundaries) {
+      const max = opts.maxCuts ?? Infinity;
+      const cuts = a.boundaries.length <= max ? a.boundaries : Array.from({ length: max }, (_, j) => a.boundaries[Math.floor((j * a.boundaries.length) / max)]!);
+      for (const b of cuts) {
+        opts.onBefore?.(`${s.name} cut@${b}`);
         record(rep, `${s.name} cut@${b}`, 'boundary-cut', a.bytes.slice(0, b), s, slowMs, maxFindings);
         if (a.json !== null && b < a.recordsEnd) {
           const kept = new Uint8Array(b + a.bytes.length - a.recordsEnd);
@@ -91,10 +98,26 @@ export function fuzz(opts: FuzzOptions): FuzzReport {
       }
     });
   }
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const s of opts.seeds) cumulative.push((total += s.weight ?? 1));
+  const pickSeed = (): number => {
+    const x = rng.next() * total;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
   for (let j = 0; j < opts.n; j++) {
-    const k = rng.int(opts.seeds.length);
+    const k = pickSeed();
     const m = mutate(anat[k]!, rng);
-    record(rep, `${opts.seeds[k]!.name} #${j} ${m.mutator} (seed ${opts.seed})`, m.mutator, m.bytes, opts.seeds[k]!, slowMs, maxFindings);
+    const label = `${opts.seeds[k]!.name} #${j} ${m.mutator} (seed ${opts.seed})`;
+    opts.onBefore?.(label);
+    record(rep, label, m.mutator, m.bytes, opts.seeds[k]!, slowMs, maxFindings);
     opts.onInput?.(i++, rep);
   }
   return rep;

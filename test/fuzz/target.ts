@@ -28,9 +28,14 @@ export interface InputResult {
 /** Words that mean a value was missing or printed as nothing when the message was built. */
 const INCOMPLETE = /\bNaN\b|\bundefined\b|\[object Object\]/;
 
+/** Bytes from the stream must reach a terminal escaped: no control character, no line break. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
 /** Why a message a user would read is incomplete, or null when it is fine. */
 export function incompleteMessage(text: string): string | null {
   if (!text.trim()) return 'empty message';
+  const c = UNPRINTABLE.exec(text);
+  if (c) return `control character U+${c[0].charCodeAt(0).toString(16).padStart(4, '0')} in: ${JSON.stringify(text.slice(Math.max(0, c.index - 80), c.index + 80))}`;
   const m = INCOMPLETE.exec(text);
   return m ? `'${m[0]}' in: ${text.slice(Math.max(0, m.index - 80), m.index + 80)}` : null;
 }
@@ -48,10 +53,13 @@ function judge(run: () => { ok: true } | { ok: false; error: unknown }): Verdict
     const err = e as Error;
     return { outcome: 'crash', detail: `${err?.name ?? typeof e}: ${String(err?.message ?? e).slice(0, 300)}` };
   }
-  for (const text of [e.message, e.path ?? '', e.vmsd ?? '', ...e.qemu]) {
-    if (text === '' && text !== e.message) continue;
+  for (const text of [e.message, ...e.qemu]) {
     const why = incompleteMessage(text);
     if (why) return { outcome: 'incomplete-message', detail: `${e.kind}: ${why}` };
+  }
+  for (const text of [e.path ?? '', e.vmsd ?? '']) {
+    const m = INCOMPLETE.exec(text);
+    if (m) return { outcome: 'incomplete-message', detail: `${e.kind}: '${m[0]}' in path ${JSON.stringify(text.slice(0, 120))}` };
   }
   if (e.offset !== null && !Number.isSafeInteger(e.offset)) return { outcome: 'incomplete-message', detail: `${e.kind}: offset ${String(e.offset)}` };
   return { outcome: 'typed', kind: e.kind };
