@@ -64,10 +64,10 @@ if (hang || !report) {
 const sorted = (o) => Object.entries(o).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(' · ');
 console.log(`\n${report.inputs} inputs in ${s} s (seed ${values.seed}); each run through decode (+ re-encode) and walk, the engine-saved ones through Engine.load too`);
 console.log(`outcomes (per parser run): ${sorted(report.outcomes)}`);
-console.log(`hangs (> ${hangMs} ms): 0 · slow (> ${values['slow-ms']} ms): ${report.slow} · max time per input ${report.maxMs.toFixed(1)} ms (${report.maxMsInput})`);
+console.log(`hangs (> ${hangMs} ms): 0 · slow (> ${values['slow-ms']} ms): ${report.slow} (of which over that in CPU time: ${report.slowCpu}) · max time per input ${report.maxMs.toFixed(1)} ms (${report.maxMsInput}), max CPU time per input ${report.maxCpuMs.toFixed(1)} ms`);
 console.log(`peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
 console.log(`typed error kinds: ${sorted(report.kinds)}`);
 console.log(`mutators: ${sorted(report.mutators)}`);
 for (const f of report.findings) console.log(`FINDING ${f.parser}: ${f.input}: ${f.detail}`);
-const bad = (report.outcomes.crash ?? 0) + (report.outcomes['incomplete-message'] ?? 0) + (report.outcomes['reencode-mismatch'] ?? 0) + report.slow;
+const bad = (report.outcomes.crash ?? 0) + (report.outcomes['incomplete-message'] ?? 0) + (report.outcomes['reencode-mismatch'] ?? 0) + report.slowCpu;
 process.exit(bad ? 1 : 0);

@@ -28,7 +28,8 @@ function expectClean(rep: FuzzReport, peakRss: number): void {
   expect(rep.outcomes.crash ?? 0, summary(rep)).toBe(0);
   expect(rep.outcomes['incomplete-message'] ?? 0, summary(rep)).toBe(0);
   expect(rep.outcomes['reencode-mismatch'] ?? 0, summary(rep)).toBe(0);
-  expect(rep.slow, summary(rep)).toBe(0);
+  // wall time on a shared machine also counts waiting for a core: the bound is on CPU time
+  expect(rep.slowCpu, summary(rep)).toBe(0);
   expect(peakRss).toBeLessThan(500 << 20);
 }
 

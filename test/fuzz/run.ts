@@ -10,10 +10,13 @@ export interface FuzzReport {
   outcomes: Record<string, number>;
   kinds: Record<string, number>;
   mutators: Record<string, number>;
-  /** Inputs that took longer than `slowMs`. */
+  /** Inputs that took longer than `slowMs` of wall time. */
   slow: number;
+  /** Of those, the ones that also used that much CPU (not just waited for a core). */
+  slowCpu: number;
   maxMs: number;
   maxMsInput: string;
+  maxCpuMs: number;
   /** The first findings (crashes, incomplete messages, mismatches, slow inputs), for the report. */
   findings: { input: string; parser: string; detail: string }[];
 }
@@ -36,7 +39,7 @@ export interface FuzzOptions {
 }
 
 export function emptyReport(): FuzzReport {
-  return { inputs: 0, outcomes: {}, kinds: {}, mutators: {}, slow: 0, maxMs: 0, maxMsInput: '', findings: [] };
+  return { inputs: 0, outcomes: {}, kinds: {}, mutators: {}, slow: 0, slowCpu: 0, maxMs: 0, maxMsInput: '', maxCpuMs: 0, findings: [] };
 }
 
 function bump(m: Record<string, number>, k: string): void {
@@ -52,9 +55,11 @@ export function record(rep: FuzzReport, label: string, mutator: string, bytes: U
     rep.maxMs = r.ms;
     rep.maxMsInput = label;
   }
+  rep.maxCpuMs = Math.max(rep.maxCpuMs, r.cpuMs);
   if (r.ms > slowMs) {
     rep.slow++;
-    if (rep.findings.length < maxFindings) rep.findings.push({ input: label, parser: '(all)', detail: `took ${r.ms.toFixed(0)} ms` });
+    if (r.cpuMs > slowMs) rep.slowCpu++;
+    if (rep.findings.length < maxFindings) rep.findings.push({ input: label, parser: '(all)', detail: `took ${r.ms.toFixed(0)} ms (${r.cpuMs.toFixed(0)} ms of CPU)` });
   }
   for (const { parser, verdict } of r.verdicts) {
     bump(rep.outcomes, verdict.outcome);

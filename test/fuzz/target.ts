@@ -23,6 +23,8 @@ export interface InputResult {
   /** One verdict per parser run. */
   verdicts: { parser: string; verdict: Verdict }[];
   ms: number;
+  /** CPU time of the process meanwhile: wall time on a busy machine also counts waiting for a core. */
+  cpuMs: number;
 }
 
 /** Words that mean a value was missing or printed as nothing when the message was built. */
@@ -67,6 +69,7 @@ function judge(run: () => { ok: true } | { ok: false; error: unknown }): Verdict
 
 export function runInput(bytes: Uint8Array, engine?: Engine): InputResult {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const verdicts: InputResult['verdicts'] = [];
   verdicts.push({
     parser: 'decode',
@@ -97,7 +100,8 @@ export function runInput(bytes: Uint8Array, engine?: Engine): InputResult {
       }),
     });
   }
-  return { verdicts, ms: performance.now() - t0 };
+  const c = process.cpuUsage(c0);
+  return { verdicts, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
 }
 
 class ReencodeMismatch extends Error {
