@@ -1,4 +1,4 @@
-import { EINVAL } from '../wire/errors.js';
+import { EINVAL, printable } from '../wire/errors.js';
 import { latin1, fromLatin1 } from '../wire/reader.js';
 import { VMSTATE_UINT32, VMSTATE_UINT8_ARRAY, VMSTATE_VBUFFER_ALLOC_UINT32 } from '../vmstate/dsl.js';
 import type { VMStateDescription } from '../vmstate/types.js';
@@ -23,7 +23,7 @@ export function configurationVmsd(localMachine: string): VMStateDescription {
     post_load(s) {
       const received = latin1((s.name as Uint8Array | undefined) ?? new Uint8Array());
       if (!localMachine.startsWith(received)) {
-        return { errno: EINVAL, message: `Machine type received is '${received}' and local is '${localMachine}'` };
+        return { errno: EINVAL, message: `Machine type received is '${printable(received)}' and local is '${localMachine}'` };
       }
     },
   };

@@ -1,4 +1,4 @@
-import { EINVAL, VmError, hex } from '../wire/errors.js';
+import { EINVAL, VmError, hex, printable } from '../wire/errors.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import * as C from '../wire/constants.js';
@@ -310,11 +310,11 @@ export class Engine {
     if (!inst) {
       throw new VmError({
         kind: 'unknown-section',
-        message: `unknown section '${h.idstr}' instance ${h.instanceId} at ${hex(headerOffset)}: ${this.name} registers no such device`,
+        message: `unknown section '${printable(h.idstr)}' instance ${h.instanceId} at ${hex(headerOffset)}: ${this.name} registers no such device`,
         offset: headerOffset,
         errno: EINVAL,
         qemu: [
-          `Unknown savevm section or instance '${h.idstr}' ${h.instanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices`,
+          `Unknown savevm section or instance '${printable(h.idstr)}' ${h.instanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices`,
         ],
       });
     }
@@ -322,11 +322,11 @@ export class Engine {
     if (h.versionId > vmsd.version_id) {
       throw new VmError({
         kind: 'section-version-too-new',
-        message: `section '${h.idstr}' is version ${h.versionId}, newer than the destination's ${vmsd.version_id}`,
+        message: `section '${printable(h.idstr)}' is version ${h.versionId}, newer than the destination's ${vmsd.version_id}`,
         offset: headerOffset,
         errno: EINVAL,
         vmsd: vmsd.name,
-        qemu: [`savevm: unsupported version ${h.versionId} for '${h.idstr}' v${vmsd.version_id}`],
+        qemu: [`savevm: unsupported version ${h.versionId} for '${printable(h.idstr)}' v${vmsd.version_id}`],
       });
     }
     const state = this.reset(inst);
@@ -340,7 +340,7 @@ export class Engine {
     } catch (e) {
       layout.payloadEnd = r.offset;
       if (e instanceof VmError) {
-        e.qemu.push(`error while loading state for instance ${hex(h.instanceId)} of device '${h.idstr}'`);
+        e.qemu.push(`error while loading state for instance ${hex(h.instanceId)} of device '${printable(h.idstr)}'`);
         if (e.vmsd === null) e.vmsd = vmsd.name;
       }
       throw e;
@@ -411,7 +411,7 @@ function registerSections(release: Release, machine: MachineType, names: readonl
     if (!cls) {
       throw new VmError({
         kind: 'bad-input',
-        message: `release ${release.name} has no device '${name}' (it has: ${release.devices.map((d) => d.name).join(', ')})`,
+        message: `release ${release.name} has no device '${printable(name)}' (it has: ${release.devices.map((d) => d.name).join(', ')})`,
       });
     }
     const props = resolveProps(cls, machine.compat, opts.overrides?.[name], opts.globals);

@@ -1,4 +1,4 @@
-import { EINVAL, EIO, ENOENT, EPERM, VmError, hex } from '../wire/errors.js';
+import { EINVAL, EIO, ENOENT, EPERM, VmError, hex, printable } from '../wire/errors.js';
 import { latin1, type Reader } from '../wire/reader.js';
 import { QEMU_VM_SUBSECTION } from '../wire/constants.js';
 import * as F from './flags.js';
@@ -97,7 +97,7 @@ export function postLoadFailed(r: Reader, vmsd: VMStateDescription, failure: Pos
 export function unknownSubsection(vmsd: VMStateDescription, name: string, start: number, at: PathCtx): VmError {
   return new VmError({
     kind: 'unknown-subsection',
-    message: `${vmsd.name}: the stream carries subsection '${name}' at 0x${start.toString(16)}, which the destination does not know`,
+    message: `${vmsd.name}: the stream carries subsection '${printable(name)}' at 0x${start.toString(16)}, which the destination does not know`,
     offset: start,
     errno: ENOENT,
     vmsd: vmsd.name,
@@ -198,7 +198,7 @@ function loadSubsections(r: Reader, vmsd: VMStateDescription, state: State, ctx:
     if (!sub) throw unknownSubsection(vmsd, name, start, at);
     r.skip(2 + len, 'subsection header');
     const version = r.u32('subsection version_id') & 0xff; // QEMU keeps it in a uint8_t
-    ctx.record({ keys: [...at, `{${name}}`], vmsd: name, field: '', offset: start, size: r.offset - start, what: 'subsection' });
+    ctx.record({ keys: [...at, `{${printable(name)}}`], vmsd: name, field: '', offset: start, size: r.offset - start, what: 'subsection' });
     loadVmsd(r, sub, state, version, ctx, at);
   }
 }
