@@ -4,7 +4,7 @@
  * change a verdict.
  */
 import type { Release } from '../src/machine/types.js';
-import { runCase, type StateMode } from '../src/check/run.js';
+import { runPlannedCase, type StateMode } from '../src/check/run.js';
 import { caseSeed } from '../src/check/seed.js';
 import { cachedArbitraries } from '../src/check/arbitrary-cache.js';
 import { errorCase, toReportCase, type ReportCase } from '../src/check/report-schema.js';
@@ -43,7 +43,7 @@ export function executor(releases: readonly Release[], config: ExecConfig, arbit
         const from = byName.get(c.from);
         const to = byName.get(c.to);
         if (!from || !to) throw new Error(`release ${from ? c.to : c.from} is not in this process's release list`);
-        const r = runCase({ device: c.device, from, to, machine: c.machine }, c.expect, mode, {
+        const r = runPlannedCase(c, from, to, mode, {
           scenario: c.scenario,
           reference: c.reference,
         });

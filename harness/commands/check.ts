@@ -16,6 +16,7 @@ import { CaseFeed, type CaseShown } from '../progress.js';
 import { toolVersion } from '../paths.js';
 import { ALL_REPORTERS, defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
 import { loadReleases, releaseModules } from '../releases.js';
+import type { CompatEntry } from '../../src/machine/types.js';
 
 function checkArgs(): Command {
   return defineCommand('check', {
@@ -44,7 +45,11 @@ unexpected pass included), 2 on a usage, scenario or input error.`,
     .option('--pair <A:B>', 'these release pairs, both directions, instead of the adjacent ones (repeatable)', repeatable)
     .option('--from <A>', 'only cases sent by A (alone: every pair with A; repeatable)', repeatable)
     .option('--to <B>', 'only cases received by B (alone: every pair with B; repeatable)', repeatable)
-    .option('--device <GLOB>', "device names ('virtio-*'; repeatable)", repeatable)
+    .option('--device <GLOB>', "device names ('virtio-*'; repeatable); a,b: those devices as one VM, in one stream", repeatable)
+    .option('--vm', "one case per pair and machine type over the machine type's whole device list, in one stream")
+    .option('--global <DRIVER.PROP=VALUE>', 'a -global on both sides (repeatable)', repeatable)
+    .option('--src-global <DRIVER.PROP=VALUE>', 'a -global on the sending side only (repeatable)', repeatable)
+    .option('--dst-global <DRIVER.PROP=VALUE>', 'a -global on the receiving side only (repeatable)', repeatable)
     .option('--machine <GLOB>', "machine types ('pc-q35-*', q35; repeatable)", repeatable)
     .option('--scenario <FILE|DIR>', 'only the cases these scenario files name, with their expectations (repeatable)', repeatable)
     .option('--releases <FILE>', 'add the release models an ES module exports (`export const releases = [...]`; repeatable)', repeatable)
@@ -68,6 +73,10 @@ interface CheckOptions {
   from?: string[];
   to?: string[];
   device?: string[];
+  vm?: boolean;
+  global?: string[];
+  srcGlobal?: string[];
+  dstGlobal?: string[];
   machine?: string[];
   scenario?: string[];
   releases?: string[];
@@ -103,8 +112,16 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
 
   const modules = releaseModules(values.releases);
   const releases = await loadReleases(modules);
-  const filters = resolveFilters(values, releases);
-  const filtered = Object.values(filters).some((f) => f?.length);
+  // `--device a,b`: those devices as one VM; the other --device values stay filters
+  const deviceSets = (values.device ?? []).filter((d) => d.includes(',')).map((d) => deviceList(d));
+  const filters = resolveFilters({ ...values, device: values.device?.filter((d) => !d.includes(',')) }, releases);
+  const globals = {
+    src: [...(values.global ?? []), ...(values.srcGlobal ?? [])].map((g, i) => parseGlobal(g, i < (values.global ?? []).length ? '--global' : '--src-global')),
+    dst: [...(values.global ?? []), ...(values.dstGlobal ?? [])].map((g, i) => parseGlobal(g, i < (values.global ?? []).length ? '--global' : '--dst-global')),
+  };
+  if (deviceSets.length && values.vm) throw usageError('--vm takes the machine type\'s devices; --device a,b names its own: pick one');
+  if (deviceSets.length && filters.device?.length) throw usageError('--device a,b (one VM) and a --device filter do not combine: list every device of the VM in one --device');
+  const filtered = Object.values(filters).some((f) => f?.length) || deviceSets.length > 0 || values.vm === true;
   if (values.all && values.scenario?.length) throw usageError('--all runs the whole matrix; --scenario runs only the cases its files name: pick one');
   // plain `check`: the built-in scenarios' cases (the quick answer); --all or a filter: the release matrix
   const scenarioOnly = Boolean(values.scenario?.length) || (!values.all && !filtered);
@@ -112,7 +129,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   // the quick answer checks fewer states per case; --runs says otherwise
   const quick = scenarioOnly && !values.scenario?.length;
   const runs = values.runs === undefined ? (quick ? QUICK_RUNS : FULL_RUNS) : positiveInt(values.runs, '--runs');
-  const plan = planMatrix(releases, { scenarioCases: scenarios.flatMap((s) => s.cases), scenarioOnly, filters });
+  const plan = planMatrix(releases, { scenarioCases: scenarios.flatMap((s) => s.cases), scenarioOnly, filters, deviceSets, vm: values.vm === true, globals });
   const cases = shardCases(plan.cases, shard);
   if (values.list) return listPlan(io, cases, values.json === true);
   if (cases.length > 0 && cases.every((c) => c.skip)) {
@@ -203,6 +220,21 @@ export function replayPaths(paths: readonly string[], cwd = process.cwd()): stri
     const rel = relative(cwd, p);
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
   });
+}
+
+/** `DRIVER.PROP=VALUE`, as QEMU's -global takes it (the driver may not contain a dot; the value may). */
+function parseGlobal(v: string, flag: string): CompatEntry {
+  const m = /^([^.=]+)\.([^=]+)=(.*)$/.exec(v);
+  if (!m) throw usageError(`${flag} expects DRIVER.PROP=VALUE (as QEMU's -global), got '${v}'`);
+  return { driver: m[1]!, property: m[2]!, value: m[3]! };
+}
+
+/** `a,b,c`: device names (no globs: a VM has these devices, in this order). */
+function deviceList(v: string): string[] {
+  const names = v.split(',').map((x) => x.trim());
+  if (names.some((n) => !n)) throw usageError(`--device ${v}: an empty device name in the list`);
+  if (names.some((n) => /[*?[{]/.test(n))) throw usageError(`--device ${v}: a device list names devices, not globs`);
+  return names;
 }
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { resolveQemu, type QemuBinary } from '../../src/qemu/binaries.js';
-import { extractMachines } from '../../src/source/machines/extract.js';
+import { extractMachines, type MachineExtraction } from '../../src/source/machines/extract.js';
 import { validateMachines, type MachineValidation, type QueryMachine } from '../../src/source/machines/validate.js';
 import { VmError } from '../../src/wire/errors.js';
 import type { Io } from '../io.js';
@@ -68,14 +68,21 @@ export async function checkTree(tree: string, bin: QemuBinary): Promise<MachineV
   if (!existsSync(join(tree, 'VERSION'))) throw new VmError({ kind: 'bad-input', message: `${tree}: not a QEMU source tree (no VERSION file); ${SOURCE_HINT}` });
   // one after the other: the extraction keeps the event loop busy, and QEMU's replies must be read as they come
   const query = await queryMachines(bin);
-  const extracted = await extractMachines(tree);
+  return compareWithBinary(await extractMachines(tree), bin, query);
+}
+
+/** Holds an extraction against a binary's `query-machines` answer; a tree of another version than the binary is a mismatch. */
+export function compareWithBinary(extracted: MachineExtraction, bin: QemuBinary, query: readonly QueryMachine[]): MachineValidation {
   const v = validateMachines(extracted, query);
   if (!extracted.version.startsWith(bin.version) && bin.version !== extracted.version) {
-    v.mismatches.unshift({ machine: '*', kind: 'only-in-source', message: `tree ${tree} is QEMU ${extracted.version}, the binary ${bin.path} reports ${bin.version}` });
+    v.mismatches.unshift({ machine: '*', kind: 'only-in-source', message: `tree ${extracted.root} is QEMU ${extracted.version}, the binary ${bin.path} reports ${bin.version}` });
   }
   for (const u of extracted.unresolved) v.unchecked.push(`unresolved: ${u.what} (${u.file}:${u.line}): ${u.reason}`);
   return v;
 }
+
+/** Whether a machine validation holds: something compared, everything equal. */
+export const machinesHold = (v: MachineValidation) => v.mismatches.length === 0 && v.equal === v.binaryMachines && v.binaryMachines > 0;
 
 export function formatValidation(v: MachineValidation): string[] {
   const lines = [`${v.version}: ${v.equal}/${v.binaryMachines} machine types equal query-machines${v.comparedCompat ? ` (${v.comparedEntries} compat entries compared)` : ' (machine list and flags only)'}`];
@@ -94,5 +101,5 @@ export async function extractMachinesCommand(argv: string[], io: Io): Promise<nu
   for (const p of pairs) results.push(await checkTree(p.tree, await resolveQemu(p.qemu)));
   if (values.json) io.out(jsonEnvelope('extract-machines', results, toolVersion()));
   else for (const r of results) for (const l of formatValidation(r)) io.out(l);
-  return results.every((r) => r.mismatches.length === 0 && r.equal === r.binaryMachines && r.binaryMachines > 0) ? 0 : 1;
+  return results.every(machinesHold) ? 0 : 1;
 }

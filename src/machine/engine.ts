@@ -10,7 +10,7 @@ import type { Props, State, TraceEntry, VMStateDescription, VmCtx } from '../vms
 import { cloneState } from '../vmstate/state.js';
 import { configurationVmsd } from './configuration.js';
 import { resolveProps } from './props.js';
-import type { DeviceClass, MachineType, Release } from './types.js';
+import type { CompatEntry, DeviceClass, MachineType, Release } from './types.js';
 
 /** One registered device: what identifies its section and its resolved properties. */
 export interface DeviceInstance {
@@ -21,6 +21,10 @@ export interface DeviceInstance {
   sectionId: number;
   /** Key for states: the device name, unique within an engine. */
   key: string;
+  /** QEMU's alias_id: a second instance id the loader accepts (-1: none). */
+  aliasId: number;
+  /** The legacy idstr and instance id an older stream names the section by (QEMU's se->compat), when the idstr has a device path. */
+  compat: { idstr: string; instanceId: number } | null;
 }
 
 /** Where a section sits in a stream and what its payload carried. */
@@ -49,6 +53,15 @@ export interface TraceOption {
   trace?: boolean;
 }
 
+export interface LoadOptions extends TraceOption {
+  /**
+   * The end of `bytes` is the end of the input (default): a subsection peek
+   * past it leaves QEMU's sticky -EIO. False for a stream saved without its
+   * description (SaveOptions.describe), whose real counterpart goes on.
+   */
+  eof?: boolean;
+}
+
 export interface SaveOptions extends TraceOption {
   /**
    * Build the trailing JSON description as QEMU does (default). A check that
@@ -61,8 +74,10 @@ export interface SaveOptions extends TraceOption {
 export interface EngineOptions {
   /** Device names to instantiate, in registration order; default every device of the release. */
   devices?: string[];
-  /** Per-device property overrides, like `-global driver.prop=value`. */
+  /** Per-device property overrides, like `-device name,prop=value` (by device name). */
   overrides?: Record<string, Record<string, string>>;
+  /** `-global driver.prop=value`s, applied after the machine type's compat properties to every object the driver names. */
+  globals?: CompatEntry[];
 }
 
 const PAGE_SIZE = 4096;
@@ -86,22 +101,7 @@ export class Engine {
     this.machine = machine;
     this.config = configurationVmsd(machine.name);
     const names = opts.devices ?? machine.devices ?? release.devices.map((d) => d.name);
-    const seen = new Map<string, number>();
-    this.instances = names.map((name, sectionId) => {
-      const cls = release.devices.find((d) => d.name === name);
-      if (!cls) {
-        throw new VmError({
-          kind: 'bad-input',
-          message: `release ${release.name} has no device '${name}' (it has: ${release.devices.map((d) => d.name).join(', ')})`,
-        });
-      }
-      const props = resolveProps(cls, machine.compat, opts.overrides?.[name]);
-      // A second device with the same plain idstr gets the next instance id, as QEMU numbers them.
-      const n = seen.get(cls.idstr) ?? 0;
-      seen.set(cls.idstr, n + 1);
-      const key = n === 0 ? name : `${name}#${n}`;
-      return { cls, props, idstr: cls.idstr, instanceId: cls.instanceId + n, sectionId, key };
-    });
+    this.instances = registerSections(release, machine, names, opts);
   }
 
   get name(): string {
@@ -144,7 +144,7 @@ export class Engine {
     saveVmsd(w, this.config, configState, this.config.version_id, this.ctx(this.instances[0] ?? dummy, configState, null), [], configDesc);
     const sections: SectionLayout[] = [];
     const devices: unknown[] = [];
-    for (const inst of this.instances) {
+    for (const inst of saveOrder(this.instances)) {
       const given = states[inst.key];
       if (!given) continue;
       // pre_save hooks may write to the state: save a copy when the VMSD tree has any
@@ -168,9 +168,10 @@ export class Engine {
   }
 
   /** QEMU's qemu_loadvm_state over a whole stream, into this engine's reset devices. */
-  load(bytes: Uint8Array, opts: TraceOption = {}): LoadResult {
+  load(bytes: Uint8Array, opts: LoadOptions = {}): LoadResult {
     const tracing = opts.trace ?? true;
     const r = new Reader(bytes);
+    r.endIsEof = opts.eof ?? true;
     const states: Record<string, State> = {};
     const sections: SectionLayout[] = [];
     const warnings: VmError[] = [];
@@ -229,7 +230,7 @@ export class Engine {
     const h = readFullHeader(r);
     // QEMU compares the idstr only up to its first NUL byte.
     const idstr = h.idstr.split('\0')[0]!;
-    const inst = this.instances.find((i) => i.idstr === idstr && i.instanceId === h.instanceId);
+    const inst = findSection(this.instances, idstr, h.instanceId);
     if (!inst) {
       throw new VmError({
         kind: 'unknown-section',
@@ -300,6 +301,82 @@ export class Engine {
   }
 }
 
+/**
+ * The sections `-M machine` with these devices registers, in registration
+ * order (vmstate_register_with_alias_id): each device's main section (none
+ * when it registers none here, several when it has several instances),
+ * then its extra sections. Section ids count registrations; a repeated
+ * idstr takes the next instance id; an idstr with a device path keeps the
+ * bare VMSD name as its legacy idstr, numbered among its namesakes.
+ */
+function registerSections(release: Release, machine: MachineType, names: readonly string[], opts: EngineOptions): DeviceInstance[] {
+  const out: DeviceInstance[] = [];
+  const nextInstance = new Map<string, number>();
+  const nextCompat = new Map<string, number>();
+  const add = (cls: DeviceClass, props: Props, key: string, base: number) => {
+    const n = nextInstance.get(cls.idstr) ?? 0;
+    const instanceId = Math.max(base, n === 0 ? base : n);
+    nextInstance.set(cls.idstr, instanceId + 1);
+    const slash = cls.idstr.lastIndexOf('/');
+    let compat: DeviceInstance['compat'] = null;
+    if (slash >= 0) {
+      const legacy = cls.idstr.slice(slash + 1);
+      const c = nextCompat.get(legacy) ?? 0;
+      nextCompat.set(legacy, c + 1);
+      compat = { idstr: legacy, instanceId: c };
+    }
+    out.push({ cls, props, idstr: cls.idstr, instanceId, sectionId: out.length, key, aliasId: cls.aliasId ?? -1, compat });
+  };
+  const keys = new Map<string, number>();
+  for (const name of names) {
+    const cls = release.devices.find((d) => d.name === name);
+    if (!cls) {
+      throw new VmError({
+        kind: 'bad-input',
+        message: `release ${release.name} has no device '${name}' (it has: ${release.devices.map((d) => d.name).join(', ')})`,
+      });
+    }
+    const props = resolveProps(cls, machine.compat, opts.overrides?.[name], opts.globals);
+    // a second device of the same name is a further instance: name#1, name#2 …
+    const seen = keys.get(name) ?? 0;
+    keys.set(name, seen + 1);
+    const key = seen === 0 ? name : `${name}#${seen}`;
+    if (cls.registers && !cls.registers(props, machine.name)) continue;
+    const count = cls.sectionCount?.(props) ?? 1;
+    for (let i = 0; i < count; i++) add(cls, props, i === 0 ? key : `${key}#${i}`, cls.instanceId + i);
+    for (const extra of cls.extraSections ?? []) {
+      const xprops = { ...resolveProps(extra, machine.compat, {}, (opts.globals ?? []).map((g) => ({ ...g, optional: true }))), ...props };
+      if (extra.registers && !extra.registers(xprops, machine.name)) continue;
+      add(extra, xprops, `${key}/${extra.name}`, extra.instanceId);
+    }
+  }
+  return out;
+}
+
+/**
+ * The order sections go on the wire: early-setup sections first (the
+ * setup phase), then the rest; within each, higher MIG_PRI first and
+ * registration order among equals (savevm_state_handler_insert).
+ */
+export function saveOrder(instances: readonly DeviceInstance[]): DeviceInstance[] {
+  const pri = (i: DeviceInstance) => i.cls.vmsd.priority ?? 0;
+  const byPriority = [...instances].sort((a, b) => pri(b) - pri(a) || a.sectionId - b.sectionId);
+  return [...byPriority.filter((i) => i.cls.vmsd.early_setup), ...byPriority.filter((i) => !i.cls.vmsd.early_setup)];
+}
+
+/**
+ * QEMU's find_se: the section by idstr and instance id or alias id, or —
+ * for a stream from before device paths — by its legacy idstr (the bare
+ * VMSD name) and legacy instance id or alias id.
+ */
+export function findSection(instances: readonly DeviceInstance[], idstr: string, instanceId: number): DeviceInstance | undefined {
+  for (const se of saveOrder(instances)) {
+    if (se.idstr === idstr && (instanceId === se.instanceId || instanceId === se.aliasId)) return se;
+    if (se.compat && se.idstr.includes(idstr) && se.compat.idstr === idstr && (instanceId === se.compat.instanceId || instanceId === se.aliasId)) return se;
+  }
+  return undefined;
+}
+
 const preSaveCache = new WeakMap<VMStateDescription, boolean>();
 
 /** Whether any VMSD reachable from `vmsd` (fields, subsections, inline VMSDs of custom codecs) has a pre_save hook. */
@@ -322,6 +399,8 @@ const dummy: DeviceInstance = {
   instanceId: 0,
   sectionId: 0,
   key: '',
+  aliasId: -1,
+  compat: null,
 };
 
 /** QEMU's JSON writer style: `", "` between items and `": "` after keys, no newlines. */

@@ -1,4 +1,4 @@
-import { EINVAL, ENOENT, EPERM, VmError } from '../wire/errors.js';
+import { EINVAL, EIO, ENOENT, EPERM, VmError, hex } from '../wire/errors.js';
 import { latin1, type Reader } from '../wire/reader.js';
 import { QEMU_VM_SUBSECTION } from '../wire/constants.js';
 import * as F from './flags.js';
@@ -64,6 +64,8 @@ export function loadVmsd(r: Reader, vmsd: VMStateDescription, state: State, vers
     }
     try {
       loadField(r, vmsd, f, state, ctx, at);
+      // QEMU checks the file's sticky error after every field: a subsection peek past the end inside it fails here
+      if (r.fault) throw stickyEio(r);
     } catch (e) {
       throw wrap(e, `Failed to load ${vmsd.name}:${f.name}`, vmsd, f, at);
     }
@@ -143,14 +145,30 @@ function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, state: 
   } else if (key !== null) state[key] = target[0];
 }
 
-/** QEMU's subsection loop (spec §4): peek, match the parent's prefix, load or stop. */
+/** The -EIO a peek past the end left, where QEMU next looks at the file's error. */
+export function stickyEio(r: Reader): VmError {
+  const f = r.fault!;
+  return new VmError({
+    kind: 'short-read',
+    message: `the input ends at ${hex(f.offset)}, where ${f.what} peeked past it: QEMU's peek sets -EIO (Input/output error) and carries on, and this is where it next checks the error`,
+    offset: f.offset,
+    errno: EIO,
+    qemu: [],
+  });
+}
+
+/** QEMU's subsection loop (spec §4): peek, match the parent's prefix, load or stop. A peek past the end stops it and leaves -EIO behind. */
 function loadSubsections(r: Reader, vmsd: VMStateDescription, state: State, ctx: VmCtx, at: PathCtx): void {
+  const past = (what: string) => r.peekedPastEnd(`${vmsd.name}'s subsection check (${what})`);
   for (;;) {
-    if (r.peekByte(0) !== QEMU_VM_SUBSECTION) return;
+    const type = r.peekByte(0);
+    if (type === null) return past('the type byte');
+    if (type !== QEMU_VM_SUBSECTION) return;
     const len = r.peekByte(1);
-    if (len === null || len < vmsd.name.length + 1) return;
+    if (len === null) return past('the name length');
+    if (len < vmsd.name.length + 1) return;
     const nameBytes = r.peek(len, 2);
-    if (nameBytes.length < len) return;
+    if (nameBytes.length < len) return past(`a ${len}-byte name`);
     const name = latin1(nameBytes);
     if (!name.startsWith(vmsd.name)) return;
     const sub = (vmsd.subsections ?? []).find((s) => s.name === name);

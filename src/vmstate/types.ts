@@ -121,6 +121,14 @@ export interface VMStateDescription {
   name: string;
   version_id: number;
   minimum_version_id?: number;
+  /**
+   * QEMU's MigrationPriority (MIG_PRI_DEFAULT 0 … MIG_PRI_GICV3 5): a
+   * section of higher priority is saved before every section of lower
+   * priority, whatever the registration order (savevm_state_handler_insert).
+   */
+  priority?: number;
+  /** Saved in the setup phase, before every other section (virtio-mem's early state); QEMU's early_setup. */
+  early_setup?: boolean;
   fields: VMStateField[];
   subsections?: VMStateDescription[];
   needed?: (state: State, ctx: VmCtx) => boolean;

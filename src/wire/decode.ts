@@ -1,6 +1,6 @@
 import * as C from './constants.js';
 import { EINVAL, EIO, VmError, hex, result, type Result } from './errors.js';
-import { openStream, readCommand, readConfiguration, readOptionalFooter, readPartHeader, readRecordType, readSectionHeader, unknownSectionType } from './framing.js';
+import { openStream, readCommand, readConfiguration, readOptionalFooter, readPartHeader, readRecordType, readSectionHeader, unknownSectionType, UUID_LEN } from './framing.js';
 import {
   RAM_SAVE_FLAG_CONTINUE,
   RAM_SAVE_FLAG_EOS,
@@ -432,6 +432,9 @@ function inferConfiguration(r0: Reader): VmdescVmsd {
     if (name === 'configuration/target-page-bits') {
       r.skip(4, 'target page bits');
       subsections.push({ vmsd_name: name, version, fields: [{ name: 'target_page_bits', type: 'uint32', size: 4 }] });
+    } else if (name === 'configuration/uuid') {
+      r.skip(UUID_LEN, 'uuid');
+      subsections.push({ vmsd_name: name, version, fields: [{ name: 'uuid.data', type: 'uint8', size: 1, array_len: UUID_LEN }] });
     } else {
       const n = r.u32('capability count');
       const fields: VmdescField[] = [{ name: 'caps_count', type: 'uint32', size: 4 }];

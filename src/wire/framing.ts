@@ -106,6 +106,17 @@ export function readOptionalFooter(r: Reader, sectionId: number, idstr: string):
 /** The footer's offset, or null for a missing optional one. */
 function readFooter(r: Reader, sectionId: number, idstr: string, optional: boolean): number | null {
   const at = r.offset;
+  if (r.fault) {
+    // the section's own subsection peek ran off the end: the footer read is where QEMU finds the sticky -EIO
+    throw new VmError({
+      kind: 'footer-read-error',
+      message: `check_section_footer: Read section footer failed: -5: the input ends at ${hex(r.fault.offset)}, where ${r.fault.what} of '${idstr}' peeked past it (section ${sectionId}; the footer would be at ${hex(at)})`,
+      offset: r.fault.offset,
+      errno: EINVAL,
+      path: idstr,
+      qemu: ['check_section_footer: Read section footer failed: -5'],
+    });
+  }
   const b = r.peekByte();
   if (b === null) {
     const expected = optional ? `a footer 0x7e or the next record after '${idstr}'` : `footer 0x7e for '${idstr}'`;
@@ -176,7 +187,19 @@ export function openStream(buf: Uint8Array, fallback?: Vmdesc): OpenedStream {
   return { located, desc, devices, checked, r, version };
 }
 
-export type ConfigurationSubsection = 'configuration/target-page-bits' | 'configuration/capabilities';
+export type ConfigurationSubsection = 'configuration/target-page-bits' | 'configuration/capabilities' | 'configuration/uuid';
+
+/** The configuration subsections QEMU's vmstate_configuration has (target page bits 3.0, capabilities 4.0, uuid 4.2 with validate-uuid). */
+export const CONFIGURATION_SUBSECTIONS: readonly ConfigurationSubsection[] = ['configuration/target-page-bits', 'configuration/capabilities', 'configuration/uuid'];
+
+/** configuration/uuid's body: the source's 16-byte QemuUUID (sent with validate-uuid when -uuid is set). */
+export const UUID_LEN = 16;
+
+/** A UUID's 16 bytes as QEMU prints them (qemu_uuid_unparse). */
+export function uuidString(b: Uint8Array): string {
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
 
 /**
  * The configuration record after its type byte (spec §2.2): be32 length and machine
@@ -191,15 +214,15 @@ export function readConfiguration(r: Reader, body: (name: ConfigurationSubsectio
     r.u8();
     const name = r.countedString('configuration subsection name');
     const version = r.u32(`version of subsection '${name}'`);
-    if (name !== 'configuration/target-page-bits' && name !== 'configuration/capabilities') {
+    if (!(CONFIGURATION_SUBSECTIONS as readonly string[]).includes(name)) {
       throw new VmError({
         kind: 'unknown-subsection',
-        message: `unknown configuration subsection at ${hex(at)}: expected configuration/target-page-bits or configuration/capabilities, found '${name}'`,
+        message: `unknown configuration subsection at ${hex(at)}: expected one of ${CONFIGURATION_SUBSECTIONS.join(', ')}, found '${name}'`,
         offset: at,
         path: 'configuration',
       });
     }
-    body(name, version);
+    body(name as ConfigurationSubsection, version);
   }
   return machine;
 }

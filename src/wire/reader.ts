@@ -11,6 +11,18 @@ export class Reader {
   offset: number;
   /** Reads may not go past this offset (exclusive). */
   readonly end: number;
+  /**
+   * QEMU's sticky file error left by a peek past the end of the input
+   * (qemu_fill_buffer sets -EIO at end of file; the peek itself returns 0):
+   * nothing fails there, and the next check of the file error reports it.
+   */
+  fault: { offset: number; what: string } | null = null;
+  /**
+   * Whether `end` is the end of the input, as a migration stream's end of
+   * file is. A reader over one section's payload (whose stream goes on) is
+   * not: a peek past its end is no error.
+   */
+  endIsEof = false;
 
   constructor(buf: Uint8Array, offset = 0, end = buf.length) {
     this.buf = buf;
@@ -98,6 +110,11 @@ export class Reader {
   peekByte(at = 0): number | null {
     const p = this.offset + at;
     return p < this.end ? this.buf[p]! : null;
+  }
+
+  /** Records a peek that ran off the end (the first one counts, as QEMU keeps its first error). */
+  peekedPastEnd(what: string): void {
+    if (this.endIsEof) this.fault ??= { offset: this.end, what };
   }
 }
 

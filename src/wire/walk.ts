@@ -10,7 +10,7 @@ import {
   QEMU_VM_VMDESCRIPTION,
 } from './constants.js';
 import { EINVAL, EIO, VmError, hex, result, type Result } from './errors.js';
-import { checkFooter, openStream, readCommand, readConfiguration, readPartHeader, readRecordType, readSectionHeader, unknownSectionType } from './framing.js';
+import { checkFooter, openStream, readCommand, readConfiguration, readPartHeader, readRecordType, readSectionHeader, unknownSectionType, UUID_LEN, uuidString } from './framing.js';
 import { newRamContext, readRamPayload, type RamBlock, type RamPayload } from './ram.js';
 import { Reader, latin1 } from './reader.js';
 import { deviceKey, subsectionHeaderBytes, type Vmdesc, type VmdescDevice, type VmdescVmsd } from './vmdesc.js';
@@ -50,6 +50,8 @@ export interface ConfigurationInfo {
   /** Present only when the configuration/target-page-bits subsection was sent. */
   targetPageBits?: number;
   capabilities: string[];
+  /** The source's UUID, present only when it sent configuration/uuid (validate-uuid with -uuid set). */
+  uuid?: string;
 }
 
 export interface WalkedStream {
@@ -201,15 +203,18 @@ export function walkStream(buf: Uint8Array, opts: WalkOptions = {}): WalkedStrea
 function readConfigurationInfo(r: Reader): ConfigurationInfo {
   const capabilities: string[] = [];
   let targetPageBits: number | undefined;
+  let uuid: string | undefined;
   const machine = readConfiguration(r, (name) => {
     if (name === 'configuration/target-page-bits') {
       targetPageBits = r.u32('target page bits');
+    } else if (name === 'configuration/uuid') {
+      uuid = uuidString(r.bytes(UUID_LEN, 'configuration/uuid uuid.data'));
     } else {
       const n = r.u32('capability count');
       for (let i = 0; i < n; i++) capabilities.push(r.countedString(`capability ${i}`));
     }
   });
-  return { machine, ...(targetPageBits !== undefined ? { targetPageBits } : {}), capabilities };
+  return { machine, ...(targetPageBits !== undefined ? { targetPageBits } : {}), capabilities, ...(uuid !== undefined ? { uuid } : {}) };
 }
 
 /**

@@ -242,7 +242,7 @@ export function e1000e(variant: E1000eVariant, release: string, opts: PciSlotOpt
   const [a, b] = release.split('.').map(Number) as [number, number];
   const v = a * 100 + b;
   const props: DeviceClass['props'] = {
-    ...nicProps('efi-e1000e.rom'),
+    ...nicProps('efi-e1000e.rom', release),
     ...pcieProps({ errUncMask: v >= 800, extTag: v >= 902 }),
     subsys_ven: { type: 'uint16', default: 0x8086 },
     subsys: { type: 'uint16', default: 0 },
