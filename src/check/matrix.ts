@@ -200,6 +200,7 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
 
   // Globs that match nothing are mistakes, not empty runs.
   const sets = opts.deviceSets ?? [];
+  const modelled = new Set(releases.flatMap((r) => r.devices.map((d) => d.name)));
   for (const set of sets) for (const d of set) if (!modelled.has(d)) throw bad(`--device ${set.join(',')}: unknown device '${d}' (known: ${[...modelled].join(', ')})`);
   const setLabels = [...sets.map((set) => set.join('+')), ...(opts.vm ? ['vm'] : [])];
   const allDevices = union([...releases.map((r) => r.devices.map((d) => d.name)), scenarioCases.map((c) => c.device), setLabels]);
