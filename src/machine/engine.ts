@@ -120,6 +120,14 @@ export class Engine {
     return i.cls.reset(i.props);
   }
 
+  /** Whether the device's top-level needed() is false on its reset state: vmstate_save_state sends no section then. */
+  private notNeeded(inst: DeviceInstance): boolean {
+    const vmsd = inst.cls.vmsd;
+    if (!vmsd.needed) return false;
+    const state = inst.cls.reset(inst.props);
+    return !vmsd.needed(state, this.ctx(inst, state, null));
+  }
+
   private ctx(inst: DeviceInstance, device: State, trace: TraceEntry[] | null): VmCtx {
     const ctx: VmCtx = {
       props: inst.props,
@@ -190,7 +198,8 @@ export class Engine {
       throw e;
     }
     for (const inst of this.instances) {
-      if (!(inst.key in states)) {
+      // a section this side's own needed() leaves out is one it would not send either: nothing is missing
+      if (!(inst.key in states) && !this.notNeeded(inst)) {
         warnings.push(
           new VmError({
             kind: 'missing-section',
