@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -97,15 +97,54 @@ describe('vmcompat prove shows what a maintainer must see (#13 item 14)', () => 
     const lines = r.out.split('\n');
     expect(lines[1]).toMatch(/^machine +base 9\.0\.0 ↔ 8\.2\.0 +fix 9\.0\.1 ↔ 8\.2\.0 +9\.0\.0 ↔ 9\.0\.1 +verdict$/);
     const q35 = lines.find((l) => l.startsWith('pc-q35-8.2 '))!;
-    expect(q35).toMatch(/✓ →  ✓ ← +✗ → footer-missing  ✗ ← short-read +fixed, round trips exact; 9\.0\.0 ↔ 9\.0\.1 breaks$/);
-    expect(r.out).toMatch(/where 9\.0\.0 ↔ 9\.0\.1 fails \(24 cases; the first explained\)/);
-    expect(r.out).toMatch(/proved: the fix removes every failure \(12 device × machine type combinations\) and introduces none; 9\.0\.0 ↔ 9\.0\.1 fails at 12 device × machine type combinations/);
+    expect(q35).toMatch(/✓ →  ✓ ← +✗ → footer-missing  ✗ ← short-read +fixed, round trips exact; 9\.0\.0 ↔ 9\.0\.1 breaks \(expected\)$/);
+    // the built-in scenario virtio-gpu-scanout expects every one of them: expected failures, as check calls them
+    expect(r.out).toMatch(/where 9\.0\.0 ↔ 9\.0\.1 fails \(24 cases, all expected by a scenario; the first explained\)/);
+    expect(r.out).not.toMatch(/UNEXPECTED/);
+    expect(r.out).toMatch(/ expected failure · footer-missing /);
+    expect(r.out).toMatch(/proved: the fix removes every failure \(12 device × machine type combinations\) and introduces none; 9\.0\.0 ↔ 9\.0\.1 fails at 12 device × machine type combinations \(every one expected by scenario 'virtio-gpu-scanout'\)/);
     for (const f of ['junit.xml', 'report.json', 'summary.md', 'report.html']) expect(existsSync(join(out, f)), f).toBe(true);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.cases).toHaveLength(12 * 6);
     expect(report.cases.filter((c: ReportCase) => c.from === '9.0.0' && c.to === '9.0.1' && c.status === 'fail')).toHaveLength(12);
     expect(report.plan.pairs).toEqual([['9.0.0', '8.2.0'], ['9.0.1', '8.2.0'], ['9.0.0', '9.0.1']]);
-    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('virtio-gpu/9.0.1-&gt;9.0.0/pc-q35-8.2');
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    expect(junit).toContain('virtio-gpu/9.0.1-&gt;9.0.0/pc-q35-8.2');
+    // 24 base ↔ fix and 24 base ↔ peer failures, all known: JUnit counts none of them as failures
+    expect(junit).toMatch(/<testsuites name="vmcompat" tests="72" failures="0" errors="0"/);
+    const across = report.cases.filter((c: ReportCase) => [c.from, c.to].sort().join() === '9.0.0,9.0.1');
+    expect(new Set(across.map((c: ReportCase) => `${c.outcome} ${c.scenario}`))).toEqual(new Set(['expected-failure virtio-gpu-scanout']));
+    expect(report.summary).toMatchObject({ unexpected: 0, expectedFailures: 48 });
+  });
+
+  it('a base ↔ fix result no scenario expects is unexpected, as in check: an unknown failure, an unexpected pass (exit 1 though proved)', async () => {
+    const file = join(dir, 'partial.json');
+    // expects the bug against the peer, not base ↔ fix for virtio-gpu; expects a base ↔ fix failure of isa-ipmi-kcs that does not happen
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'partial',
+        cases: [
+          { device: 'virtio-gpu', from: ['9.0.0', '8.2.0'], to: ['8.2.0', '9.0.0'], machine: 'pc-q35-8.2', expect: { status: 'fail', kind: 'footer-missing' } },
+          { device: 'isa-ipmi-kcs', from: '9.0.0', to: '9.0.1', machine: 'pc-q35-8.2', expect: { status: 'fail', kind: 'footer-missing' } },
+        ],
+      }),
+    );
+    const out = join(dir, 'partial');
+    const r = await prove('--base', '9.0.0', '--fix', '9.0.1', '--peer', '8.2', '--device', 'virtio-gpu', '--device', 'isa-ipmi-kcs', '--machine', 'pc-q35-8.2', '--runs', '3', '--seed', '5', '--workers', '2', '--scenario', file, '--report-dir', out, '--reporter', 'junit,json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^proved: the fix removes every failure \(1 device × machine type combination\) and introduces none; .*9\.0\.0 ↔ 9\.0\.1 fails at 1 device × machine type combination \(2 cases no scenario expects: a VM moved across the fix breaks there, see the table\); 9\.0\.0 ↔ 9\.0\.1: 1 case passes that a scenario expects to fail/m);
+    expect(r.out).toMatch(/ UNEXPECTED FAILURE · footer-missing /);
+    expect(r.out).toMatch(/ UNEXPECTED PASS \(expected footer-missing\)/);
+    // base → peer is known to this scenario, peer → base is not (its kind is short-read): the proof does not care, the report does
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const outcome = (id: string) => report.cases.find((c: ReportCase) => c.id === id)?.outcome;
+    expect(outcome('virtio-gpu/9.0.0->8.2.0/pc-q35-8.2')).toBe('expected-failure');
+    expect(outcome('virtio-gpu/8.2.0->9.0.0/pc-q35-8.2')).toBe('unexpected-failure');
+    expect(outcome('virtio-gpu/9.0.0->9.0.1/pc-q35-8.2')).toBe('unexpected-failure');
+    expect(outcome('isa-ipmi-kcs/9.0.0->9.0.1/pc-q35-8.2')).toBe('unexpected-pass');
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(/<testsuites name="vmcompat" tests="12" failures="4" /);
   });
 
   it('rows where everything passes are one count line (listed with --verbose)', async () => {

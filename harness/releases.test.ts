@@ -20,7 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const builtin = pathToFileURL(join(packageRoot(), 'dist', 'scenarios', 'releases', 'index.js')).href;
 const module = (name: string, body: string) => {
   const file = join(dir, name);
-  writeFileSync(file, `import { releases as builtin } from '${builtin}';\nconst base = builtin.find((r) => r.name === '10.0.0');\nconst gpu = { ...base.devices.find((d) => d.name === 'virtio-gpu'), props: {} };\n${body}\n`);
+  writeFileSync(file, `import { releases as builtin } from '${builtin}';\nconst base = builtin.find((r) => r.name === '10.0.0');\nconst gpu0 = base.devices.find((d) => d.name === 'virtio-gpu');\nconst gpu = { ...gpu0, props: { ...gpu0.props, 'x-marker': { type: 'bool', default: false } } };\nconst bare = { ...gpu0, props: {} };\n${body}\n`);
   return file;
 };
 
@@ -32,8 +32,14 @@ describe('--releases merge', () => {
     const base = findRelease('10.0.0')!;
     expect(r.name).toBe('10.1.0');
     expect(r.devices.map((d) => d.name)).toEqual(base.devices.map((d) => d.name));
-    expect(r.devices.find((d) => d.name === 'virtio-gpu')!.props).toEqual({});
+    expect(r.devices.find((d) => d.name === 'virtio-gpu')!.props['x-marker']).toBeDefined();
     expect(r.machines).toHaveLength(base.machines.length);
+  });
+
+  it('a compat entry naming a property no model it reaches declares is an error of the release model (#13 item 7)', async () => {
+    // hw_compat_8_2 sets virtio-gpu-device.x-scanout-vmstate-version, which this virtio-gpu does not declare
+    const file = module('bare.mjs', "export const releases = [{ extends: '10.0.0', name: '10.1.0', devices: [bare] }];");
+    await expect(loadReleases([file])).rejects.toThrow(/--releases .*bare\.mjs: release 10\.1\.0: hw_compat_8_2\[\d+\] virtio-gpu-device\.x-scanout-vmstate-version=1: no model virtio-gpu-device reaches \(virtio-gpu\) declares 'x-scanout-vmstate-version'.*QEMU refuses to start/);
   });
 
   it("'extends' naming no known release is a usage error", async () => {

@@ -9,6 +9,7 @@
  * with its own devices in place of the same-named ones and added after
  * them; machines, compat arrays and the rest come from it unless given.
  */
+import { undeclaredCompatEntries } from '../src/machine/compat-check.js';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -56,6 +57,9 @@ export async function loadReleases(modules: readonly string[]): Promise<Release[
     for (const r of list) {
       checkRelease(r, file);
       if (all.some((x) => x.name === r.name)) throw bad(`--releases ${file}: release '${r.name}' is already defined`);
+      // QEMU refuses to start with a global naming a property nothing declares: so is such a model
+      const undeclared = undeclaredCompatEntries(r);
+      if (undeclared.length) throw bad(`--releases ${file}: ${undeclared[0]!.message}${undeclared.length > 1 ? ` (and ${undeclared.length - 1} more such entries)` : ''}`);
       all.push(r);
     }
   }

@@ -1,14 +1,21 @@
 /**
  * `prove` with real QEMU builds in place of release models (--base, --fix
- * and --peer are paths to binaries). The `prove` command delegates here
- * when its arguments are binaries.
+ * and --peer are paths to binaries, or 7.2 / 10.0 beside one). The `prove`
+ * command delegates here when its arguments are binaries; the cases, the
+ * verdict, the table and the reports are model-mode prove's.
  */
+import { judgeProve } from '../../src/check/prove.js';
+import { toReportCase, type ReportCase } from '../../src/check/report-schema.js';
 import { resolveQemu, type QemuBinary } from '../../src/qemu/binaries.js';
 import type { RealCaseResult } from '../../src/qemu/case.js';
-import { proveWithBinaries, type BinaryProveRow } from '../../src/qemu/prove.js';
+import { modelByVersion } from '../../src/qemu/model.js';
+import { proveWithBinaries } from '../../src/qemu/prove.js';
+import { releases as builtinReleases } from '../../scenarios/releases/index.js';
 import type { Io } from '../io.js';
 import { jsonEnvelope } from '../format.js';
 import { toolVersion } from '../paths.js';
+import { BINARY_STAGES, printProve, proveJsonVerdict, proveReport, reportsLine } from '../prove-output.js';
+import { defaultReportDir, writeReports, type ReporterName } from '../reporters/index.js';
 import { resultLines } from './qemu.js';
 
 export interface ProveBinariesArgs {
@@ -19,22 +26,17 @@ export interface ProveBinariesArgs {
   /** `-device` specs to put in the guest. */
   devices?: string[];
   json?: boolean;
+  verbose?: boolean;
+  /** check's reports (none by default here: the caller picks). */
+  reporters?: ReporterName[];
+  reportDir?: string;
+  /** For the report's command line. */
+  argv?: string[];
 }
 
-const paint = (on: boolean, code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
-
-const VERDICT: Record<BinaryProveRow['verdict'], string> = {
-  fixed: 'fixed',
-  unaffected: 'unaffected',
-  'not-fixed': 'NOT FIXED',
-  regressed: 'REGRESSED',
-  skipped: 'skipped',
-};
-
-function cell(r: RealCaseResult, dir: '→' | '←'): string {
-  if (r.status === 'pass') return `✓ ${dir}`;
-  if (r.status === 'skip') return `- ${dir}`;
-  return `✗ ${dir} ${r.kind}`;
+/** `7.2`, `10.0`, or a full version of one (`7.2.22`): the provisioned builds, named as `qemu --src` names them. */
+export function isBuiltinQemu(s: string): boolean {
+  return /^(7\.2|10\.0)(\.\d+)?$/.test(s);
 }
 
 /** The version (7.2.22), or the file name or path when two different builds report the same version. */
@@ -49,12 +51,34 @@ function labels(bins: QemuBinary[]): string[] {
 
 export async function proveBinaries(args: ProveBinariesArgs, io: Io): Promise<number> {
   const bins = await Promise.all([resolveQemu(args.base), resolveQemu(args.fix), resolveQemu(args.peer)]);
-  const [lb, lf, lp] = labels(bins) as [string, string, string];
+  const names = labels(bins);
   // the labels name the builds in every case and line
-  const [base, fix, peer] = bins.map((b, i) => ({ ...b, name: [lb, lf, lp][i]! })) as [QemuBinary, QemuBinary, QemuBinary];
+  const [base, fix, peer] = bins.map((b, i) => ({ ...b, name: names[i]! })) as [QemuBinary, QemuBinary, QemuBinary];
   const devices = args.devices ?? [];
+  const startedAt = new Date();
   const t0 = performance.now();
-  const out = await proveWithBinaries({ base, fix, peer, machines: args.machines, devices });
+  const { plan, results } = await proveWithBinaries({ base, fix, peer, machines: args.machines, devices, models: modelByVersion(builtinReleases) });
+  const cases: ReportCase[] = results.map((r, i) => toReportCase(r, plan.cases[i]!, Math.round(r.timings.totalMs)));
+  const verdict = judgeProve(plan, cases);
+  const reporters = args.reporters ?? [];
+  const dir = reporters.length ? (args.reportDir ?? defaultReportDir(startedAt)) : null;
+  const files = dir
+    ? writeReports(
+        proveReport(plan, cases, {
+          command: ['vmcompat', 'prove', ...(args.argv ?? [])],
+          startedAt,
+          durationMs: performance.now() - t0,
+          workers: null,
+          seed: null,
+          runs: null,
+          machinePatterns: args.machines ?? [],
+          devicePatterns: devices,
+          scenarios: [],
+        }),
+        dir,
+        reporters,
+      )
+    : [];
 
   if (args.json) {
     const bin = (b: QemuBinary) => ({ path: b.path, version: b.version });
@@ -65,51 +89,41 @@ export async function proveBinaries(args: ProveBinariesArgs, io: Io): Promise<nu
           base: bin(base),
           fix: bin(fix),
           peer: bin(peer),
-          machines: out.machines,
+          machines: plan.machines,
           devices,
-          proved: out.proved,
-          reason: out.reason,
-          rows: out.rows.map((r) => ({
-            machine: r.machine,
-            verdict: r.verdict,
-            base: { forward: r.base.forward.id, backward: r.base.backward.id },
-            fix: { forward: r.fix.forward.id, backward: r.fix.backward.id },
-          })),
-          cases: out.rows.flatMap((r) => [r.base.forward, r.base.backward, r.fix.forward, r.fix.backward]).map(({ failure, ...c }) => ({
-            ...c,
-            failure: failure ? { ...failure, bytes: undefined } : undefined,
-          })),
+          ...proveJsonVerdict(verdict),
+          reports: files,
+          cases: results.map(({ failure, ...c }) => ({ ...c, failure: failure ? { ...failure, bytes: undefined, sentTrace: undefined, readTrace: undefined } : undefined })),
         },
         toolVersion(),
       ),
     );
-    return out.proved ? 0 : 1;
+    return verdict.ok ? 0 : 1;
   }
 
   io.out(
-    `vmcompat prove — base ${lb} (${base.path}) · fix ${lf} (${fix.path}) · peer ${lp} (${peer.path}) · ` +
-      `${out.machines.length} machine type${out.machines.length === 1 ? '' : 's'} · devices: ${devices.join(' ') || '(board only)'}`,
+    `vmcompat prove — base ${base.name} (${base.path}) · fix ${fix.name} (${fix.path}) · peer ${peer.name} (${peer.path}) · ` +
+      `${plan.machines.length} machine type${plan.machines.length === 1 ? '' : 's'} · devices: ${devices.join(' ') || '(board only)'}`,
   );
-  const baseCells = out.rows.map((r) => `${cell(r.base.forward, '→')}  ${cell(r.base.backward, '←')}`);
-  const fixCells = out.rows.map((r) => `${cell(r.fix.forward, '→')}  ${cell(r.fix.backward, '←')}`);
-  const w = {
-    machine: Math.max(7, ...out.machines.map((m) => m.length)),
-    base: Math.max(`base ${lb} ↔ ${lp}`.length, ...baseCells.map((s) => s.length)),
-    fix: Math.max(`fix ${lf} ↔ ${lp}`.length, ...fixCells.map((s) => s.length)),
-  };
-  io.out(`${'machine'.padEnd(w.machine)}  ${`base ${lb} ↔ ${lp}`.padEnd(w.base)}  ${`fix ${lf} ↔ ${lp}`.padEnd(w.fix)}  verdict`);
-  out.rows.forEach((r, i) => {
-    const good = r.verdict === 'fixed' || r.verdict === 'unaffected';
-    io.out(`${r.machine.padEnd(w.machine)}  ${baseCells[i]!.padEnd(w.base)}  ${fixCells[i]!.padEnd(w.fix)}  ${paint(io.color, good ? 32 : 31, VERDICT[r.verdict])}`);
-  });
-  io.out(`(→ the build sends to the peer, ← the peer sends to it; each compared field by field after the receiver saves again)`);
-  const bad = out.rows.filter((r) => r.verdict === 'not-fixed' || r.verdict === 'regressed').flatMap((r) => [r.fix.forward, r.fix.backward].filter((c) => c.status === 'fail'));
-  if (bad.length) {
-    io.out('');
-    io.out(`where the fix fails:`);
-    const widths = { device: 0, pair: 0, machine: w.machine };
-    for (const c of bad.slice(0, 4)) for (const l of resultLines(c, widths, io.color)) io.out(l);
-  }
-  io.out(`${out.reason}   (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-  return out.proved ? 0 : 1;
+  const real = new Map<string, RealCaseResult>(results.map((r) => [r.id, r]));
+  const widths = { device: 0, pair: 0, machine: 0 };
+  printProve(
+    io,
+    plan,
+    verdict,
+    {
+      verbose: args.verbose,
+      stages: BINARY_STAGES,
+      fixedNote: '',
+      legend: '(→ the left build sends to the right one, ← the other way; each compared field by field after the receiver saves again)',
+      // resultLines' first line is the case line printProve has printed
+      details: (c, full) => {
+        const lines = resultLines(real.get(c.id)!, widths, io.color).slice(1);
+        return full ? lines : lines.filter((l) => /^ {5}(replay|qemu):/.test(l));
+      },
+    },
+    (performance.now() - t0) / 1000,
+  );
+  if (dir) io.out(reportsLine(dir, files));
+  return verdict.ok ? 0 : 1;
 }

@@ -22,6 +22,8 @@ export interface ReleaseStep {
   q35Defaults?: CompatEntry[];
   /** The JSON writer's array style, when it changes (Release.vmdescArrays). */
   vmdescArrays?: 'whole' | 'runs';
+  /** Properties this release adds to QOM types that no model carries (Release.typeProps). */
+  typeProps?: Record<string, string[]>;
 }
 
 interface Lineage {
@@ -92,7 +94,9 @@ export function deriveRelease(prev: Release | null, step: ReleaseStep): Release 
     compatArrays,
   ).map((m) => ({ ...m, devices: machineDevices(step.name, m.name.startsWith('pc-q35') ? 'pc-q35' : 'pc-i440fx', devices) }));
   const vmdescArrays = step.vmdescArrays ?? prev?.vmdescArrays ?? 'whole';
-  const release: Release = { name: step.name, compatArrays, machines, devices, vmdescArrays };
+  const typeProps: Record<string, string[]> = { ...(prev?.typeProps ?? {}) };
+  for (const [type, props] of Object.entries(step.typeProps ?? {})) typeProps[type] = [...(typeProps[type] ?? []), ...props];
+  const release: Release = { name: step.name, compatArrays, machines, devices, vmdescArrays, typeProps };
   lineage.set(release, { versions, q35Defaults });
   return release;
 }

@@ -144,6 +144,28 @@ export function expandMachineGlobs(cases: readonly ScenarioCase[], release: (nam
   return out;
 }
 
+/**
+ * The scenarios' cases as the releases read them: each names releases and a
+ * device some release has (else the scenario has a typo, and its cases would
+ * only ever be skipped), machine globs expanded, one case per id (two
+ * scenarios that disagree about a case are an error). What check and prove
+ * expect of a case comes from here.
+ */
+export function scenarioExpectations(releases: readonly Release[], cases: readonly ScenarioCase[]): ScenarioCase[] {
+  const byName = new Map(releases.map((r) => [r.name, r]));
+  const known = releases.map((r) => r.name).join(', ');
+  for (const c of cases) {
+    for (const n of [c.from, c.to]) if (!byName.has(n)) throw bad(`scenario '${c.scenario}': unknown release '${n}' (known: ${known})`);
+  }
+  const modelled = new Set(releases.flatMap((r) => r.devices.map((d) => d.name)));
+  for (const c of cases) {
+    if (!modelled.has(c.device)) {
+      throw bad(`scenario '${c.scenario}': unknown device '${c.device}' (no release has it; known: ${[...modelled].join(', ')})`);
+    }
+  }
+  return dedupeCases(expandMachineGlobs(cases, (n) => byName.get(n)!));
+}
+
 export function planMatrix(releases: readonly Release[], opts: PlanOptions): Plan {
   const f = opts.filters ?? {};
   const byName = new Map(releases.map((r, i) => [r.name, { r, i }]));
@@ -157,15 +179,7 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
   for (const n of f.to ?? []) release(n, '--to');
   const pairFilter = (f.pairs ?? []).map(parsePair);
   for (const [a, b] of pairFilter) (release(a, `--pair ${a}:${b}`), release(b, `--pair ${a}:${b}`));
-  for (const c of opts.scenarioCases) (release(c.from, `scenario '${c.scenario}'`), release(c.to, `scenario '${c.scenario}'`));
-  // a scenario naming a device no release has is a typo: its cases would only ever be skipped
-  const modelled = new Set(releases.flatMap((r) => r.devices.map((d) => d.name)));
-  for (const c of opts.scenarioCases) {
-    if (!modelled.has(c.device)) {
-      throw bad(`scenario '${c.scenario}': unknown device '${c.device}' (no release has it; known: ${[...modelled].join(', ')})`);
-    }
-  }
-  const scenarioCases = dedupeCases(expandMachineGlobs(opts.scenarioCases, (n) => byName.get(n)!.r));
+  const scenarioCases = scenarioExpectations(releases, opts.scenarioCases);
 
   const pairKey = (a: string, b: string) => [a, b].sort().join('\0');
   const pairSet = new Set(pairFilter.map(([a, b]) => pairKey(a, b)));
@@ -186,6 +200,7 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
 
   // Globs that match nothing are mistakes, not empty runs.
   const sets = opts.deviceSets ?? [];
+  const modelled = new Set(releases.flatMap((r) => r.devices.map((d) => d.name)));
   for (const set of sets) for (const d of set) if (!modelled.has(d)) throw bad(`--device ${set.join(',')}: unknown device '${d}' (known: ${[...modelled].join(', ')})`);
   const setLabels = [...sets.map((set) => set.join('+')), ...(opts.vm ? ['vm'] : [])];
   const allDevices = union([...releases.map((r) => r.devices.map((d) => d.name)), scenarioCases.map((c) => c.device), setLabels]);

@@ -12,7 +12,8 @@ import { VmError } from '../wire/errors.js';
 import type { Release } from '../machine/types.js';
 import { caseId } from './case.js';
 import { globToRegExp, matchesAny } from './glob.js';
-import type { PlannedCase } from './matrix.js';
+import { scenarioExpectations, type PlannedCase } from './matrix.js';
+import type { ScenarioCase } from './scenario.js';
 import type { ReportCase } from './report-schema.js';
 
 export interface ProveRequest {
@@ -22,6 +23,8 @@ export interface ProveRequest {
   /** Globs; default every machine type all three know, every device all three have. */
   machine?: string[];
   device?: string[];
+  /** What the scenarios expect of these cases, matched as check matches them; a case none names is expected to pass. */
+  scenarioCases?: readonly ScenarioCase[];
 }
 
 export interface ProvePlan {
@@ -69,34 +72,44 @@ export function planProve(releases: readonly Release[], req: ProveRequest): Prov
   const devices = sharedDevices.filter((d) => matchesAny(d, req.device));
   if (machines.length === 0) throw bad(`${base.name}, ${fix.name} and ${peer.name} share no machine type`);
   if (devices.length === 0) throw bad(`${base.name}, ${fix.name} and ${peer.name} share no device`);
+  const known = new Map(scenarioExpectations(releases, req.scenarioCases ?? []).map((c) => [caseId(c.device, c.from, c.to, c.machine), c]));
+  const cases = proveCases({ base: base.name, fix: fix.name, peer: peer.name }, devices, machines, (id) => known.get(id));
+  const peerLacks = base.machines.map((m) => m.name).filter((m) => fix.machines.some((x) => x.name === m) && !peer.machines.some((x) => x.name === m));
+  return { base: base.name, fix: fix.name, peer: peer.name, machines, devices, cases, peerLacks };
+}
+
+/**
+ * The cases of a proof in the order judgeProve reads them, CASES_PER_ROW per
+ * device × machine type: base→peer, peer→base, fix→peer, peer→fix,
+ * base→fix, fix→base. Each carries what a scenario expects of it (`expect`
+ * looks a case id up), else it is expected to pass. Release models and real
+ * builds (their labels as names) share it.
+ */
+export function proveCases(
+  names: { base: string; fix: string; peer: string },
+  devices: readonly string[],
+  machines: readonly string[],
+  expect: (id: string) => Pick<ScenarioCase, 'expect' | 'scenario' | 'reference'> | undefined = () => undefined,
+): PlannedCase[] {
+  const { base, fix, peer } = names;
   const cases: PlannedCase[] = [];
   for (const device of devices) {
     for (const machine of machines) {
       for (const [from, to] of [
-        [base.name, peer.name],
-        [peer.name, base.name],
-        [fix.name, peer.name],
-        [peer.name, fix.name],
-        [base.name, fix.name],
-        [fix.name, base.name],
+        [base, peer],
+        [peer, base],
+        [fix, peer],
+        [peer, fix],
+        [base, fix],
+        [fix, base],
       ] as const) {
-        cases.push({
-          index: cases.length,
-          id: caseId(device, from, to, machine),
-          device,
-          from,
-          to,
-          machine,
-          expect: { status: 'pass' },
-          scenario: null,
-          reference: null,
-          skip: null,
-        });
+        const id = caseId(device, from, to, machine);
+        const s = expect(id);
+        cases.push({ index: cases.length, id, device, from, to, machine, expect: s?.expect ?? { status: 'pass' }, scenario: s?.scenario ?? null, reference: s?.reference ?? null, skip: null });
       }
     }
   }
-  const peerLacks = base.machines.map((m) => m.name).filter((m) => fix.machines.some((x) => x.name === m) && !peer.machines.some((x) => x.name === m));
-  return { base: base.name, fix: fix.name, peer: peer.name, machines, devices, cases, peerLacks };
+  return cases;
 }
 
 export type RowVerdict = 'fixed' | 'unaffected' | 'not-fixed' | 'regressed' | 'error';
@@ -117,11 +130,19 @@ export interface ProveVerdict {
   proved: boolean;
   /** One line: why it is proved or not. */
   reason: string;
-  /** Rows where base ↔ fix fails: shown, not part of the proof. */
+  /** Rows where base ↔ fix fails: shown, and not part of the proof. */
   acrossFailures: number;
+  /** base ↔ fix cases whose outcome no scenario expects (an unknown failure, an unexpected pass, an error): they fail the run as they fail check. */
+  acrossUnexpected: ReportCase[];
+  /** The exit status: proved, and base ↔ fix as the scenarios expect it. */
+  ok: boolean;
 }
 
 const passes = (c: ReportCase) => c.status === 'pass';
+/** The verdict a case must have for the run to be green, as check counts it. */
+const asExpected = (c: ReportCase) => c.outcome === 'pass' || c.outcome === 'expected-failure';
+/** A case that says nothing about the proof: it threw, or a build could not run it. */
+const unchecked = (c: ReportCase) => c.status === 'error' || c.status === 'skip';
 
 export function judgeProve(plan: ProvePlan, results: readonly ReportCase[]): ProveVerdict {
   const byIndex = new Map(results.map((r) => [r.index, r]));
@@ -131,15 +152,17 @@ export function judgeProve(plan: ProvePlan, results: readonly ReportCase[]): Pro
     const all = [bf, bb, ff, fb];
     const fixOk = passes(ff) && passes(fb);
     const baseOk = passes(bf) && passes(bb);
-    const verdict: RowVerdict = all.some((c) => c.status === 'error') ? 'error' : fixOk ? (baseOk ? 'unaffected' : 'fixed') : baseOk ? 'regressed' : 'not-fixed';
+    const verdict: RowVerdict = all.some(unchecked) ? 'error' : fixOk ? (baseOk ? 'unaffected' : 'fixed') : baseOk ? 'regressed' : 'not-fixed';
     rows.push({ device: bf.device, machine: bf.machine, base: { forward: bf, backward: bb }, fix: { forward: ff, backward: fb }, across: { forward: xf, backward: xb }, verdict });
   }
   const n = (v: RowVerdict) => rows.filter((r) => r.verdict === v).length;
   const at = (k: number) => `${k} device × machine type combination${k === 1 ? '' : 's'}`;
+  const across = rows.flatMap((r) => [r.across.forward, r.across.backward]);
   const acrossFailures = rows.filter((r) => !passes(r.across.forward) || !passes(r.across.backward)).length;
+  const acrossUnexpected = across.filter((c) => !asExpected(c));
   let reason: string;
   let proved = false;
-  if (n('error')) reason = `not proved: ${at(n('error'))} could not be checked (a case threw)`;
+  if (n('error')) reason = `not proved: ${at(n('error'))} could not be checked (a case threw, or a build could not run it)`;
   else if (n('not-fixed') || n('regressed')) {
     const parts = [];
     if (n('not-fixed')) parts.push(`${plan.fix} still fails where ${plan.base} fails at ${at(n('not-fixed'))}`);
@@ -154,6 +177,22 @@ export function judgeProve(plan: ProvePlan, results: readonly ReportCase[]): Pro
     proved = true;
     reason = `proved: the fix removes every failure (${at(n('fixed'))}) and introduces none${n('unaffected') ? `; ${at(n('unaffected'))} pass with both` : ''}`;
   }
-  if (acrossFailures) reason += `; ${plan.base} ↔ ${plan.fix} fails at ${at(acrossFailures)} (a VM moved across the fix breaks there: see the table)`;
-  return { rows, proved, reason, acrossFailures };
+  if (acrossFailures) {
+    const known = across.filter((c) => c.outcome === 'expected-failure');
+    const scenarios = [...new Set(known.map((c) => c.scenario).filter((x): x is string => x !== null))];
+    const unknown = across.filter((c) => c.status === 'fail' && c.unexpected).length;
+    const how = unknown
+      ? `${unknown} case${unknown === 1 ? '' : 's'} no scenario expects${known.length ? `, ${known.length} expected by ${scenarioNames(scenarios)}` : ''}: a VM moved across the fix breaks there, see the table`
+      : `every one expected by ${scenarioNames(scenarios)}`;
+    reason += `; ${plan.base} ↔ ${plan.fix} fails at ${at(acrossFailures)} (${how})`;
+  }
+  const surprises = acrossUnexpected.filter((c) => c.status !== 'fail');
+  if (surprises.length) {
+    const ups = surprises.filter((c) => c.status === 'pass').length;
+    const parts = [ups ? `${ups} case${ups === 1 ? ' passes' : 's pass'} that a scenario expects to fail` : '', surprises.length - ups ? `${surprises.length - ups} case${surprises.length - ups === 1 ? '' : 's'} could not be checked` : ''].filter(Boolean);
+    reason += `; ${plan.base} ↔ ${plan.fix}: ${parts.join(', ')}`;
+  }
+  return { rows, proved, reason, acrossFailures, acrossUnexpected, ok: proved && acrossUnexpected.length === 0 };
 }
+
+const scenarioNames = (names: readonly string[]) => (names.length === 1 ? `scenario '${names[0]}'` : `scenarios ${names.map((x) => `'${x}'`).join(', ')}`);

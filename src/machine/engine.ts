@@ -164,6 +164,14 @@ export class Engine {
     return configDesc;
   }
 
+  /** Whether the device's top-level needed() is false on its reset state: vmstate_save_state sends no section then. */
+  private notNeeded(inst: DeviceInstance): boolean {
+    const vmsd = inst.cls.vmsd;
+    if (!vmsd.needed) return false;
+    const state = inst.cls.reset(inst.props);
+    return !vmsd.needed(state, this.ctx(inst, state, null));
+  }
+
   private ctx(inst: DeviceInstance, device: State, trace: TraceEntry[] | null): VmCtx {
     const program = this.programs?.get(inst);
     const ctx: VmCtx = program
@@ -257,7 +265,8 @@ export class Engine {
       throw e;
     }
     for (const inst of this.instances) {
-      if (!(inst.key in states)) {
+      // a section this side's own needed() leaves out is one it would not send either: nothing is missing
+      if (!(inst.key in states) && !this.notNeeded(inst)) {
         warnings.push(
           new VmError({
             kind: 'missing-section',

@@ -18,7 +18,7 @@ export function globalTargets(cls: DeviceClass, driver: string): GlobalTarget[] 
 }
 
 /** Whether the property belongs to the target object (a proxy reaches its device's too, through its aliases). */
-function owns(cls: DeviceClass, target: GlobalTarget, property: string): boolean {
+export function owns(cls: DeviceClass, target: GlobalTarget, property: string): boolean {
   if (!cls.props[property]) return false;
   if (!cls.proxy) return true;
   return target === 'proxy' || !cls.proxy.props.includes(property);

@@ -134,6 +134,14 @@ export interface Release {
   /** The compat arrays this release's tree defines, by QEMU name (`hw_compat_8_2`). */
   compatArrays: Record<string, CompatEntry[]>;
   /**
+   * Properties QEMU's types declare that no device model here carries (they
+   * shape no migration state), by the QOM type that declares them
+   * (`pci-device`: `x-pcie-ari-nextfn-1`). A compat entry may name one; an
+   * entry naming a property neither a model nor this list declares is an
+   * error of the release model (src/machine/compat-check.ts).
+   */
+  typeProps?: Record<string, string[]>;
+  /**
    * How this release's JSON writer describes arrays (never on the wire, only
    * in the trailing description): `runs` from 10.0 (35049eb0d2fc, also in
    * 9.1.3 and 9.2.1), where an element counts as part of an array only while

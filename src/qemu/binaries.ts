@@ -131,6 +131,13 @@ export async function locateRole(role: 'src' | 'dst', fallback: BuiltinQemu, env
  */
 export async function resolveQemu(arg: string, env: NodeJS.ProcessEnv = process.env): Promise<QemuBinary> {
   if (arg === '7.2' || arg === '10.0') return locateQemu(arg, env);
+  // a full version (7.2.22) names the provisioned build when it is that version
+  const full = /^(7\.2|10\.0)\.\d+$/.exec(arg);
+  if (full) {
+    const bin = await locateQemu(full[1] as BuiltinQemu, env);
+    if (bin.version !== arg) throw new VmError({ kind: 'bad-input', message: `QEMU ${arg}: the provisioned ${full[1]} build (${bin.path}) is ${bin.version}` });
+    return { ...bin, name: arg };
+  }
   return qemuAt(arg);
 }
 

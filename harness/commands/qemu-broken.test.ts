@@ -1,0 +1,65 @@
+/**
+ * Broken binaries and typos end a real run with a reason and a non-zero exit
+ * (#13 items 5 and 6), never as a run of skips that exits 0. The "QEMU"s
+ * here answer -version and -machine help (so they are taken for builds) and
+ * then hang, die at once, or print garbage on the QMP socket.
+ */
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dir as tmpDir, type DirectoryResult } from 'tmp-promise';
+import { afterAll, describe, expect, it } from 'vitest';
+import { locateQemu, once } from '../../src/qemu/binaries.js';
+import { leftovers } from '../../src/qemu/driver.js';
+import { collectIo } from '../io.js';
+import { qemuCommand } from './qemu.js';
+
+let tmp: DirectoryResult;
+const fakes: Record<'hang' | 'dies' | 'garbage', string> = { hang: '', dies: '', garbage: '' };
+
+const setup = once(async () => {
+  const q72 = await locateQemu('7.2');
+  tmp = await tmpDir({ prefix: 'vmcompat-broken-', unsafeCleanup: true });
+  const head = `#!/bin/sh\ncase " $* " in\n  *" -version "*) echo "QEMU emulator version ${q72.version}"; exit 0;;\n  *" -machine help "*) exec ${q72.path} -machine help;;\nesac\n`;
+  const garbage =
+    `sock=$(printf '%s\\n' "$@" | sed -n 's/^unix:\\([^,]*\\),server.*/\\1/p')\n` +
+    `exec node -e 'const s = require("net").createServer((c) => c.write("this is not QMP\\r\\n{garbage\\r\\n")); s.listen(process.argv[1]); setTimeout(() => {}, 1e9)' "$sock"\n`;
+  const bodies = { hang: 'exec sleep 1000\n', dies: 'echo "fake: dies at once" >&2\nexit 1\n', garbage };
+  for (const k of Object.keys(fakes) as (keyof typeof fakes)[]) {
+    fakes[k] = join(tmp.path, k);
+    writeFileSync(fakes[k], head + bodies[k]);
+    chmodSync(fakes[k], 0o755);
+  }
+});
+afterAll(() => tmp?.cleanup());
+
+const run = async (...args: string[]) => {
+  const io = collectIo();
+  const code = await qemuCommand([...args, '--machine', 'pc-q35-7.2', '--timeout', '3'], io);
+  return { code, out: io.lines.join('\n'), err: io.errors.join('\n') };
+};
+
+describe('a binary that cannot run a case', () => {
+  it.each([
+    ['exits at once', 'dies', /cannot run it: fake: dies at once/],
+    ['hangs', 'hang', /did not answer on QMP within the time limit and was killed/],
+    ['prints garbage on QMP', 'garbage', /not JSON on the QMP socket: this is not QMP/],
+  ] as const)('one that %s: exit 2, with its reason, nothing left behind', async (_label, kind, reason) => {
+    await setup();
+    const r = await run('--src', fakes[kind], '--dst', '7.2', '--device', 'isa-serial');
+    expect(r.code, r.out).toBe(2);
+    expect(r.out).toMatch(/0 passed · 0 failed · 2 skipped/);
+    expect(r.err).toMatch(/every case was skipped/);
+    expect(r.err).toMatch(reason);
+    expect(r.err).toMatch(/nothing was checked/);
+  });
+});
+
+describe('typos in a real run', () => {
+  it('--device naming a device neither build has: exit 2, naming it', async () => {
+    const r = await run('--src', '7.2', '--dst', '10.0', '--device', 'no-such-device');
+    expect(r.code, r.out).toBe(2);
+    expect(r.err).toMatch(/every case was skipped .*'no-such-device' is not a valid device model name.*nothing was checked/);
+  });
+});
+
+afterAll(() => expect(leftovers()).toEqual([]));
