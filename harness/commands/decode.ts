@@ -13,10 +13,14 @@ import { toolVersion } from '../paths.js';
 function decodeArgs(): Command {
   return defineCommand('decode', {
     usage: 'FILE [--json | --desc] [--reencode OUT]',
-    description: `Decodes a QEMU migration stream (a file written by QEMU's monitor
-command \`migrate "exec:cat > FILE"\`): the configuration, RAM (blocks, zero and data pages),
-every device section by the stream's own JSON description, footers, EOF.
-By default: the state per device, one field per line.`,
+    description: `Decodes a QEMU migration stream: the configuration, RAM (blocks, zero and
+data pages), every device section by the stream's own JSON description, footers, EOF.
+By default: the state per device, one field per line.
+
+Streams to read: 'vmcompat repro CASE --stream-out DIR' writes a model case's streams,
+'vmcompat qemu ... --keep-streams DIR' a real one's (the source's save and the
+destination's re-save); QEMU's monitor writes one with \`migrate "exec:cat > FILE"\`.
+'vmcompat diff A B' compares two of them.`,
     after: `Exit 0 on success, 1 when the re-encoded stream differs, 2 when FILE is not a
 stream vmcompat can decode (the message names the offset and what it found).`,
   })
