@@ -35,6 +35,7 @@ export function register(name: string, summary: string, load: () => Promise<Comm
 }
 
 register('decode', 'decode a QEMU migration stream: state per device (--json), description (--desc), byte-identical re-encode (--reencode)', async () => (await import('./commands/decode.js')).decodeCommand);
+register('diff', 'compare two migration streams section by section and field by field (their own descriptions, or a release model with --release)', async () => (await import('./commands/diff.js')).diffCommand);
 register('qemu', 'real QEMU binaries: one saves, the other loads and saves again, both streams compared field by field, both ways', async () => (await import('./commands/qemu.js')).qemuCommand);
 register('check', 'run the built-in scenarios and the seed case (--all: the whole release matrix, or --scenario FILE) against their expectations', async () => (await import('./commands/check.js')).checkCommand);
 register('merge-reports', "join the report folders of 'check --shard k/n' runs into one report", async () => (await import('./commands/merge-reports.js')).mergeReportsCommand);
