@@ -86,6 +86,16 @@ describe('vmcompat diff on real 7.2 streams', () => {
     expect(doc.result.fields).toEqual([]);
     expect(doc.result.ram).toMatchObject({ pagesDiffer: 1, pagesOnlyA: 0, pagesOnlyB: 0, first: [{ block: 'pc.bios', addr: page.addr, firstByte: 100 }] });
   });
+  it("a real stream without its description: a release model that lacks one of its devices says which, exit 2", async () => {
+    await real();
+    const a = readFileSync(f('serial-1.bin'));
+    const s = decodeStream(new Uint8Array(a));
+    writeFileSync(f('serial-bare.bin'), a.subarray(0, s.vmdesc!.offset));
+    const io = collectIo();
+    expect(await main(['diff', f('serial-bare.bin'), f('serial-1.bin'), '--release', '7.2.0'], io)).toBe(2);
+    expect(io.lines).toEqual([]);
+    expect(io.errors.join('\n')).toMatch(/^vmcompat diff: .*serial-bare\.bin: section '(\S+)' instance 0 at 0x[0-9a-f]+: 7\.2\.0@pc-q35-7\.2 registers no such device, so it cannot describe it \(it has: .*serial/);
+  });
 });
 
 describe('vmcompat diff on model streams', () => {
