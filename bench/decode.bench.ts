@@ -17,6 +17,7 @@ import { runDirection } from '../src/qemu/case.js';
 import { leftovers, saveToFile } from '../src/qemu/driver.js';
 import { decodeStream, type RamRecord } from '../src/wire/decode.js';
 import { encodeStream } from '../src/wire/encode.js';
+import { diffStreams } from '../src/wire/diff.js';
 
 let tmp: DirectoryResult;
 let big: Uint8Array;
@@ -39,7 +40,7 @@ beforeAll(async () => {
   });
 });
 
-const figures = { decode: { bytes: 0, ms: 0 }, roundTrip: { bytes: 0, ms: 0 }, cases: [] as { total: number; qemu: number; decode: number; compare: number }[] };
+const figures = { decode: { bytes: 0, ms: 0 }, roundTrip: { bytes: 0, ms: 0 }, diff: { bytes: 0, ms: 0 }, cases: [] as { total: number; qemu: number; decode: number; compare: number }[] };
 
 afterAll(async () => {
   const s = decodeStream(big);
@@ -52,6 +53,7 @@ afterAll(async () => {
   console.log(`stream: ${(big.length / 1e6).toFixed(1)} MB from a 256 MiB guest (${pages} data pages, ${zero} zero pages, ${s.records.length} records)`);
   console.log(`decode:            ${mbs(figures.decode).padStart(6)} MB/s`);
   console.log(`decode + re-encode: ${mbs(figures.roundTrip).padStart(5)} MB/s (byte-identical each time)`);
+  console.log(`diff (both decoded, one data page changed): ${mbs(figures.diff).padStart(5)} MB/s of the two streams`);
   const n = figures.cases.length;
   if (n) {
     const avg = (k: 'total' | 'qemu' | 'decode' | 'compare') => figures.cases.reduce((x, c) => x + c[k], 0) / n;
@@ -64,6 +66,18 @@ afterAll(async () => {
   await tmp?.cleanup();
   if (leftovers().length) throw new Error(`QEMU processes or temp dirs left behind: ${JSON.stringify(leftovers())}`);
 });
+
+let pokedCopy: Uint8Array | null = null;
+/** The big stream with one byte of its last data page flipped. */
+function poked(): Uint8Array {
+  if (pokedCopy) return pokedCopy;
+  const s = decodeStream(big);
+  const last = s.records.flatMap((r) => (r.type === 'START' || r.type === 'PART' || r.type === 'END' ? r.entries : [])).filter((e) => e.kind === 'page').at(-1)!;
+  if (last.kind !== 'page') throw new Error('no data page');
+  const copy = big.slice();
+  copy[last.data.byteOffset - big.byteOffset + 7]! ^= 0xff;
+  return (pokedCopy = copy);
+}
 
 describe('real streams', () => {
   bench(
@@ -85,6 +99,19 @@ describe('real streams', () => {
       figures.roundTrip.ms += performance.now() - t;
       figures.roundTrip.bytes += big.length;
       if (out.length !== big.length) throw new Error('re-encode changed the length');
+    },
+    { time: 3000, warmupIterations: 1 },
+  );
+
+  bench(
+    'diff it against a copy with one data page changed (vmcompat diff without the file reads)',
+    () => {
+      const t = performance.now();
+      const a = decodeStream(big);
+      const d = diffStreams(a, decodeStream(poked()));
+      figures.diff.ms += performance.now() - t;
+      figures.diff.bytes += 2 * big.length;
+      if (d.ram.pagesDiffer !== 1 || d.fields.length) throw new Error(`expected one page to differ, got ${JSON.stringify(d.ram)}`);
     },
     { time: 3000, warmupIterations: 1 },
   );

@@ -35,6 +35,7 @@ export function register(name: string, summary: string, load: () => Promise<Comm
 }
 
 register('decode', 'decode a QEMU migration stream: state per device (--json), description (--desc), byte-identical re-encode (--reencode)', async () => (await import('./commands/decode.js')).decodeCommand);
+register('diff', 'compare two migration streams section by section and field by field (their own descriptions, or a release model with --release)', async () => (await import('./commands/diff.js')).diffCommand);
 register('qemu', 'real QEMU binaries: one saves, the other loads and saves again, both streams compared field by field, both ways', async () => (await import('./commands/qemu.js')).qemuCommand);
 register('check', 'run the built-in scenarios and the seed case (--all: the whole release matrix, or --scenario FILE) against their expectations', async () => (await import('./commands/check.js')).checkCommand);
 register('merge-reports', "join the report folders of 'check --shard k/n' runs into one report", async () => (await import('./commands/merge-reports.js')).mergeReportsCommand);
@@ -43,6 +44,7 @@ register('repro', 're-run one case from a report line (--seed, --path) and expla
 register('list', 'list the release models, their machine types and devices, and the scenarios', async () => (await import('./commands/list.js')).listCommand);
 register('static', 'compare two releases or -dump-vmstate files schema by schema, per machine type, without running anything', async () => (await import('./commands/static.js')).staticCommand);
 register('extract', 'extract the release model of a QEMU source tree (VMSDs, properties, compat arrays, machine types; cached), --validate against the binary built from it', async () => (await import('./commands/extract.js')).extractCommand);
+register('dump', "write a binary's -dump-vmstate at one machine type (-M MACHINE -o FILE), with the module and firmware folders it needs", async () => (await import('./commands/dump.js')).dumpCommand);
 register('extract-machines', "machine types of a QEMU source tree (compat arrays, option chains) held against the binary's query-machines", async () => (await import('./commands/extract-machines.js')).extractMachinesCommand);
 
 const EPILOG = `Run 'vmcompat help <command>' or 'vmcompat <command> --help' for a command's options.

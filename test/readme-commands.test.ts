@@ -80,7 +80,7 @@ describe('the README examples', () => {
       const lines = r.stdout.split('\n');
       expect(missing(ex.output, lines), `${ex.command}\n--- printed:\n${r.stdout}`).toEqual([]);
       // an example whose output shows a failure exits 1, any other 0
-      const failing = /FAILED|^✗ .* · |BREAKS$| UNEXPECTED (FAILURE|PASS)/m.test(ex.output.join('\n')) && !/ 0 unexpected/.test(ex.output.join('\n'));
+      const failing = /FAILED|^✗ .* · |BREAKS$| UNEXPECTED (FAILURE|PASS)|^differ: /m.test(ex.output.join('\n')) && !/ 0 unexpected/.test(ex.output.join('\n'));
       expect(r.exitCode, ex.command).toBe(failing ? 1 : 0);
     }
   }, 180_000);

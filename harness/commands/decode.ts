@@ -1,7 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { defineCommand, helpText, parseCommand } from '../args.js';
-import { readInput, writableFile } from '../files.js';
+import { defineCommand, helpText, parseCommand, usageError } from '../args.js';
+import { readInput, writableDir, writableFile } from '../files.js';
+import { blockFileName, ramBlockPages, ramContents } from '../../src/wire/ram-blocks.js';
 import { decodeStream, type DecodedStream, type RamRecord } from '../../src/wire/decode.js';
 import { encodeStream } from '../../src/wire/encode.js';
 import { VmError, hex } from '../../src/wire/errors.js';
@@ -12,23 +14,31 @@ import { toolVersion } from '../paths.js';
 
 function decodeArgs(): Command {
   return defineCommand('decode', {
-    usage: 'FILE [--json | --desc] [--reencode OUT]',
-    description: `Decodes a QEMU migration stream (a file written by QEMU's monitor
-command \`migrate "exec:cat > FILE"\`): the configuration, RAM (blocks, zero and data pages),
-every device section by the stream's own JSON description, footers, EOF.
-By default: the state per device, one field per line.`,
+    usage: 'FILE [--json [-m] | --desc | -x DIR] [--reencode OUT]',
+    description: `Decodes a QEMU migration stream: the configuration, RAM (blocks, zero and
+data pages), every device section by the stream's own JSON description, footers, EOF.
+By default: the state per device, one field per line.
+
+Streams to read: 'vmcompat repro CASE --stream-out DIR' writes a model case's streams,
+'vmcompat qemu ... --keep-streams DIR' a real one's (the source's save and the
+destination's re-save); QEMU's monitor writes one with \`migrate "exec:cat > FILE"\`.
+'vmcompat diff A B' compares two of them.`,
     after: `Exit 0 on success, 1 when the re-encoded stream differs, 2 when FILE is not a
 stream vmcompat can decode (the message names the offset and what it found).`,
   })
     .argument('<FILE>', 'the stream')
     .option('--json', "the state as JSON, shaped like QEMU's analyze-migration.py -d state")
     .option('--desc', 'the JSON description the stream carries (analyze-migration -d desc)')
+    .option('-m, --memory', "with --json or -x: RAM contents too, page by page (analyze-migration -m)")
+    .option('-x, --extract <DIR>', 'write desc.json, state.json (as --json) and each RAM block as raw bytes (ram/NAME.bin, zero pages as zeros) into DIR (analyze-migration -x)')
     .option('--reencode <OUT>', 'write decode → encode to OUT (byte-identical; exit 1 if it is not)');
 }
 
 interface DecodeOptions {
   json?: boolean;
   desc?: boolean;
+  memory?: boolean;
+  extract?: string;
   reencode?: string;
 }
 
@@ -40,6 +50,8 @@ export function decodeCommand(argv: string[], io: Io): number {
   const file = parsed.args[0]!;
   // every path is checked before any work: the output's folder must exist
   if (values.reencode !== undefined) writableFile(values.reencode, '--reencode');
+  if (values.extract !== undefined) writableDir(values.extract, '-x');
+  if (values.memory && !values.json && values.extract === undefined) throw usageError('-m (RAM contents) goes with --json or -x');
   const buf = readInput(file, 'FILE');
   const s = decodeStream(buf);
 
@@ -51,7 +63,11 @@ export function decodeCommand(argv: string[], io: Io): number {
       io.err(`vmcompat decode: ${values.reencode} differs from ${file} at ${hex(at)} (${out.length} vs ${buf.length} bytes)`);
       return 1;
     }
-    if (!values.json && !values.desc) io.out(`wrote ${values.reencode}: ${out.length} bytes, identical to ${file}`);
+    if (!values.json && !values.desc && values.extract === undefined) io.out(`wrote ${values.reencode}: ${out.length} bytes, identical to ${file}`);
+  }
+  if (values.extract !== undefined) {
+    for (const l of extract(s, values.extract, Boolean(values.memory), file)) io.out(l);
+    return 0;
   }
   if (values.desc) {
     if (!s.vmdesc) throw new VmError({ kind: 'vmdesc-missing', message: `${file} carries no JSON description after its EOF marker` });
@@ -59,11 +75,61 @@ export function decodeCommand(argv: string[], io: Io): number {
     return 0;
   }
   if (values.json) {
-    io.out(jsonEnvelope('decode', analyzeJson(s), toolVersion()));
+    io.out(jsonEnvelope('decode', analyzeJson(s, Boolean(values.memory)), toolVersion()));
     return 0;
   }
   if (values.reencode === undefined) for (const l of textLines(s)) io.out(l);
   return 0;
+}
+
+/**
+ * analyze-migration.py's -x: desc.json, state.json and one file per RAM block
+ * (raw bytes at their offsets, a zero page as its fill byte). Returns what it
+ * printed: one line per file.
+ */
+function extract(s: DecodedStream, dir: string, memory: boolean, file: string): string[] {
+  if (!s.vmdesc) throw new VmError({ kind: 'vmdesc-missing', message: `${file} carries no JSON description after its EOF marker: nothing to write desc.json from` });
+  const pageSize = s.vmdesc.desc.page_size;
+  const blocks = ramBlockPages(s, pageSize); // checked before anything is written
+  const lines: string[] = [];
+  const shown = (p: string) => {
+    const rel = relative(process.cwd(), p);
+    return rel && !rel.startsWith('..') ? rel : resolve(p);
+  };
+  mkdirSync(dir, { recursive: true });
+  const put = (name: string, text: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, text + '\n');
+    lines.push(`${shown(p)}  ${text.length + 1} bytes`);
+  };
+  put('desc.json', JSON.stringify(s.vmdesc.desc, null, 4));
+  put('state.json', jsonEnvelope('decode', analyzeJson(s, memory), toolVersion()));
+  if (blocks.length) mkdirSync(join(dir, 'ram'), { recursive: true });
+  const used = new Set<string>();
+  const fills = new Map<number, Uint8Array>();
+  for (const b of blocks) {
+    let name = blockFileName(b.name);
+    for (let k = 2; used.has(name); k++) name = blockFileName(`${b.name}.${k}`);
+    used.add(name);
+    const p = join(dir, 'ram', name);
+    const fd = openSync(p, 'w');
+    try {
+      for (const pg of b.pages) {
+        let data: Uint8Array;
+        if (pg.kind === 'page') data = pg.data;
+        else {
+          data = fills.get(pg.fill) ?? new Uint8Array(pageSize).fill(pg.fill);
+          fills.set(pg.fill, data);
+        }
+        writeSync(fd, data, 0, data.length, pg.addr);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const claimed = b.claimed !== null && b.claimed !== b.extent ? ` (MEM_SIZE says ${hex(b.claimed)})` : '';
+    lines.push(`${shown(p)}  ${b.extent} bytes, ${b.pages.length} pages · RAM block ${b.name}${claimed}`);
+  }
+  return lines;
 }
 
 function firstDifference(a: Uint8Array, b: Uint8Array): number | null {
@@ -73,14 +139,17 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number | null {
   return n;
 }
 
-/** analyze-migration.py's `-d state` document: `<idstr> (<section id>)` → state; RAM as its block sizes. */
-export function analyzeJson(s: DecodedStream): Record<string, unknown> {
+/**
+ * analyze-migration.py's `-d state` document: `<idstr> (<section id>)` → state;
+ * RAM as its block sizes, and with `memory` (its -m) every page's contents.
+ */
+export function analyzeJson(s: DecodedStream, memory = false): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const r of s.records) {
     if (r.type === 'START') {
       const sizes: Record<string, string> = {};
       for (const e of r.entries) if (e.kind === 'mem-size') for (const b of e.blocks) sizes[b.name] = '0x' + b.length.toString(16).padStart(16, '0');
-      out[`${r.idstr} (${r.sectionId})`] = { 'section sizes': sizes };
+      out[`${r.idstr} (${r.sectionId})`] = memory ? { 'section sizes': sizes, memory: ramContents(s) } : { 'section sizes': sizes };
     } else if (r.type === 'FULL') {
       out[`${r.idstr} (${r.sectionId})`] = stateToJson(r.state);
     }

@@ -7,7 +7,8 @@ import { toolVersion } from '../paths.js';
 import { defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
 import { summarize } from '../../src/check/run.js';
 import { resolveQemu, type QemuBinary } from '../../src/qemu/binaries.js';
-import { runDirection, type RealCaseResult, type RealCaseSpec } from '../../src/qemu/case.js';
+import { deviceColumn, runDirection, type RealCaseResult, type RealCaseSpec } from '../../src/qemu/case.js';
+import { streamLines, writeStream, type WrittenStream } from '../streams.js';
 import { sharedMachines } from '../../src/qemu/machines.js';
 import { mapLimit } from '../../src/qemu/matrix.js';
 import { runRealProperty } from '../../src/qemu/property.js';
@@ -58,6 +59,7 @@ error, a binary that cannot be found, or a run in which every case was skipped.`
     .option('--max-mutations <N>', 'most fields changed in one state (default 3)')
     .option('--seed <S>', 'replay a property run (the report prints it)')
     .option('--path <P>', 'replay a property run\'s shrunk state (the report prints it)')
+    .option('--keep-streams <DIR>', "write each direction's streams into DIR (created if need be): the source's save and the destination's re-save")
     .option('--concurrency <N>', 'machine types run in parallel', '1')
     .option('--timeout <SEC>', 'per QEMU process', '30')
     .option('--json', 'the results as JSON (in the vmcompat envelope; command "qemu")')
@@ -84,6 +86,7 @@ interface QemuOptions {
   maxMutations?: string;
   seed?: string;
   path?: string;
+  keepStreams?: string;
   concurrency: string;
   timeout: string;
   json?: boolean;
@@ -108,6 +111,11 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
   const maxMutations = values.maxMutations ? positiveInt(values.maxMutations, '--max-mutations') : undefined;
   const seed = values.seed === undefined ? randomSeed() : int32(values.seed, '--seed');
   const reporters = parseReporters(values.reporter, []);
+  if (values.keepStreams !== undefined) {
+    writableDir(values.keepStreams, '--keep-streams');
+    if (values.runs !== undefined) throw usageError('--keep-streams keeps the streams of plain runs: it cannot be used with --runs (replay one state without --runs, or with --stream FILE)');
+  }
+  const kept: (WrittenStream & { case: string })[] = [];
   if (reporters.length) writableDir(values.reportDir ?? 'reports', '--report-dir');
   const stream = values.stream ? readInput(values.stream, '--stream') : undefined;
   const [src, dst] = await Promise.all([
@@ -127,6 +135,10 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
     dstArgs: values.dstArg,
     timeoutMs,
     models: modelByVersion(builtinReleases),
+    onStream: values.keepStreams === undefined ? undefined : (st) => {
+      const id = `${deviceColumn(values.device ?? [])}/${st.from.name}->${st.to.name}/${st.machine}`;
+      kept.push({ case: id, ...writeStream(values.keepStreams!, id, { role: st.role, savedBy: st.role === 'forward' ? st.from.name : st.to.name, bytes: st.bytes, stopped: st.stopped }) });
+    },
   };
   const startedAt = new Date();
   const started = performance.now();
@@ -195,6 +207,7 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
           runs: property ? runs : null,
           cases,
           summary,
+          ...(values.keepStreams !== undefined ? { streams: kept } : {}),
         },
         toolVersion(),
       ),
@@ -204,6 +217,7 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
       `${summary.total} cases: ${summary.passed} passed · ${summary.failed} failed · ${summary.skipped} skipped   (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     );
     if (written) io.out(`${relative(process.cwd(), written.dir) || '.'}/ ${written.files.map((f) => relative(written!.dir, f)).join(' ')}`);
+    for (const l of streamLines(kept)) io.out(l);
   }
   if (summary.failed === 0 && summary.skipped === summary.total) {
     // nothing was checked: never a green run

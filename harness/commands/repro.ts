@@ -5,7 +5,11 @@ import { runCase } from '../../src/check/run.js';
 import { failureHexdump } from '../../src/check/hexdump.js';
 import { stateToJson } from '../../src/vmstate/state.js';
 import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError, applyEngine, ENGINE_HELP } from '../args.js';
-import { readableFile, releaseSource } from '../files.js';
+import { readableFile, releaseSource, writableDir } from '../files.js';
+import { failingStates } from '../../src/check/run.js';
+import { makeEngines } from '../../src/check/case.js';
+import { caseStreams } from '../../src/check/streams.js';
+import { streamLines, writeStream, type WrittenStream } from '../streams.js';
 import { jsonEnvelope } from '../format.js';
 import { toolVersion } from '../paths.js';
 import { didYouMean, resolveRelease } from '../names.js';
@@ -29,6 +33,7 @@ annotated with what each side put and found there.`,
     .option('--runs <N>', 'states to try when no --path is given', '100')
     .option('--releases <FILE>', 'the release modules the run used (repeatable)', repeatable)
     .option('--engine <KIND>', ENGINE_HELP)
+    .option('--stream-out <DIR>', "write the case's streams into DIR (created if need be): A's stream, B's re-save, A's save after the return trip")
     .option('--json', 'the result as JSON (in the vmcompat envelope)');
 }
 
@@ -38,6 +43,7 @@ interface ReproOptions {
   path?: string;
   runs: string;
   releases?: string[];
+  streamOut?: string;
   json?: boolean;
 }
 
@@ -70,6 +76,7 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
     throw usageError(`--path '${values.path}': a replay path is numbers separated by colons (e.g. 0:0:1), as the report printed it`);
   }
   for (const m of values.releases ?? []) releaseSource(m, '--releases');
+  if (values.streamOut !== undefined) writableDir(values.streamOut, '--stream-out');
   const positionalId = parsed.args[0]!;
   const id = parseCaseId(positionalId);
   const releases = await loadReleases(releaseModules(values.releases));
@@ -93,9 +100,17 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
     path: values.path,
     exactSeed: true,
   }, known_ ? { scenario: known_.scenario, reference: known_.reference ?? null } : {});
+  let streams: WrittenStream[] | null = null;
+  if (values.streamOut !== undefined && result.status !== 'skip') {
+    // a failure's shrunk state on the engines it failed on; a pass: the freshly reset device
+    const kept = failingStates.get(result);
+    const engines = kept?.engines ?? makeEngines({ device: id.device, from, to, machine: id.machine });
+    const states = kept?.states ?? { [id.device]: engines.a.resetState(id.device) };
+    streams = caseStreams(engines, states).map((s) => writeStream(values.streamOut!, result.id, s));
+  }
   if (values.json) {
     const { failure: _f, ...rest } = result;
-    io.out(jsonEnvelope('repro', { ...rest, expected: known_?.expect ?? { status: 'pass' } }, toolVersion()));
+    io.out(jsonEnvelope('repro', { ...rest, expected: known_?.expect ?? { status: 'pass' }, ...(streams ? { streams } : {}) }, toolVersion()));
     return result.status === 'fail' ? 1 : result.status === 'skip' ? 2 : 0;
   }
   if (result.status === 'skip') {
@@ -104,6 +119,10 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
   }
   if (result.status === 'pass') {
     io.out(`✓ ${result.id} · ${result.states} states pass with seed ${result.seed}${values.path ? ` and path ${values.path}` : ''}: nothing to reproduce`);
+    if (streams) {
+      io.out('  the streams of a freshly reset device:');
+      for (const l of streamLines(streams)) io.out(`  ${l}`);
+    }
     return 0;
   }
   const f = result.failure!;
@@ -134,5 +153,9 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
   io.out('  (the whole state: --json)');
   for (const l of notation([f.message, f.path ?? '', ...(f.origin ? [f.origin.sent?.path ?? '', f.origin.read?.path ?? ''] : [])].join('\n'), f.saver, f.loader)) io.out(`  ${l}`);
   io.out(`  replay:  ${result.repro}${(values.releases ?? []).map((m) => ` --releases ${m}`).join('')}`);
+  if (streams) {
+    io.out('  the streams of the smallest state:');
+    for (const l of streamLines(streams)) io.out(`  ${l}`);
+  }
   return 1;
 }

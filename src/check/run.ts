@@ -58,6 +58,13 @@ export interface CaseResult {
   failure?: Failure;
 }
 
+/**
+ * The engines and states (model values, keyed as the engines key devices) a
+ * failed case failed with: what `repro --stream-out` saves again. Kept beside the result,
+ * not in it, so that no JSON document or worker message carries them.
+ */
+export const failingStates = new WeakMap<CaseResult, { engines: CaseEngines; states: Record<string, State> }>();
+
 /** How a case gets its states: the models' hand-written examples, or the property over generated states. */
 export type StateMode =
   | { kind: 'examples'; source?: StateSource }
@@ -184,11 +191,13 @@ function runOn(
   // A single-device case shows that device's state; a VM case shows every device's.
   const shown = (s: Record<string, State>) => (devices.length === 1 && keys ? s[devices[0]!]! : s);
   const resets = () => Object.fromEntries(devices.map((k) => [k, engines.a.resetState(k)]));
-  const fail = (f: Failure, states: Record<string, State>) =>
-    Object.assign(result, failureFields(f, explainFailure(f, { device: keys ? label.device : null, from: label.from, to: label.to, machine: label.machine })), {
+  const fail = (f: Failure, states: Record<string, State>) => {
+    failingStates.set(result, { engines, states });
+    return Object.assign(result, failureFields(f, explainFailure(f, { device: keys ? label.device : null, from: label.from, to: label.to, machine: label.machine })), {
       counterexample: stateToJson(shown(states)),
       counterexampleDiff: diffFromReset(shown(states), shown(resets())) ?? {},
     });
+  };
   if (mode.kind === 'property') {
     const seed = mode.exactSeed ? mode.seed : caseSeed(mode.seed, id);
     const arbitraries = new Map(devices.map((k) => [k, mode.arbitrary(engines.a, k)]));

@@ -2,7 +2,9 @@ import { EINVAL, VmError, hex, printable } from '../wire/errors.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import * as C from '../wire/constants.js';
-import { checkFooter, readFullHeader, readHeader, readRecordType, unknownSectionType, writeFooter, writeFullHeader, writeHeader, writeVmdesc } from '../wire/framing.js';
+import { checkFooter, readCommand, readConfiguration, readFullHeader, readHeader, readOptionalFooter, readPartHeader, readRecordType, readSectionHeader, unknownSectionType, writeFooter, writeFullHeader, writeHeader, writeVmdesc } from '../wire/framing.js';
+import { newRamContext, readRamPayload, type RamContext } from '../wire/ram.js';
+import type { Vmdesc } from '../wire/vmdesc.js';
 import { loadVmsd } from '../vmstate/load.js';
 import { saveVmsd } from '../vmstate/save.js';
 import type { VmsdDesc } from '../vmstate/describe.js';
@@ -276,6 +278,83 @@ export class Engine {
       }
     }
     return { ok: true, states, sections, warnings };
+  }
+
+  /**
+   * The JSON description this engine would have written with a stream it can
+   * read, for a stream that carries none (QEMU's `suppress-vmdesc`, a check's
+   * save without one): each device section is loaded and saved again with the
+   * description on, RAM and command records are read past, the configuration
+   * is left to the decoder. A section this engine does not register, or reads
+   * to another length than it describes, is a VmError naming it.
+   */
+  describeStream(bytes: Uint8Array): Vmdesc {
+    const r = new Reader(bytes);
+    readHeader(r);
+    if (r.peekByte(0) === C.QEMU_VM_CONFIGURATION) {
+      r.u8();
+      readConfiguration(r, (name) => {
+        if (name === 'configuration/target-page-bits') r.skip(4, 'target page bits');
+        else for (let n = r.u32('capability count'); n > 0; n--) r.skip(r.u8('capability length'), 'capability');
+      });
+    }
+    const devices: Vmdesc['devices'] = [];
+    const iterables = new Map<number, string>();
+    let ram: RamContext | null = null;
+    for (;;) {
+      const { offset, type } = readRecordType(r);
+      if (type === C.QEMU_VM_EOF) break;
+      if (type === C.QEMU_VM_COMMAND) {
+        const c = readCommand(r);
+        r.offset = c.payloadOffset + c.payloadLength;
+        continue;
+      }
+      let sectionId: number;
+      let idstr: string;
+      if (type === C.QEMU_VM_SECTION_START || type === C.QEMU_VM_SECTION_FULL) {
+        const h = readSectionHeader(r, type, offset, iterables, 'described');
+        ({ sectionId, idstr } = h);
+        if (type === C.QEMU_VM_SECTION_FULL) {
+          devices.push(this.describeSection(r, h, offset));
+          readOptionalFooter(r, sectionId, idstr);
+          continue;
+        }
+      } else if (type === C.QEMU_VM_SECTION_PART || type === C.QEMU_VM_SECTION_END) {
+        ({ sectionId, idstr } = readPartHeader(r, type, offset, iterables));
+      } else throw unknownSectionType(type, offset);
+      readRamPayload(r, (ram ??= newRamContext(PAGE_SIZE)));
+      readOptionalFooter(r, sectionId, idstr);
+    }
+    return { page_size: PAGE_SIZE, devices };
+  }
+
+  private describeSection(r: Reader, h: ReturnType<typeof readFullHeader>, at: number): Vmdesc['devices'][number] {
+    const idstr = h.idstr.split('\0')[0]!;
+    const inst = this.instances.find((i) => i.idstr === idstr && i.instanceId === h.instanceId);
+    if (!inst) {
+      throw new VmError({
+        kind: 'unknown-section',
+        message: `section '${h.idstr}' instance ${h.instanceId} at ${hex(at)}: ${this.name} registers no such device, so it cannot describe it (it has: ${this.instances.map((i) => i.idstr).join(', ')})`,
+        offset: at,
+      });
+    }
+    const vmsd = inst.cls.vmsd;
+    const state = inst.cls.reset(inst.props);
+    const start = r.offset;
+    loadVmsd(r, vmsd, state, h.versionId, this.ctx(inst, state, null), []);
+    const read = r.offset - start;
+    const desc = {} as VmsdDesc;
+    const w = new Writer();
+    saveVmsd(w, vmsd, state, h.versionId, this.ctx(inst, state, null), [], desc);
+    if (w.offset !== read) {
+      throw new VmError({
+        kind: 'bad-vmdesc',
+        message: `section '${h.idstr}' at ${hex(at)}: ${this.name} reads ${read} bytes of it but would write ${w.offset}, so its description would not fit the stream`,
+        offset: at,
+        vmsd: vmsd.name,
+      });
+    }
+    return { name: inst.idstr, instance_id: inst.instanceId, ...(desc as unknown as Omit<Vmdesc['devices'][number], 'name' | 'instance_id'>) };
   }
 
   private loadConfiguration(r: Reader): void {

@@ -44,6 +44,12 @@ export interface RealCaseSpec {
    * property runs mutate inside sections the stream only sizes (virtio).
    */
   models?: ModelFor;
+  /**
+   * Called with each stream of a direction before it is dropped: the source's
+   * save (`forward`) and, when the destination loaded it, its re-save
+   * (`resaved`). `stopped` says why a forward stream has no re-save.
+   */
+  onStream?: (s: { role: 'forward' | 'resaved'; machine: string; from: QemuBinary; to: QemuBinary; bytes: Uint8Array; stopped: string | null }) => void;
 }
 
 /** What the models need of one direction: each side's model, machine type and -global settings. */
@@ -162,6 +168,8 @@ export async function runDirection(spec: RealCaseSpec, from: QemuBinary, to: Qem
   const t1 = performance.now();
   const through = await loadAndSave({ binary: to, vm: dstVm, timeoutMs: spec.timeoutMs }, src);
   r.timings.loadSaveMs = performance.now() - t1;
+  spec.onStream?.({ role: 'forward', machine: spec.machine, from, to, bytes: src, stopped: through.ok ? null : `${to.name} ${through.kind}: ${firstLine(through.stderr || through.message)}` });
+  if (through.ok) spec.onStream?.({ role: 'resaved', machine: spec.machine, from, to, bytes: through.stream, stopped: null });
   if (!through.ok) {
     if (through.kind === 'config-refused') {
       Object.assign(r, { status: 'skip', message: `${to.name} cannot run it: ${firstLine(through.stderr || through.message)}` });

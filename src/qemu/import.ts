@@ -1,7 +1,3 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { execa } from 'execa';
-import { dir as tmpDir } from 'tmp-promise';
 import * as F from '../vmstate/flags.js';
 import * as I from '../vmstate/info.js';
 import type { State, VMStateDescription, VMStateField, VMStateInfo } from '../vmstate/types.js';
@@ -11,6 +7,9 @@ import { isVmsdState, type FieldState, type Value, type VmsdState } from '../wir
 import type { Vmdesc, VmdescDevice, VmdescField, VmdescVmsd } from '../wire/vmdesc.js';
 import type { QemuBinary } from './binaries.js';
 import { saveToFile } from './driver.js';
+import { dumpVmstate } from './dump.js';
+
+export { dumpVmstate };
 
 /**
  * What a binary knows, as the model's VMSD types. `-dump-vmstate` gives names,
@@ -306,49 +305,6 @@ export function importDump(dump: unknown, opts: { vmdesc?: Vmdesc } = {}): Impor
     if (!byVmsd.has(imp.vmsd.name)) byVmsd.set(imp.vmsd.name, imp);
   }
   return { machine, devices, byVmsd, bySection };
-}
-
-/**
- * Unpacked builds (QEMU_MODULE_DIR set) fall back to the system module folder for
- * modules they list but did not ship; -dump-vmstate loads every module, and loading
- * another build's module aborts QEMU (10.0.2: `module_load_dso: Assertion
- * QTAILQ_EMPTY(&dso_init_list) failed`). QEMU stops at the first file it finds, so a
- * folder with the build's own modules plus empty stand-ins for the missing ones keeps
- * it away from the foreign ones.
- */
-function shadowModules(ownDir: string, into: string, systemDir = '/usr/lib/x86_64-linux-gnu/qemu'): void {
-  const own = new Set(readdirSync(ownDir));
-  for (const f of own) symlinkSync(join(ownDir, f), join(into, f));
-  if (!existsSync(systemDir)) return;
-  for (const f of readdirSync(systemDir)) if (f.endsWith('.so') && !own.has(f)) writeFileSync(join(into, f), '');
-}
-
-/** Runs `BIN -M machine -dump-vmstate FILE` in a temp dir and returns the parsed JSON. */
-export async function dumpVmstate(bin: QemuBinary, machine: string, timeoutMs = 30_000): Promise<unknown> {
-  const tmp = await tmpDir({ prefix: 'vmcompat-dump-', unsafeCleanup: true });
-  try {
-    const file = join(tmp.path, 'dump.json');
-    const env = { ...bin.env };
-    if (env.QEMU_MODULE_DIR) {
-      const mods = join(tmp.path, 'modules');
-      mkdirSync(mods);
-      shadowModules(env.QEMU_MODULE_DIR, mods);
-      env.QEMU_MODULE_DIR = mods;
-    }
-    const r = await execa(bin.path, [...bin.extraArgs, '-M', machine, '-nodefaults', '-display', 'none', '-dump-vmstate', file], {
-      env,
-      extendEnv: true,
-      reject: false,
-      timeout: timeoutMs,
-      cwd: tmp.path,
-    });
-    if (r.exitCode !== 0 || !existsSync(file)) {
-      throw new VmError({ kind: 'bad-input', message: `${bin.path} -M ${machine} -dump-vmstate failed (exit ${r.exitCode ?? r.signal}): ${String(r.stderr).trim().slice(0, 400)}` });
-    }
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  } finally {
-    await tmp.cleanup();
-  }
 }
 
 /**
