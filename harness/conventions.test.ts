@@ -47,7 +47,7 @@ describe('the CLI conventions', () => {
   });
 
   it('every command has --help, and `help CMD` prints the same', async () => {
-    expect(commands.map((c) => c.name).sort()).toEqual(['check', 'decode', 'diff', 'dump', 'extract-machines', 'list', 'merge-reports', 'prove', 'qemu', 'repro', 'static']);
+    expect(commands.map((c) => c.name).sort()).toEqual(['check', 'decode', 'diff', 'dump', 'extract', 'extract-machines', 'list', 'merge-reports', 'prove', 'qemu', 'repro', 'static']);
     for (const c of commands) {
       const help = await run([c.name, '--help']);
       expect(help.code, c.name).toBe(0);

@@ -115,9 +115,10 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
 
   const modules = releaseModules(values.releases);
   const releases = await loadReleases(modules);
-  // `--device a,b`: those devices as one VM; the other --device values stay filters
-  const deviceSets = (values.device ?? []).filter((d) => d.includes(',')).map((d) => deviceList(d));
-  const filters = resolveFilters({ ...values, device: values.device?.filter((d) => !d.includes(',')) }, releases);
+  // `--device a,b`: those devices as one VM; the other --device values (brace globs included) stay filters
+  const isList = (d: string) => d.includes(',') && !/[{}]/.test(d);
+  const deviceSets = (values.device ?? []).filter(isList).map((d) => deviceList(d));
+  const filters = resolveFilters({ ...values, device: values.device?.filter((d) => !isList(d)) }, releases);
   const globals = {
     src: [...(values.global ?? []), ...(values.srcGlobal ?? [])].map((g, i) => parseGlobal(g, i < (values.global ?? []).length ? '--global' : '--src-global')),
     dst: [...(values.global ?? []), ...(values.dstGlobal ?? [])].map((g, i) => parseGlobal(g, i < (values.global ?? []).length ? '--global' : '--dst-global')),
