@@ -85,6 +85,18 @@ export function planProve(releases: readonly Release[], req: ProveRequest): Prov
  * looks a case id up), else it is expected to pass. Release models and real
  * builds (their labels as names) share it.
  */
+/** The six directions of a proof row, in the order tables and reports lay them out: base ↔ peer, fix ↔ peer, base ↔ fix. */
+export function proveDirections<T>(base: T, fix: T, peer: T): readonly (readonly [T, T])[] {
+  return [
+    [base, peer],
+    [peer, base],
+    [fix, peer],
+    [peer, fix],
+    [base, fix],
+    [fix, base],
+  ];
+}
+
 export function proveCases(
   names: { base: string; fix: string; peer: string },
   devices: readonly string[],
@@ -95,14 +107,7 @@ export function proveCases(
   const cases: PlannedCase[] = [];
   for (const device of devices) {
     for (const machine of machines) {
-      for (const [from, to] of [
-        [base, peer],
-        [peer, base],
-        [fix, peer],
-        [peer, fix],
-        [base, fix],
-        [fix, base],
-      ] as const) {
+      for (const [from, to] of proveDirections(base, fix, peer)) {
         const id = caseId(device, from, to, machine);
         const s = expect(id);
         cases.push({ index: cases.length, id, device, from, to, machine, expect: s?.expect ?? { status: 'pass' }, scenario: s?.scenario ?? null, reference: s?.reference ?? null, skip: null });

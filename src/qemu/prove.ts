@@ -1,4 +1,4 @@
-import { proveCases, type ProvePlan } from '../check/prove.js';
+import { proveCases, proveDirections, type ProvePlan } from '../check/prove.js';
 import type { QemuBinary } from './binaries.js';
 import { DETERMINISTIC_RTC, deviceColumn, runDirection, type RealCaseResult, type RealCaseSpec } from './case.js';
 import { saveToFile } from './driver.js';
@@ -66,14 +66,7 @@ export async function proveWithBinaries(spec: BinaryProveSpec): Promise<BinaryPr
     for (const bin of [base, fix, peer]) if (!streams.has(bin)) streams.set(bin, await saveOnce(bin, one(bin, bin)));
     const out: RealCaseResult[] = [];
     // the order proveCases lays out
-    for (const [from, to] of [
-      [base, peer],
-      [peer, base],
-      [fix, peer],
-      [peer, fix],
-      [base, fix],
-      [fix, base],
-    ] as const) {
+    for (const [from, to] of proveDirections(base, fix, peer)) {
       out.push(await runDirection(one(from, to), from, to, streams.get(from)));
     }
     return out;
