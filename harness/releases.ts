@@ -16,8 +16,10 @@ import { VmError } from '../src/wire/errors.js';
 import type { Release } from '../src/machine/types.js';
 import { releases as builtin } from '../scenarios/releases/index.js';
 import { codecs } from '../scenarios/common/bindings.js';
+import { realizeOverrides } from '../scenarios/common/realize.js';
 import { cachedSnapshot } from '../src/source/release/cache.js';
 import { releaseFromSnapshot } from '../src/source/release/convert.js';
+import { patchedTree, treeReleaseName } from '../src/source/release/patch.js';
 import { treeVersion } from '../src/source/extract.js';
 
 const bad = (message: string) => new VmError({ kind: 'bad-input', message });
@@ -91,8 +93,21 @@ export function treeRelease(root: string, progress?: (what: string) => void): Pr
   const key = resolve(root);
   let r = treeReleases.get(key);
   if (!r) {
-    r = cachedSnapshot(key, { progress }).then((snap) => releaseFromSnapshot(snap, { codecs }));
+    r = cachedSnapshot(key, { progress }).then((snap) => ({ ...releaseFromSnapshot(snap, { codecs, realize: realizeOverrides }), name: treeReleaseName(key, snap.version) }));
     treeReleases.set(key, r);
   }
   return r;
+}
+
+/**
+ * `--patch FILE` (repeatable): each a copy of the first source tree among
+ * the --releases folders with the git diff applied, added to them as one
+ * more tree (a release named <VERSION>+<patch>). A typed error when no tree
+ * was given or the patch does not apply.
+ */
+export function withPatches(modules: readonly string[], patches: readonly string[] | undefined): string[] {
+  if (!patches?.length) return [...modules];
+  const tree = modules.find((m) => isSourceTree(m));
+  if (!tree) throw bad(`--patch needs a QEMU source tree among --releases to apply to (got ${modules.length ? modules.join(', ') : 'none'})`);
+  return [...modules, ...patches.map((p) => patchedTree(tree, p))];
 }

@@ -14,7 +14,7 @@ import { runCases } from '../pool.js';
 import { CaseFeed } from '../progress.js';
 import { toolVersion } from '../paths.js';
 import { ALL_REPORTERS, defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
-import { loadReleases, releaseModules } from '../releases.js';
+import { loadReleases, releaseModules, withPatches } from '../releases.js';
 
 function checkArgs(): Command {
   return defineCommand('check', {
@@ -47,6 +47,7 @@ unexpected pass included), 2 on a usage, scenario or input error.`,
     .option('--machine <GLOB>', "machine types ('pc-q35-*', q35; repeatable)", repeatable)
     .option('--scenario <FILE|DIR>', 'only the cases these scenario files name, with their expectations (repeatable)', repeatable)
     .option('--releases <FILE>', 'add the release models an ES module exports (`export const releases = [...]`; repeatable)', repeatable)
+    .option('--patch <FILE>', 'one more release: a copy of the first --releases source tree with this git diff applied, named <VERSION>+<file stem> (repeatable)', repeatable)
     .option('--list', 'print the plan (each case with its expectation or skip reason) and run nothing')
     .option('--runs <N>', 'generated states per case', '100')
     .option('--seed <S>', 'the run seed (a 32-bit integer; default: random)')
@@ -70,6 +71,7 @@ interface CheckOptions {
   machine?: string[];
   scenario?: string[];
   releases?: string[];
+  patch?: string[];
   list?: boolean;
   runs: string;
   seed?: string;
@@ -101,7 +103,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   const startedAt = new Date();
   const t0 = performance.now();
 
-  const modules = releaseModules(values.releases);
+  const modules = withPatches(releaseModules(values.releases), values.patch);
   const releases = await loadReleases(modules);
   const filters = resolveFilters(values, releases);
   const filtered = Object.values(filters).some((f) => f?.length);

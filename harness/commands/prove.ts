@@ -19,7 +19,7 @@ import { caseLine, columnWidths, explain, jsonEnvelope, paint } from '../format.
 import type { Io } from '../io.js';
 import { runCases } from '../pool.js';
 import { proveBinaries } from './prove-binaries.js';
-import { loadReleases, releaseModules } from '../releases.js';
+import { loadReleases, releaseModules, withPatches } from '../releases.js';
 
 function proveArgs(): Command {
   return defineCommand('prove', {
@@ -46,6 +46,7 @@ fails somewhere), 1 when not, 2 on a usage error.`,
     .option('--seed <S>', 'the run seed (default: random)')
     .option('--workers <N>', 'worker threads (default: the core count)')
     .option('--releases <FILE>', 'add release models (repeatable)', repeatable)
+    .option('--patch <FILE>', 'one more release: a copy of the first --releases source tree with this git diff applied, named <VERSION>+<file stem> (repeatable)', repeatable)
     .option('--reporter <NAME>', `${ALL_REPORTERS.join(' | ')} | none (repeatable or comma-separated; default all), as check writes them`, repeatable)
     .option('--report-dir <DIR>', 'where to write them (default reports/<UTC timestamp>/)')
     .option('--verbose', 'list every unaffected device and machine type')
@@ -62,6 +63,7 @@ interface ProveOptions {
   seed?: string;
   workers?: string;
   releases?: string[];
+  patch?: string[];
   reporter?: string[];
   reportDir?: string;
   verbose?: boolean;
@@ -122,7 +124,7 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
   const seed = values.seed === undefined ? randomSeed() : int32(values.seed, '--seed');
   const workers = values.workers === undefined ? availableParallelism() : positiveInt(values.workers, '--workers');
   for (const m of values.releases ?? []) releaseSource(m, '--releases');
-  const modules = releaseModules(values.releases);
+  const modules = withPatches(releaseModules(values.releases), values.patch);
   const releases = await loadReleases(modules);
   const names = releases.map((r) => r.name);
   [base, fix, peer] = [base, fix, peer].map((n) => releaseAlias(n, names)) as [string, string, string];

@@ -74,6 +74,8 @@ export interface ExtractedClass {
   vmsdAt: SrcLoc | null;
   /** The Property array's C name (`device_class_set_props`, `->props`). */
   props: string | null;
+  /** The QOM interfaces the TypeInfo lists (`pci-express-device`, `conventional-pci-device`); absent: none listed. */
+  interfaces?: string[];
   at: SrcLoc;
 }
 
