@@ -19,7 +19,7 @@ import { codecs } from '../scenarios/common/bindings.js';
 import { realizeOverrides } from '../scenarios/common/realize.js';
 import { cachedSnapshot } from '../src/source/release/cache.js';
 import { releaseFromSnapshot } from '../src/source/release/convert.js';
-import { patchedTree, treeReleaseName } from '../src/source/release/patch.js';
+import { patchApplies, patchedTree, treeReleaseName } from '../src/source/release/patch.js';
 import { treeVersion } from '../src/source/extract.js';
 
 const bad = (message: string) => new VmError({ kind: 'bad-input', message });
@@ -100,14 +100,23 @@ export function treeRelease(root: string, progress?: (what: string) => void): Pr
 }
 
 /**
- * `--patch FILE` (repeatable): each a copy of the first source tree among
- * the --releases folders with the git diff applied, added to them as one
- * more tree (a release named <VERSION>+<patch>). A typed error when no tree
- * was given or the patch does not apply.
+ * `--patch FILE` (repeatable): each a copy of the one source tree among the
+ * --releases folders the git diff applies to, with the diff applied, added
+ * as one more tree (a release named <VERSION>+<patch>). A typed error when
+ * no tree was given, or the diff applies to none of them or to several.
  */
 export function withPatches(modules: readonly string[], patches: readonly string[] | undefined): string[] {
   if (!patches?.length) return [...modules];
-  const tree = modules.find((m) => isSourceTree(m));
-  if (!tree) throw bad(`--patch needs a QEMU source tree among --releases to apply to (got ${modules.length ? modules.join(', ') : 'none'})`);
-  return [...modules, ...patches.map((p) => patchedTree(tree, p))];
+  const trees = modules.filter((m) => isSourceTree(m));
+  if (!trees.length) throw bad(`--patch needs a QEMU source tree among --releases to apply to (got ${modules.length ? modules.join(', ') : 'none'})`);
+  return [
+    ...modules,
+    ...patches.map((p) => {
+      const fits = trees.filter((t) => patchApplies(t, p));
+      // none: patchedTree on the first says why git refuses it
+      if (fits.length === 0) return patchedTree(trees[0]!, p);
+      if (fits.length > 1) throw bad(`--patch ${p}: applies to ${fits.length} of the --releases trees (${fits.join(', ')}); give only the one it is for`);
+      return patchedTree(fits[0]!, p);
+    }),
+  ];
 }

@@ -11,7 +11,7 @@ import { EXTRACTOR_VERSION, treeVersion } from '../extract.js';
 import { decodeSnapshot, encodeSnapshot, snapshotTree, SNAPSHOT_FORMAT, type TreeSnapshot } from './snapshot.js';
 
 /** Bumped when snapshot.ts or translate.ts change what they write. */
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 const FINGERPRINT_DIRS = ['hw', 'include', 'migration'];
 

@@ -39,6 +39,17 @@ export function patchedPaths(diff: string): string[] {
   return [...out];
 }
 
+/** Whether the git diff applies to the tree as it is (`git apply --check`, nothing written). */
+export function patchApplies(rootArg: string, patchFile: string): boolean {
+  const root = resolve(rootArg);
+  try {
+    execFileSync('git', ['apply', '--check', '-p1', resolve(patchFile)], { cwd: root, stdio: 'pipe', env: { ...process.env, GIT_CEILING_DIRECTORIES: dirname(root) } });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A copy of `root` with `patchFile` applied (made once, then reused), or a typed error naming the patch and why it does not apply. */
 export function patchedTree(rootArg: string, patchFile: string, cacheDir = '.cache/patched'): string {
   const root = resolve(rootArg);
