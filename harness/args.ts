@@ -87,3 +87,13 @@ export function parseCommand<O>(cmd: Command, argv: readonly string[], io: Io): 
 export function helpText(cmd: Command): string {
   return cmd.helpInformation().trimEnd();
 }
+
+/** `--engine`'s help: the compiled engine unless told otherwise; the interpreter is the reference it is tested against. */
+export const ENGINE_HELP = 'compiled (default) | interpreted: how VMSDs run (the interpreter is the reference; also VMCOMPAT_ENGINE)';
+
+/** Applies `--engine` for this process and its workers (they inherit the environment); a bad value is a usage error. */
+export function applyEngine(kind: string | undefined): void {
+  if (kind === undefined) return;
+  if (kind !== 'compiled' && kind !== 'interpreted') throw usageError(`--engine expects compiled or interpreted, got '${kind}'`);
+  process.env.VMCOMPAT_ENGINE = kind;
+}

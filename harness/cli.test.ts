@@ -19,7 +19,7 @@ function scenarioFile(name: string, body: unknown): string {
 describe('vmcompat check', () => {
   it('runs the built-in scenarios and exits 0 when every verdict is as expected', async () => {
     const io = collectIo();
-    expect(await main(['check', '--device', 'virtio-gpu', '--device', 'isa-ipmi-kcs', '--machine', 'pc-*-[89].*', '--runs', '10', '--seed', '7', '--reporter', 'none'], io)).toBe(0);
+    expect(await main(['check', '--device', 'virtio-gpu', '--device', 'isa-ipmi-kcs', '--machine', 'pc-*-[89].*', '--runs', '10', '--seed', '7', '--reporter', 'none', '--verbose'], io)).toBe(0);
     expect(io.lines[0]).toMatch(/^vmcompat — releases (\S+ )*8\.2\.0 9\.0\.0 9\.0\.1( \S+)* · \d+ devices · \d+ cases · 10 states\/case · seed 7 · \d+ workers?$/);
     expect(io.lines.some((l) => /✗ virtio-gpu\s+8\.2\.0 → 9\.0\.0\s+pc-q35-8\.2\s+expected failure · short-read in virtio-gpu-one-scanout parent_obj\.scanout\[0\]\.fb\.format @0x/.test(l))).toBe(true);
     expect(io.lines.some((l) => /- virtio-gpu\s+8\.2\.0 → 9\.0\.0\s+pc-q35-9\.0\s+skipped: 8\.2\.0 has no machine type pc-q35-9\.0/.test(l))).toBe(true);

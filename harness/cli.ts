@@ -42,6 +42,7 @@ register('prove', 'prove a compat fix: --base fails against --peer, --fix passes
 register('repro', 're-run one case from a report line (--seed, --path) and explain its failure', async () => (await import('./commands/repro.js')).reproCommand);
 register('list', 'list the release models, their machine types and devices, and the scenarios', async () => (await import('./commands/list.js')).listCommand);
 register('static', 'compare two releases or -dump-vmstate files schema by schema, per machine type, without running anything', async () => (await import('./commands/static.js')).staticCommand);
+register('extract', 'extract the release model of a QEMU source tree (VMSDs, properties, compat arrays, machine types; cached), --validate against the binary built from it', async () => (await import('./commands/extract.js')).extractCommand);
 register('extract-machines', "machine types of a QEMU source tree (compat arrays, option chains) held against the binary's query-machines", async () => (await import('./commands/extract-machines.js')).extractMachinesCommand);
 
 const EPILOG = `Run 'vmcompat help <command>' or 'vmcompat <command> --help' for a command's options.

@@ -4,7 +4,7 @@
  * change a verdict.
  */
 import type { Release } from '../src/machine/types.js';
-import { runCase, type StateMode } from '../src/check/run.js';
+import { runPlannedCase, type StateMode } from '../src/check/run.js';
 import { caseSeed } from '../src/check/seed.js';
 import { cachedArbitraries } from '../src/check/arbitrary-cache.js';
 import { errorCase, toReportCase, type ReportCase } from '../src/check/report-schema.js';
@@ -18,6 +18,10 @@ export interface ExecConfig {
   seed: number;
   /** `--releases` modules (absolute paths) that add to the built-in release models. */
   releaseModules?: string[];
+  /** The same modules as replay lines spell them (relative to the working directory where possible). */
+  releaseArgs?: string[];
+  /** How many more states a failure's shrinking may check (default: the property's own, 400). */
+  shrinkBudget?: number;
 }
 
 const shellWord = (s: string) => (/^[\w./@:+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
@@ -30,7 +34,7 @@ export function executor(releases: readonly Release[], config: ExecConfig, arbit
   const byName = new Map(releases.map((r) => [r.name, r]));
   const mode: StateMode = config.examples
     ? { kind: 'examples' }
-    : { kind: 'property', runs: config.runs, seed: config.seed, arbitrary: cachedArbitraries(arbitrary) };
+    : { kind: 'property', runs: config.runs, seed: config.seed, arbitrary: cachedArbitraries(arbitrary), shrinkBudget: config.shrinkBudget };
   return {
     run(c) {
       const t0 = performance.now();
@@ -39,13 +43,13 @@ export function executor(releases: readonly Release[], config: ExecConfig, arbit
         const from = byName.get(c.from);
         const to = byName.get(c.to);
         if (!from || !to) throw new Error(`release ${from ? c.to : c.from} is not in this process's release list`);
-        const r = runCase({ device: c.device, from, to, machine: c.machine }, c.expect, mode, {
+        const r = runPlannedCase(c, from, to, mode, {
           scenario: c.scenario,
           reference: c.reference,
         });
         const out = toReportCase(r, c, ms());
         // a replay needs the same release models
-        if (out.repro && config.releaseModules?.length) out.repro += config.releaseModules.map((m) => ` --releases ${shellWord(m)}`).join('');
+        if (out.repro && config.releaseModules?.length) out.repro += (config.releaseArgs ?? config.releaseModules).map((m) => ` --releases ${shellWord(m)}`).join('');
         return out;
       } catch (e) {
         const err = e as Error;

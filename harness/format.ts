@@ -1,4 +1,5 @@
 import { failureWhere, type ReportCase, type ReportSummary } from '../src/check/report-schema.js';
+import { foldMachines, groupTitle, type FailureGroup } from './reporters/groups.js';
 
 export interface Style {
   color: boolean;
@@ -69,6 +70,24 @@ export function explain(r: ReportCase): string[] {
     out.push(`     ${r.states} states passed; the scenario${r.scenario ? ` '${r.scenario}'` : ''} expects ${r.expectedKind}${r.reference ? ` (${r.reference})` : ''}: if it is fixed, update the scenario`);
   }
   if (r.repro) out.push(`     replay:  ${r.repro}`);
+  return out;
+}
+
+/** Failures with one cause, once each: the cause, the fix, the cases per direction and one replay line per direction. */
+export function groupLines(groups: readonly FailureGroup[], st: Style): string[] {
+  if (groups.length === 0) return [];
+  const cases = groups.reduce((n, g) => n + g.cases.length, 0);
+  const out = [`failures by VMSD and cause: ${groups.length} group${groups.length === 1 ? '' : 's'}, ${cases} case${cases === 1 ? '' : 's'}`];
+  for (const g of groups) {
+    out.push(` ${paint(st.color, g.unexpected ? 31 : 33, '✗')} ${groupTitle(g)}`);
+    if (g.why) out.push(`     why: ${g.why}`);
+    if (g.hint) out.push(`     fix: ${g.hint}`);
+    const w = Math.max(...g.rows.map((r) => `${r.device}  ${r.from} → ${r.to}`.length));
+    for (const r of g.rows) {
+      out.push(`     ${`${r.device}  ${r.from} → ${r.to}`.padEnd(w)}  ${foldMachines(r.machines)}`);
+      if (r.repro) out.push(`       replay:  ${r.repro}`);
+    }
+  }
   return out;
 }
 

@@ -21,6 +21,7 @@ import { cachedSnapshot } from '../src/source/release/cache.js';
 import { releaseFromSnapshot } from '../src/source/release/convert.js';
 import { patchApplies, patchedTree, treeReleaseName } from '../src/source/release/patch.js';
 import { treeVersion } from '../src/source/extract.js';
+import { vmsdProblems } from '../src/vmstate/check.js';
 
 const bad = (message: string) => new VmError({ kind: 'bad-input', message });
 
@@ -55,6 +56,7 @@ export async function loadReleases(modules: readonly string[]): Promise<Release[
       throw bad(`--releases ${file}: export 'releases' (or a default export): a Release or a list of them, each with a name, machines and devices`);
     }
     for (const r of list) {
+      checkRelease(r, file);
       if (all.some((x) => x.name === r.name)) throw bad(`--releases ${file}: release '${r.name}' is already defined`);
       all.push(r);
     }
@@ -119,4 +121,26 @@ export function withPatches(modules: readonly string[], patches: readonly string
       return patchedTree(fits[0]!, p);
     }),
   ];
+}
+
+/**
+ * A module's release is checked before anything runs it: its device list, and every
+ * device's VMSD tables (codecs, nested VMSDs, duplicate fields; see vmstate/check.ts).
+ * The error names the module, the release, the device, the VMSD and the field.
+ */
+export function checkRelease(r: Release, file: string): void {
+  const names = new Set<string>();
+  r.devices.forEach((d, i) => {
+    const where = `--releases ${file}: release '${r.name}'`;
+    if (typeof d !== 'object' || d === null || typeof d.name !== 'string') throw bad(`${where}: devices[${i}] is not a device class (expected an object with a name, a vmsd, an idstr)`);
+    if (names.has(d.name)) throw bad(`${where}: device '${d.name}' is listed twice`);
+    names.add(d.name);
+    if (typeof d.idstr !== 'string' || typeof d.reset !== 'function') throw bad(`${where}: device '${d.name}' needs an idstr (its section name) and a reset(props) function`);
+    const problems = vmsdProblems(d.vmsd);
+    if (problems.length) {
+      const p = problems[0]!;
+      const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s) in this device)` : '';
+      throw bad(`${where}: device '${d.name}', VMSD '${p.vmsd}'${p.field ? `, field '${p.field}'` : ''}: ${p.message}${more}`);
+    }
+  });
 }

@@ -1,20 +1,22 @@
 import { availableParallelism } from 'node:os';
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import type { Command } from 'commander';
 import { randomSeed } from '../../src/check/seed.js';
 import { parseShard, planMatrix, shardCases, type PlannedCase } from '../../src/check/matrix.js';
 import { SCHEMA_VERSION, planSummary, summarizeCases, type Report } from '../../src/check/report-schema.js';
 import { loadScenarios } from '../scenarios.js';
-import { columnWidths, jsonEnvelope, summaryLine } from '../format.js';
+import { columnWidths, groupLines, jsonEnvelope, summaryLine } from '../format.js';
+import { failureGroups } from '../reporters/groups.js';
 import type { Io } from '../io.js';
-import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
+import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError, applyEngine, ENGINE_HELP } from '../args.js';
 import { existingPath, releaseSource, writableDir } from '../files.js';
 import { resolveFilters } from '../filters.js';
 import { runCases } from '../pool.js';
-import { CaseFeed } from '../progress.js';
+import { CaseFeed, type CaseShown } from '../progress.js';
 import { toolVersion } from '../paths.js';
 import { ALL_REPORTERS, defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
 import { loadReleases, releaseModules, withPatches } from '../releases.js';
+import type { CompatEntry } from '../../src/machine/types.js';
 
 function checkArgs(): Command {
   return defineCommand('check', {
@@ -43,13 +45,17 @@ unexpected pass included), 2 on a usage, scenario or input error.`,
     .option('--pair <A:B>', 'these release pairs, both directions, instead of the adjacent ones (repeatable)', repeatable)
     .option('--from <A>', 'only cases sent by A (alone: every pair with A; repeatable)', repeatable)
     .option('--to <B>', 'only cases received by B (alone: every pair with B; repeatable)', repeatable)
-    .option('--device <GLOB>', "device names ('virtio-*'; repeatable)", repeatable)
+    .option('--device <GLOB>', "device names ('virtio-*'; repeatable); a,b: those devices as one VM, in one stream", repeatable)
+    .option('--vm', "one case per pair and machine type over the machine type's whole device list, in one stream")
+    .option('--global <DRIVER.PROP=VALUE>', 'a -global on both sides (repeatable)', repeatable)
+    .option('--src-global <DRIVER.PROP=VALUE>', 'a -global on the sending side only (repeatable)', repeatable)
+    .option('--dst-global <DRIVER.PROP=VALUE>', 'a -global on the receiving side only (repeatable)', repeatable)
     .option('--machine <GLOB>', "machine types ('pc-q35-*', q35; repeatable)", repeatable)
     .option('--scenario <FILE|DIR>', 'only the cases these scenario files name, with their expectations (repeatable)', repeatable)
     .option('--releases <FILE>', 'add the release models an ES module exports (`export const releases = [...]`; repeatable)', repeatable)
-    .option('--patch <FILE>', 'one more release: a copy of the first --releases source tree with this git diff applied, named <VERSION>+<file stem> (repeatable)', repeatable)
+    .option('--patch <FILE>', 'one more release: a copy of the --releases source tree this git diff applies to, with it applied, named <VERSION>+<file stem> (repeatable)', repeatable)
     .option('--list', 'print the plan (each case with its expectation or skip reason) and run nothing')
-    .option('--runs <N>', 'generated states per case', '100')
+    .option('--runs <N>', `generated states per case (default ${QUICK_RUNS} for plain check, ${FULL_RUNS} with --all, a filter or --scenario)`)
     .option('--seed <S>', 'the run seed (a 32-bit integer; default: random)')
     .option('--examples', "the device models' hand-written states instead of generated ones")
     .option('--workers <N>', `worker threads (default: the core count, ${availableParallelism()} here)`)
@@ -59,21 +65,27 @@ unexpected pass included), 2 on a usage, scenario or input error.`,
     .option('--junit-skips', 'keep the cases that cannot apply in junit.xml (as <skipped>)')
     .option('--quiet', 'print unexpected results, the failure groups and the summary only')
     .option('--verbose', 'print every case, passing ones included, also off a terminal')
+    .option('--engine <KIND>', ENGINE_HELP)
     .option('--json', 'print the report on stdout (in the vmcompat envelope) instead of case lines; writes no files unless --reporter is given');
 }
 
 interface CheckOptions {
+  engine?: string;
   all?: boolean;
   pair?: string[];
   from?: string[];
   to?: string[];
   device?: string[];
+  vm?: boolean;
+  global?: string[];
+  srcGlobal?: string[];
+  dstGlobal?: string[];
   machine?: string[];
   scenario?: string[];
   releases?: string[];
   patch?: string[];
   list?: boolean;
-  runs: string;
+  runs?: string;
   seed?: string;
   examples?: boolean;
   workers?: string;
@@ -90,12 +102,12 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommand<CheckOptions>(checkArgs(), argv, io);
   if (!parsed) return 0;
   const values = parsed.opts;
-  const runs = positiveInt(values.runs, '--runs');
+  if (values.quiet && values.verbose) throw usageError('--quiet and --verbose contradict each other');
+  applyEngine(values.engine);
   const seed = values.seed === undefined ? randomSeed() : int32(values.seed, '--seed');
   const workers = values.workers === undefined ? availableParallelism() : positiveInt(values.workers, '--workers');
   const shard = values.shard === undefined ? null : parseShard(values.shard);
   const reporters = parseReporters(values.reporter, values.json || values.list ? [] : ALL_REPORTERS);
-  if (values.quiet && values.verbose) throw usageError('--quiet and --verbose contradict each other');
   // every path before any work: a run must not find out at its end that its reports cannot be written
   if (reporters.length) writableDir(values.reportDir ?? 'reports', '--report-dir');
   for (const m of values.releases ?? []) releaseSource(m, '--releases');
@@ -105,13 +117,24 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
 
   const modules = withPatches(releaseModules(values.releases), values.patch);
   const releases = await loadReleases(modules);
-  const filters = resolveFilters(values, releases);
-  const filtered = Object.values(filters).some((f) => f?.length);
+  // `--device a,b`: those devices as one VM; the other --device values stay filters
+  const deviceSets = (values.device ?? []).filter((d) => d.includes(',')).map((d) => deviceList(d));
+  const filters = resolveFilters({ ...values, device: values.device?.filter((d) => !d.includes(',')) }, releases);
+  const globals = {
+    src: [...(values.global ?? []), ...(values.srcGlobal ?? [])].map((g, i) => parseGlobal(g, i < (values.global ?? []).length ? '--global' : '--src-global')),
+    dst: [...(values.global ?? []), ...(values.dstGlobal ?? [])].map((g, i) => parseGlobal(g, i < (values.global ?? []).length ? '--global' : '--dst-global')),
+  };
+  if (deviceSets.length && values.vm) throw usageError('--vm takes the machine type\'s devices; --device a,b names its own: pick one');
+  if (deviceSets.length && filters.device?.length) throw usageError('--device a,b (one VM) and a --device filter do not combine: list every device of the VM in one --device');
+  const filtered = Object.values(filters).some((f) => f?.length) || deviceSets.length > 0 || values.vm === true;
   if (values.all && values.scenario?.length) throw usageError('--all runs the whole matrix; --scenario runs only the cases its files name: pick one');
   // plain `check`: the built-in scenarios' cases (the quick answer); --all or a filter: the release matrix
   const scenarioOnly = Boolean(values.scenario?.length) || (!values.all && !filtered);
   const scenarios = loadScenarios(values.scenario ?? []);
-  const plan = planMatrix(releases, { scenarioCases: scenarios.flatMap((s) => s.cases), scenarioOnly, filters });
+  // the quick answer checks fewer states per case; --runs says otherwise
+  const quick = scenarioOnly && !values.scenario?.length;
+  const runs = values.runs === undefined ? (quick ? QUICK_RUNS : FULL_RUNS) : positiveInt(values.runs, '--runs');
+  const plan = planMatrix(releases, { scenarioCases: scenarios.flatMap((s) => s.cases), scenarioOnly, filters, deviceSets, vm: values.vm === true, globals });
   const cases = shardCases(plan.cases, shard);
   if (values.list) return listPlan(io, cases, values.json === true);
   if (cases.length > 0 && cases.every((c) => c.skip)) {
@@ -120,14 +143,16 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   }
 
   if (!values.json) {
-    const states = values.examples ? 'hand-written states' : `${runs} states/case · seed ${seed}`;
+    const states = values.examples ? 'hand-written states' : `${runs} states/case${quick ? ' (the quick answer: --all for the whole matrix)' : ''} · seed ${seed}`;
     const slice = shard ? ` · shard ${shard.index}/${shard.count}: ${cases.length} of ${plan.cases.length}` : '';
     io.out(`vmcompat — releases ${plan.releases.join(' ')} · ${plural(plan.devices.length, 'device')} · ${plural(cases.length, 'case')}${slice} · ${states} · ${workers} worker${workers === 1 ? '' : 's'}`);
   }
-  const feed = values.json ? null : new CaseFeed(io, cases);
+  // a terminal shows every case; a log (CI), like --quiet, the unexpected ones (expected failures in their groups), unless --verbose
+  const show: CaseShown = values.verbose ? 'all' : values.quiet || !io.status ? 'unexpected' : 'all';
+  const feed = values.json ? null : new CaseFeed(io, cases, { lines: true, show });
   let results;
   try {
-    results = await runCases(cases, { workers, releases, config: { examples: values.examples!, runs, seed, releaseModules: modules }, onResult: (r) => feed?.add(r) });
+    results = await runCases(cases, { workers, releases, config: { examples: values.examples!, runs, seed, releaseModules: modules, releaseArgs: replayPaths(values.releases ?? []), ...(quick ? { shrinkBudget: QUICK_SHRINK_BUDGET } : {}) }, onResult: (r) => feed?.add(r) });
   } finally {
     feed?.finish();
   }
@@ -156,9 +181,11 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
     summary: summarizeCases(results),
   };
   const dir = reporters.length ? (values.reportDir ?? defaultReportDir(startedAt)) : null;
-  const files = dir ? writeReports(report, dir, reporters) : [];
+  const files = dir ? writeReports(report, dir, reporters, { junitSkips: values.junitSkips === true }) : [];
   if (values.json) io.out(jsonEnvelope('check', report, toolVersion()));
   else {
+    if (feed?.hidden) io.out(`(${feed.hidden} case line${feed.hidden === 1 ? '' : 's'} not shown: passes, cases that cannot apply and expected failures, which are grouped below; --verbose prints them)`);
+    for (const l of groupLines(failureGroups(results), { color: io.color })) io.out(l);
     io.out(summaryLine(report.summary, report.run.durationMs / 1000));
     if (dir) io.out(`${relative(process.cwd(), dir) || '.'}/ ${files.map((f) => relative(dir, f)).join(' ')}`);
   }
@@ -179,6 +206,40 @@ function listPlan(io: Io, cases: readonly PlannedCase[], json: boolean): number 
   const skipped = cases.filter((c) => c.skip).length;
   io.out(`${cases.length} cases planned: ${cases.length - skipped} to run, ${skipped} skipped`);
   return 0;
+}
+
+/** States per case of plain `check` (the quick answer) and of everything else. */
+export const QUICK_RUNS = 25;
+export const FULL_RUNS = 100;
+/** Plain `check` shrinks a failure with at most this many more checks (the property's default is 400). */
+export const QUICK_SHRINK_BUDGET = 100;
+
+/**
+ * --releases paths as a replay line should spell them: relative to the working
+ * directory when the file is under it (so a CI job's line works in a checkout
+ * elsewhere), otherwise as given.
+ */
+export function replayPaths(paths: readonly string[], cwd = process.cwd()): string[] {
+  return paths.map((p) => {
+    if (!isAbsolute(p)) return p;
+    const rel = relative(cwd, p);
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
+  });
+}
+
+/** `DRIVER.PROP=VALUE`, as QEMU's -global takes it (the driver may not contain a dot; the value may). */
+function parseGlobal(v: string, flag: string): CompatEntry {
+  const m = /^([^.=]+)\.([^=]+)=(.*)$/.exec(v);
+  if (!m) throw usageError(`${flag} expects DRIVER.PROP=VALUE (as QEMU's -global), got '${v}'`);
+  return { driver: m[1]!, property: m[2]!, value: m[3]! };
+}
+
+/** `a,b,c`: device names (no globs: a VM has these devices, in this order). */
+function deviceList(v: string): string[] {
+  const names = v.split(',').map((x) => x.trim());
+  if (names.some((n) => !n)) throw usageError(`--device ${v}: an empty device name in the list`);
+  if (names.some((n) => /[*?[{]/.test(n))) throw usageError(`--device ${v}: a device list names devices, not globs`);
+  return names;
 }
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;

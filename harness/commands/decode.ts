@@ -13,8 +13,8 @@ import { toolVersion } from '../paths.js';
 function decodeArgs(): Command {
   return defineCommand('decode', {
     usage: 'FILE [--json | --desc] [--reencode OUT]',
-    description: `Decodes a QEMU migration stream (a file written by \`migrate "exec:cat > FILE"\`
-or by \`vmcompat qemu\`): the configuration, RAM (blocks, zero and data pages),
+    description: `Decodes a QEMU migration stream (a file written by QEMU's monitor
+command \`migrate "exec:cat > FILE"\`): the configuration, RAM (blocks, zero and data pages),
 every device section by the stream's own JSON description, footers, EOF.
 By default: the state per device, one field per line.`,
     after: `Exit 0 on success, 1 when the re-encoded stream differs, 2 when FILE is not a

@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { resolveQemu, type QemuBinary } from '../../src/qemu/binaries.js';
-import { extractMachines } from '../../src/source/machines/extract.js';
+import { extractMachines, type MachineExtraction } from '../../src/source/machines/extract.js';
 import { validateMachines, type MachineValidation, type QueryMachine } from '../../src/source/machines/validate.js';
 import { VmError } from '../../src/wire/errors.js';
 import type { Io } from '../io.js';
+import { defineCommand, parseCommand, usageError } from '../args.js';
+import { jsonEnvelope } from '../format.js';
+import { toolVersion } from '../paths.js';
 
 export const SOURCE_HINT = 'run `npm run source:setup` (bash harness/source-setup.sh) to unpack the QEMU source trees into .cache/src';
 
@@ -16,12 +18,18 @@ export const BUILTIN_TREES: { tree: string; qemu: '7.2' | '10.0' }[] = [
   { tree: '.cache/src/qemu-7.2.22', qemu: '7.2' },
 ];
 
-const usage = `usage: vmcompat extract-machines [--tree DIR --qemu BIN] [--json]
-
-Extracts the machine types of a QEMU source tree (compat arrays, option
+function extractArgs() {
+  return defineCommand('extract-machines', {
+    usage: '[--tree DIR --qemu BIN] [--json]',
+    description: `Extracts the machine types of a QEMU source tree (compat arrays, option
 chains) and holds them against query-machines of the binary built from it.
-Without --tree: the built-in pairs (${BUILTIN_TREES.map((t) => `${t.tree} with QEMU ${t.qemu}`).join(', ')}).
-Exit 0 when every machine type equals the binary's, 1 on a mismatch, 2 on bad input.`;
+Without --tree: the built-in pairs (${BUILTIN_TREES.map((t) => `${t.tree} with QEMU ${t.qemu}`).join(', ')}).`,
+    after: `Exit 0 when every machine type equals the binary's, 1 on a mismatch, 2 on bad input.`,
+  })
+    .option('--tree <DIR>', 'a QEMU source tree (with --qemu)')
+    .option('--qemu <BIN>', 'the binary built from it: a path, or 7.2 / 10.0')
+    .option('--json', 'the validations as JSON (in the vmcompat envelope)');
+}
 
 /** `query-machines` of a binary, with compat-props where the binary knows the argument (QEMU ≥ 9.1). */
 export async function queryMachines(bin: QemuBinary): Promise<QueryMachine[]> {
@@ -60,14 +68,21 @@ export async function checkTree(tree: string, bin: QemuBinary): Promise<MachineV
   if (!existsSync(join(tree, 'VERSION'))) throw new VmError({ kind: 'bad-input', message: `${tree}: not a QEMU source tree (no VERSION file); ${SOURCE_HINT}` });
   // one after the other: the extraction keeps the event loop busy, and QEMU's replies must be read as they come
   const query = await queryMachines(bin);
-  const extracted = await extractMachines(tree);
+  return compareWithBinary(await extractMachines(tree), bin, query);
+}
+
+/** Holds an extraction against a binary's `query-machines` answer; a tree of another version than the binary is a mismatch. */
+export function compareWithBinary(extracted: MachineExtraction, bin: QemuBinary, query: readonly QueryMachine[]): MachineValidation {
   const v = validateMachines(extracted, query);
   if (!extracted.version.startsWith(bin.version) && bin.version !== extracted.version) {
-    v.mismatches.unshift({ machine: '*', kind: 'only-in-source', message: `tree ${tree} is QEMU ${extracted.version}, the binary ${bin.path} reports ${bin.version}` });
+    v.mismatches.unshift({ machine: '*', kind: 'only-in-source', message: `tree ${extracted.root} is QEMU ${extracted.version}, the binary ${bin.path} reports ${bin.version}` });
   }
   for (const u of extracted.unresolved) v.unchecked.push(`unresolved: ${u.what} (${u.file}:${u.line}): ${u.reason}`);
   return v;
 }
+
+/** Whether a machine validation holds: something compared, everything equal. */
+export const machinesHold = (v: MachineValidation) => v.mismatches.length === 0 && v.equal === v.binaryMachines && v.binaryMachines > 0;
 
 export function formatValidation(v: MachineValidation): string[] {
   const lines = [`${v.version}: ${v.equal}/${v.binaryMachines} machine types equal query-machines${v.comparedCompat ? ` (${v.comparedEntries} compat entries compared)` : ' (machine list and flags only)'}`];
@@ -77,20 +92,14 @@ export function formatValidation(v: MachineValidation): string[] {
 }
 
 export async function extractMachinesCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { tree: { type: 'string' }, qemu: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-    strict: true,
-  });
-  if (values.help) {
-    io.out(usage);
-    return 0;
-  }
-  if (Boolean(values.tree) !== Boolean(values.qemu)) throw new VmError({ kind: 'bad-input', message: `--tree and --qemu go together\n${usage}` });
+  const parsed = parseCommand<{ tree?: string; qemu?: string; json?: boolean }>(extractArgs(), argv, io);
+  if (!parsed) return 0;
+  const values = parsed.opts;
+  if (Boolean(values.tree) !== Boolean(values.qemu)) throw usageError(`--tree and --qemu go together\n(run 'vmcompat extract-machines --help' for the options)`);
   const pairs = values.tree ? [{ tree: resolve(values.tree), qemu: values.qemu! }] : BUILTIN_TREES.map((t) => ({ tree: resolve(t.tree), qemu: t.qemu as string }));
   const results: MachineValidation[] = [];
   for (const p of pairs) results.push(await checkTree(p.tree, await resolveQemu(p.qemu)));
-  if (values.json) io.out(JSON.stringify(results, null, 2));
+  if (values.json) io.out(jsonEnvelope('extract-machines', results, toolVersion()));
   else for (const r of results) for (const l of formatValidation(r)) io.out(l);
-  return results.every((r) => r.mismatches.length === 0 && r.equal === r.binaryMachines && r.binaryMachines > 0) ? 0 : 1;
+  return results.every(machinesHold) ? 0 : 1;
 }

@@ -61,7 +61,7 @@ export function mergeReportsCommand(argv: string[], io: Io): number {
   });
   const report = mergeReports(parts);
   const dir = reporters.length ? (values.reportDir ?? defaultReportDir(new Date())) : null;
-  const files = dir ? writeReports(report, dir, reporters) : [];
+  const files = dir ? writeReports(report, dir, reporters, { junitSkips: values.junitSkips === true }) : [];
   if (values.json) io.out(jsonEnvelope('merge-reports', report, toolVersion()));
   else {
     io.out(`vmcompat — merged ${parts.length} report${parts.length === 1 ? '' : 's'} (${report.shards ? `shards ${report.shards.map((s) => `${s.index}/${s.count}`).join(' ')}` : 'the whole plan'}) · seed ${report.config.seed ?? '-'}`);

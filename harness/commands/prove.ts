@@ -5,7 +5,7 @@ import { VmError } from '../../src/wire/errors.js';
 import { randomSeed } from '../../src/check/seed.js';
 import { judgeProve, planProve, type ProveRow } from '../../src/check/prove.js';
 import type { ReportCase } from '../../src/check/report-schema.js';
-import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
+import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError, applyEngine, ENGINE_HELP } from '../args.js';
 import { machineAlias, releaseAlias } from '../names.js';
 import { readableFile, releaseSource, writableDir } from '../files.js';
 import { createHash } from 'node:crypto';
@@ -46,14 +46,16 @@ fails somewhere), 1 when not, 2 on a usage error.`,
     .option('--seed <S>', 'the run seed (default: random)')
     .option('--workers <N>', 'worker threads (default: the core count)')
     .option('--releases <FILE>', 'add release models (repeatable)', repeatable)
-    .option('--patch <FILE>', 'one more release: a copy of the first --releases source tree with this git diff applied, named <VERSION>+<file stem> (repeatable)', repeatable)
+    .option('--patch <FILE>', 'one more release: a copy of the --releases source tree this git diff applies to, with it applied, named <VERSION>+<file stem> (repeatable)', repeatable)
     .option('--reporter <NAME>', `${ALL_REPORTERS.join(' | ')} | none (repeatable or comma-separated; default all), as check writes them`, repeatable)
     .option('--report-dir <DIR>', 'where to write them (default reports/<UTC timestamp>/)')
     .option('--verbose', 'list every unaffected device and machine type')
+    .option('--engine <KIND>', ENGINE_HELP)
     .option('--json', 'the verdict as JSON (in the vmcompat envelope)');
 }
 
 interface ProveOptions {
+  engine?: string;
   base?: string;
   fix?: string;
   peer?: string;
@@ -105,6 +107,7 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommand<ProveOptions>(proveArgs(), argv, io);
   if (!parsed) return 0;
   const values = parsed.opts;
+  applyEngine(values.engine);
   // as QEMU's migration-test: the old build is the source, the new one the destination
   if (values.peer === undefined && process.env.QTEST_QEMU_BINARY_SRC) values.peer = process.env.QTEST_QEMU_BINARY_SRC;
   if (values.fix === undefined && process.env.QTEST_QEMU_BINARY_DST) values.fix = process.env.QTEST_QEMU_BINARY_DST;

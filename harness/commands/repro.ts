@@ -4,7 +4,7 @@ import { VmError, hex } from '../../src/wire/errors.js';
 import { runCase } from '../../src/check/run.js';
 import { failureHexdump } from '../../src/check/hexdump.js';
 import { stateToJson } from '../../src/vmstate/state.js';
-import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
+import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError, applyEngine, ENGINE_HELP } from '../args.js';
 import { readableFile, releaseSource } from '../files.js';
 import { jsonEnvelope } from '../format.js';
 import { toolVersion } from '../paths.js';
@@ -28,10 +28,12 @@ annotated with what each side put and found there.`,
     .option('--path <P>', 'the replay path the report printed (colon-separated numbers)')
     .option('--runs <N>', 'states to try when no --path is given', '100')
     .option('--releases <FILE>', 'the release modules the run used (repeatable)', repeatable)
+    .option('--engine <KIND>', ENGINE_HELP)
     .option('--json', 'the result as JSON (in the vmcompat envelope)');
 }
 
 interface ReproOptions {
+  engine?: string;
   seed?: string;
   path?: string;
   runs: string;
@@ -60,6 +62,7 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommand<ReproOptions>(reproArgs(), argv, io);
   if (!parsed) return 0;
   const values = parsed.opts;
+  applyEngine(values.engine);
   if (values.seed === undefined) throw usageError('--seed is required (the seed the report printed)');
   const seed = int32(values.seed, '--seed');
   const runs = positiveInt(values.runs, '--runs');

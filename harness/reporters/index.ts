@@ -40,7 +40,13 @@ export function defaultReportDir(now: Date, cwd = process.cwd()): string {
   return dir;
 }
 
-export function writeReports(report: Report, dir: string, names: readonly ReporterName[]): string[] {
+/** What the reporters may leave out or keep. */
+export interface ReporterOptions {
+  /** Keep the cases that cannot apply in junit.xml as <skipped> (default: left out, counted in a property). */
+  junitSkips?: boolean;
+}
+
+export function writeReports(report: Report, dir: string, names: readonly ReporterName[], opts: ReporterOptions = {}): string[] {
   if (names.length === 0) return [];
   const abs = resolve(dir);
   try {
@@ -50,7 +56,7 @@ export function writeReports(report: Report, dir: string, names: readonly Report
   }
   return names.map((n) => {
     const file = join(abs, REPORTERS[n].file);
-    writeFileSync(file, REPORTERS[n].render(report));
+    writeFileSync(file, REPORTERS[n].render(report, opts));
     return file;
   });
 }

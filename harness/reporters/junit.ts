@@ -4,8 +4,10 @@
  * Jenkins read: an unexpected result is a <failure> whose text carries the
  * kind, VMSD, field path, offset, seed and the replay command; a case that
  * fails as its scenario expects passes (the verdict matched), with the
- * expected failure in <system-out>; a case that cannot apply is <skipped>;
- * a case that threw is an <error>. Valid against junit.xsd beside this file.
+ * expected failure in <system-out>; a case that threw is an <error>. A case
+ * that cannot apply (a machine type or device one release lacks) is left
+ * out and counted in the `vmcompat.not-applicable` property, unless
+ * `junitSkips` keeps it as <skipped>. Valid against junit.xsd beside this file.
  */
 import { hex } from '../../src/wire/errors.js';
 import { failureWhere, type Report, type ReportCase } from '../../src/check/report-schema.js';
@@ -71,7 +73,9 @@ function testcase(c: ReportCase): string {
   return body.length ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`;
 }
 
-export function renderJunit(report: Report): string {
+export function renderJunit(report: Report, opts: { junitSkips?: boolean } = {}): string {
+  const inapplicable = report.cases.filter((c) => c.outcome === 'skip').length;
+  const cases = opts.junitSkips ? report.cases : report.cases.filter((c) => c.outcome !== 'skip');
   const stamp = junitTimestamp(report.run.startedAt);
   const count = (cs: readonly ReportCase[]) => ({
     tests: cs.length,
@@ -81,7 +85,7 @@ export function renderJunit(report: Report): string {
     time: secs(cs.reduce((t, c) => t + c.durationMs, 0)),
   });
   const attrs = (n: ReturnType<typeof count>) => `tests="${n.tests}" failures="${n.failures}" errors="${n.errors}" skipped="${n.skipped}" time="${n.time}"`;
-  const devices = [...new Set(report.cases.map((c) => c.device))];
+  const devices = [...new Set(cases.map((c) => c.device))];
   const props: [string, string][] = [
     ['vmcompat.version', report.tool.version],
     ['mode', report.config.mode],
@@ -89,10 +93,12 @@ export function renderJunit(report: Report): string {
     ['runs', String(report.config.runs ?? '')],
     ['plan', report.plan.fingerprint],
     ['shards', report.shards ? report.shards.map((s) => `${s.index}/${s.count}`).join(' ') : 'whole plan'],
+    // how many cases cannot apply (listed as <skipped> only with --junit-skips)
+    ['vmcompat.not-applicable', String(inapplicable)],
   ];
-  const out = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="vmcompat" ${attrs(count(report.cases))}>`];
+  const out = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="vmcompat" ${attrs(count(cases))}>`];
   devices.forEach((d, id) => {
-    const cs = report.cases.filter((c) => c.device === d);
+    const cs = cases.filter((c) => c.device === d);
     out.push(`  <testsuite name="${xmlAttr(d)}" id="${id}" ${attrs(count(cs))} timestamp="${stamp}">`);
     out.push('    <properties>');
     for (const [k, v] of props) out.push(`      <property name="${xmlAttr(k)}" value="${xmlAttr(v)}"/>`);

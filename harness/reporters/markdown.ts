@@ -4,6 +4,7 @@
  * device × release pair overview; expected failures folded away.
  */
 import { failureWhere, type Report, type ReportCase } from '../../src/check/report-schema.js';
+import { failureGroups, foldMachines, groupCount, type FailureGroup } from './groups.js';
 
 const MAX_ROWS = 50;
 /** GitHub rejects comments over 65,536 characters; GitLab's limit is higher. Stay under both. */
@@ -39,6 +40,26 @@ function rows(cases: readonly ReportCase[], withExpected: boolean, withReplay: b
     shown++;
   }
   if (shown < cases.length) out.push('', `… and ${cases.length - shown} more: see report.html or report.json.`);
+  return out;
+}
+
+/** One bullet per VMSD and cause: the cause, the fix, the cases per direction with one replay line each. */
+function groupSection(groups: readonly FailureGroup[], budget: number): string[] {
+  const out = ['#### Failures by VMSD and cause', ''];
+  let used = out.join('\n').length;
+  let shown = 0;
+  for (const g of groups) {
+    const lines = [`- ${g.unexpected ? '❌' : '🟧'} **${g.vmsd}** · \`${g.cause}\` · ${groupCount(g)}`];
+    if (g.why) lines.push(`  ${cell(g.why)}${g.hint ? ` — fix: ${cell(g.hint)}` : ''}`);
+    for (const r of g.rows) lines.push(`  - ${code(`${r.device} ${r.from} → ${r.to}`)} at ${code(foldMachines(r.machines))}${r.repro ? ` — replay: ${code(r.repro)}` : ''}`);
+    const text = lines.join('\n');
+    if (used + text.length + 1 > budget) break;
+    out.push(...lines);
+    used += text.length + 1;
+    shown++;
+  }
+  if (shown < groups.length) out.push('', `… and ${groups.length - shown} more groups: see report.html or report.json.`);
+  out.push('');
   return out;
 }
 
@@ -90,10 +111,12 @@ export function renderMarkdown(report: Report): string {
   const tail = 200;
   const left = () => MAX_CHARS - lines.join('\n').length - tail;
   if (unexpected.length) lines.push('#### Unexpected results', '', ...rows(unexpected, true, true, Math.max(0, left() - overviewLines.join('\n').length)), '');
+  const groups = failureGroups(report.cases);
+  if (groups.length && left() > 500) lines.push(...groupSection(groups, Math.max(0, left() - overviewLines.join('\n').length)));
   lines.push(...overviewLines);
   if (expectedFailures.length && left() > 500) {
     const title = `<details><summary>${expectedFailures.length} expected failure${expectedFailures.length === 1 ? '' : 's'}</summary>`;
-    lines.push(title, '', ...rows(expectedFailures, false, false, left() - title.length - 20), '', '</details>', '');
+    lines.push(title, '', ...rows(expectedFailures, false, true, left() - title.length - 20), '', '</details>', '');
   }
   lines.push(`Replay any failure with the command beside it; \`report.html\` shows each one with its annotated hex dump.`);
   return lines.join('\n') + '\n';

@@ -26,15 +26,15 @@ function slice(name: string, member: string, start: number, num: number): VMStat
     recordsOwnLeaves: true,
     vmdesc: { type: 'uint32', elements: num },
     put(w: Writer, _v: unknown, el: ElementCtx) {
-      const a = el.state[member] as number[];
+      const a = el.state[member] as ArrayLike<number>;
       const at = w.offset;
-      for (let i = 0; i < num; i++) w.u32(a[start + i] ?? 0);
+      w.u32s(a, start, num);
       record(el, at);
     },
     get(r: Reader, _current: unknown, el: ElementCtx) {
-      const a = el.state[member] as number[];
+      const a = el.state[member] as { [i: number]: number };
       const at = r.offset;
-      for (let i = 0; i < num; i++) a[start + i] = r.u32(what);
+      r.u32s(a, start, num, what);
       record(el, at);
       return undefined;
     },

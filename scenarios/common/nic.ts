@@ -14,11 +14,18 @@ import { pci_add_option_rom, type PciConfigSpace } from './pci.js';
 export const DEFAULT_MAC = '52:54:00:12:34:56';
 export const NIC_ROM_FILE_SIZE = 256 * 1024;
 
-export function nicProps(romfile: string): Record<string, PropDef> {
+/**
+ * PCIDevice's `rombar`: uint32 defaulting to 1 in 7.2 (hw/pci/pci.c,
+ * 7.2.0 and 7.2.22), int32 defaulting to -1 ("not set": a BAR when there is
+ * a ROM) in 10.0.2. The models take 10.0.0 as the first release with the
+ * new form (the first tree checked that has it).
+ */
+export function nicProps(romfile: string, release = '7.2.0'): Record<string, PropDef> {
+  const major = Number(release.split('.')[0]);
   return {
     mac: { type: 'string', default: DEFAULT_MAC },
     romfile: { type: 'string', default: romfile },
-    rombar: { type: 'uint32', default: 1 },
+    rombar: major >= 10 ? { type: 'int32', default: -1 } : { type: 'uint32', default: 1 },
   };
 }
 

@@ -427,6 +427,8 @@ export function pciUpdateIrqStatus(s: PciDeviceState): void {
 export interface PciSlotOptions {
   /** PCI slot on bus 0; the section idstr is `0000:00:<slot>.0/<vmsd name>`. */
   slot?: number;
+  /** The release the model stands for, where a PCIDevice property changed (`rombar`); default 7.2.0. */
+  release?: string;
 }
 
 /** The qdev path QEMU prefixes a PCI device's section with. */

@@ -53,6 +53,17 @@ function get(r: Reader, kind: SlotKind): number | bigint | boolean {
   }
 }
 
+function sameBytes(buf: Uint8Array, at: number, want: Uint8Array): boolean {
+  for (let i = 0; i < want.length; i++) if (buf[at + i] !== want[i]) return false;
+  return true;
+}
+
+function allZero(buf: Uint8Array, at: number, n: number): boolean {
+  const end = at + n;
+  for (let i = at; i < end; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
 function same(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
   return a === b;
@@ -116,6 +127,18 @@ export function slotArrayInfo(spec: SlotArraySpec): VMStateInfo {
       const arr = Array.isArray(current) ? (current as State[]) : [];
       for (let i = 0; i < spec.slots; i++) {
         const start = r.offset;
+        // past the array's end, slots that carry exactly the blank element's bytes read as the blank: skipped without building them
+        if (i === arr.length && blankIsZero) {
+          const tail = (spec.slots - i) * elemSize;
+          if (r.remaining >= tail && allZero(r.buf, start, tail)) {
+            r.skip(tail);
+            break;
+          }
+        }
+        if (i >= arr.length && r.remaining >= elemSize && sameBytes(r.buf, start, blankBytes)) {
+          r.skip(elemSize);
+          continue;
+        }
         const read: Record<string, unknown> = {};
         for (const f of spec.fields) {
           if ('unused' in f) r.skip(f.unused, 'unused');

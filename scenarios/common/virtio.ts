@@ -33,6 +33,7 @@ import type { Writer } from '../../src/wire/writer.js';
 import { loadVmsd } from '../../src/vmstate/load.js';
 import { saveVmsd } from '../../src/vmstate/save.js';
 import { VMSTATE_BOOL, VMSTATE_UINT32, VMSTATE_UINT32_ARRAY, VMSTATE_UINT64, VMSTATE_UINT8, field } from '../../src/vmstate/dsl.js';
+import type { VirtioProxy } from '../../src/machine/types.js';
 import type { ElementCtx, Props, State, VMStateDescription, VMStateInfo, VmCtx } from '../../src/vmstate/types.js';
 import { leafRecorder } from './leaf.js';
 import { msixLoad, msixSave } from './msix.js';
@@ -165,6 +166,23 @@ export function virtioCommonProps(vectors: number, opts: { modernOnly?: boolean 
     queue_reset: { type: 'bool' as const, default: true },
     /** The model's whole-word override of VirtIODevice.host_features (0: from the feature properties); not a QEMU property. */
     host_features: { type: 'uint64' as const, default: 0n },
+  };
+}
+
+/** The virtio-pci proxy's own properties (hw/virtio/virtio-pci.c and the device's `-pci` type); the rest of a model's props are its VirtIODevice's. */
+export const VIRTIO_PCI_PROPS = ['vectors', 'disable-legacy', 'disable-modern', 'migrate-extra', 'modern-pio-notify', 'page-per-vq', 'romfile', 'rombar'] as const;
+
+/**
+ * The PCI proxy of the virtio device `name` (`rng` → `virtio-rng-pci`, a
+ * subtype of `virtio-rng-pci-base` and `virtio-pci`, implementing both PCI
+ * bus interfaces as the generic proxy type does).
+ */
+export function virtioPciProxy(name: string): VirtioProxy {
+  return {
+    type: `virtio-${name}-pci`,
+    parents: [`virtio-${name}-pci-base`, 'virtio-pci', 'pci-device', 'device'],
+    interfaces: ['pci-express-device', 'conventional-pci-device'],
+    props: VIRTIO_PCI_PROPS,
   };
 }
 

@@ -23,7 +23,7 @@ import type { DeviceClass } from '../../src/machine/types.js';
 import type { Props, VMStateDescription } from '../../src/vmstate/types.js';
 import { VMSTATE_SINGLE, VMSTATE_UINT32 } from '../../src/vmstate/dsl.js';
 import { pciIdstr, type PciSlotOptions } from '../common/pci.js';
-import { hasFeature, hostFeatures, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, type VirtioState } from '../common/virtio.js';
+import { hasFeature, hostFeatures, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, virtioPciProxy, type VirtioState } from '../common/virtio.js';
 
 export type VirtioBalloonVariant = '7.2' | '10.0';
 
@@ -104,7 +104,8 @@ export function virtioBalloon(variant: VirtioBalloonVariant, opts: PciSlotOption
   return {
     name: 'virtio-balloon',
     type: 'virtio-balloon-device',
-    parents: ['virtio-device', 'device', 'virtio-balloon-pci', 'virtio-balloon-pci-base', 'virtio-pci', 'pci-device'],
+    parents: ['virtio-device', 'device'],
+    proxy: virtioPciProxy('balloon'),
     props: {
       ...common,
       ...(variant === '10.0' ? { vectors } : {}),

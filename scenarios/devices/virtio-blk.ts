@@ -26,7 +26,7 @@ import type { ElementCtx, Props, State, VMStateDescription, VMStateInfo } from '
 import { VMSTATE_SINGLE } from '../../src/vmstate/dsl.js';
 import { pciIdstr, type PciSlotOptions } from '../common/pci.js';
 import { leafRecorder } from '../common/leaf.js';
-import { VIRTIO_F_RING_PACKED, hasFeature, hostFeatures, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, type VirtioState } from '../common/virtio.js';
+import { VIRTIO_F_RING_PACKED, hasFeature, hostFeatures, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, virtioPciProxy, type VirtioState } from '../common/virtio.js';
 
 const F = {
   SEG_MAX: 2n,
@@ -192,7 +192,8 @@ export function virtioBlk(opts: PciSlotOptions = {}): DeviceClass {
   return {
     name: 'virtio-blk',
     type: 'virtio-blk-device',
-    parents: ['virtio-device', 'device', 'virtio-blk-pci', 'virtio-blk-pci-base', 'virtio-pci', 'pci-device'],
+    parents: ['virtio-device', 'device'],
+    proxy: virtioPciProxy('blk'),
     props: {
       ...virtioCommonProps(2),
       'num-queues': { type: 'uint16', default: 1 },

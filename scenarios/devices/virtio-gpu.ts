@@ -34,7 +34,7 @@ import {
 import type { ElementCtx, FieldExists, PostLoadFailure, Props, State, VMStateDescription, VMStateField, VMStateInfo } from '../../src/vmstate/types.js';
 import type { DeviceClass } from '../../src/machine/types.js';
 import { pciIdstr, type PciSlotOptions } from '../common/pci.js';
-import { hostFeatures, leafRecorder, type VirtioState, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, type VirtioSpec } from '../common/virtio.js';
+import { hostFeatures, leafRecorder, type VirtioState, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, virtioPciProxy, type VirtioSpec } from '../common/virtio.js';
 
 export type VirtioGpuVariant = '7.2' | '8.2' | '9.0.0' | '9.0.1';
 
@@ -303,7 +303,8 @@ export function virtioGpu(variant: VirtioGpuVariant, opts: PciSlotOptions = {}):
   return {
     name: 'virtio-gpu',
     type: 'virtio-gpu-device',
-    parents: ['virtio-gpu-base', 'virtio-device', 'device', 'virtio-gpu-pci', 'virtio-gpu-pci-base', 'virtio-pci', 'pci-device'],
+    parents: ['virtio-gpu-base', 'virtio-device', 'device'],
+    proxy: virtioPciProxy('gpu'),
     props,
     vmsd: vmstate_virtio_gpu(variant),
     idstr: pciIdstr(opts.slot ?? 2, 'virtio-gpu'),

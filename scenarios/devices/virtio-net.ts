@@ -55,7 +55,7 @@ import { vmstate_info_buffer, vmstate_info_uint16, vmstate_info_uint16_equal } f
 import { pciIdstr, type PciSlotOptions } from '../common/pci.js';
 import { nicProps } from '../common/nic.js';
 import { TMP_PARENT, VMSTATE_STRUCT_POINTER_ELEMENT, VMSTATE_UNUSED_VARRAY_UINT32, VMSTATE_WITH_TMP } from '../common/tmp.js';
-import { hasFeature, hostFeatures, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, type VirtioState } from '../common/virtio.js';
+import { hasFeature, hostFeatures, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, virtioPciProxy, type VirtioState } from '../common/virtio.js';
 
 export type VirtioNetVariant = '7.2' | '8.2';
 
@@ -349,7 +349,7 @@ export function virtioNet(variant: VirtioNetVariant, opts: PciSlotOptions = {}):
   const sp = virtio_net_specs[variant];
   const props: DeviceClass['props'] = {
     ...virtioCommonProps(4),
-    ...nicProps('efi-virtio.rom'),
+    ...nicProps('efi-virtio.rom', opts.release),
     rx_queue_size: { type: 'uint16', default: 256 },
     tx_queue_size: { type: 'uint16', default: 256 },
     host_mtu: { type: 'uint16', default: 0 },
@@ -362,7 +362,8 @@ export function virtioNet(variant: VirtioNetVariant, opts: PciSlotOptions = {}):
   return {
     name: 'virtio-net',
     type: 'virtio-net-device',
-    parents: ['virtio-device', 'device', 'virtio-net-pci', 'virtio-net-pci-base', 'virtio-pci', 'pci-device'],
+    parents: ['virtio-device', 'device'],
+    proxy: virtioPciProxy('net'),
     props,
     vmsd: vmstate_virtio_net(variant),
     idstr: pciIdstr(opts.slot ?? 3, 'virtio-net'),

@@ -10,7 +10,7 @@
 import type { DeviceClass } from '../../src/machine/types.js';
 import type { VMStateDescription } from '../../src/vmstate/types.js';
 import { VMSTATE_SINGLE } from '../../src/vmstate/dsl.js';
-import { hostFeatures, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, type VirtioState } from '../common/virtio.js';
+import { hostFeatures, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, virtioPciProxy, type VirtioState } from '../common/virtio.js';
 import { pciIdstr, type PciSlotOptions } from '../common/pci.js';
 
 export const virtio_rng_spec = virtioSpec({
@@ -29,7 +29,8 @@ export function virtioRng(opts: PciSlotOptions = {}): DeviceClass {
   return {
     name: 'virtio-rng',
     type: 'virtio-rng-device',
-    parents: ['virtio-device', 'device', 'virtio-rng-pci', 'virtio-rng-pci-base', 'virtio-pci', 'pci-device'],
+    parents: ['virtio-device', 'device'],
+    proxy: virtioPciProxy('rng'),
     props: {
       ...virtioCommonProps(2),
       'max-bytes': { type: 'uint64', default: 0x7fffffffffffffffn },

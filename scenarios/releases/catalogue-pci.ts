@@ -22,7 +22,7 @@ import { virtioBlk } from '../devices/virtio-blk.js';
 import { virtioGpu, virtioGpuVariant, type VirtioGpuVariant } from '../devices/virtio-gpu.js';
 import { virtioNet, virtioNetVariant, type VirtioNetVariant } from '../devices/virtio-net.js';
 import { virtioRng } from '../devices/virtio-rng.js';
-import { e1000 } from '../devices/pci/e1000.js';
+import { e1000, e1000Variant, type E1000Variant } from '../devices/pci/e1000.js';
 import { e1000e, e1000eVariant } from '../devices/pci/e1000e.js';
 import { rtl8139 } from '../devices/pci/rtl8139.js';
 import { ahciVariant, ich9Ahci, type AhciVariant } from '../devices/pci/ahci.js';
@@ -41,7 +41,7 @@ import { ahciGen } from '../devices/pci/ahci.gen.js';
 import { ehciGen } from '../devices/pci/ehci.gen.js';
 import { xhciGen } from '../devices/pci/xhci.gen.js';
 
-export const PCI_RELEASES = ['7.2.0', '8.0.0', '8.1.0', '8.2.0', '9.0.0', '9.0.1', '9.1.0', '9.2.0', '10.0.0'] as const;
+export const PCI_RELEASES = ['7.2.0', '7.2.1', '8.0.0', '8.1.0', '8.2.0', '9.0.0', '9.0.1', '9.1.0', '9.2.0', '10.0.0'] as const;
 
 /** Where each device sits on bus 0. */
 export const PCI_SLOTS = {
@@ -71,14 +71,19 @@ function memo<K, V>(make: (k: K) => V): (k: K) => V {
 export const withGen = (cls: DeviceClass, gen: DeviceGen): DeviceClass => ({ ...cls, gen });
 
 const gpu = memo((v: VirtioGpuVariant) => withGen(virtioGpu(v, { slot: PCI_SLOTS['virtio-gpu'] }), virtioGpuGen));
-const net = memo((v: VirtioNetVariant) => withGen(virtioNet(v, { slot: PCI_SLOTS['virtio-net'] }), virtioNetGen));
+// NIC models take the release for PCIDevice's rombar (uint32 1 before 10.0, int32 -1 from 10.0)
+const rombarOf = (release: string) => (Number(release.split('.')[0]) >= 10 ? '10.0.0' : '7.2.0');
+const net = memo((key: string) => {
+  const [v, release] = key.split('@') as [VirtioNetVariant, string];
+  return withGen(virtioNet(v, { slot: PCI_SLOTS['virtio-net'], release }), virtioNetGen);
+});
 const balloon = memo((v: VirtioBalloonVariant) => withGen(virtioBalloon(v, { slot: PCI_SLOTS['virtio-balloon'] }), virtioBalloonGen));
 const blk = memo((_: 'all') => withGen(virtioBlk({ slot: PCI_SLOTS['virtio-blk'] }), virtioBlkGen));
 const rng = memo((_: 'all') => withGen(virtioRng({ slot: PCI_SLOTS['virtio-rng'] }), virtioRngGen));
-const e1000Nic = memo((_: 'all') => withGen(e1000({ slot: PCI_SLOTS.e1000 }), e1000Gen));
+const e1000Nic = memo((v: E1000Variant) => withGen(e1000({ slot: PCI_SLOTS.e1000, release: v === '10.0' ? '10.0.0' : '7.2.0' }, v), e1000Gen));
 // e1000e's PCI Express capabilities depend on the release's pci-device properties: one class per release
 const e1000eNic = memo((release: string) => withGen(e1000e(e1000eVariant(release), release, { slot: PCI_SLOTS.e1000e }), e1000eGen));
-const rtl = memo((_: 'all') => withGen(rtl8139({ slot: PCI_SLOTS.rtl8139 }), rtl8139Gen));
+const rtl = memo((release: string) => withGen(rtl8139({ slot: PCI_SLOTS.rtl8139, release }), rtl8139Gen));
 const ahci = memo((v: AhciVariant) => withGen(ich9Ahci(v, { slot: PCI_SLOTS['ich9-ahci'] }), ahciGen()));
 const usbEhci = memo((_: 'all') => withGen(ehci('usb-ehci', { slot: PCI_SLOTS['usb-ehci'] }), ehciGen('usb-ehci')));
 const xhci = memo((release: string) => withGen(qemuXhci(release, { slot: PCI_SLOTS['qemu-xhci'] }), xhciGen));
@@ -89,13 +94,13 @@ export function pciDevices(release: string): DeviceClass[] {
   if (!(PCI_RELEASES as readonly string[]).includes(release)) return [];
   return [
     gpu(virtioGpuVariant(release)),
-    net(virtioNetVariant(release)),
+    net(`${virtioNetVariant(release)}@${rombarOf(release)}`),
     blk('all'),
     balloon(virtioBalloonVariant(release)),
     rng('all'),
-    e1000Nic('all'),
+    e1000Nic(e1000Variant(release)),
     e1000eNic(release),
-    rtl('all'),
+    rtl(rombarOf(release)),
     ahci(ahciVariant(release)),
     usbEhci('all'),
     xhci(release),

@@ -12,7 +12,7 @@ import { fwCfg } from '../devices/platform/fw_cfg.js';
 import { globalstate, type GlobalStateVariant } from '../devices/platform/globalstate.js';
 import { hpet, type HpetVariant } from '../devices/platform/hpet.js';
 import { i8254 } from '../devices/platform/i8254.js';
-import { i8259 } from '../devices/platform/i8259.js';
+import { i8259, i8259HasLtim } from '../devices/platform/i8259.js';
 import { ioapic } from '../devices/platform/ioapic.js';
 import { ipmiBmcSim } from '../devices/platform/ipmi-bmc-sim.js';
 import { mc146818rtc } from '../devices/platform/mc146818rtc.js';
@@ -20,9 +20,9 @@ import { pckbd } from '../devices/platform/pckbd.js';
 import { ps2kbd, ps2mouse } from '../devices/platform/ps2.js';
 import { isaSerial } from '../devices/platform/serial.js';
 import { i8257, pcspk, port92, vmmouse } from '../devices/platform/small.js';
-import { ich9Lpc } from '../devices/platform/ich9-lpc.js';
+import { ich9Lpc, ich9LpcVariant, type Ich9LpcVariant } from '../devices/platform/ich9-lpc.js';
 import { piix4Pm } from '../devices/platform/piix4-pm.js';
-import { pvpanicPci } from '../devices/platform/pvpanic-pci.js';
+import { pvpanicEvents, pvpanicPci } from '../devices/platform/pvpanic-pci.js';
 import { i440fx, ich9Smb, mch, piix3 } from '../devices/platform/host-bridges.js';
 import type { DeviceGen } from '../../src/gen/index.js';
 import { fwCfgGen } from '../devices/platform/fw_cfg.gen.js';
@@ -64,7 +64,7 @@ const shared = {
   apic: once(apic),
   fwCfg: once(withGen(fwCfg, fwCfgGen)),
   i8257: once(i8257),
-  i8259: once(i8259),
+  i8259: [once(() => i8259(false)), once(() => i8259(true))] as const,
   ioapic: once(ioapic),
   rtc: once(withGen(mc146818rtc, mc146818rtcGen)),
   pit: once(i8254),
@@ -76,9 +76,14 @@ const shared = {
   port92: once(port92),
   serial: once(withGen(isaSerial, isaSerialGen)),
   bmc: once(ipmiBmcSim),
-  lpc: once(withGen(ich9Lpc, ich9LpcGen)),
+  lpc: {
+    '7.2': once(withGen(() => ich9Lpc('7.2'), ich9LpcGen)),
+    '8.0': once(withGen(() => ich9Lpc('8.0'), ich9LpcGen)),
+    '9.2': once(withGen(() => ich9Lpc('9.2'), ich9LpcGen)),
+    '10.0': once(withGen(() => ich9Lpc('10.0'), ich9LpcGen)),
+  } as Record<Ich9LpcVariant, () => DeviceClass>,
   piix4pm: once(withGen(piix4Pm, piix4PmGen)),
-  pvpanic: once(withGen(pvpanicPci, pvpanicPciGen)),
+  pvpanic: [once(withGen(() => pvpanicPci(3), pvpanicPciGen)), once(withGen(() => pvpanicPci(7), pvpanicPciGen))] as const,
   mch: once(withGen(mch, mchGen)),
   i440fx: once(withGen(i440fx, i440fxGen)),
   piix3: once(withGen(piix3, piix3Gen)),
@@ -111,11 +116,11 @@ export function platformDevices(release: string): DeviceClass[] {
     shared.pcie0(),
     shared.pci0(),
     shared.i8257(),
-    shared.lpc(),
+    shared.lpc[ich9LpcVariant(release)](),
     shared.piix4pm(),
     shared.piix3(),
     shared.rtc(),
-    shared.i8259(),
+    shared.i8259[i8259HasLtim(release) ? 1 : 0](),
     shared.ioapic(),
     (hpets[v.hpet] ??= { ...hpet(v.hpet), gen: hpetGen }),
     shared.pit(),
@@ -129,7 +134,7 @@ export function platformDevices(release: string): DeviceClass[] {
     shared.smb(),
     shared.serial(),
     shared.bmc(),
-    shared.pvpanic(),
+    shared.pvpanic[pvpanicEvents(release) === 7 ? 1 : 0](),
     shared.acpi(),
     (globalstates[v.globalstate] ??= { ...globalstate(v.globalstate), gen: globalstateGen }),
   ];

@@ -34,12 +34,18 @@ export const hw_compat_7_1: CompatEntry[] = [
 ];
 export const pc_compat_7_1: CompatEntry[] = [];
 
-export const hw_compat_7_2: CompatEntry[] = [
+/**
+ * hw_compat_7_2 as released in 8.0.0: 8.0 made AER's uncorrectable-error
+ * mask register writable for every machine type, so a PCIe device with AER
+ * (e1000e) at pc-*-7.2 rejects 7.2's config space and 7.2 rejects 8.0's.
+ */
+export const hw_compat_7_2_v800: CompatEntry[] = [
   e('e1000e', 'migrate-timadj', 'off'),
   e('virtio-mem', 'x-early-migration', 'false'),
   e('migration', 'x-preempt-pre-7-2', 'true'),
-  e('pci-device', 'x-pcie-err-unc-mask', 'off'),
 ];
+/** hw_compat_7_2 from 8.1.0: "hw/pci: Disable PCI_ERR_UNCOR_MASK register for machine type < 8.0" (also in 8.0's later stable releases). */
+export const hw_compat_7_2: CompatEntry[] = [...hw_compat_7_2_v800, e('pci-device', 'x-pcie-err-unc-mask', 'off')];
 export const pc_compat_7_2: CompatEntry[] = [e('ICH9-LPC', 'noreboot', 'true')];
 
 export const hw_compat_8_0: CompatEntry[] = [

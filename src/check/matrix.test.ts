@@ -111,7 +111,10 @@ describe('planMatrix', () => {
     expect(() => planMatrix(releases, { scenarioCases: [], filters: { machine: ['virt-*'] } })).toThrow(/--machine 'virt-\*' matches no machine type/);
     expect(() => planMatrix(releases, { scenarioCases: [], filters: { from: ['8.2.0'], to: ['8.2.0'] } })).toThrow(/no case matches the filters/);
     expect(() => parsePair('8.2.0')).toThrow(/--pair expects A:B/);
-    expect(() => parsePair('8.2.0:8.2.0')).toThrow(/not migrated to itself/);
+    // the same release on both sides is allowed: the sides differ in their configuration (--src-global / --dst-global)
+    expect(parsePair('8.2.0:8.2.0')).toEqual(['8.2.0', '8.2.0']);
+    const self = planMatrix(releases, { scenarioCases: [], filters: { pairs: ['9.0.1:9.0.1'], device: ['virtio-gpu'], machine: ['pc-q35-9.0'] } });
+    expect(self.cases.map((c) => c.id)).toEqual(['virtio-gpu/9.0.1->9.0.1/pc-q35-9.0']);
     for (const s of ['0/2', '3/2', '1', 'a/b', '1/0']) expect(() => parseShard(s)).toThrow(/--shard expects k\/n/);
     expect(parseShard('2/3')).toEqual({ index: 2, count: 3 });
   });

@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { VmError } from '../wire/errors.js';
-import type { Release } from '../machine/types.js';
+import type { CompatEntry, Release } from '../machine/types.js';
+import { globalTargets, resolveProps } from '../machine/props.js';
 import { caseId, skipReason } from './case.js';
 import { dedupeCases } from './run.js';
 import { matchesAny, globToRegExp, isGlob } from './glob.js';
@@ -23,7 +24,19 @@ export interface MatrixFilters {
   device?: string[];
 }
 
+/** The configuration each side of every case runs with: `-global`s (`--global` on both, `--src-global` / `--dst-global` on one). */
+export interface SideGlobals {
+  src: CompatEntry[];
+  dst: CompatEntry[];
+}
+
 export interface PlanOptions {
+  /** Cases over several devices at once, one VM per list (`--device a,b`): each list is one case per pair and machine type. */
+  deviceSets?: string[][];
+  /** One case per pair and machine type over the machine type's own device list (`--vm`). */
+  vm?: boolean;
+  /** Per-side configuration every case runs with. */
+  globals?: SideGlobals;
   /** Scenario cases: their expectations, and cases of their own. */
   scenarioCases: readonly ScenarioCase[];
   /** Run only the scenario cases (`--scenario FILE`), not the release matrix. */
@@ -46,6 +59,14 @@ export interface PlannedCase {
   reference: string | null;
   /** Why the case cannot apply (a release lacks the machine type or the device), or null. */
   skip: string | null;
+  /**
+   * A case over several devices in one stream: their names, in registration
+   * order (`device` is then their names joined by `+`); `[]` for the machine
+   * type's own device list (`device` is `vm`). Absent: one device.
+   */
+  devices?: string[];
+  /** Per-side `-global`s; absent when both sides run the release's defaults. */
+  globals?: SideGlobals;
 }
 
 export interface Plan {
@@ -72,7 +93,7 @@ const bad = (message: string) => new VmError({ kind: 'bad-input', message });
 export function parsePair(s: string): [string, string] {
   const parts = s.split(':');
   if (parts.length !== 2 || !parts[0] || !parts[1]) throw bad(`--pair expects A:B (two release names), got '${s}'`);
-  if (parts[0] === parts[1]) throw bad(`--pair ${s}: a release is not migrated to itself`);
+  // A:A is one release on both sides, which differ in their configuration (--src-global / --dst-global)
   return [parts[0], parts[1]];
 }
 
@@ -156,7 +177,7 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
   // The release matrix: ordered pairs, then every device either release has × every machine type either knows.
   let ordered: [string, string][] = [];
   if (!opts.scenarioOnly) {
-    if (pairFilter.length) ordered = pairFilter.flatMap(([a, b]) => [[a, b], [b, a]] as [string, string][]);
+    if (pairFilter.length) ordered = pairFilter.flatMap(([a, b]) => (a === b ? [[a, a]] : [[a, b], [b, a]]) as [string, string][]);
     else if (f.from?.length || f.to?.length) {
       for (const a of releases) for (const b of releases) if (a !== b) ordered.push([a.name, b.name]);
     } else ordered = adjacentPairs(releases);
@@ -164,7 +185,10 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
   }
 
   // Globs that match nothing are mistakes, not empty runs.
-  const allDevices = union([...releases.map((r) => r.devices.map((d) => d.name)), scenarioCases.map((c) => c.device)]);
+  const sets = opts.deviceSets ?? [];
+  for (const set of sets) for (const d of set) if (!modelled.has(d)) throw bad(`--device ${set.join(',')}: unknown device '${d}' (known: ${[...modelled].join(', ')})`);
+  const setLabels = [...sets.map((set) => set.join('+')), ...(opts.vm ? ['vm'] : [])];
+  const allDevices = union([...releases.map((r) => r.devices.map((d) => d.name)), scenarioCases.map((c) => c.device), setLabels]);
   const allMachines = union([...[...releases].reverse().map((r) => r.machines.map((m) => m.name)), scenarioCases.map((c) => c.machine)]);
   for (const g of f.device ?? []) {
     if (!allDevices.some((d) => globToRegExp(g).test(d))) throw bad(`--device '${g}' matches no device (known: ${allDevices.join(', ')})`);
@@ -182,7 +206,8 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
     // the newer release's machine types first, as `-M help` lists them
     const [older, newer] = byName.get(a)!.i < byName.get(b)!.i ? [ra, rb] : [rb, ra];
     const machines = union([newer.machines.map((m) => m.name), older.machines.map((m) => m.name)]);
-    for (const device of devices) {
+    const single = sets.length || opts.vm ? [] : devices;
+    for (const device of single) {
       if (!matchesAny(device, f.device)) continue;
       for (const machine of machines) {
         if (!matchesAny(machine, f.machine)) continue;
@@ -190,8 +215,17 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
         drafts.set(id, { id, device, from: a, to: b, machine, expect: { status: 'pass' }, scenario: null, reference: null });
       }
     }
+    const multi: [string, string[]][] = [...sets.map((set) => [set.join('+'), set] as [string, string[]]), ...(opts.vm ? [['vm', []] as [string, string[]]] : [])];
+    for (const [device, list] of multi) {
+      for (const machine of machines) {
+        if (!matchesAny(machine, f.machine)) continue;
+        const id = caseId(device, a, b, machine);
+        drafts.set(id, { id, device, from: a, to: b, machine, devices: list, ...vmExpectation(list, a, b, machine, scenarioCases) });
+      }
+    }
   }
   for (const c of scenarioCases) {
+    if (sets.length || opts.vm) break; // the scenarios name single-device cases; a VM case takes their expectations above
     if (!matchesAny(c.device, f.device) || !matchesAny(c.machine, f.machine) || !keepPair(c.from, c.to)) continue;
     const id = caseId(c.device, c.from, c.to, c.machine);
     drafts.set(id, { id, device: c.device, from: c.from, to: c.to, machine: c.machine, expect: c.expect, scenario: c.scenario, reference: c.reference ?? null });
@@ -209,11 +243,13 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
       rIdx(x.from) - rIdx(y.from) ||
       machOrder.get(x.machine)! - machOrder.get(y.machine)!,
   );
-  const cases: PlannedCase[] = sorted.map((d, index) => ({
-    ...d,
-    index,
-    skip: skipReason({ device: d.device, from: byName.get(d.from)!.r, to: byName.get(d.to)!.r, machine: d.machine }),
-  }));
+  const globals = opts.globals && (opts.globals.src.length || opts.globals.dst.length) ? opts.globals : undefined;
+  const cases: PlannedCase[] = sorted.map((d, index) => {
+    const spec = { from: byName.get(d.from)!.r, to: byName.get(d.to)!.r, machine: d.machine };
+    const skip = d.devices ? setSkipReason(d.devices, spec) : skipReason({ device: d.device, ...spec });
+    return { ...d, index, skip, ...(globals ? { globals } : {}) };
+  });
+  if (globals) checkGlobalsReach(globals, cases, byName);
   if (cases.every((c) => c.skip !== null)) throw bad(allSkipped(cases));
 
   const pairs: [string, string][] = [];
@@ -235,6 +271,53 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
     machines: allMachines.filter((m) => cases.some((c) => c.machine === m)),
     fingerprint,
   };
+}
+
+/**
+ * What the scenarios expect of a VM case: the expectation of the first
+ * device of the list that a scenario expects to fail in this pair and
+ * machine type (the load stops at the first section that fails), else pass.
+ */
+function vmExpectation(devices: readonly string[], from: string, to: string, machine: string, cases: readonly ScenarioCase[]): Pick<PlannedCase, 'expect' | 'scenario' | 'reference'> {
+  for (const d of devices) {
+    const c = cases.find((x) => x.device === d && x.from === from && x.to === to && x.machine === machine && x.expect.status === 'fail');
+    if (c) return { expect: c.expect, scenario: c.scenario, reference: c.reference ?? null };
+  }
+  return { expect: { status: 'pass' }, scenario: null, reference: null };
+}
+
+/** Why a case over these devices cannot apply (a release lacks the machine type or one of them), or null. */
+function setSkipReason(devices: readonly string[], spec: { from: Release; to: Release; machine: string }): string | null {
+  for (const r of [spec.from, spec.to]) {
+    if (!r.machines.some((m) => m.name === spec.machine)) return `${r.name} has no machine type ${spec.machine}`;
+    const missing = devices.filter((d) => !r.devices.some((x) => x.name === d));
+    if (missing.length) return `${r.name} has no device ${missing.join(', ')}`;
+  }
+  return null;
+}
+
+/**
+ * A global that reaches no device of any case configures nothing: a typo
+ * in the driver or a device the plan does not have. QEMU would accept it
+ * silently; a check that claims to have run with it must not.
+ */
+function checkGlobalsReach(globals: SideGlobals, cases: readonly PlannedCase[], byName: Map<string, { r: Release }>): void {
+  const live = cases.filter((c) => !c.skip);
+  for (const [side, list] of [['sending', globals.src], ['receiving', globals.dst]] as const) {
+    for (const g of list) {
+      const reached = live.some((c) => {
+        const r = byName.get(side === 'sending' ? c.from : c.to)!.r;
+        const names = c.devices ? (c.devices.length ? c.devices : r.machines.find((m) => m.name === c.machine)?.devices ?? r.devices.map((d) => d.name)) : [c.device];
+        return names.some((n) => {
+          const cls = r.devices.find((d) => d.name === n);
+          if (!cls || globalTargets(cls, g.driver).length === 0) return false;
+          resolveProps(cls, [], {}, [g]); // a property the object lacks, or a bad value, is an error now, not in every case
+          return true;
+        });
+      });
+      if (!reached) throw bad(`the ${side} side's global ${g.driver}.${g.property}=${g.value}: '${g.driver}' is the type of no device in the planned cases, so it would configure nothing`);
+    }
+  }
 }
 
 /** Why a plan in which no case can apply is a mistake: its skip reasons, most frequent first. */

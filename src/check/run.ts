@@ -12,6 +12,7 @@ import { diffFromReset, stateToJson } from '../vmstate/state.js';
 import type { Ungenerated } from '../gen/types.js';
 import type { Expectation, ScenarioCase } from './scenario.js';
 import { classesOf, runWithInputs, unverifiable } from './extracted.js';
+import type { PlannedCase } from './matrix.js';
 
 /** `incomplete`: the property held, but on states where some field never left its reset value (nothing generates it). */
 export type CaseStatus = 'pass' | 'fail' | 'skip' | 'incomplete';
@@ -127,6 +128,10 @@ export interface VmCaseSpec {
   /** Device names per side; default the machine type's device set, else every device of the release. */
   fromDevices?: string[];
   toDevices?: string[];
+  /** Per-side `-global`s. */
+  globals?: CaseSpec['globals'];
+  /** The case's name in its id (default `vm`; a device list's names joined by `+`). */
+  label?: string;
 }
 
 export function vmCaseId(from: string, to: string, machine: string): string {
@@ -134,14 +139,24 @@ export function vmCaseId(from: string, to: string, machine: string): string {
 }
 
 export function runVmCase(spec: VmCaseSpec, expect: Expectation | null, mode: StateMode, meta: Partial<CaseResult> = {}): CaseResult {
-  const id = vmCaseId(spec.from.name, spec.to.name, spec.machine);
+  const name = spec.label ?? 'vm';
+  const id = caseId(name, spec.from.name, spec.to.name, spec.machine);
   const skip = [spec.from, spec.to].map((r) => (r.machines.some((m) => m.name === spec.machine) ? null : `${r.name} has no machine type ${spec.machine}`)).find(Boolean) ?? null;
   const engines = () => ({
-    a: new Engine(spec.from, spec.machine, { devices: spec.fromDevices }),
-    b: new Engine(spec.to, spec.machine, { devices: spec.toDevices }),
+    a: new Engine(spec.from, spec.machine, { devices: spec.fromDevices, globals: spec.globals?.src }),
+    b: new Engine(spec.to, spec.machine, { devices: spec.toDevices, globals: spec.globals?.dst }),
   });
-  const label = { device: 'vm', from: spec.from, to: spec.to, machine: spec.machine };
+  const label = { device: name, from: spec.from, to: spec.to, machine: spec.machine };
   return runOn(id, label, skip ? null : engines, null, expect, mode, meta, skip);
+}
+
+/** One planned case (matrix.ts): a device, a device list or the machine type's devices, with the plan's per-side globals. */
+export function runPlannedCase(c: PlannedCase, from: Release, to: Release, mode: StateMode, meta: Partial<CaseResult> = {}): CaseResult {
+  if (c.devices) {
+    const list = c.devices.length ? c.devices : undefined;
+    return runVmCase({ from, to, machine: c.machine, fromDevices: list, toDevices: list, globals: c.globals, label: c.device }, c.expect, mode, meta);
+  }
+  return runCase({ device: c.device, from, to, machine: c.machine, globals: c.globals }, c.expect, mode, meta);
 }
 
 function runOn(

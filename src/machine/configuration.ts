@@ -1,6 +1,6 @@
-import { EINVAL } from '../wire/errors.js';
+import { EINVAL, printable } from '../wire/errors.js';
 import { latin1, fromLatin1 } from '../wire/reader.js';
-import { VMSTATE_UINT32, VMSTATE_VBUFFER_ALLOC_UINT32 } from '../vmstate/dsl.js';
+import { VMSTATE_UINT32, VMSTATE_UINT8_ARRAY, VMSTATE_VBUFFER_ALLOC_UINT32 } from '../vmstate/dsl.js';
 import type { VMStateDescription } from '../vmstate/types.js';
 
 /**
@@ -18,10 +18,12 @@ export function configurationVmsd(localMachine: string): VMStateDescription {
       s.len = localMachine.length;
     },
     fields: [VMSTATE_UINT32('len'), VMSTATE_VBUFFER_ALLOC_UINT32('name', 0, undefined, 'len')],
+    // a source with validate-uuid and -uuid sends its UUID; the engines set none, so a received one is accepted (QEMU warns)
+    subsections: [{ name: 'configuration/uuid', version_id: 1, minimum_version_id: 1, needed: () => false, fields: [VMSTATE_UINT8_ARRAY('uuid.data', 16, 1)] }],
     post_load(s) {
       const received = latin1((s.name as Uint8Array | undefined) ?? new Uint8Array());
       if (!localMachine.startsWith(received)) {
-        return { errno: EINVAL, message: `Machine type received is '${received}' and local is '${localMachine}'` };
+        return { errno: EINVAL, message: `Machine type received is '${printable(received)}' and local is '${localMachine}'` };
       }
     },
   };

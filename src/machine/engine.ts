@@ -1,4 +1,4 @@
-import { EINVAL, VmError, hex } from '../wire/errors.js';
+import { EINVAL, VmError, hex, printable } from '../wire/errors.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import * as C from '../wire/constants.js';
@@ -8,9 +8,11 @@ import { saveVmsd } from '../vmstate/save.js';
 import type { VmsdDesc } from '../vmstate/describe.js';
 import type { Props, State, TraceEntry, VMStateDescription, VmCtx } from '../vmstate/types.js';
 import { cloneState } from '../vmstate/state.js';
+import { programFor, type Program } from '../vmstate/compile/program.js';
 import { configurationVmsd } from './configuration.js';
 import { resolveProps } from './props.js';
-import type { DeviceClass, MachineType, Release } from './types.js';
+import { freshReset } from './reset-cache.js';
+import type { CompatEntry, DeviceClass, MachineType, Release } from './types.js';
 
 /** One registered device: what identifies its section and its resolved properties. */
 export interface DeviceInstance {
@@ -21,6 +23,10 @@ export interface DeviceInstance {
   sectionId: number;
   /** Key for states: the device name, unique within an engine. */
   key: string;
+  /** QEMU's alias_id: a second instance id the loader accepts (-1: none). */
+  aliasId: number;
+  /** The legacy idstr and instance id an older stream names the section by (QEMU's se->compat), when the idstr has a device path. */
+  compat: { idstr: string; instanceId: number } | null;
 }
 
 /** Where a section sits in a stream and what its payload carried. */
@@ -49,6 +55,15 @@ export interface TraceOption {
   trace?: boolean;
 }
 
+export interface LoadOptions extends TraceOption {
+  /**
+   * The end of `bytes` is the end of the input (default): a subsection peek
+   * past it leaves QEMU's sticky -EIO. False for a stream saved without its
+   * description (SaveOptions.describe), whose real counterpart goes on.
+   */
+  eof?: boolean;
+}
+
 export interface SaveOptions extends TraceOption {
   /**
    * Build the trailing JSON description as QEMU does (default). A check that
@@ -58,11 +73,28 @@ export interface SaveOptions extends TraceOption {
   describe?: boolean;
 }
 
+/** `compiled` runs each VMSD as generated code; `interpreted` walks the tables (the reference). */
+export type EngineKind = 'compiled' | 'interpreted';
+
+export const ENGINE_KINDS: readonly EngineKind[] = ['compiled', 'interpreted'];
+
+/** The engine kind when none is asked for: VMCOMPAT_ENGINE, else compiled. */
+export function defaultEngineKind(): EngineKind {
+  const env = process.env.VMCOMPAT_ENGINE;
+  if (env === undefined || env === '') return 'compiled';
+  if (env === 'compiled' || env === 'interpreted') return env;
+  throw new VmError({ kind: 'bad-input', message: `VMCOMPAT_ENGINE='${env}' is not an engine (use compiled or interpreted)` });
+}
+
 export interface EngineOptions {
+  /** Default {@link defaultEngineKind}. */
+  engine?: EngineKind;
   /** Device names to instantiate, in registration order; default every device of the release. */
   devices?: string[];
-  /** Per-device property overrides, like `-global driver.prop=value`. */
+  /** Per-device property overrides, like `-device name,prop=value` (by device name). */
   overrides?: Record<string, Record<string, string>>;
+  /** `-global driver.prop=value`s, applied after the machine type's compat properties to every object the driver names. */
+  globals?: CompatEntry[];
 }
 
 const PAGE_SIZE = 4096;
@@ -72,7 +104,12 @@ export class Engine {
   readonly release: Release;
   readonly machine: MachineType;
   readonly instances: DeviceInstance[];
+  readonly kind: EngineKind;
   private readonly config: VMStateDescription;
+  private readonly programs: Map<DeviceInstance, Program> | null;
+  /** The compiled engine's constants: the stream up to the first section and its configuration description, each reset state, one scratch writer. */
+  private prefix: { bytes: Uint8Array; desc: VmsdDesc } | null = null;
+  private scratch: Writer | null = null;
 
   constructor(release: Release, machineName: string, opts: EngineOptions = {}) {
     const machine = release.machines.find((m) => m.name === machineName);
@@ -85,23 +122,10 @@ export class Engine {
     this.release = release;
     this.machine = machine;
     this.config = configurationVmsd(machine.name);
+    this.kind = opts.engine ?? defaultEngineKind();
     const names = opts.devices ?? machine.devices ?? release.devices.map((d) => d.name);
-    const seen = new Map<string, number>();
-    this.instances = names.map((name, sectionId) => {
-      const cls = release.devices.find((d) => d.name === name);
-      if (!cls) {
-        throw new VmError({
-          kind: 'bad-input',
-          message: `release ${release.name} has no device '${name}' (it has: ${release.devices.map((d) => d.name).join(', ')})`,
-        });
-      }
-      const props = resolveProps(cls, machine.compat, opts.overrides?.[name]);
-      // A second device with the same plain idstr gets the next instance id, as QEMU numbers them.
-      const n = seen.get(cls.idstr) ?? 0;
-      seen.set(cls.idstr, n + 1);
-      const key = n === 0 ? name : `${name}#${n}`;
-      return { cls, props, idstr: cls.idstr, instanceId: cls.instanceId + n, sectionId, key };
-    });
+    this.instances = registerSections(release, machine, names, opts);
+    this.programs = this.kind === 'compiled' ? new Map(this.instances.map((i) => [i, programFor(i.props, this.release.vmdescArrays ?? 'whole')])) : null;
   }
 
   get name(): string {
@@ -116,19 +140,51 @@ export class Engine {
 
   /** The state of a freshly reset device of this engine. */
   resetState(key: string): State {
-    const i = this.instance(key);
-    return i.cls.reset(i.props);
+    return this.reset(this.instance(key));
+  }
+
+  /** A fresh reset state; the compiled engine copies one built once when that is cheaper (reset-cache.ts). */
+  private reset(inst: DeviceInstance): State {
+    return this.programs ? freshReset(inst.cls, inst.props) : inst.cls.reset(inst.props);
+  }
+
+  private makePrefix(): { bytes: Uint8Array; desc: VmsdDesc } {
+    const p = new Writer(256);
+    const desc = this.writePrefix(p);
+    return { bytes: p.finish(), desc };
+  }
+
+  /** Header and configuration section: the same bytes for every stream of this engine. */
+  private writePrefix(w: Writer): VmsdDesc {
+    writeHeader(w);
+    w.u8(C.QEMU_VM_CONFIGURATION);
+    const configDesc = {} as VmsdDesc;
+    const configState: State = {};
+    saveVmsd(w, this.config, configState, this.config.version_id, this.ctx(this.instances[0] ?? dummy, configState, null), [], configDesc);
+    return configDesc;
   }
 
   private ctx(inst: DeviceInstance, device: State, trace: TraceEntry[] | null): VmCtx {
-    const ctx: VmCtx = {
-      props: inst.props,
-      device,
-      saveNested: (w, vmsd, state, version, at) => saveVmsd(w, vmsd, state, version, ctx, at, null),
-      loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
-      record: trace ? (e) => trace.push(e) : () => {},
-      vmdescArrays: this.release.vmdescArrays ?? 'whole',
-    };
+    const program = this.programs?.get(inst);
+    const ctx: VmCtx = program
+      ? {
+          props: inst.props,
+          device,
+          saveNested: (w, vmsd, state, version, at) => program.save(vmsd, version)(w, state, ctx, at),
+          loadNested: (r, vmsd, state, version, at) => program.load(vmsd)(r, state, version, ctx, at),
+          record: trace ? (e) => trace.push(e) : () => {},
+          tracing: trace !== null,
+          vmdescArrays: this.release.vmdescArrays ?? 'whole',
+        }
+      : {
+          props: inst.props,
+          device,
+          saveNested: (w, vmsd, state, version, at) => saveVmsd(w, vmsd, state, version, ctx, at, null),
+          loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
+          record: trace ? (e) => trace.push(e) : () => {},
+          tracing: trace !== null,
+          vmdescArrays: this.release.vmdescArrays ?? 'whole',
+        };
     return ctx;
   }
 
@@ -136,15 +192,22 @@ export class Engine {
   save(states: Record<string, State>, opts: SaveOptions = {}): SaveResult {
     const tracing = opts.trace ?? true;
     const describe = opts.describe ?? true;
-    const w = new Writer();
-    writeHeader(w);
-    w.u8(C.QEMU_VM_CONFIGURATION);
-    const configDesc = {} as VmsdDesc;
-    const configState: State = {};
-    saveVmsd(w, this.config, configState, this.config.version_id, this.ctx(this.instances[0] ?? dummy, configState, null), [], configDesc);
+    let w: Writer;
+    let configDesc: VmsdDesc;
+    if (this.programs) {
+      this.prefix ??= this.makePrefix();
+      // one writer per engine, grown to the largest stream: no 4 KiB zeroed buffer and regrowth per save
+      w = this.scratch ??= new Writer(1 << 16);
+      w.offset = 0;
+      w.bytes(this.prefix.bytes);
+      configDesc = describe ? structuredClone(this.prefix.desc) : this.prefix.desc;
+    } else {
+      w = new Writer();
+      configDesc = this.writePrefix(w);
+    }
     const sections: SectionLayout[] = [];
     const devices: unknown[] = [];
-    for (const inst of this.instances) {
+    for (const inst of saveOrder(this.instances)) {
       const given = states[inst.key];
       if (!given) continue;
       // pre_save hooks may write to the state: save a copy when the VMSD tree has any
@@ -156,21 +219,26 @@ export class Engine {
       const payloadOffset = w.offset;
       const trace: TraceEntry[] = [];
       const desc = describe ? ({} as VmsdDesc) : null;
-      saveVmsd(w, vmsd, state, vmsd.version_id, this.ctx(inst, state, tracing ? trace : null), [], desc);
+      const ctx = this.ctx(inst, state, tracing ? trace : null);
+      // the JSON description is the interpreter's job (only failures are described)
+      if (desc || !this.programs) saveVmsd(w, vmsd, state, vmsd.version_id, ctx, [], desc);
+      else this.programs.get(inst)!.save(vmsd, vmsd.version_id)(w, state, ctx, []);
       sections.push({ instance: inst, headerOffset, payloadOffset, payloadEnd: w.offset, versionId: vmsd.version_id, trace });
       writeFooter(w, inst.sectionId);
       if (desc) devices.push({ name: inst.idstr, instance_id: inst.instanceId, ...desc });
     }
     w.u8(C.QEMU_VM_EOF);
     const desc = { configuration: configDesc, page_size: PAGE_SIZE, devices };
-    writeVmdesc(w, describe ? qemuJson(desc) : '{}');
+    if (describe) writeVmdesc(w, qemuJson(desc));
+    else w.bytes(EMPTY_VMDESC);
     return { bytes: w.finish(), sections, desc };
   }
 
   /** QEMU's qemu_loadvm_state over a whole stream, into this engine's reset devices. */
-  load(bytes: Uint8Array, opts: TraceOption = {}): LoadResult {
+  load(bytes: Uint8Array, opts: LoadOptions = {}): LoadResult {
     const tracing = opts.trace ?? true;
     const r = new Reader(bytes);
+    r.endIsEof = opts.eof ?? true;
     const states: Record<string, State> = {};
     const sections: SectionLayout[] = [];
     const warnings: VmError[] = [];
@@ -213,6 +281,15 @@ export class Engine {
         qemu: ['Configuration section missing'],
       });
     }
+    if (this.programs) {
+      // this engine's own configuration section loads without a word: skip it when the stream has exactly it
+      const own = (this.prefix ??= this.makePrefix()).bytes.subarray(8);
+      // (and no configuration subsection, such as configuration/uuid, follows it)
+      if (r.remaining > own.length && sameBytes(r.buf, r.offset, own) && r.buf[r.offset + own.length] !== C.QEMU_VM_SUBSECTION) {
+        r.skip(own.length);
+        return;
+      }
+    }
     r.skip(1);
     const s: State = {};
     try {
@@ -229,15 +306,15 @@ export class Engine {
     const h = readFullHeader(r);
     // QEMU compares the idstr only up to its first NUL byte.
     const idstr = h.idstr.split('\0')[0]!;
-    const inst = this.instances.find((i) => i.idstr === idstr && i.instanceId === h.instanceId);
+    const inst = findSection(this.instances, idstr, h.instanceId);
     if (!inst) {
       throw new VmError({
         kind: 'unknown-section',
-        message: `unknown section '${h.idstr}' instance ${h.instanceId} at ${hex(headerOffset)}: ${this.name} registers no such device`,
+        message: `unknown section '${printable(h.idstr)}' instance ${h.instanceId} at ${hex(headerOffset)}: ${this.name} registers no such device`,
         offset: headerOffset,
         errno: EINVAL,
         qemu: [
-          `Unknown savevm section or instance '${h.idstr}' ${h.instanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices`,
+          `Unknown savevm section or instance '${printable(h.idstr)}' ${h.instanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices`,
         ],
       });
     }
@@ -245,23 +322,25 @@ export class Engine {
     if (h.versionId > vmsd.version_id) {
       throw new VmError({
         kind: 'section-version-too-new',
-        message: `section '${h.idstr}' is version ${h.versionId}, newer than the destination's ${vmsd.version_id}`,
+        message: `section '${printable(h.idstr)}' is version ${h.versionId}, newer than the destination's ${vmsd.version_id}`,
         offset: headerOffset,
         errno: EINVAL,
         vmsd: vmsd.name,
-        qemu: [`savevm: unsupported version ${h.versionId} for '${h.idstr}' v${vmsd.version_id}`],
+        qemu: [`savevm: unsupported version ${h.versionId} for '${printable(h.idstr)}' v${vmsd.version_id}`],
       });
     }
-    const state = inst.cls.reset(inst.props);
+    const state = this.reset(inst);
     const trace: TraceEntry[] = [];
     const layout: SectionLayout = { instance: inst, headerOffset, payloadOffset: r.offset, payloadEnd: r.offset, versionId: h.versionId, trace };
     sections.push(layout);
     try {
-      loadVmsd(r, vmsd, state, h.versionId, this.ctx(inst, state, tracing ? trace : null), []);
+      const ctx = this.ctx(inst, state, tracing ? trace : null);
+      if (this.programs) this.programs.get(inst)!.load(vmsd)(r, state, h.versionId, ctx, []);
+      else loadVmsd(r, vmsd, state, h.versionId, ctx, []);
     } catch (e) {
       layout.payloadEnd = r.offset;
       if (e instanceof VmError) {
-        e.qemu.push(`error while loading state for instance ${hex(h.instanceId)} of device '${h.idstr}'`);
+        e.qemu.push(`error while loading state for instance ${hex(h.instanceId)} of device '${printable(h.idstr)}'`);
         if (e.vmsd === null) e.vmsd = vmsd.name;
       }
       throw e;
@@ -300,6 +379,90 @@ export class Engine {
   }
 }
 
+/**
+ * The sections `-M machine` with these devices registers, in registration
+ * order (vmstate_register_with_alias_id): each device's main section (none
+ * when it registers none here, several when it has several instances),
+ * then its extra sections. Section ids count registrations; a repeated
+ * idstr takes the next instance id; an idstr with a device path keeps the
+ * bare VMSD name as its legacy idstr, numbered among its namesakes.
+ */
+function registerSections(release: Release, machine: MachineType, names: readonly string[], opts: EngineOptions): DeviceInstance[] {
+  const out: DeviceInstance[] = [];
+  const nextInstance = new Map<string, number>();
+  const nextCompat = new Map<string, number>();
+  const add = (cls: DeviceClass, props: Props, key: string, base: number) => {
+    const n = nextInstance.get(cls.idstr) ?? 0;
+    const instanceId = Math.max(base, n === 0 ? base : n);
+    nextInstance.set(cls.idstr, instanceId + 1);
+    const slash = cls.idstr.lastIndexOf('/');
+    let compat: DeviceInstance['compat'] = null;
+    if (slash >= 0) {
+      const legacy = cls.idstr.slice(slash + 1);
+      const c = nextCompat.get(legacy) ?? 0;
+      nextCompat.set(legacy, c + 1);
+      compat = { idstr: legacy, instanceId: c };
+    }
+    out.push({ cls, props, idstr: cls.idstr, instanceId, sectionId: out.length, key, aliasId: cls.aliasId ?? -1, compat });
+  };
+  const keys = new Map<string, number>();
+  for (const name of names) {
+    const cls = release.devices.find((d) => d.name === name);
+    if (!cls) {
+      throw new VmError({
+        kind: 'bad-input',
+        message: `release ${release.name} has no device '${printable(name)}' (it has: ${release.devices.map((d) => d.name).join(', ')})`,
+      });
+    }
+    const props = resolveProps(cls, machine.compat, opts.overrides?.[name], opts.globals);
+    // a second device of the same name is a further instance: name#1, name#2 …
+    const seen = keys.get(name) ?? 0;
+    keys.set(name, seen + 1);
+    const key = seen === 0 ? name : `${name}#${seen}`;
+    if (cls.registers && !cls.registers(props, machine.name)) continue;
+    const count = cls.sectionCount?.(props) ?? 1;
+    for (let i = 0; i < count; i++) add(cls, props, i === 0 ? key : `${key}#${i}`, cls.instanceId + i);
+    for (const extra of cls.extraSections ?? []) {
+      const xprops = { ...resolveProps(extra, machine.compat, {}, (opts.globals ?? []).map((g) => ({ ...g, optional: true }))), ...props };
+      if (extra.registers && !extra.registers(xprops, machine.name)) continue;
+      add(extra, xprops, `${key}/${extra.name}`, extra.instanceId);
+    }
+  }
+  return out;
+}
+
+/**
+ * The order sections go on the wire: early-setup sections first (the
+ * setup phase), then the rest; within each, higher MIG_PRI first and
+ * registration order among equals (savevm_state_handler_insert).
+ */
+export function saveOrder(instances: readonly DeviceInstance[]): DeviceInstance[] {
+  const pri = (i: DeviceInstance) => i.cls.vmsd.priority ?? 0;
+  const byPriority = [...instances].sort((a, b) => pri(b) - pri(a) || a.sectionId - b.sectionId);
+  return [...byPriority.filter((i) => i.cls.vmsd.early_setup), ...byPriority.filter((i) => !i.cls.vmsd.early_setup)];
+}
+
+/**
+ * QEMU's find_se: the section by idstr and instance id or alias id, or —
+ * for a stream from before device paths — by its legacy idstr (the bare
+ * VMSD name) and legacy instance id or alias id.
+ */
+export function findSection(instances: readonly DeviceInstance[], idstr: string, instanceId: number): DeviceInstance | undefined {
+  for (const se of saveOrder(instances)) {
+    if (se.idstr === idstr && (instanceId === se.instanceId || instanceId === se.aliasId)) return se;
+    if (se.compat && se.idstr.includes(idstr) && se.compat.idstr === idstr && (instanceId === se.compat.instanceId || instanceId === se.aliasId)) return se;
+  }
+  return undefined;
+}
+
+function sameBytes(buf: Uint8Array, at: number, want: Uint8Array): boolean {
+  for (let i = 0; i < want.length; i++) if (buf[at + i] !== want[i]) return false;
+  return true;
+}
+
+/** The description section of a stream saved without its description: `{}`. */
+const EMPTY_VMDESC = Uint8Array.of(C.QEMU_VM_VMDESCRIPTION, 0, 0, 0, 2, 0x7b, 0x7d);
+
 const preSaveCache = new WeakMap<VMStateDescription, boolean>();
 
 /** Whether any VMSD reachable from `vmsd` (fields, subsections, inline VMSDs of custom codecs) has a pre_save hook. */
@@ -322,6 +485,8 @@ const dummy: DeviceInstance = {
   instanceId: 0,
   sectionId: 0,
   key: '',
+  aliasId: -1,
+  compat: null,
 };
 
 /** QEMU's JSON writer style: `", "` between items and `": "` after keys, no newlines. */

@@ -27,11 +27,53 @@ export interface DeviceClass {
   type: string;
   /** QOM ancestors, nearest first (`virtio-gpu-base`, `virtio-device`, `device`). */
   parents: string[];
+  /**
+   * QOM interfaces the type or an ancestor implements (`pci-express-device`,
+   * `conventional-pci-device`): a global property names one as its driver
+   * and reaches every device that implements it (object_dynamic_cast).
+   */
+  interfaces?: string[];
   props: Record<string, PropDef>;
+  /**
+   * The PCI proxy a virtio device sits in (`virtio-rng-pci` around
+   * `virtio-rng-device`): a distinct QOM object with its own type chain and
+   * properties. Globals for the proxy's types set its properties and, through
+   * the aliases the proxy adds for every property of its device, the
+   * device's; globals for the device's types set only the device's. The
+   * device's globals apply first (it is created inside the proxy's
+   * instance_init), then the proxy's.
+   */
+  proxy?: VirtioProxy;
   vmsd: VMStateDescription;
   /** Section idstr (`0000:00:02.0/virtio-gpu`, `ipmi-interface`) and instance id. */
   idstr: string;
   instanceId: number;
+  /**
+   * A second instance id the loader accepts for this section (QEMU's
+   * alias_id, set by qdev_set_legacy_instance_id: the PIC's and the RTC's
+   * I/O base from before qdev). A section idstr with a device path
+   * (`0000:00:1f.0/ICH9LPC`) is also found by its legacy idstr, the bare
+   * VMSD name, as QEMU's SaveStateEntry compat entry does.
+   */
+  aliasId?: number;
+  /**
+   * Whether the device registers its section at all on this machine type
+   * with these properties (QEMU registers some only for some machine types
+   * or configurations, and some devices never: no dc->vmsd). Default: yes.
+   */
+  registers?(props: Props, machine: string): boolean;
+  /**
+   * How many sections of this VMSD the device registers (one per CPU, per
+   * port …), numbered by instance id from `instanceId`; default 1. Their
+   * states are keyed `name`, `name#1`, `name#2` …
+   */
+  sectionCount?(props: Props): number;
+  /**
+   * Further sections the same device registers beside its main one (an
+   * early-setup or per-function section), each modelled as its own class;
+   * they take this device's properties and are keyed `name/<their name>`.
+   */
+  extraSections?: DeviceClass[];
   /** The state of a freshly reset device under these properties. */
   reset(props: Props): State;
   /**
@@ -64,6 +106,16 @@ export interface ExtractedNotes {
   inputs: { name: string; reason: string }[];
   /** Realize-time values taken from the override table (scenarios/common/realize.ts), said on every verdict. */
   overrides?: string[];
+}
+
+export interface VirtioProxy {
+  /** The proxy's QOM type (`virtio-rng-pci`). */
+  type: string;
+  /** Its ancestors, nearest first (`virtio-rng-pci-base`, `virtio-pci`, `pci-device`, `device`). */
+  parents: string[];
+  interfaces?: string[];
+  /** Which of the class's `props` are the proxy's own (`vectors`, `disable-legacy` …); the rest are the device's. */
+  props: readonly string[];
 }
 
 export interface MachineType {

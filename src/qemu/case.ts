@@ -147,6 +147,12 @@ export async function runDirection(spec: RealCaseSpec, from: QemuBinary, to: Qem
       src = await saveToFile({ binary: from, vm: srcVm, timeoutMs: spec.timeoutMs });
     } catch (e) {
       if (!(e instanceof QemuError)) throw e;
+      const broke = processFailure(e.kind);
+      if (broke) {
+        // The source process itself failed (crashed, hung, not QMP): no verdict, an error.
+        fail(r, { kind: broke, stage: 'forward', saver: from.name, loader: to.name, path: null, vmsd: null, offset: null, message: `${from.name} could not save: ${e.message}`, qemu: [], qemuKind: null });
+        return done();
+      }
       // The source cannot run this configuration at all: nothing to migrate.
       Object.assign(r, { status: 'skip', message: `${from.name} cannot run it: ${firstLine(e.stderr || e.message)}` });
       return done();
@@ -157,7 +163,7 @@ export async function runDirection(spec: RealCaseSpec, from: QemuBinary, to: Qem
   const through = await loadAndSave({ binary: to, vm: dstVm, timeoutMs: spec.timeoutMs }, src);
   r.timings.loadSaveMs = performance.now() - t1;
   if (!through.ok) {
-    if (through.kind === 'start-failed') {
+    if (through.kind === 'config-refused') {
       Object.assign(r, { status: 'skip', message: `${to.name} cannot run it: ${firstLine(through.stderr || through.message)}` });
       return done();
     }
@@ -241,6 +247,14 @@ differencesText(cmp.differences),
   return done();
 }
 
+/**
+ * The failure kinds that are about the QEMU process, not the stream: the case gets
+ * that kind (never a load verdict such as post-load-failed) and no explanation.
+ */
+export function processFailure(kind: string): 'qemu-crashed' | 'timeout' | 'start-failed' | 'qmp-protocol' | null {
+  return kind === 'qemu-crashed' || kind === 'timeout' || kind === 'start-failed' || kind === 'qmp-protocol' ? kind : null;
+}
+
 /** Whether any difference is more than a field holding its VMSD's version (differences come real losses first). */
 export function realLoss(ds: readonly FieldDifference[]): boolean {
   return ds.length > 0 && !ds[0]!.encodesVersion;
@@ -288,6 +302,12 @@ export function fail(r: RealCaseResult, f: Failure): void {
  * flags: 0x0`), the decoder's verdict on the same bytes decides.
  */
 export function loadFailure(t: Exclude<ThroughResult, { ok: true }>, stream: Uint8Array, saver: string, loader: string, models?: SidesModels): Failure {
+  const broke = processFailure(t.kind);
+  if (broke) {
+    // A crash, a hang or a broken QMP peer says nothing about the stream.
+    const what = broke === 'timeout' ? `did not finish the ${t.stage ?? 'load'} of ${saver}'s stream in time and was killed` : `failed while loading ${saver}'s stream`;
+    return { kind: broke, stage: 'forward', saver, loader, path: null, vmsd: null, offset: null, message: `${loader} ${what}: ${t.message}`, qemu: [], qemuKind: null, bytes: stream };
+  }
   const d = diagnose(t.stderr);
   let decoded: DecodedStream | null = null;
   let kind: ErrorKind | null = d.kind;
@@ -296,7 +316,6 @@ export function loadFailure(t: Exclude<ThroughResult, { ok: true }>, stream: Uin
   if (dec.ok) decoded = dec.value;
   else decodeError = dec.error.message;
   if (!kind) kind = dec.ok ? 'post-load-failed' : dec.error.kind;
-  if (t.kind === 'timeout') kind = 'bad-input';
   let offset: number | null = dec.ok ? null : dec.error.offset;
   if (d.section && decoded) {
     const rec = decoded.records.find((x) => (x.type === 'FULL' || x.type === 'START') && x.idstr === d.section);
@@ -311,14 +330,10 @@ export function loadFailure(t: Exclude<ThroughResult, { ok: true }>, stream: Uin
     path: d.section ? (d.field ? `${d.section} ${d.vmsd}:${d.field}` : d.section) : d.field,
     vmsd: d.vmsd,
     offset,
-    message:
-      t.kind === 'timeout'
-        ? `${loader} did not finish loading ${saver}'s stream in time and was killed: ${t.message}`
-        : `${loader} rejected ${saver}'s stream: ${said}` + (decodeError ? ` (vmcompat decode: ${decodeError})` : ''),
+    message: `${loader} rejected ${saver}'s stream: ${said}` + (decodeError ? ` (vmcompat decode: ${decodeError})` : ''),
     qemu: d.lines,
     qemuKind: d.kind,
     bytes: stream,
   };
-  return models && t.kind !== 'timeout' ? explainRejection(f, decoded, stream, d.section, models) : f;
+  return models ? explainRejection(f, decoded, stream, d.section, models) : f;
 }
-

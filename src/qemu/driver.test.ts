@@ -113,7 +113,7 @@ describe('saveToFile / loadFromFile against real QEMU', () => {
     await setup();
     const err = await saveToFile({ binary: q72, vm: { machine: 'pc-q35-7.2', devices: ['no-such-device'] } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QemuError);
-    expect(err).toMatchObject({ kind: 'start-failed' });
+    expect(err).toMatchObject({ kind: 'config-refused', stage: 'start' });
     expect((err as Error).message).toContain("'no-such-device' is not a valid device model name");
   });
 });
@@ -133,7 +133,7 @@ describe('cleanup', () => {
       const t0 = Date.now();
       const err = await QemuInstance.start({ binary: fake, vm: VM, timeoutMs: 1000, onStart: (i) => (seen = i) }).catch((e: unknown) => e);
       const took = Date.now() - t0;
-      expect(err).toMatchObject({ kind: 'start-failed' });
+      expect(err).toMatchObject({ kind: 'timeout', stage: 'start' });
       expect((err as Error).message).toContain('did not answer on QMP');
       expect(took).toBeLessThan(3000);
       expect(seen).toBeDefined();

@@ -25,7 +25,7 @@ export interface SidesModels {
 }
 
 function layout(read: ModelRead, rec: DeviceRecord): SectionLayout {
-  const instance: DeviceInstance = { cls: read.cls, props: {}, idstr: rec.idstr, instanceId: rec.instanceId, sectionId: rec.sectionId, key: read.cls.name };
+  const instance: DeviceInstance = { cls: read.cls, props: {}, idstr: rec.idstr, instanceId: rec.instanceId, sectionId: rec.sectionId, key: read.cls.name, aliasId: -1, compat: null };
   return { instance, headerOffset: rec.offset, payloadOffset: read.payloadOffset, payloadEnd: read.end, versionId: rec.versionId, trace: read.trace };
 }
 

@@ -92,10 +92,8 @@ export function modelRead(release: Release, machine: string, globals: readonly G
   const m = release.machines.find((x) => x.name === machine);
   const cls = classForSection(release, sec.idstr);
   if (!m || !cls) return null;
-  const types = new Set([cls.type, ...cls.parents]);
-  const overrides: Record<string, string> = {};
-  for (const g of globals) if (types.has(g.driver) && cls.props[g.property]) overrides[g.property] = g.value;
-  const props = resolveProps(cls, m.compat, overrides);
+  // the command line's -globals, matched as QEMU matches them; those naming properties the model lacks are passed over
+  const props = resolveProps(cls, m.compat, {}, globals.map((g) => ({ ...g, optional: true })));
   const state = cls.reset(props);
   const trace: TraceEntry[] = [];
   const ctx: VmCtx = {
@@ -107,6 +105,7 @@ export function modelRead(release: Release, machine: string, globals: readonly G
     vmdescArrays: release.vmdescArrays ?? 'whole',
   };
   const r = new Reader(bytes, sec.payloadOffset);
+  r.endIsEof = true;
   let error: VmError | null = null;
   try {
     if (sec.versionId > cls.vmsd.version_id) {

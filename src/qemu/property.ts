@@ -5,7 +5,7 @@ import { encodeStream } from '../wire/encode.js';
 import { VmError } from '../wire/errors.js';
 import { cloneState, INT_TYPES, leafText, leaves, type Leaf, type LeafRef } from '../wire/tree.js';
 import type { QemuBinary } from './binaries.js';
-import { baseResult, decodeChecked, differencesText, realLoss, fail, loadFailure, sideVm, sidesModels, type RealCaseResult, type RealCaseSpec } from './case.js';
+import { baseResult, decodeChecked, differencesText, realLoss, fail, loadFailure, processFailure, sideVm, sidesModels, type RealCaseResult, type RealCaseSpec } from './case.js';
 import { compareStreams } from './compare.js';
 import { loadAndSave, saveToFile } from './driver.js';
 import { QemuError } from './errors.js';
@@ -160,6 +160,12 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
     added = filters.length ? null : await addedSections(spec, from, base);
   } catch (e) {
     if (!(e instanceof QemuError)) throw e;
+    const broke = processFailure(e.kind);
+    if (broke) {
+      fail(r, { kind: broke, stage: 'baseline', saver: from.name, loader: from.name, path: null, vmsd: null, offset: null, message: `${from.name} could not save: ${e.message}`, qemu: [], qemuKind: null });
+      r.timings.totalMs = performance.now() - t0;
+      return r;
+    }
     // the source cannot run this guest: there is no state to start from
     Object.assign(r, { status: 'skip', message: `${from.name} cannot run it: ${(e.stderr || e.message).trim().split('\n')[0]}` });
     r.timings.totalMs = performance.now() - t0;
@@ -249,6 +255,8 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
     qemuRuns++;
     const own = await loadAndSave({ binary: from, vm: srcVm, ...opts }, bytes);
     if (!own.ok) {
+      // a crash or a hang of the source is no verdict on the state: report it
+      if (processFailure(own.kind)) return { ...loadFailure(own, bytes, from.name, from.name), stage: 'baseline' };
       spec.onRun?.({ mutations: describe(changes), outcome: 'invalid', canonical: null });
       return 'invalid';
     }

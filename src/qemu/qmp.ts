@@ -30,6 +30,21 @@ export interface QmpConnectOptions {
   signal?: AbortSignal;
   /** Per-command default timeout. */
   commandTimeoutMs?: number;
+  /** Who is on the other end, for messages (`QEMU 10.0 (/usr/bin/qemu-system-x86_64)`). */
+  peer?: string;
+}
+
+/**
+ * Longest QMP line accepted. QEMU's largest replies (query-qmp-schema, a few hundred
+ * KiB) are far below it; a peer that sends more without a newline is not speaking QMP,
+ * and buffering it would grow without bound.
+ */
+export const MAX_QMP_LINE = 8 << 20;
+
+/** A short printable excerpt of what a peer sent, for a message. */
+function excerpt(s: string, max = 120): string {
+  const t = s.length > max ? `${s.slice(0, max)}…` : s;
+  return JSON.stringify(t);
 }
 
 /**
@@ -49,11 +64,12 @@ export class QmpClient {
   private constructor(
     private readonly sock: Socket,
     readonly commandTimeoutMs: number,
+    readonly peer: string,
   ) {
     sock.setEncoding('utf8');
     sock.on('data', (chunk: string) => this.onData(chunk));
     sock.on('error', () => {}); // 'close' follows and reports it
-    sock.on('close', () => this.fail(new QemuError({ kind: 'qmp-closed', message: 'QMP socket closed (QEMU exited?)' })));
+    sock.on('close', () => this.fail(new QemuError({ kind: 'qmp-closed', message: `${this.peer} closed its QMP socket (exited?)` })));
   }
 
   /**
@@ -71,7 +87,7 @@ export class QmpClient {
       opts.signal?.throwIfAborted();
       let client: QmpClient | undefined;
       try {
-        client = new QmpClient(await openSocket(path), opts.commandTimeoutMs ?? 10_000);
+        client = new QmpClient(await openSocket(path), opts.commandTimeoutMs ?? 10_000, opts.peer ?? `the QMP server at ${path}`);
         await client.handshake(Math.max(1, deadline - Date.now()));
         return client;
       } catch (e) {
@@ -123,28 +139,57 @@ export class QmpClient {
   }
 
   private onData(chunk: string): void {
+    if (this.closedError) return;
+    // Only the new chunk can hold the next newline: scanning the whole buffer again
+    // would make a long line quadratic.
+    if (chunk.indexOf('\n') < 0) {
+      this.buf += chunk;
+      if (this.buf.length > MAX_QMP_LINE) this.tooLong();
+      return;
+    }
     this.buf += chunk;
     let nl: number;
     while ((nl = this.buf.indexOf('\n')) >= 0) {
       const line = this.buf.slice(0, nl).trim();
       this.buf = this.buf.slice(nl + 1);
       if (line) this.onMessage(line);
+      if (this.closedError) return;
     }
+    if (this.buf.length > MAX_QMP_LINE) this.tooLong();
+  }
+
+  private tooLong(): void {
+    const head = this.buf.slice(0, 60);
+    this.buf = '';
+    this.protocolError(`sent more than ${MAX_QMP_LINE} bytes on its QMP socket without a newline (starting ${excerpt(head)}): not QMP`);
+  }
+
+  private protocolError(what: string): void {
+    this.fail(new QemuError({ kind: 'qmp-protocol', message: `${this.peer} ${what}` }));
+    this.sock.destroy();
   }
 
   private onMessage(line: string): void {
-    let msg: Record<string, unknown>;
+    let parsed: unknown;
     try {
-      msg = JSON.parse(line) as Record<string, unknown>;
+      parsed = JSON.parse(line);
     } catch {
-      this.fail(new QemuError({ kind: 'qmp-protocol', message: `not JSON on the QMP socket: ${line.slice(0, 200)}` }));
-      this.sock.destroy();
+      this.protocolError(`sent a line that is not JSON on its QMP socket: ${excerpt(line)}`);
       return;
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      this.protocolError(`sent ${excerpt(line)} on its QMP socket: a QMP message is a JSON object`);
+      return;
+    }
+    const msg = parsed as Record<string, unknown>;
     if ('QMP' in msg) {
       this.onGreeting?.(msg);
       this.onGreeting = this.onGreetingFail = null;
     } else if ('event' in msg) {
+      if (typeof msg.event !== 'string' || (msg.data !== undefined && (typeof msg.data !== 'object' || msg.data === null))) {
+        this.protocolError(`sent an event that is not a QMP event: ${excerpt(line)}`);
+        return;
+      }
       const ev = msg as unknown as QmpEvent;
       this.events.push(ev);
       for (const w of this.waiters) {
@@ -160,11 +205,12 @@ export class QmpClient {
       this.pending.delete(String(msg.id));
       clearTimeout(p.timer);
       if ('error' in msg) {
-        const err = msg.error as { class?: string; desc?: string };
+        const raw = msg.error;
+        const err = (typeof raw === 'object' && raw !== null ? raw : { desc: String(raw) }) as { class?: string; desc?: string };
         p.reject(
           new QemuError({
             kind: 'qmp-error',
-            message: `QMP ${p.command} failed: ${err.desc ?? JSON.stringify(err)}`,
+            message: `QMP ${p.command} failed: ${typeof err.desc === 'string' ? err.desc : JSON.stringify(err)}`,
             command: p.command,
             errorClass: err.class,
             desc: err.desc,

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { walkTree } from './walk.js';
 import { join } from 'node:path';
 import type { Macro } from './expand.js';
 import { lex } from './lex.js';
@@ -81,21 +82,6 @@ function readMak(path: string): Record<string, string> {
   return out;
 }
 
-function walk(dir: string, test: (name: string) => boolean, out: string[], skip: (rel: string) => boolean, root: string): void {
-  let entries;
-  try {
-    entries = readdirSync(join(root, dir), { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const rel = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (!skip(rel)) walk(rel, test, out, skip, root);
-    } else if (test(e.name)) out.push(rel);
-  }
-}
-
 /** The architectures of the tree's softmmu targets other than this one's. */
 function otherArches(root: string, arch: string): string[] {
   const dir = join(root, 'configs/targets');
@@ -138,7 +124,7 @@ export function targetConfig(root: string, target = 'x86_64-softmmu'): TargetCon
   };
   // device symbols: every Kconfig symbol of the folders built, minus default.mak's `=n`
   const kconfigs: string[] = [];
-  walk('hw', (n) => n === 'Kconfig', kconfigs, skipDir, root);
+  walkTree(root, 'hw', (n) => n === 'Kconfig', skipDir, kconfigs);
   if (existsSync(join(root, 'target', arch, 'Kconfig'))) kconfigs.push(join('target', arch, 'Kconfig'));
   const devMak = readMak(join(root, 'configs/devices', `${target}`, 'default.mak'));
   for (const k of kconfigs) {
@@ -160,6 +146,6 @@ export function sourceFiles(root: string, cfg: TargetConfig): string[] {
     const parts = rel.split('/');
     return (parts[0] === 'hw' && parts.length === 2 && cfg.excludedHwDirs.includes(parts[1]!)) || parts.includes('tests');
   };
-  for (const d of cfg.sourceDirs) walk(d, (n) => n.endsWith('.c'), out, skip, root);
+  for (const d of cfg.sourceDirs) walkTree(root, d, (n) => n.endsWith('.c'), skip, out);
   return out.sort();
 }

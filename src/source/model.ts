@@ -6,6 +6,9 @@
  * keyed by those names can meet the extracted model.
  */
 
+import type { ExtractedMachine } from './machines/extract.js';
+import type { SourcedEntry } from './machines/compat-arrays.js';
+
 export interface SrcLoc {
   /** Relative to the tree root. */
   file: string;
@@ -76,6 +79,8 @@ export interface ExtractedClass {
   props: string | null;
   /** The QOM interfaces the TypeInfo lists (`pci-express-device`, `conventional-pci-device`); absent: none listed. */
   interfaces?: string[];
+  /** The file of the Property array `props` names (its own file's, else the one array of that name); absent: not linked. */
+  propsFile?: string | null;
   at: SrcLoc;
 }
 
@@ -93,7 +98,7 @@ export interface Unresolved {
   at: SrcLoc;
 }
 
-export interface ExtractedModel {
+export interface ExtractedModel extends ExtractedReleaseParts {
   format: 'vmcompat-extract/1';
   /** From the tree's VERSION file. */
   version: string;
@@ -106,4 +111,50 @@ export interface ExtractedModel {
   unresolved: Unresolved[];
   /** Quoted #include names that matched no file (generated headers), with how many files include each. */
   missingHeaders: Record<string, number>;
+  /** The cache key it was stored under (extractor version, tree version, the tree's files); absent: not cached. */
+  key?: string;
+}
+
+/** A whole release: VMState, properties, compat arrays and machine types (what `vmcompat extract` writes). */
+export type ExtractedRelease = ExtractedModel & Required<ExtractedReleaseParts>;
+
+/** One `Property` entry after its DEFINE_PROP_* was expanded (src/source/props). */
+export interface ExtractedProperty {
+  name: string;
+  /** The PropertyInfo's C name (`qdev_prop_uint32`, `qdev_prop_bit` …). */
+  info: string;
+  /** The engine's type (`bool`, `uint32` …); null: a PropertyInfo the engine has no type for. */
+  type: string | null;
+  /**
+   * The default QEMU sets; null: none. Integers beyond 2^53 are written as
+   * decimal strings (the JSON has no 64-bit integers; `type` says it is one).
+   */
+  default: number | boolean | string | null;
+  /** `offsetof(S, member)`: the state struct and member path. */
+  struct: string;
+  member: string;
+  /** Bit number of a bit property. */
+  bit?: number;
+  at: SrcLoc;
+}
+
+export interface ExtractedPropertyArray {
+  name: string;
+  props: ExtractedProperty[];
+  at: SrcLoc;
+}
+
+/**
+ * The release parts beyond VMState (added by `extractRelease`; absent in a
+ * model made by `extractTree` alone). Machine types and compat arrays keep
+ * src/source/machines' own shapes (`file`/`line` rather than `at`), so that
+ * they can be held against `query-machines` by the same code.
+ */
+export interface ExtractedReleaseParts {
+  /** Every `Property` array read, in file order. */
+  properties?: ExtractedPropertyArray[];
+  /** Every `GlobalProperty` array read (`hw_compat_8_2`, `pc_compat_9_0`, a board's own), by C name. */
+  compatArrays?: Record<string, SourcedEntry[]>;
+  /** The machine types the board files register, each with its compat list in application order. */
+  machines?: ExtractedMachine[];
 }

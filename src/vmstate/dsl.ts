@@ -165,3 +165,12 @@ export const VMSTATE_SINGLE_TEST = (name: string, info: VMStateInfo, t: FieldExi
 /** A load-time assertion: zero bytes, fails the load when `t` is false. */
 export const VMSTATE_VALIDATE = (name: string, t: FieldExists) =>
   ({ name, member: null, flags: F.VMS_ARRAY | F.VMS_MUST_EXIST, num: 0, version_id: 0, field_exists: t }) as VMStateField;
+
+/** QEMU's MigrationPriority (include/migration/vmstate.h), for VMStateDescription.priority. */
+export const MIG_PRI_DEFAULT = 0;
+export const MIG_PRI_IOMMU = 1;
+export const MIG_PRI_PCI_BUS = 2;
+export const MIG_PRI_VIRTIO_MEM = 3;
+export const MIG_PRI_GICV3_ITS = 4;
+export const MIG_PRI_GICV3 = 5;
+export const MIG_PRI_MAX = 6;

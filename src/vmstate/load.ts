@@ -1,11 +1,11 @@
-import { EINVAL, ENOENT, EPERM, VmError } from '../wire/errors.js';
+import { EINVAL, EIO, ENOENT, EPERM, VmError, hex, printable } from '../wire/errors.js';
 import { latin1, type Reader } from '../wire/reader.js';
 import { QEMU_VM_SUBSECTION } from '../wire/constants.js';
 import * as F from './flags.js';
 import { elementCount, elementSize, fieldExists, isArrayField, isPlainArray, isStruct, nestedVersion } from './field.js';
 import { vmstate_info_nullptr } from './info.js';
 import { pathOf } from './path.js';
-import type { PathCtx, State, VMStateDescription, VMStateField, VmCtx } from './types.js';
+import type { PathCtx, PostLoadFailure, State, VMStateDescription, VMStateField, VmCtx } from './types.js';
 
 /**
  * QEMU's vmstate_load_state: `version` comes from the section or subsection
@@ -16,74 +16,98 @@ import type { PathCtx, State, VMStateDescription, VMStateField, VmCtx } from './
  */
 export function loadVmsd(r: Reader, vmsd: VMStateDescription, state: State, version: number, ctx: VmCtx, at: PathCtx): void {
   const min = vmsd.minimum_version_id ?? 0;
-  if (version > vmsd.version_id) {
-    throw new VmError({
-      kind: 'version-too-new',
-      message: `${vmsd.name}: incoming version_id ${version} is too new for local version_id ${vmsd.version_id}`,
-      offset: r.offset,
-      errno: EINVAL,
-      qemu: [`${vmsd.name}: incoming version_id ${version} is too new for local version_id ${vmsd.version_id}`],
-      path: pathOf(at) || null,
-    });
-  }
-  if (version < min) {
-    throw new VmError({
-      kind: 'version-too-old',
-      message: `${vmsd.name}: incoming version_id ${version} is too old for local minimum version_id ${min}`,
-      offset: r.offset,
-      errno: EINVAL,
-      qemu: [`${vmsd.name}: incoming version_id ${version} is too old for local minimum version_id  ${min}`],
-      path: pathOf(at) || null,
-    });
-  }
+  if (version > vmsd.version_id) throw versionTooNew(r, vmsd, version, at);
+  if (version < min) throw versionTooOld(r, vmsd, version, min, at);
   const refused = vmsd.pre_load?.(state, ctx);
-  if (refused) {
-    throw new VmError({
-      kind: 'pre-load-failed',
-      message: `${vmsd.name}: pre_load refused the load: ${refused.message}`,
-      offset: r.offset,
-      errno: refused.errno,
-      vmsd: vmsd.name,
-      path: pathOf(at) || null,
-      qemu: [refused.message],
-    });
-  }
+  if (refused) throw preLoadFailed(r, vmsd, refused, at);
   for (const f of vmsd.fields) {
     if (!fieldExists(f, state, version, ctx)) {
-      if (f.flags & F.VMS_MUST_EXIST) {
-        throw new VmError({
-          kind: 'validation-failed',
-          message: `Input validation failed: ${vmsd.name}/${f.name}`,
-          path: pathOf([...at, f.name]),
-          offset: r.offset,
-          errno: EPERM,
-          qemu: [`Input validation failed: ${vmsd.name}/${f.name}`],
-        });
-      }
+      if (f.flags & F.VMS_MUST_EXIST) throw inputValidationFailed(r, vmsd, f, at);
       continue;
     }
     try {
       loadField(r, vmsd, f, state, ctx, at);
+      // QEMU checks the file's sticky error after every field: a subsection peek past the end inside it fails here
+      if (r.fault) throw stickyEio(r);
     } catch (e) {
       throw wrap(e, `Failed to load ${vmsd.name}:${f.name}`, vmsd, f, at);
     }
   }
   loadSubsections(r, vmsd, state, ctx, at);
   const failure = vmsd.post_load?.(state, version, ctx);
-  if (failure) {
-    throw new VmError({
-      kind: 'post-load-failed',
-      message: `${vmsd.name}: post_load rejected the state: ${failure.message}`,
-      offset: r.offset,
-      errno: failure.errno,
-      path: pathOf(at) || null,
-      qemu: [failure.message],
-    });
-  }
+  if (failure) throw postLoadFailed(r, vmsd, failure, at);
+}
+
+export function versionTooNew(r: Reader, vmsd: VMStateDescription, version: number, at: PathCtx): VmError {
+  return new VmError({
+    kind: 'version-too-new',
+    message: `${vmsd.name}: incoming version_id ${version} is too new for local version_id ${vmsd.version_id}`,
+    offset: r.offset,
+    errno: EINVAL,
+    qemu: [`${vmsd.name}: incoming version_id ${version} is too new for local version_id ${vmsd.version_id}`],
+    path: pathOf(at) || null,
+  });
+}
+
+export function versionTooOld(r: Reader, vmsd: VMStateDescription, version: number, min: number, at: PathCtx): VmError {
+  return new VmError({
+    kind: 'version-too-old',
+    message: `${vmsd.name}: incoming version_id ${version} is too old for local minimum version_id ${min}`,
+    offset: r.offset,
+    errno: EINVAL,
+    qemu: [`${vmsd.name}: incoming version_id ${version} is too old for local minimum version_id  ${min}`],
+    path: pathOf(at) || null,
+  });
+}
+
+export function preLoadFailed(r: Reader, vmsd: VMStateDescription, refused: PostLoadFailure, at: PathCtx): VmError {
+  return new VmError({
+    kind: 'pre-load-failed',
+    message: `${vmsd.name}: pre_load refused the load: ${refused.message}`,
+    offset: r.offset,
+    errno: refused.errno,
+    vmsd: vmsd.name,
+    path: pathOf(at) || null,
+    qemu: [refused.message],
+  });
+}
+
+export function inputValidationFailed(r: Reader, vmsd: VMStateDescription, f: VMStateField, at: PathCtx): VmError {
+  return new VmError({
+    kind: 'validation-failed',
+    message: `Input validation failed: ${vmsd.name}/${f.name}`,
+    path: pathOf([...at, f.name]),
+    offset: r.offset,
+    errno: EPERM,
+    qemu: [`Input validation failed: ${vmsd.name}/${f.name}`],
+  });
+}
+
+export function postLoadFailed(r: Reader, vmsd: VMStateDescription, failure: PostLoadFailure, at: PathCtx): VmError {
+  return new VmError({
+    kind: 'post-load-failed',
+    message: `${vmsd.name}: post_load rejected the state: ${failure.message}`,
+    offset: r.offset,
+    errno: failure.errno,
+    path: pathOf(at) || null,
+    qemu: [failure.message],
+  });
+}
+
+export function unknownSubsection(vmsd: VMStateDescription, name: string, start: number, at: PathCtx): VmError {
+  return new VmError({
+    kind: 'unknown-subsection',
+    message: `${vmsd.name}: the stream carries subsection '${printable(name)}' at 0x${start.toString(16)}, which the destination does not know`,
+    offset: start,
+    errno: ENOENT,
+    vmsd: vmsd.name,
+    path: pathOf([...at, `{${name}}`]),
+    qemu: [],
+  });
 }
 
 /** Adds this nesting level's QEMU line; the innermost level names the path. */
-function wrap(e: unknown, line: string, vmsd: VMStateDescription, f: VMStateField, at: PathCtx): unknown {
+export function wrap(e: unknown, line: string, vmsd: VMStateDescription, f: VMStateField, at: PathCtx): unknown {
   if (!(e instanceof VmError)) return e;
   e.qemu.push(line);
   if (e.path === null) e.path = pathOf(f.member === null ? [...at, f.name] : [...at, f.member]);
@@ -91,7 +115,7 @@ function wrap(e: unknown, line: string, vmsd: VMStateDescription, f: VMStateFiel
   return e;
 }
 
-function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, state: State, ctx: VmCtx, at: PathCtx): void {
+export function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, state: State, ctx: VmCtx, at: PathCtx): void {
   const n = elementCount(f, state, vmsd);
   const size = elementSize(f, state, vmsd);
   if (n === 0) return;
@@ -143,32 +167,38 @@ function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, state: 
   } else if (key !== null) state[key] = target[0];
 }
 
-/** QEMU's subsection loop (spec §4): peek, match the parent's prefix, load or stop. */
+/** The -EIO a peek past the end left, where QEMU next looks at the file's error. */
+export function stickyEio(r: Reader): VmError {
+  const f = r.fault!;
+  return new VmError({
+    kind: 'short-read',
+    message: `the input ends at ${hex(f.offset)}, where ${f.what} peeked past it: QEMU's peek sets -EIO (Input/output error) and carries on, and this is where it next checks the error`,
+    offset: f.offset,
+    errno: EIO,
+    qemu: [],
+  });
+}
+
+/** QEMU's subsection loop (spec §4): peek, match the parent's prefix, load or stop. A peek past the end stops it and leaves -EIO behind. */
 function loadSubsections(r: Reader, vmsd: VMStateDescription, state: State, ctx: VmCtx, at: PathCtx): void {
+  const past = (what: string) => r.peekedPastEnd(`${vmsd.name}'s subsection check (${what})`);
   for (;;) {
-    if (r.peekByte(0) !== QEMU_VM_SUBSECTION) return;
+    const type = r.peekByte(0);
+    if (type === null) return past('the type byte');
+    if (type !== QEMU_VM_SUBSECTION) return;
     const len = r.peekByte(1);
-    if (len === null || len < vmsd.name.length + 1) return;
+    if (len === null) return past('the name length');
+    if (len < vmsd.name.length + 1) return;
     const nameBytes = r.peek(len, 2);
-    if (nameBytes.length < len) return;
+    if (nameBytes.length < len) return past(`a ${len}-byte name`);
     const name = latin1(nameBytes);
     if (!name.startsWith(vmsd.name)) return;
     const sub = (vmsd.subsections ?? []).find((s) => s.name === name);
     const start = r.offset;
-    if (!sub) {
-      throw new VmError({
-        kind: 'unknown-subsection',
-        message: `${vmsd.name}: the stream carries subsection '${name}' at 0x${start.toString(16)}, which the destination does not know`,
-        offset: start,
-        errno: ENOENT,
-        vmsd: vmsd.name,
-        path: pathOf([...at, `{${name}}`]),
-        qemu: [],
-      });
-    }
+    if (!sub) throw unknownSubsection(vmsd, name, start, at);
     r.skip(2 + len, 'subsection header');
     const version = r.u32('subsection version_id') & 0xff; // QEMU keeps it in a uint8_t
-    ctx.record({ keys: [...at, `{${name}}`], vmsd: name, field: '', offset: start, size: r.offset - start, what: 'subsection' });
+    ctx.record({ keys: [...at, `{${printable(name)}}`], vmsd: name, field: '', offset: start, size: r.offset - start, what: 'subsection' });
     loadVmsd(r, sub, state, version, ctx, at);
   }
 }

@@ -50,7 +50,7 @@ export function saveVmsd(
 }
 
 /** QEMU's "pre-save failed: NAME" / "post-save failed: NAME". */
-function hookFailed(hook: 'pre-save' | 'post-save', vmsd: VMStateDescription, f: PostLoadFailure, at: PathCtx): VmError {
+export function hookFailed(hook: 'pre-save' | 'post-save', vmsd: VMStateDescription, f: PostLoadFailure, at: PathCtx): VmError {
   return new VmError({
     kind: `${hook}-failed`,
     message: `${hook} failed: ${vmsd.name}: ${f.message}`,
@@ -61,17 +61,37 @@ function hookFailed(hook: 'pre-save' | 'post-save', vmsd: VMStateDescription, f:
   });
 }
 
+export function outputValidationFailed(vmsd: VMStateDescription, f: VMStateField, at: PathCtx): VmError {
+  return new VmError({
+    kind: 'validation-failed',
+    message: `Output state validation failed: ${vmsd.name}/${f.name}`,
+    path: pathOf(at),
+  });
+}
+
+/** The state holds fewer elements than the field saves. */
+export function shortArray(vmsd: VMStateDescription, f: VMStateField, have: number, n: number, keys: PathCtx): VmError {
+  return new VmError({
+    kind: 'bad-state',
+    message: `${vmsd.name}:${f.name}: the state holds ${have} element(s) but the field saves ${n}`,
+    path: pathOf(keys),
+  });
+}
+
+/** A struct field whose state is not an object. */
+export function notAStruct(vmsd: VMStateDescription, f: VMStateField, el: unknown, elKeys: PathCtx): VmError {
+  return new VmError({
+    kind: 'bad-state',
+    message: `${vmsd.name}:${f.name}: expected a struct for ${pathOf(elKeys)}, found ${el === null ? 'null' : typeof el}`,
+    path: pathOf(elKeys),
+  });
+}
+
 /** The fields in table order, then the needed subsections. */
 function saveBody(w: Writer, vmsd: VMStateDescription, state: State, version: number, ctx: VmCtx, at: PathCtx, desc: VmsdDesc | null): void {
   for (const f of vmsd.fields) {
     if (!fieldExists(f, state, version, ctx)) {
-      if (f.flags & F.VMS_MUST_EXIST) {
-        throw new VmError({
-          kind: 'validation-failed',
-          message: `Output state validation failed: ${vmsd.name}/${f.name}`,
-          path: pathOf(at),
-        });
-      }
+      if (f.flags & F.VMS_MUST_EXIST) throw outputValidationFailed(vmsd, f, at);
       continue;
     }
     saveField(w, vmsd, f, state, ctx, at, desc);
@@ -79,7 +99,7 @@ function saveBody(w: Writer, vmsd: VMStateDescription, state: State, version: nu
   saveSubsections(w, vmsd, state, ctx, at, desc);
 }
 
-function saveField(
+export function saveField(
   w: Writer,
   vmsd: VMStateDescription,
   f: VMStateField,
@@ -97,11 +117,7 @@ function saveField(
   const array = isArrayField(f);
   const elems = array ? ((value as unknown[] | undefined) ?? []) : [value];
   if (array && elems.length < n) {
-    throw new VmError({
-      kind: 'bad-state',
-      message: `${vmsd.name}:${f.name}: the state holds ${elems.length} element(s) but the field saves ${n}`,
-      path: pathOf(keys),
-    });
+    throw shortArray(vmsd, f, elems.length, n, keys);
   }
   const name = desc ? describedName(vmsd, f) : '';
   const compress = desc !== null && n > 1 && canCompress(f);
@@ -144,11 +160,7 @@ function saveField(
       vmstate_info_nullptr.put(w, null, { field: f, vmsd, state, size, ctx, at: elKeys });
     } else if (isStruct(f)) {
       if (el === null || typeof el !== 'object') {
-        throw new VmError({
-          kind: 'bad-state',
-          message: `${vmsd.name}:${f.name}: expected a struct for ${pathOf(elKeys)}, found ${el === null ? 'null' : typeof el}`,
-          path: pathOf(elKeys),
-        });
+        throw notAStruct(vmsd, f, el, elKeys);
       }
       sub = desc ? ({} as VmsdDesc) : null;
       saveVmsd(w, f.vmsd!, el as State, nestedVersion(f), ctx, elKeys, sub);

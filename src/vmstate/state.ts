@@ -1,24 +1,40 @@
 import type { State } from './types.js';
 
-/** Deep copy of a state tree (numbers, bigints, booleans, buffers, arrays, objects). */
+/**
+ * A register file or other large scalar array kept as a typed array
+ * (Uint32Array, Uint16Array …): copied, compared and shown like the number
+ * array it stands for. Uint8Array is a buffer, with its own rules.
+ */
+export type ScalarArray = Exclude<ArrayBufferView, DataView | Uint8Array> & ArrayLike<number | bigint> & { slice(): ScalarArray };
+
+export function isScalarArray(v: unknown): v is ScalarArray {
+  return ArrayBuffer.isView(v) && !(v instanceof Uint8Array) && !(v instanceof DataView);
+}
+
+/** Deep copy of a state tree (numbers, bigints, booleans, buffers, typed and plain arrays, objects). */
 export function cloneState<T = State>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
-  if (v instanceof Uint8Array) return v.slice() as T;
+  return cloneObject(v as object) as T;
+}
+
+function cloneObject(v: object): unknown {
+  if (ArrayBuffer.isView(v)) return (v as Uint8Array).slice();
   if (Array.isArray(v)) {
-    // arrays of scalars (register files, byte arrays) are common and long: copy them in one go
-    let scalars = true;
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i];
-      if (x !== null && typeof x === 'object') {
-        scalars = false;
-        break;
-      }
+    const n = v.length;
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      const x: unknown = v[i];
+      out[i] = x !== null && typeof x === 'object' ? cloneObject(x) : x;
     }
-    return (scalars ? v.slice() : v.map(cloneState)) as T;
+    return out;
   }
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = cloneState(x);
-  return out as T;
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    out[k] = x !== null && typeof x === 'object' ? cloneObject(x) : x;
+  }
+  return out;
 }
 
 /** Deep equality over state trees. */
@@ -27,7 +43,17 @@ export function stateEqual(a: unknown, b: unknown): boolean {
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
   if (a instanceof Uint8Array || b instanceof Uint8Array) {
     if (!(a instanceof Uint8Array && b instanceof Uint8Array) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return sameBytes(a, b);
+  }
+  if (isScalarArray(a) && isScalarArray(b) && a.constructor === b.constructor) {
+    return a.length === b.length && sameBytes(a, b);
+  }
+  if (isScalarArray(a) || isScalarArray(b)) {
+    // a typed register file equals the same numbers, typed or not
+    const x = a as ArrayLike<unknown>;
+    const y = b as ArrayLike<unknown>;
+    if (!(isScalarArray(x) || Array.isArray(x)) || !(isScalarArray(y) || Array.isArray(y)) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
     return true;
   }
   if (Array.isArray(a) !== Array.isArray(b)) return false;
@@ -45,10 +71,16 @@ export function stateEqual(a: unknown, b: unknown): boolean {
   return true;
 }
 
+/** memcmp over two views' bytes. */
+function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
 /** JSON-safe view of a state: bigints as decimal strings, buffers as hex strings. */
 export function stateToJson(v: unknown): unknown {
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  if (isScalarArray(v)) return Array.from(v as ArrayLike<unknown>, stateToJson);
   if (Array.isArray(v)) return v.map(stateToJson);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
@@ -65,12 +97,13 @@ export function stateToJson(v: unknown): unknown {
  */
 export function diffFromReset(state: unknown, reset: unknown): unknown {
   if (stateEqual(state, reset)) return undefined;
-  if (Array.isArray(state) && Array.isArray(reset) && state.length === reset.length) {
+  const arrayLike = (v: unknown): v is ArrayLike<unknown> => Array.isArray(v) || isScalarArray(v);
+  if (arrayLike(state) && arrayLike(reset) && state.length === reset.length) {
     const out: Record<string, unknown> = {};
-    state.forEach((x, i) => {
-      const d = diffFromReset(x, reset[i]);
+    for (let i = 0; i < state.length; i++) {
+      const d = diffFromReset(state[i], reset[i]);
       if (d !== undefined) out[`[${i}]`] = d;
-    });
+    }
     return out;
   }
   if (isPlainObject(state) && isPlainObject(reset)) {
@@ -85,5 +118,5 @@ export function diffFromReset(state: unknown, reset: unknown): unknown {
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }

@@ -40,6 +40,8 @@ export interface VmCtx {
   loadNested(r: Reader, vmsd: VMStateDescription, state: State, version: number, path: PathCtx): void;
   /** Record a leaf for the wire projection and diagnostics. */
   record(entry: TraceEntry): void;
+  /** False when `record` throws entries away: a caller may then skip building them (absent: true). */
+  readonly tracing?: boolean;
   /** The saving release's JSON writer for arrays (Release.vmdescArrays); `whole` when absent. */
   readonly vmdescArrays?: 'whole' | 'runs';
 }
@@ -121,6 +123,14 @@ export interface VMStateDescription {
   name: string;
   version_id: number;
   minimum_version_id?: number;
+  /**
+   * QEMU's MigrationPriority (MIG_PRI_DEFAULT 0 … MIG_PRI_GICV3 5): a
+   * section of higher priority is saved before every section of lower
+   * priority, whatever the registration order (savevm_state_handler_insert).
+   */
+  priority?: number;
+  /** Saved in the setup phase, before every other section (virtio-mem's early state); QEMU's early_setup. */
+  early_setup?: boolean;
   fields: VMStateField[];
   subsections?: VMStateDescription[];
   needed?: (state: State, ctx: VmCtx) => boolean;

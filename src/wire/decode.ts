@@ -1,6 +1,6 @@
 import * as C from './constants.js';
-import { EINVAL, EIO, VmError, hex, result, type Result } from './errors.js';
-import { openStream, readCommand, readConfiguration, readOptionalFooter, readPartHeader, readRecordType, readSectionHeader, unknownSectionType } from './framing.js';
+import { EINVAL, EIO, VmError, hex, result, type Result, printable } from './errors.js';
+import { openStream, readCommand, readConfiguration, readOptionalFooter, readPartHeader, readRecordType, readSectionHeader, unknownSectionType, UUID_LEN } from './framing.js';
 import {
   RAM_SAVE_FLAG_CONTINUE,
   RAM_SAVE_FLAG_EOS,
@@ -141,7 +141,7 @@ export function decodeStream(buf: Uint8Array, opts: DecodeOptions = {}): Decoded
         records.push({ type: 'START', offset, sectionId, idstr, instanceId, versionId, entries, footer });
         continue;
       }
-      const where = `FULL record '${idstr}' instance ${instanceId} at ${hex(offset)}`;
+      const where = `FULL record '${printable(idstr)}' instance ${instanceId} at ${hex(offset)}`;
       if (!desc) {
         throw new VmError({
           kind: 'vmdesc-missing',
@@ -225,7 +225,7 @@ class RamDecoder {
           let sum = 0;
           while (sum < addr) {
             const name = r.countedString('RAM block name in MEM_SIZE list');
-            const length = Number(r.u64(`used length of RAM block '${name}'`));
+            const length = Number(r.u64(`used length of RAM block '${printable(name)}'`));
             blocks.push({ name, length });
             this.blocks.set(name, length);
             sum += length;
@@ -274,12 +274,12 @@ class RamDecoder {
       const nameAt = r.offset;
       name = r.countedString('RAM block name');
       if (this.blocks.size && !this.blocks.has(name)) {
-        throw this.fail(`expected a RAM block name from the MEM_SIZE list at ${hex(nameAt)}, found '${name}'`, nameAt);
+        throw this.fail(`expected a RAM block name from the MEM_SIZE list at ${hex(nameAt)}, found '${printable(name)}'`, nameAt);
       }
       this.lastBlock = name;
     }
     const len = this.blocks.get(name);
-    if (len !== undefined && addr >= len) throw this.fail(`RAM page at ${hex(at)}: address ${hex(addr)} is outside block '${name}' (length ${hex(len)})`, at);
+    if (len !== undefined && addr >= len) throw this.fail(`RAM page at ${hex(at)}: address ${hex(addr)} is outside block '${printable(name)}' (length ${hex(len)})`, at);
     return name;
   }
 }
@@ -340,7 +340,7 @@ export function decodeVmsd(r: Reader, d: VmdescVmsd, path: string, steps: Steps 
     if (r.peekByte() !== C.QEMU_VM_SUBSECTION) {
       const b = r.peekByte();
       throw decodeError(
-        `${sub}: expected subsection header 0x05 at ${hex(at)} as the VM description says, found ${b === null ? 'end of stream' : hex(b, 2)}`,
+        `${printable(sub)}: expected subsection header 0x05 at ${hex(at)} as the VM description says, found ${b === null ? 'end of stream' : hex(b, 2)}`,
         at,
         sub,
         d.vmsd_name,
@@ -348,10 +348,10 @@ export function decodeVmsd(r: Reader, d: VmdescVmsd, path: string, steps: Steps 
     }
     r.u8();
     const name = r.countedString('subsection name');
-    const version = r.u32(`version of subsection '${name}'`);
+    const version = r.u32(`version of subsection '${printable(name)}'`);
     if (name !== s.vmsd_name || version !== s.version) {
       throw decodeError(
-        `${sub}: expected subsection '${s.vmsd_name}' version ${s.version} at ${hex(at)} as the VM description says, found '${name}' version ${version}`,
+        `${printable(sub)}: expected subsection '${printable(s.vmsd_name)}' version ${s.version} at ${hex(at)} as the VM description says, found '${printable(name)}' version ${version}`,
         at,
         sub,
         d.vmsd_name,
@@ -432,6 +432,9 @@ function inferConfiguration(r0: Reader): VmdescVmsd {
     if (name === 'configuration/target-page-bits') {
       r.skip(4, 'target page bits');
       subsections.push({ vmsd_name: name, version, fields: [{ name: 'target_page_bits', type: 'uint32', size: 4 }] });
+    } else if (name === 'configuration/uuid') {
+      r.skip(UUID_LEN, 'uuid');
+      subsections.push({ vmsd_name: name, version, fields: [{ name: 'uuid.data', type: 'uint8', size: 1, array_len: UUID_LEN }] });
     } else {
       const n = r.u32('capability count');
       const fields: VmdescField[] = [{ name: 'caps_count', type: 'uint32', size: 4 }];

@@ -79,14 +79,15 @@ export class VmError extends Error {
   readonly qemu: string[];
 
   constructor(info: VmErrorInfo) {
-    super(info.message);
+    // A message may quote bytes from the stream: no raw control byte reaches a terminal.
+    super(info.message.replace(CONTROL_BUT_LINE_BREAKS, escapeChar));
     this.name = 'VmError';
     this.kind = info.kind;
     this.path = info.path ?? null;
     this.vmsd = info.vmsd ?? null;
     this.offset = info.offset ?? null;
     this.errno = info.errno;
-    this.qemu = info.qemu ? [...info.qemu] : [];
+    this.qemu = info.qemu ? info.qemu.map((l) => l.replace(CONTROL, escapeChar)) : [];
   }
 
   toJSON(): VmErrorInfo {
@@ -118,6 +119,24 @@ export function result<T>(f: () => T): Result<T> {
     if (e instanceof VmError) return { ok: false, error: e };
     throw e;
   }
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const CONTROL_BUT_LINE_BREAKS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+function escapeChar(c: string): string {
+  const n = c.charCodeAt(0);
+  return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * A name read from a stream (section idstr, subsection, RAM block, machine type), fit
+ * for a one-line message: control characters (line breaks included) escaped as \xNN,
+ * and a name longer than `max` characters cut, saying how long it was.
+ */
+export function printable(s: string, max = 80): string {
+  const cut = s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s;
+  return cut.replace(CONTROL, escapeChar);
 }
 
 export function hex(n: number | bigint, width = 0): string {

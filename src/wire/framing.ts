@@ -1,4 +1,4 @@
-import { EINVAL, EIO, ENOTSUP, VmError, hex } from './errors.js';
+import { EINVAL, EIO, ENOTSUP, VmError, hex, printable } from './errors.js';
 import { Reader, latin1 } from './reader.js';
 import { deviceKey, findVmdesc, type LocatedVmdesc, type Vmdesc, type VmdescDevice } from './vmdesc.js';
 import { checkVmdesc, type CheckedVmdesc } from './vmdesc-check.js';
@@ -79,8 +79,8 @@ export function readFullHeader(r: Reader): FullSectionHeader {
       qemu: [`Unable to read ID string for section ${sectionId}`],
     });
   }
-  const instanceId = r.u32(`instance id of '${idstr}'`);
-  const versionId = r.u32(`version id of '${idstr}'`);
+  const instanceId = r.u32(`instance id of '${printable(idstr)}'`);
+  const versionId = r.u32(`version id of '${printable(idstr)}'`);
   return { sectionId, idstr, instanceId, versionId };
 }
 
@@ -106,9 +106,20 @@ export function readOptionalFooter(r: Reader, sectionId: number, idstr: string):
 /** The footer's offset, or null for a missing optional one. */
 function readFooter(r: Reader, sectionId: number, idstr: string, optional: boolean): number | null {
   const at = r.offset;
+  if (r.fault) {
+    // the section's own subsection peek ran off the end: the footer read is where QEMU finds the sticky -EIO
+    throw new VmError({
+      kind: 'footer-read-error',
+      message: `check_section_footer: Read section footer failed: -5: the input ends at ${hex(r.fault.offset)}, where ${r.fault.what} of '${idstr}' peeked past it (section ${sectionId}; the footer would be at ${hex(at)})`,
+      offset: r.fault.offset,
+      errno: EINVAL,
+      path: idstr,
+      qemu: ['check_section_footer: Read section footer failed: -5'],
+    });
+  }
   const b = r.peekByte();
   if (b === null) {
-    const expected = optional ? `a footer 0x7e or the next record after '${idstr}'` : `footer 0x7e for '${idstr}'`;
+    const expected = optional ? `a footer 0x7e or the next record after '${printable(idstr)}'` : `footer 0x7e for '${printable(idstr)}'`;
     throw new VmError({
       kind: 'footer-read-error',
       message: `check_section_footer: Read section footer failed: -5: expected ${expected} (section ${sectionId}) at ${hex(at)}, found end of stream`,
@@ -122,11 +133,11 @@ function readFooter(r: Reader, sectionId: number, idstr: string, optional: boole
     if (optional) return null;
     throw new VmError({
       kind: 'footer-missing',
-      message: `Missing section footer for ${idstr}: expected 0x7e at ${hex(at)}, found ${hex(b, 2)}`,
+      message: `Missing section footer for ${printable(idstr)}: expected 0x7e at ${hex(at)}, found ${hex(b, 2)}`,
       offset: at,
       errno: EINVAL,
       path: idstr,
-      qemu: [`Missing section footer for ${idstr}`],
+      qemu: [`Missing section footer for ${printable(idstr)}`],
     });
   }
   r.u8('section footer');
@@ -134,7 +145,7 @@ function readFooter(r: Reader, sectionId: number, idstr: string, optional: boole
   const whole = r.remaining >= 4;
   const id = whole ? r.u32('footer section id') : 0;
   if (!whole || id !== sectionId) {
-    const line = `Mismatched section id in footer for ${idstr} - read ${hex(id)} expected ${hex(sectionId)}`;
+    const line = `Mismatched section id in footer for ${printable(idstr)} - read ${hex(id)} expected ${hex(sectionId)}`;
     throw new VmError({
       kind: 'footer-id-mismatch',
       message: `${line} (footer id at ${hex(at + 1)}${whole ? '' : `, stream ends after ${r.remaining} of its 4 bytes`})`,
@@ -176,7 +187,19 @@ export function openStream(buf: Uint8Array, fallback?: Vmdesc): OpenedStream {
   return { located, desc, devices, checked, r, version };
 }
 
-export type ConfigurationSubsection = 'configuration/target-page-bits' | 'configuration/capabilities';
+export type ConfigurationSubsection = 'configuration/target-page-bits' | 'configuration/capabilities' | 'configuration/uuid';
+
+/** The configuration subsections QEMU's vmstate_configuration has (target page bits 3.0, capabilities 4.0, uuid 4.2 with validate-uuid). */
+export const CONFIGURATION_SUBSECTIONS: readonly ConfigurationSubsection[] = ['configuration/target-page-bits', 'configuration/capabilities', 'configuration/uuid'];
+
+/** configuration/uuid's body: the source's 16-byte QemuUUID (sent with validate-uuid when -uuid is set). */
+export const UUID_LEN = 16;
+
+/** A UUID's 16 bytes as QEMU prints them (qemu_uuid_unparse). */
+export function uuidString(b: Uint8Array): string {
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
 
 /**
  * The configuration record after its type byte (spec §2.2): be32 length and machine
@@ -190,16 +213,16 @@ export function readConfiguration(r: Reader, body: (name: ConfigurationSubsectio
     const at = r.offset;
     r.u8();
     const name = r.countedString('configuration subsection name');
-    const version = r.u32(`version of subsection '${name}'`);
-    if (name !== 'configuration/target-page-bits' && name !== 'configuration/capabilities') {
+    const version = r.u32(`version of subsection '${printable(name)}'`);
+    if (!(CONFIGURATION_SUBSECTIONS as readonly string[]).includes(name)) {
       throw new VmError({
         kind: 'unknown-subsection',
-        message: `unknown configuration subsection at ${hex(at)}: expected configuration/target-page-bits or configuration/capabilities, found '${name}'`,
+        message: `unknown configuration subsection at ${hex(at)}: expected one of ${CONFIGURATION_SUBSECTIONS.join(', ')}, found '${printable(name)}'`,
         offset: at,
         path: 'configuration',
       });
     }
-    body(name, version);
+    body(name as ConfigurationSubsection, version);
   }
   return machine;
 }
@@ -240,7 +263,7 @@ export function readSectionHeader(r: Reader, type: number, offset: number, itera
     if (h.idstr !== 'ram') {
       throw new VmError({
         kind: 'unknown-section',
-        message: `START record at ${hex(offset)} for iterable section '${h.idstr}': only 'ram' can be ${verb} (expected idstr 'ram')`,
+        message: `START record at ${hex(offset)} for iterable section '${printable(h.idstr)}': only 'ram' can be ${verb} (expected idstr 'ram')`,
         offset,
       });
     }

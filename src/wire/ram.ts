@@ -1,4 +1,4 @@
-import { VmError, EINVAL, hex } from './errors.js';
+import { VmError, EINVAL, hex, printable } from './errors.js';
 import type { Reader } from './reader.js';
 import { checkPageSize } from './vmdesc-check.js';
 
@@ -69,7 +69,7 @@ export function readRamPayload(r: Reader, ctx: RamContext): RamPayload {
       const nameAt = r.offset;
       const name = r.countedString('RAM block name');
       if (ctx.blocks.size && !ctx.blocks.has(name)) {
-        throw ramError(`expected a RAM block name from the MEM_SIZE list at ${hex(nameAt)}, found '${name}'`, nameAt);
+        throw ramError(`expected a RAM block name from the MEM_SIZE list at ${hex(nameAt)}, found '${printable(name)}'`, nameAt);
       }
       ctx.lastBlock = name;
       return name;
@@ -82,7 +82,7 @@ export function readRamPayload(r: Reader, ctx: RamContext): RamPayload {
         let sum = 0n;
         while (sum < addr) {
           const name = r.countedString('RAM block name in MEM_SIZE list');
-          const length = r.u64(`used length of RAM block '${name}'`);
+          const length = r.u64(`used length of RAM block '${printable(name)}'`);
           blocks.push({ name, length });
           ctx.blocks.set(name, length);
           sum += length;
@@ -123,6 +123,6 @@ export function readRamPayload(r: Reader, ctx: RamContext): RamPayload {
 function checkAddr(block: string, addr: bigint, ctx: RamContext, at: number): void {
   const len = ctx.blocks.get(block);
   if (len !== undefined && addr >= len) {
-    throw ramError(`RAM page at ${hex(at)}: address ${hex(addr)} is outside block '${block}' (length ${hex(len)})`, at);
+    throw ramError(`RAM page at ${hex(at)}: address ${hex(addr)} is outside block '${printable(block)}' (length ${hex(len)})`, at);
   }
 }

@@ -1,5 +1,7 @@
 import { EIO, VmError, hex } from './errors.js';
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /**
  * Big-endian reader over a byte buffer that always knows its offset.
  * Running off the end throws a `short-read` VmError naming what was being
@@ -11,6 +13,18 @@ export class Reader {
   offset: number;
   /** Reads may not go past this offset (exclusive). */
   readonly end: number;
+  /**
+   * QEMU's sticky file error left by a peek past the end of the input
+   * (qemu_fill_buffer sets -EIO at end of file; the peek itself returns 0):
+   * nothing fails there, and the next check of the file error reports it.
+   */
+  fault: { offset: number; what: string } | null = null;
+  /**
+   * Whether `end` is the end of the input, as a migration stream's end of
+   * file is. A reader over one section's payload (whose stream goes on) is
+   * not: a peek past its end is no error.
+   */
+  endIsEof = false;
 
   constructor(buf: Uint8Array, offset = 0, end = buf.length) {
     this.buf = buf;
@@ -70,6 +84,19 @@ export class Reader {
   i32(what = 'be32'): number {
     return this.view.getInt32(this.need(4, what));
   }
+  /** `n` be32 words into `into[start..]`, as n calls of u32 read them (a short read fails at the same word, after the same writes). */
+  u32s(into: { [i: number]: number }, start: number, n: number, what = 'be32'): void {
+    const whole = Math.min(n, Math.max(0, Math.floor((this.end - this.offset) / 4)));
+    const view = this.view;
+    const at = this.offset;
+    if (into instanceof Uint32Array && LITTLE_ENDIAN && start + whole <= into.length) {
+      const dst = new Uint8Array(into.buffer, into.byteOffset + 4 * start, 4 * whole);
+      dst.set(this.buf.subarray(at, at + 4 * whole));
+      Buffer.from(dst.buffer, dst.byteOffset, dst.byteLength).swap32();
+    } else for (let i = 0; i < whole; i++) into[start + i] = view.getUint32(at + 4 * i);
+    this.offset = at + 4 * whole;
+    for (let i = whole; i < n; i++) into[start + i] = this.u32(what);
+  }
   u64(what = 'be64'): bigint {
     return this.view.getBigUint64(this.need(8, what));
   }
@@ -98,6 +125,11 @@ export class Reader {
   peekByte(at = 0): number | null {
     const p = this.offset + at;
     return p < this.end ? this.buf[p]! : null;
+  }
+
+  /** Records a peek that ran off the end (the first one counts, as QEMU keeps its first error). */
+  peekedPastEnd(what: string): void {
+    if (this.endIsEof) this.fault ??= { offset: this.end, what };
   }
 }
 

@@ -1,5 +1,5 @@
 import { QEMU_VM_VMDESCRIPTION } from './constants.js';
-import { VmError, hex } from './errors.js';
+import { VmError, hex, printable } from './errors.js';
 import { checkVmdesc, type CheckedVmdesc } from './vmdesc-check.js';
 
 /**
@@ -79,7 +79,7 @@ export function findVmdesc(buf: Uint8Array): LocatedVmdesc | null {
     } catch (e) {
       throw new VmError({
         kind: 'vmdesc-missing',
-        message: `VM description at ${hex(p)} (${len} bytes) is not valid JSON: ${(e as Error).message}`,
+        message: `VM description at ${hex(p)} (${len} bytes) is not valid JSON: ${printable((e as Error).message, 200)}`,
         offset: p + 5,
       });
     }

@@ -9,8 +9,8 @@ import {
   QEMU_VM_SUBSECTION,
   QEMU_VM_VMDESCRIPTION,
 } from './constants.js';
-import { EINVAL, EIO, VmError, hex, result, type Result } from './errors.js';
-import { checkFooter, openStream, readCommand, readConfiguration, readPartHeader, readRecordType, readSectionHeader, unknownSectionType } from './framing.js';
+import { EINVAL, EIO, VmError, hex, result, type Result, printable } from './errors.js';
+import { checkFooter, openStream, readCommand, readConfiguration, readPartHeader, readRecordType, readSectionHeader, unknownSectionType, UUID_LEN, uuidString } from './framing.js';
 import { newRamContext, readRamPayload, type RamBlock, type RamPayload } from './ram.js';
 import { Reader, latin1 } from './reader.js';
 import { deviceKey, subsectionHeaderBytes, type Vmdesc, type VmdescDevice, type VmdescVmsd } from './vmdesc.js';
@@ -50,6 +50,8 @@ export interface ConfigurationInfo {
   /** Present only when the configuration/target-page-bits subsection was sent. */
   targetPageBits?: number;
   capabilities: string[];
+  /** The source's UUID, present only when it sent configuration/uuid (validate-uuid with -uuid set). */
+  uuid?: string;
 }
 
 export interface WalkedStream {
@@ -201,15 +203,18 @@ export function walkStream(buf: Uint8Array, opts: WalkOptions = {}): WalkedStrea
 function readConfigurationInfo(r: Reader): ConfigurationInfo {
   const capabilities: string[] = [];
   let targetPageBits: number | undefined;
+  let uuid: string | undefined;
   const machine = readConfiguration(r, (name) => {
     if (name === 'configuration/target-page-bits') {
       targetPageBits = r.u32('target page bits');
+    } else if (name === 'configuration/uuid') {
+      uuid = uuidString(r.bytes(UUID_LEN, 'configuration/uuid uuid.data'));
     } else {
       const n = r.u32('capability count');
       for (let i = 0; i < n; i++) capabilities.push(r.countedString(`capability ${i}`));
     }
   });
-  return { machine, ...(targetPageBits !== undefined ? { targetPageBits } : {}), capabilities };
+  return { machine, ...(targetPageBits !== undefined ? { targetPageBits } : {}), capabilities, ...(uuid !== undefined ? { uuid } : {}) };
 }
 
 /**
@@ -219,7 +224,7 @@ function readConfigurationInfo(r: Reader): ConfigurationInfo {
  */
 function skipDevicePayload(r: Reader, rec: StreamRecord, checked: CheckedVmdesc | null, devices: Map<string, VmdescDevice>): void {
   const vmdesc = checked?.desc;
-  const where = `FULL record '${rec.idstr}' instance ${rec.instanceId} at ${hex(rec.offset)}`;
+  const where = `FULL record '${printable(rec.idstr ?? '')}' instance ${rec.instanceId} at ${hex(rec.offset)}`;
   if (!vmdesc) {
     throw new VmError({
       kind: 'vmdesc-missing',
@@ -259,17 +264,17 @@ function skipVmsd(r: Reader, v: VmdescVmsd, path: string, checked: CheckedVmdesc
     if (found !== s.vmsd_name) {
       throw new VmError({
         kind: 'unknown-subsection',
-        message: `in '${path}': expected subsection '${s.vmsd_name}' (0x05, length ${nameBytes}, name) at ${hex(at)} as the VM description says, found bytes ${hexBytes(head)}`,
+        message: `in '${path}': expected subsection '${printable(s.vmsd_name)}' (0x05, length ${nameBytes}, name) at ${hex(at)} as the VM description says, found bytes ${hexBytes(head)}`,
         offset: at,
         path: `${path}/${s.vmsd_name}`,
       });
     }
     r.skip(2 + nameBytes);
-    const version = r.u32(`version of subsection '${s.vmsd_name}'`);
+    const version = r.u32(`version of subsection '${printable(s.vmsd_name)}'`);
     if (version !== s.version) {
       throw new VmError({
         kind: 'unknown-subsection',
-        message: `in '${path}': subsection '${s.vmsd_name}' at ${hex(at)}: expected version ${s.version} (VM description), found ${version}`,
+        message: `in '${path}': subsection '${printable(s.vmsd_name)}' at ${hex(at)}: expected version ${s.version} (VM description), found ${version}`,
         offset: at + 2 + nameBytes,
         path: `${path}/${s.vmsd_name}`,
       });

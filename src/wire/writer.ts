@@ -1,5 +1,7 @@
 import { fromLatin1 } from './reader.js';
 
+export const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** Growable big-endian writer that knows its offset. */
 export class Writer {
   private buf: Uint8Array;
@@ -41,6 +43,18 @@ export class Writer {
   u64(v: bigint): void {
     const at = this.room(8);
     this.view.setBigUint64(at, BigInt.asUintN(64, v));
+  }
+  /** `n` be32 words from `a[start..]` (a missing word as 0), as n calls of u32 write them. */
+  u32s(a: ArrayLike<number>, start: number, n: number): void {
+    const at = this.room(4 * n);
+    if (a instanceof Uint32Array && LITTLE_ENDIAN && start + n <= a.length) {
+      // copy the words' bytes and swap them in place: one memcpy and one native pass
+      this.buf.set(new Uint8Array(a.buffer, a.byteOffset + 4 * start, 4 * n), at);
+      Buffer.from(this.buf.buffer, this.buf.byteOffset + at, 4 * n).swap32();
+      return;
+    }
+    const view = this.view;
+    for (let i = 0; i < n; i++) view.setUint32(at + 4 * i, (a[start + i] ?? 0) >>> 0);
   }
   bytes(b: Uint8Array): void {
     const at = this.room(b.length);

@@ -11,7 +11,11 @@
  *   R721 "virtio-rng-pci: fix migration compat for vectors" and "…fix
  *        transitional migration compat for vectors", upstream master after
  *        7.2.0, in 7.2.1 and 8.0.0 (Debian's 7.2+dfsg-5 changelog lists both
- *        as picked from master)
+ *        as picked from master; Debian's v7.2.1.diff over the 7.2.0 tarball
+ *        adds the three lines)
+ *   U810 010746ae1d "hw/pci: Disable PCI_ERR_UNCOR_MASK register for
+ *        machine type < 8.0", first in 8.1.0 (QEMU's 7.2 stable series never
+ *        took it: none of Debian's v7.2.N.diff adds it)
  */
 export interface CompatFact {
   array: string;
@@ -29,13 +33,13 @@ export const COMPAT_FACTS: CompatFact[] = [
   f('hw_compat_7_0', 'arm-gicv3-common', 'force-8-bit-prio', 'on'),
   f('hw_compat_7_0', 'nvme-ns', 'eui64-default', 'on'),
   f('hw_compat_7_1', 'virtio-device', 'queue_reset', 'false'),
-  f('hw_compat_7_1', 'virtio-rng-pci', 'vectors', '0', 'Q10, R721', '8.0.0'),
-  f('hw_compat_7_1', 'virtio-rng-pci-transitional', 'vectors', '0', 'Q10, R721', '8.0.0'),
-  f('hw_compat_7_1', 'virtio-rng-pci-non-transitional', 'vectors', '0', 'Q10, R721', '8.0.0'),
+  f('hw_compat_7_1', 'virtio-rng-pci', 'vectors', '0', 'Q10, R721', '7.2.1'),
+  f('hw_compat_7_1', 'virtio-rng-pci-transitional', 'vectors', '0', 'Q10, R721', '7.2.1'),
+  f('hw_compat_7_1', 'virtio-rng-pci-non-transitional', 'vectors', '0', 'Q10, R721', '7.2.1'),
   f('hw_compat_7_2', 'e1000e', 'migrate-timadj', 'off'),
   f('hw_compat_7_2', 'virtio-mem', 'x-early-migration', 'false'),
   f('hw_compat_7_2', 'migration', 'x-preempt-pre-7-2', 'true'),
-  f('hw_compat_7_2', 'pci-device', 'x-pcie-err-unc-mask', 'off'),
+  f('hw_compat_7_2', 'pci-device', 'x-pcie-err-unc-mask', 'off', 'Q10, U810', '8.1.0'),
   f('pc_compat_7_2', 'ICH9-LPC', 'noreboot', 'true'),
   f('hw_compat_8_0', 'migration', 'multifd-flush-after-each-section', 'on'),
   f('hw_compat_8_0', 'pci-device', 'x-pcie-ari-nextfn-1', 'on'),

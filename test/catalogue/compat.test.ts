@@ -12,7 +12,7 @@ import type { DeviceClass } from '../../src/machine/types.js';
 import { COMPAT_FACTS, EMPTY_ARRAYS, Q35_DEFAULTS_SINCE } from './compat-facts.js';
 
 const NEWEST: Record<string, string> = {
-  '7.2.0': '7.2', '8.0.0': '8.0', '8.1.0': '8.1', '8.2.0': '8.2', '9.0.0': '9.0', '9.0.1': '9.0', '9.1.0': '9.1', '9.2.0': '9.2', '10.0.0': '10.0',
+  '7.2.0': '7.2', '7.2.1': '7.2', '8.0.0': '8.0', '8.1.0': '8.1', '8.2.0': '8.2', '9.0.0': '9.0', '9.0.1': '9.0', '9.1.0': '9.1', '9.2.0': '9.2', '10.0.0': '10.0',
 };
 const VERSIONS = ['7.0', '7.1', '7.2', '8.0', '8.1', '8.2', '9.0', '9.1', '9.2', '10.0'];
 const arrayVersion = (a: string) => a.replace(/^(hw|pc)_compat_/, '').replace('_', '.');

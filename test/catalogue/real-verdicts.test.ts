@@ -24,6 +24,15 @@ const MACHINES = ['pc-q35-7.0', 'pc-q35-7.1', 'pc-q35-7.2', 'pc-i440fx-7.0', 'pc
 const mode: StateMode = { kind: 'property', runs: 4, seed: 72100, arbitrary: deviceStateArbitrary };
 
 type Verdict = 'pass' | 'fail';
+
+/**
+ * Where the model finds a break the real run cannot show: a state the
+ * poked real guest never reached. 10.0's i8259 sends i8259/ltim once a
+ * guest sets ICW1's LTIM bit (needed() is ltim != 0); 7.2 has no such
+ * subsection (i8259_common.c of 7.2.0 and 7.2.22), so 10.0 -> 7.2 breaks
+ * for such a guest. The real VM's PIC has ltim 0, so its load passes.
+ */
+const MODEL_ONLY: Record<string, RegExp> = { 'i8259 10.0->7.2': /i8259\/ltim/ };
 const real = new Map<string, { verdict: Verdict; stderr: string }>();
 
 beforeAll(async () => {
@@ -53,6 +62,11 @@ describe('model verdicts equal real verdicts, 7.2 <-> 10.0', () => {
         // a failed real load names its section; only that device's verdict is 'fail'
         const idstr = a.devices.find((d) => d.name === device)!.idstr;
         const realVerdict: Verdict = got.verdict === 'pass' ? 'pass' : got.stderr.includes(`'${idstr}'`) ? 'fail' : 'pass';
+        const known = MODEL_ONLY[`${device} ${src}->${dst}`];
+        if (known && realVerdict === 'pass' && model.status === 'fail') {
+          expect(model.message).toMatch(known);
+          continue;
+        }
         expect(`${device} ${src}->${dst}: ${model.status} ${model.message ?? ''}`).toBe(`${device} ${src}->${dst}: ${realVerdict} `);
       }
     }

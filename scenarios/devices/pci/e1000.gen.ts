@@ -17,10 +17,10 @@ const u32 = fc.integer({ min: 0, max: 0xffffffff });
 /** A register file (the field's member): the reset one with up to eight registers set, named ones likelier. */
 export const macRegArbitrary: CustomArbitrary = (ctx) => {
   const member = ctx.field.name;
-  const reset = ctx.resetState[member] as number[];
+  const reset = ctx.resetState[member] as Uint32Array;
   const index = fc.oneof(fc.constantFrom(...Object.values(E1000_REG)), fc.integer({ min: 0, max: E1000_MAC_REGS - 1 }));
   return fc.array(fc.tuple(index, u32), { maxLength: 8 }).map((changes) => {
-    const regs = [...reset];
+    const regs = reset.slice();
     for (const [i, v] of changes) regs[i] = v;
     return { [member]: regs };
   });

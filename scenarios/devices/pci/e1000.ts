@@ -236,7 +236,7 @@ export const vmstate_e1000: VMStateDescription = {
   subsections: [vmstate_e1000_mit_state, vmstate_e1000_full_mac_state, vmstate_e1000_tx_tso_state],
   post_load(s, _v, ctx) {
     if (!flag(ctx.props, 'mitigation')) {
-      const r = s.mac_reg as number[];
+      const r = s.mac_reg as Uint32Array;
       r[E1000_REG.ITR] = r[E1000_REG.RDTR] = r[E1000_REG.RADV] = r[E1000_REG.TADV] = 0;
       s.mit_irq_level = false;
     }
@@ -272,8 +272,9 @@ export function e1000Eeprom(mac: number[], deviceId: number): number[] {
 const PHY_RESET: Record<number, number> = { 0: 0x1140, 1: 0x794d, 2: 0x0141, 3: 0x0c20, 4: 0x0de1, 5: 0x01e0, 9: 0x0e00, 10: 0x3c00, 16: 0x0360, 17: 0xac00, 20: 0x0d60 };
 
 /** e1000_reset: mac_reg_init, then the receive address from the MAC (RA valid bit set). */
-export function e1000MacRegsReset(mac: number[], initVet: boolean): number[] {
-  const r = new Array<number>(E1000_MAC_REGS).fill(0);
+export function e1000MacRegsReset(mac: number[], initVet: boolean): Uint32Array {
+  // 32 K registers as a typed array: copied, compared and put on the wire without a JS value each
+  const r = new Uint32Array(E1000_MAC_REGS);
   r[E1000_REG.CTRL] = 0x00140240;
   r[E1000_REG.STATUS] = 0x80080783;
   r[E1000_REG.LEDCTL] = 0x00000602;
@@ -285,20 +286,40 @@ export function e1000MacRegsReset(mac: number[], initVet: boolean): number[] {
   return r;
 }
 
-export function e1000(opts: PciSlotOptions = {}): DeviceClass {
+/**
+ * `7.2`: the `autonegotiation` and `mitigation` properties (E1000_FLAG_AUTONEG,
+ * E1000_FLAG_MIT), with e1000/mit_state needed while `mitigation` is on.
+ * `10.0`: neither property; e1000/mit_state has no needed() and is always
+ * sent (hw/net/e1000.c of 10.0.2). The models take 10.0.0 as the first
+ * release without them (the first tree checked that lacks them).
+ */
+export type E1000Variant = '7.2' | '10.0';
+
+export function e1000Variant(release: string): E1000Variant {
+  return Number(release.split('.')[0]) >= 10 ? '10.0' : '7.2';
+}
+
+/** e1000/mit_state as 10.0 has it: no needed(), so always sent. */
+const { needed: _mitNeeded, ...vmstate_e1000_mit_state_10_0 } = vmstate_e1000_mit_state;
+const vmstate_e1000_10_0: VMStateDescription = {
+  ...vmstate_e1000,
+  subsections: [vmstate_e1000_mit_state_10_0, vmstate_e1000_full_mac_state, vmstate_e1000_tx_tso_state],
+};
+
+export function e1000(opts: PciSlotOptions = {}, variant: E1000Variant = '7.2'): DeviceClass {
   return {
     name: 'e1000',
     type: 'e1000',
     parents: ['e1000-82540em', 'e1000-base', 'pci-device', 'device'],
+    interfaces: ['conventional-pci-device'],
     props: {
-      ...nicProps('efi-e1000.rom'),
-      autonegotiation: { type: 'bool', default: true },
-      mitigation: { type: 'bool', default: true },
+      ...nicProps('efi-e1000.rom', opts.release),
+      ...(variant === '7.2' ? { autonegotiation: { type: 'bool' as const, default: true }, mitigation: { type: 'bool' as const, default: true } } : {}),
       extra_mac_registers: { type: 'bool', default: true },
       migrate_tso_props: { type: 'bool', default: true },
       'init-vet': { type: 'bool', default: true },
     },
-    vmsd: vmstate_e1000,
+    vmsd: variant === '10.0' ? vmstate_e1000_10_0 : vmstate_e1000,
     idstr: pciIdstr(opts.slot ?? 7, 'e1000'),
     instanceId: 0,
     reset(p) {

@@ -220,8 +220,8 @@ function phyReset(variant: E1000eVariant): number[] {
 }
 
 /** The register file after e1000e_core_reset (mac_reg_init) with the MAC in RA[0]. */
-function macRegsReset(mac: number[]): number[] {
-  const r = new Array<number>(E1000E_MAC_SIZE).fill(0);
+function macRegsReset(mac: number[]): Uint32Array {
+  const r = new Uint32Array(E1000E_MAC_SIZE);
   const set: Record<number, number> = {
     0x0: 0x00140241, 0x8: 0x00000202, 0x10: 0x00000300, 0x14: 0x00000002, 0x38: 0x00008100, 0xc4: 0x000001f4, 0xe8: 0x000001f4,
     0xec: 0x000001f4, 0xf0: 0x000001f4, 0xf4: 0x000001f4, 0xf8: 0x000001f4, 0x410: 0x00602008, 0xe00: 0x00068302, 0xf00: 0x00000008,
@@ -242,7 +242,7 @@ export function e1000e(variant: E1000eVariant, release: string, opts: PciSlotOpt
   const [a, b] = release.split('.').map(Number) as [number, number];
   const v = a * 100 + b;
   const props: DeviceClass['props'] = {
-    ...nicProps('efi-e1000e.rom'),
+    ...nicProps('efi-e1000e.rom', release),
     ...pcieProps({ errUncMask: v >= 800, extTag: v >= 902 }),
     subsys_ven: { type: 'uint16', default: 0x8086 },
     subsys: { type: 'uint16', default: 0 },

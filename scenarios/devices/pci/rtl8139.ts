@@ -178,7 +178,7 @@ export function rtl8139(opts: PciSlotOptions = {}): DeviceClass {
     type: 'rtl8139',
     parents: ['pci-device', 'device'],
     props: {
-      ...nicProps('efi-rtl8139.rom'),
+      ...nicProps('efi-rtl8139.rom', opts.release),
       /** Model property: the machine was modified after creation (qdev_machine_modified), which sends hotplug_ready. */
       'x-hotplugged': { type: 'bool', default: false },
     },

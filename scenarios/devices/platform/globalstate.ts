@@ -23,7 +23,7 @@
  * `runstate32`: the C member shrank under the same name, and the harness
  * compares same-named members byte for byte.
  */
-import { EINVAL } from '../../../src/wire/errors.js';
+import { EINVAL, printable } from '../../../src/wire/errors.js';
 import { fromLatin1, latin1 } from '../../../src/wire/reader.js';
 import { VMSTATE_BUFFER, VMSTATE_UINT32, VMSTATE_UINT8 } from '../../../src/vmstate/dsl.js';
 import type { PostLoadFailure, State, VMStateDescription } from '../../../src/vmstate/types.js';
@@ -68,7 +68,7 @@ function parse(s: State, variant: GlobalStateVariant): PostLoadFailure | void {
   const key = keyOf(variant);
   const name = nameOf(s[key] as Uint8Array);
   if (!(RUN_STATES as readonly string[]).includes(name)) {
-    return { errno: EINVAL, message: `Invalid parameter '${name}'` };
+    return { errno: EINVAL, message: `Invalid parameter '${printable(name)}'` };
   }
   s[key] = runstateBytes(name, variant === '7.2' ? 100 : 32);
   if (variant === '9.0') {

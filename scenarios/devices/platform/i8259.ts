@@ -28,6 +28,17 @@ const REGS = [
   'elcr',
 ] as const;
 
+/**
+ * 7.2's i8259 has no subsection (hw/intc/i8259_common.c of 7.2.0 and
+ * 7.2.22; the real 7.2 -dump-vmstate agrees); 10.0.2 has i8259/ltim. The
+ * models take 8.1.0 as the first release with it ("hw/intc/i8259:
+ * Implement legacy LTIM Edge/Level Bank Select").
+ */
+export function i8259HasLtim(release: string): boolean {
+  const [a, b] = release.split('.').map(Number) as [number, number];
+  return a * 100 + b >= 801;
+}
+
 export const vmstate_pic_common: VMStateDescription = {
   name: 'i8259',
   version_id: 1,
@@ -50,7 +61,9 @@ export function picReset(): State {
   return s;
 }
 
-export function i8259(): DeviceClass {
+const { subsections: _ltim, ...vmstate_pic_common_7_2 } = vmstate_pic_common;
+
+export function i8259(ltim = true): DeviceClass {
   return {
     name: 'i8259',
     type: 'isa-i8259',
@@ -61,7 +74,7 @@ export function i8259(): DeviceClass {
       elcr_mask: { type: 'uint8', default: 0xf8 },
       master: { type: 'bool', default: true },
     },
-    vmsd: vmstate_pic_common,
+    vmsd: ltim ? vmstate_pic_common : vmstate_pic_common_7_2,
     idstr: 'i8259',
     instanceId: 0,
     reset: picReset,

@@ -38,6 +38,27 @@ export const ich9LpcLayout = pciLayout(() => {
   return d;
 });
 
+/**
+ * What changed in ICH9-LPC between the trees checked (hw/isa/lpc_ich9.c,
+ * hw/acpi/ich9.c of 7.2.0, 7.2.22 and 10.0.2):
+ * - `noreboot` defaults to true in 7.2 and to false from 8.0 (pc_compat_7_2
+ *   keeps true for the 7.2 and older machine types: an array named 7_2 is
+ *   8.0's);
+ * - `x-smi-swsmi-timer` and `x-smi-periodic-timer` exist from 9.2
+ *   (pc_compat_9_1 turns them off); 7.2 has x-smi-broadcast,
+ *   x-smi-cpu-hotplug and x-smi-cpu-hotunplug only;
+ * - `memory-hotplug-support` and ich9_pm/memhp's needed() (its value) are
+ *   gone in 10.0.2: the subsection is always sent. The models take 10.0.0
+ *   as the first release without them (the first tree checked).
+ */
+export type Ich9LpcVariant = '7.2' | '8.0' | '9.2' | '10.0';
+
+export function ich9LpcVariant(release: string): Ich9LpcVariant {
+  const [a, b] = release.split('.').map(Number) as [number, number];
+  const v = a * 100 + b;
+  return v >= 1000 ? '10.0' : v >= 902 ? '9.2' : v >= 800 ? '8.0' : '7.2';
+}
+
 export const vmstate_ich9_pm: VMStateDescription = {
   name: 'ich9_pm',
   version_id: 1,
@@ -127,21 +148,32 @@ export function ich9PmReset(): State {
   };
 }
 
-export function ich9Lpc(): DeviceClass {
+/** ich9_pm and ICH9LPC as 10.0 has them: ich9_pm/memhp without needed(). */
+const { needed: _memhpNeeded, ...memhp_10_0 } = memhpSubsection('ich9_pm/memhp');
+const vmstate_ich9_pm_10_0: VMStateDescription = { ...vmstate_ich9_pm, subsections: [memhp_10_0, ...vmstate_ich9_pm.subsections!.slice(1)] };
+const vmstate_ich9_lpc_10_0: VMStateDescription = {
+  ...vmstate_ich9_lpc,
+  fields: vmstate_ich9_lpc.fields.map((f) => (f.vmsd === vmstate_ich9_pm ? { ...f, vmsd: vmstate_ich9_pm_10_0 } : f)),
+};
+
+export function ich9Lpc(variant: Ich9LpcVariant = '10.0'): DeviceClass {
+  const bool = (d: boolean) => ({ type: 'bool' as const, default: d });
   return {
     name: 'ich9-lpc',
     type: 'ICH9-LPC',
     parents: ['pci-device', 'device'],
+    interfaces: ['conventional-pci-device'],
     props: {
-      noreboot: { type: 'bool', default: true },
-      'x-smi-broadcast': { type: 'bool', default: true },
-      'x-smi-swsmi-timer': { type: 'bool', default: true },
-      'x-smi-periodic-timer': { type: 'bool', default: true },
-      enable_tco: { type: 'bool', default: true },
-      'memory-hotplug-support': { type: 'bool', default: true },
-      'acpi-pci-hotplug-with-bridge-support': { type: 'bool', default: true },
+      noreboot: bool(variant === '7.2'),
+      'x-smi-broadcast': bool(true),
+      'x-smi-cpu-hotplug': bool(true),
+      'x-smi-cpu-hotunplug': bool(true),
+      ...(variant === '9.2' || variant === '10.0' ? { 'x-smi-swsmi-timer': bool(true), 'x-smi-periodic-timer': bool(true) } : {}),
+      enable_tco: bool(true),
+      ...(variant === '10.0' ? {} : { 'memory-hotplug-support': bool(true) }),
+      'acpi-pci-hotplug-with-bridge-support': bool(true),
     },
-    vmsd: vmstate_ich9_lpc,
+    vmsd: variant === '10.0' ? vmstate_ich9_lpc_10_0 : vmstate_ich9_lpc,
     idstr: pciIdstr(0x1f, 'ICH9LPC'),
     instanceId: 0,
     reset: (p) => ({

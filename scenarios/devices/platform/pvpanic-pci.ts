@@ -24,12 +24,23 @@ export const vmstate_pvpanic_pci: VMStateDescription = {
   fields: [VMSTATE_PCI_DEVICE('dev', pvpanicPciLayout)],
 };
 
-export function pvpanicPci(): DeviceClass {
+/**
+ * `events` defaults to PVPANIC_PANICKED | PVPANIC_CRASH_LOADED (3) in 7.2
+ * (hw/misc/pvpanic-pci.c of 7.2.0 and 7.2.22) and to PVPANIC_EVENTS, which
+ * adds PVPANIC_SHUTDOWN (7), in 10.0.2; the shutdown event came with 9.1.
+ */
+export function pvpanicEvents(release: string): number {
+  const [a, b] = release.split('.').map(Number) as [number, number];
+  return a * 100 + b >= 901 ? 7 : 3;
+}
+
+export function pvpanicPci(events = 7): DeviceClass {
   return {
     name: 'pvpanic-pci',
     type: 'pvpanic-pci',
     parents: ['pci-device', 'device'],
-    props: { events: { type: 'uint8', default: 7 } },
+    interfaces: ['conventional-pci-device'],
+    props: { events: { type: 'uint8', default: events } },
     vmsd: vmstate_pvpanic_pci,
     idstr: pciIdstr(PVPANIC_PCI_SLOT, 'pvpanic-pci'),
     instanceId: 0,

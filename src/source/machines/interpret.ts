@@ -186,14 +186,14 @@ function environmentFree(tokens: Token[]): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    if (t.kind === 'ident' && t.text === 'getenv' && tokens[i + 1]?.text === '(') {
+    if (t.kind === 'id' && t.text === 'getenv' && tokens[i + 1]?.text === '(') {
       let depth = 0;
       let j = i + 1;
       for (; j < tokens.length; j++) {
         if (tokens[j]!.text === '(') depth++;
         else if (tokens[j]!.text === ')' && --depth === 0) break;
       }
-      out.push({ kind: 'number', text: '0', space: t.space });
+      out.push({ kind: 'num', text: '0', space: t.space, line: t.line });
       i = j;
       continue;
     }

@@ -1,7 +1,8 @@
 import { parseC } from '../parse.js';
 import { evaluate } from './evaluate.js';
 import { expand, type MacroTable } from './macros.js';
-import { stripComments, type Tree } from './preprocess.js';
+import { stripComments } from '../lex.js';
+import type { Tree } from './preprocess.js';
 import { tokenize } from './tokens.js';
 
 /**

@@ -63,7 +63,7 @@ export class UnitContext {
   async evaluate(tokens: readonly Token[]): Promise<EvalResult> {
     const values = new Map<string, CValue>();
     for (const t of tokens) {
-      if (t.kind !== 'ident' || values.has(t.text) || t.text === 'true' || t.text === 'false') continue;
+      if (t.kind !== 'id' || values.has(t.text) || t.text === 'true' || t.text === 'false') continue;
       const q = this.source.qapi.constants.get(t.text);
       if (q) {
         values.set(t.text, { kind: 'int', v: BigInt(q.value), unsigned: false });
@@ -120,5 +120,5 @@ export function parseInitializer(tokens: readonly Token[]): Initializer | null {
 export function bareName(tokens: readonly Token[]): string | null {
   let t = tokens.filter((x) => !(x.kind === 'punct' && x.text === '&'));
   while (t[0]?.text === '(' && t[t.length - 1]?.text === ')') t = t.slice(1, -1);
-  return t.length === 1 && t[0]!.kind === 'ident' ? t[0]!.text : null;
+  return t.length === 1 && t[0]!.kind === 'id' ? t[0]!.text : null;
 }

@@ -106,7 +106,7 @@ export function evaluate(tokens: readonly Token[], opts: EvalOptions = {}): CVal
     if (!isP(peek(), '(')) return null;
     let j = 1;
     const words: string[] = [];
-    while (peek(j)?.kind === 'ident' || isP(peek(j), '*')) words.push(peek(j++)!.text);
+    while (peek(j)?.kind === 'id' || isP(peek(j), '*')) words.push(peek(j++)!.text);
     if (words.length === 0 || !isP(peek(j), ')')) return null;
     const first = words[0]!;
     const known = TYPE_WORDS.has(first) || /_t$/.test(first) || (words.length === 1 && opts.ident?.(first) === undefined && /[a-z]/.test(first) && /^[A-Z]/.test(first));
@@ -142,11 +142,11 @@ export function evaluate(tokens: readonly Token[], opts: EvalOptions = {}): CVal
     const t = peek();
     if (!t) return fail('unexpected end');
     i++;
-    if (t.kind === 'number') return number(t.text) ?? fail(`number '${t.text}'`);
+    if (t.kind === 'num') return number(t.text) ?? fail(`number '${t.text}'`);
     if (t.kind === 'char') return { kind: 'int', v: BigInt(charValue(t.text) ?? fail(`char '${t.text}'`)), unsigned: false };
-    if (t.kind === 'string') {
+    if (t.kind === 'str') {
       let s = stringValue(t.text);
-      while (peek()?.kind === 'string') s += stringValue(peek(0)!.text), i++;
+      while (peek()?.kind === 'str') s += stringValue(peek(0)!.text), i++;
       return { kind: 'str', v: s };
     }
     if (isP(t, '(')) {
@@ -155,7 +155,7 @@ export function evaluate(tokens: readonly Token[], opts: EvalOptions = {}): CVal
       i++;
       return v;
     }
-    if (t.kind === 'ident') {
+    if (t.kind === 'id') {
       if (t.text === 'true') return { kind: 'int', v: 1n, unsigned: false };
       if (t.text === 'false') return { kind: 'int', v: 0n, unsigned: false };
       if (isP(peek(), '(')) return builtin(t.text);

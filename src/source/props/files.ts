@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { walkTree } from '../walk.js';
 
 /**
  * The C files of a tree that an x86_64 system emulator can contain: the
@@ -12,29 +13,11 @@ const SKIP = new Set(['tests', 'roms', 'subprojects', 'contrib', 'linux-user', '
 
 /** Relative paths of the tree's system C files whose text matches `contains`, sorted. */
 export function sourceFiles(root: string, contains?: RegExp): string[] {
+  const matches = (r: string) => !contains || contains.test(readFileSync(join(root, r), 'utf8'));
   const out: string[] = [];
-  const walk = (rel: string) => {
-    let entries;
-    try {
-      entries = readdirSync(join(root, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        if (!SKIP.has(e.name)) walk(r);
-      } else if (e.name.endsWith('.c') && (!contains || contains.test(readFileSync(join(root, r), 'utf8')))) out.push(r);
-    }
-  };
   for (const d of SYSTEM_DIRS) {
-    if (d.endsWith('.c')) {
-      try {
-        if (!contains || contains.test(readFileSync(join(root, d), 'utf8'))) out.push(d);
-      } catch {
-        // not in this tree
-      }
-    } else walk(d);
+    if (!d.endsWith('.c')) out.push(...walkTree(root, d, (n) => n.endsWith('.c'), (_rel, name) => SKIP.has(name)).filter(matches));
+    else if (existsSync(join(root, d)) && matches(d)) out.push(d);
   }
   return out.sort();
 }

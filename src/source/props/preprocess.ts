@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { predefined, X86_64_SOFTMMU, type TargetConfig } from './config.js';
 import { evaluate, EvalError } from './evaluate.js';
 import { expand, MacroError, parseDefine, type Macro } from './macros.js';
+import { stripComments } from '../lex.js';
 import { tokenize, type Token } from './tokens.js';
 
 /**
@@ -215,15 +216,15 @@ export class Tree {
     const resolved: Token[] = [];
     for (let i = 0; i < raw.length; i++) {
       const t = raw[i]!;
-      if (t.kind === 'ident' && t.text === 'defined') {
+      if (t.kind === 'id' && t.text === 'defined') {
         const paren = raw[i + 1]?.text === '(';
         const name = raw[i + (paren ? 2 : 1)];
         if (!name) throw new EvalError('defined without a name');
-        resolved.push({ kind: 'number', text: macros.has(name.text) ? '1' : '0', space: true });
+        resolved.push({ kind: 'num', text: macros.has(name.text) ? '1' : '0', space: true, line: t.line });
         i += paren ? 3 : 1;
         continue;
       }
-      if (t.kind === 'ident' && /^__has_(include|include_next|attribute|builtin|feature|warning|cpp_attribute)$/.test(t.text)) {
+      if (t.kind === 'id' && /^__has_(include|include_next|attribute|builtin|feature|warning|cpp_attribute)$/.test(t.text)) {
         // a compiler query: answered no (skip its parenthesised argument)
         let depth = 0;
         let j = i + 1;
@@ -231,7 +232,7 @@ export class Tree {
           if (raw[j]!.text === '(') depth++;
           else if (raw[j]!.text === ')' && --depth === 0) break;
         }
-        resolved.push({ kind: 'number', text: '0', space: true });
+        resolved.push({ kind: 'num', text: '0', space: true, line: t.line });
         i = j;
         continue;
       }
@@ -270,36 +271,3 @@ export function scanText(text: string): Scanned {
   return { directives, lines };
 }
 
-/** Replaces comments by spaces, keeping newlines and string literals. */
-export function stripComments(text: string): string {
-  let out = '';
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text[i]!;
-    if (c === '"' || c === "'") {
-      let j = i + 1;
-      while (j < n && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j + 1;
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      const stop = end < 0 ? n : end + 2;
-      out += text.slice(i, stop).replace(/[^\n]/g, ' ');
-      i = stop;
-    } else if (c === '/' && text[i + 1] === '/') {
-      let j = i;
-      while (j < n && text[j] !== '\n') {
-        // a line comment continues over a backslash-newline
-        if (text[j] === '\\' && text[j + 1] === '\n') j++;
-        j++;
-      }
-      out += text.slice(i, j).replace(/[^\n]/g, ' ');
-      i = j;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
-}

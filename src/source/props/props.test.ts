@@ -43,7 +43,7 @@ describe('macro expander', () => {
 
   test('a wrong argument count is an error naming the macro and its line', () => {
     const m = table('TWO(a, b) a b');
-    expect(() => run('TWO(1)', m)).toThrow(/TWO takes 2 argument\(s\), got 1 \(t\.h:1\)/);
+    expect(() => run('TWO(1)', m)).toThrow(/TWO takes 2 argument\(s\), given 1 \(defined at t\.h:1\)/);
   });
 });
 
