@@ -17,7 +17,10 @@ import type { Release } from '../src/machine/types.js';
 import { releases as builtin } from '../scenarios/releases/index.js';
 import { codecs } from '../scenarios/common/bindings.js';
 import { realizeOverrides } from '../scenarios/common/realize.js';
-import { cachedSnapshot } from '../src/source/release/cache.js';
+import { existsSync as exists, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { extractCached } from './extract-cache.js';
+import { extractCacheDir } from './commands/extract.js';
+import { snapshotFromRelease, type TreeSnapshot } from '../src/source/release/snapshot.js';
 import { releaseFromSnapshot } from '../src/source/release/convert.js';
 import { patchApplies, patchedTree, treeReleaseName } from '../src/source/release/patch.js';
 import { treeVersion } from '../src/source/extract.js';
@@ -90,12 +93,41 @@ export function isSourceTree(path: string): boolean {
 
 const treeReleases = new Map<string, Promise<Release>>();
 
+/** Bumped when what the snapshot adds to the extracted model (the translated predicates) changes. */
+const SNAPSHOT_VERSION = 3;
+
+/**
+ * A tree's snapshot from the one extraction `vmcompat extract` caches
+ * (.cache/extracted/<key>.json); the only thing it adds, the translated
+ * predicates, is cached beside it under the same key
+ * (<key>.predicates-<N>.json). The model itself is never stored twice.
+ */
+async function treeSnapshot(root: string, progress?: (what: string) => void): Promise<TreeSnapshot> {
+  const { file, model } = await extractCached(root, { cacheDir: extractCacheDir() });
+  const predFile = file.replace(/\.json$/, `.predicates-${SNAPSHOT_VERSION}.json`);
+  let predicates: TreeSnapshot['predicates'] | undefined;
+  if (exists(predFile)) {
+    try {
+      predicates = JSON.parse(readFileSync(predFile, 'utf8')) as TreeSnapshot['predicates'];
+    } catch {
+      predicates = undefined; // a broken file is made again
+    }
+  }
+  const snap = await snapshotFromRelease(model, progress, predicates);
+  if (!predicates) {
+    const tmp = `${predFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(snap.predicates));
+    renameSync(tmp, predFile);
+  }
+  return snap;
+}
+
 /** The release a QEMU source tree is, named from its VERSION (extracted once, then cached under .cache/extract). */
 export function treeRelease(root: string, progress?: (what: string) => void): Promise<Release> {
   const key = resolve(root);
   let r = treeReleases.get(key);
   if (!r) {
-    r = cachedSnapshot(key, { progress }).then((snap) => ({ ...releaseFromSnapshot(snap, { codecs, realize: realizeOverrides }), name: treeReleaseName(key, snap.version) }));
+    r = treeSnapshot(key, progress).then((snap) => ({ ...releaseFromSnapshot(snap, { codecs, realize: realizeOverrides }), name: treeReleaseName(key, snap.version) }));
     treeReleases.set(key, r);
   }
   return r;
