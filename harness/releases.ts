@@ -17,8 +17,13 @@ import { VmError } from '../src/wire/errors.js';
 import type { Release } from '../src/machine/types.js';
 import { releases as builtin } from '../scenarios/releases/index.js';
 import { codecs } from '../scenarios/common/bindings.js';
-import { cachedSnapshot } from '../src/source/release/cache.js';
+import { realizeOverrides } from '../scenarios/common/realize.js';
+import { existsSync as exists, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { extractCached } from './extract-cache.js';
+import { extractCacheDir } from './commands/extract.js';
+import { snapshotFromRelease, type TreeSnapshot } from '../src/source/release/snapshot.js';
 import { releaseFromSnapshot } from '../src/source/release/convert.js';
+import { patchApplies, patchedTree, treeReleaseName } from '../src/source/release/patch.js';
 import { treeVersion } from '../src/source/extract.js';
 import { vmsdProblems } from '../src/vmstate/check.js';
 
@@ -92,15 +97,66 @@ export function isSourceTree(path: string): boolean {
 
 const treeReleases = new Map<string, Promise<Release>>();
 
+/** Bumped when what the snapshot adds to the extracted model (the translated predicates) changes. */
+const SNAPSHOT_VERSION = 3;
+
+/**
+ * A tree's snapshot from the one extraction `vmcompat extract` caches
+ * (.cache/extracted/<key>.json); the only thing it adds, the translated
+ * predicates, is cached beside it under the same key
+ * (<key>.predicates-<N>.json). The model itself is never stored twice.
+ */
+async function treeSnapshot(root: string, progress?: (what: string) => void): Promise<TreeSnapshot> {
+  const { file, model } = await extractCached(root, { cacheDir: extractCacheDir() });
+  const predFile = file.replace(/\.json$/, `.predicates-${SNAPSHOT_VERSION}.json`);
+  let predicates: TreeSnapshot['predicates'] | undefined;
+  if (exists(predFile)) {
+    try {
+      predicates = JSON.parse(readFileSync(predFile, 'utf8')) as TreeSnapshot['predicates'];
+    } catch {
+      predicates = undefined; // a broken file is made again
+    }
+  }
+  const snap = await snapshotFromRelease(model, progress, predicates);
+  if (!predicates) {
+    const tmp = `${predFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(snap.predicates));
+    renameSync(tmp, predFile);
+  }
+  return snap;
+}
+
 /** The release a QEMU source tree is, named from its VERSION (extracted once, then cached under .cache/extract). */
 export function treeRelease(root: string, progress?: (what: string) => void): Promise<Release> {
   const key = resolve(root);
   let r = treeReleases.get(key);
   if (!r) {
-    r = cachedSnapshot(key, { progress }).then((snap) => releaseFromSnapshot(snap, { codecs }));
+    r = treeSnapshot(key, progress).then((snap) => ({ ...releaseFromSnapshot(snap, { codecs, realize: realizeOverrides }), name: treeReleaseName(key, snap.version) }));
     treeReleases.set(key, r);
   }
   return r;
+}
+
+/**
+ * `--patch FILE` (repeatable): each a copy of the one source tree among the
+ * --releases folders the git diff applies to, with the diff applied, added
+ * as one more tree (a release named <VERSION>+<patch>). A typed error when
+ * no tree was given, or the diff applies to none of them or to several.
+ */
+export function withPatches(modules: readonly string[], patches: readonly string[] | undefined): string[] {
+  if (!patches?.length) return [...modules];
+  const trees = modules.filter((m) => isSourceTree(m));
+  if (!trees.length) throw bad(`--patch needs a QEMU source tree among --releases to apply to (got ${modules.length ? modules.join(', ') : 'none'})`);
+  return [
+    ...modules,
+    ...patches.map((p) => {
+      const fits = trees.filter((t) => patchApplies(t, p));
+      // none: patchedTree on the first says why git refuses it
+      if (fits.length === 0) return patchedTree(trees[0]!, p);
+      if (fits.length > 1) throw bad(`--patch ${p}: applies to ${fits.length} of the --releases trees (${fits.join(', ')}); give only the one it is for`);
+      return patchedTree(fits[0]!, p);
+    }),
+  ];
 }
 
 /**

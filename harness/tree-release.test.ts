@@ -47,11 +47,28 @@ describe('a QEMU source tree is a release', () => {
   });
 
   test('a device whose codec has no hand-written binding is incomplete, naming the codec, never a pass', () => {
-    for (const r of both('virtio-gpu-device', 'pc-q35-7.2')) {
+    for (const r of both('e1000e', 'pc-q35-7.2')) {
       expect(r.status).toBe('incomplete');
       expect(r.unexpected).toBe(true);
-      expect(r.message).toMatch(/virtio_vmstate_info has no hand-written binding/);
+      expect(r.message).toMatch(/vmstate_info_msix has no hand-written binding/);
     }
+    for (const r of both('virtio-balloon-device', 'pc-q35-7.2')) {
+      expect(r.status).toBe('incomplete');
+      expect(r.message).toMatch(/virtio_vmstate_info: no realize facts for virtio-balloon-device/);
+    }
+  });
+
+  test.each(['virtio-gpu-device', 'virtio-rng-device', 'isa-serial', 'isa-fdc'])('%s (bound codecs, realize-time overrides) passes both ways at pc-q35-7.2', (device) => {
+    for (const r of both(device, 'pc-q35-7.2')) {
+      expect(r.status, r.message ?? '').toBe('pass');
+      expect(r.states).toBeGreaterThanOrEqual(25);
+    }
+  });
+
+  test('a PCIe device class (pci-express-device) has the 4096-byte config space; a conventional one 256', () => {
+    const cfg = (device: string) => ((r100.devices.find((d) => d.name === device)!.reset(Object.fromEntries(Object.entries(r100.devices.find((d) => d.name === device)!.props).map(([k, p]) => [k, p.default]))) as Record<string, Record<string, unknown>>).parent_obj!.config as Uint8Array).length;
+    expect(cfg('e1000e')).toBe(4096);
+    expect(cfg('e1000')).toBe(256);
   });
 
   test('verdicts across untranslated hooks and opaque inputs say so', () => {

@@ -15,7 +15,7 @@ import { runCases } from '../pool.js';
 import { CaseFeed, type CaseShown } from '../progress.js';
 import { toolVersion } from '../paths.js';
 import { ALL_REPORTERS, defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
-import { loadReleases, releaseModules } from '../releases.js';
+import { loadReleases, releaseModules, withPatches } from '../releases.js';
 import type { CompatEntry } from '../../src/machine/types.js';
 
 function checkArgs(): Command {
@@ -53,6 +53,7 @@ unexpected pass included), 2 on a usage, scenario or input error.`,
     .option('--machine <GLOB>', "machine types ('pc-q35-*', q35; repeatable)", repeatable)
     .option('--scenario <FILE|DIR>', 'only the cases these scenario files name, with their expectations (repeatable)', repeatable)
     .option('--releases <FILE>', 'add the release models an ES module exports (`export const releases = [...]`; repeatable)', repeatable)
+    .option('--patch <FILE>', 'one more release: a copy of the --releases source tree this git diff applies to, with it applied, named <VERSION>+<file stem> (repeatable)', repeatable)
     .option('--list', 'print the plan (each case with its expectation or skip reason) and run nothing')
     .option('--runs <N>', `generated states per case (default ${QUICK_RUNS} for plain check, ${FULL_RUNS} with --all, a filter or --scenario)`)
     .option('--seed <S>', 'the run seed (a 32-bit integer; default: random)')
@@ -82,6 +83,7 @@ interface CheckOptions {
   machine?: string[];
   scenario?: string[];
   releases?: string[];
+  patch?: string[];
   list?: boolean;
   runs?: string;
   seed?: string;
@@ -113,7 +115,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   const startedAt = new Date();
   const t0 = performance.now();
 
-  const modules = releaseModules(values.releases);
+  const modules = withPatches(releaseModules(values.releases), values.patch);
   const releases = await loadReleases(modules);
   // `--device a,b`: those devices as one VM; the other --device values (brace globs included) stay filters
   const isList = (d: string) => d.includes(',') && !/[{}]/.test(d);

@@ -14,7 +14,7 @@ import { runCases } from '../pool.js';
 import { loadScenarios } from '../scenarios.js';
 import { MODEL_STAGES, printProve, proveJsonVerdict, proveReport, reportsLine } from '../prove-output.js';
 import { isBuiltinQemu, proveBinaries } from './prove-binaries.js';
-import { loadReleases, releaseModules } from '../releases.js';
+import { loadReleases, releaseModules, withPatches } from '../releases.js';
 
 function proveArgs(): Command {
   return defineCommand('prove', {
@@ -42,6 +42,7 @@ fails somewhere), 1 when not, 2 on a usage error.`,
     .option('--workers <N>', 'worker threads (default: the core count)')
     .option('--releases <FILE>', 'add release models (repeatable)', repeatable)
     .option('--scenario <FILE|DIR>', "what the cases are expected to do (repeatable; default the built-in scenarios): a failure one names is an expected failure, as in check", repeatable)
+    .option('--patch <FILE>', 'one more release: a copy of the --releases source tree this git diff applies to, with it applied, named <VERSION>+<file stem> (repeatable)', repeatable)
     .option('--reporter <NAME>', `${ALL_REPORTERS.join(' | ')} | none (repeatable or comma-separated; default all), as check writes them`, repeatable)
     .option('--report-dir <DIR>', 'where to write them (default reports/<UTC timestamp>/)')
     .option('--verbose', 'list every unaffected device and machine type')
@@ -61,6 +62,7 @@ interface ProveOptions {
   workers?: string;
   releases?: string[];
   scenario?: string[];
+  patch?: string[];
   reporter?: string[];
   reportDir?: string;
   verbose?: boolean;
@@ -108,7 +110,7 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
   const seed = values.seed === undefined ? randomSeed() : int32(values.seed, '--seed');
   const workers = values.workers === undefined ? availableParallelism() : positiveInt(values.workers, '--workers');
   for (const m of values.releases ?? []) releaseSource(m, '--releases');
-  const modules = releaseModules(values.releases);
+  const modules = withPatches(releaseModules(values.releases), values.patch);
   const releases = await loadReleases(modules);
   const names = releases.map((r) => r.name);
   [base, fix, peer] = [base, fix, peer].map((n) => releaseAlias(n, names)) as [string, string, string];

@@ -11,12 +11,34 @@
  *                               capabilities, its ids) is not in the source
  *                               model, so those bytes stay at reset
  *   vmstate_info_pci_irq_state  four be32 pin levels, each 0 or 1
+ *   virtio_vmstate_info         the virtio core (virtio.ts) behind its
+ *                               x86 PCI proxy, with the realize facts of
+ *                               virtio-realize.ts and vdc->vmsd extracted
+ *   virtio_gpu_load             virtio-gpu's saver (resources, then the
+ *                               tree's own `virtio-gpu-scanouts` VMSD)
+ *   virtio_gpu_blob_load        virtio-gpu/blob's blob resource list
  */
 import fc from 'fast-check';
 import type { CodecTable } from '../../src/source/release/bindings.js';
-import type { VMStateInfo } from '../../src/vmstate/types.js';
+import type { VMStateDescription, VMStateInfo } from '../../src/vmstate/types.js';
 import { PCIE_CONFIG_SPACE_SIZE, pci_register_device, vmstate_pci_device, pciLayout, type PciConfigInfo } from './pci.js';
 import { pciConfigArbitrary } from './pci.gen.js';
+import { virtioCommonProps, virtioInfo, virtioReset, type VirtioSpec } from './virtio.js';
+import { virtioArbitrary } from './virtio.gen.js';
+import { virtioRealize } from './virtio-realize.js';
+import { virtioGpuCodec, vmstate_info_virtio_gpu_blob } from '../devices/virtio-gpu.js';
+import { virtioGpuArbitrary } from '../devices/virtio-gpu.gen.js';
+
+/** One VirtioSpec per (device, tree VMSD): virtioInfo keys its codec by the spec. */
+const virtioSpecs = new WeakMap<object, Map<string, VirtioSpec>>();
+function treeSpec(base: VirtioSpec, vmsd: VMStateDescription | undefined): VirtioSpec {
+  const key = vmsd ?? base;
+  let m = virtioSpecs.get(key);
+  if (!m) virtioSpecs.set(key, (m = new Map()));
+  let s = m.get(base.device.virtioId.toString());
+  if (!s) m.set(base.device.virtioId.toString(), (s = { ...base, vmsd }));
+  return s;
+}
 
 const generic = (express: boolean) => pci_register_device({ vendor_id: 0, device_id: 0, revision: 0, class_id: 0, subsystem_vendor_id: 0, subsystem_id: 0 }, express);
 const layouts = { pci: pciLayout(() => generic(false)), pcie: pciLayout(() => generic(true)) };
@@ -46,6 +68,34 @@ export const codecs: CodecTable = {
       note: 'config space checked against a generic endpoint header (the device realize adds nothing the model knows)',
     };
   },
+  virtio_vmstate_info: (_f, ctx) => {
+    const r = virtioRealize[ctx.device];
+    if (!r) return `no realize facts for ${ctx.device} (queues, config length, proxy ids) in scenarios/common/virtio-realize.ts`;
+    let vmsd: VMStateDescription | undefined;
+    if (r.deviceVmsd) {
+      vmsd = ctx.vmsd(r.deviceVmsd);
+      if (!vmsd) return `vdc->vmsd ${r.deviceVmsd} of ${ctx.device} is not in the tree`;
+    }
+    const spec = treeSpec(r.spec, vmsd);
+    const modernOnly = spec.device.legacyDeviceId === undefined;
+    return {
+      info: virtioInfo(spec),
+      member: 'virtio',
+      arbitrary: virtioArbitrary,
+      props: virtioCommonProps(r.vectors, { modernOnly }),
+      parents: r.proxy,
+      deviceVmsds: vmsd ? [vmsd] : [],
+      reset: (p) => virtioReset(spec, p, new Uint8Array(spec.device.configLen(p)), r.queues(p)),
+      note: 'virtio core and PCI proxy hand-written (scenarios/common/virtio.ts), realize facts from scenarios/common/virtio-realize.ts',
+    };
+  },
+  virtio_gpu_load: (_f, ctx) => {
+    const scanouts = ctx.vmsd('virtio-gpu-scanouts');
+    if (!scanouts) return 'the tree has no virtio-gpu-scanouts VMSD';
+    return { info: virtioGpuCodec(scanouts), arbitrary: virtioGpuArbitrary, deviceVmsds: [scanouts] };
+  },
+  // the blob resources come with virtio_gpu_load's arbitrary (scanouts must agree with them)
+  virtio_gpu_blob_load: () => ({ info: vmstate_info_virtio_gpu_blob, member: 'blob_resources', reset: () => [], arbitrary: () => fc.constant({}) }),
   vmstate_info_pci_irq_state: () => ({
     info: irqInfo,
     arbitrary: (ctx) => fc.record({ [ctx.field.member!]: fc.constantFrom(0, 1) }),

@@ -115,7 +115,14 @@ function einval(r: Reader, el: ElementCtx, message: string): VmError {
 
 /** The custom `virtio-gpu` codec: resources, a 0 terminator, then the scanouts VMSD (loaded at version 1). */
 function vmstate_info_virtio_gpu(variant: VirtioGpuVariant): VMStateInfo {
-  const scanouts = vmstate_virtio_gpu_scanouts(variant);
+  return virtioGpuCodec(vmstate_virtio_gpu_scanouts(variant));
+}
+
+/**
+ * virtio_gpu_save / virtio_gpu_load around a `virtio-gpu-scanouts` VMSD
+ * (the hand model's, or the one extracted from a tree).
+ */
+export function virtioGpuCodec(scanouts: VMStateDescription): VMStateInfo {
   return {
     name: 'virtio-gpu',
     recordsOwnLeaves: true,
@@ -166,7 +173,7 @@ function vmstate_info_virtio_gpu(variant: VirtioGpuVariant): VMStateInfo {
 }
 
 /** The `blob` codec of the virtio-gpu/blob subsection (8.2+). */
-const vmstate_info_blob: VMStateInfo = {
+export const vmstate_info_virtio_gpu_blob: VMStateInfo = {
   name: 'blob',
   put(w: Writer, _v: unknown, el: ElementCtx) {
     for (const b of (el.state.blob_resources as GpuBlobResource[]) ?? []) {
@@ -258,7 +265,7 @@ export function vmstate_virtio_gpu(variant: VirtioGpuVariant): VMStateDescriptio
             version_id: 1,
             minimum_version_id: 1,
             needed: (_s, ctx) => ctx.props.blob === true,
-            fields: [VMSTATE_SINGLE('virtio-gpu/blob', vmstate_info_blob, 0, 'blob_resources')],
+            fields: [VMSTATE_SINGLE('virtio-gpu/blob', vmstate_info_virtio_gpu_blob, 0, 'blob_resources')],
           },
         ]
       : [],

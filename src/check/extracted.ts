@@ -15,7 +15,7 @@ import type { CaseResult } from './run.js';
 
 /**
  * Inputs that are a fact of the device class rather than of its state:
- * held at their default (conventional PCI), never flipped: a PCIe-ness drawn
+ * held at their default (the class's QOM interfaces, convert.ts classFacts), never flipped: a PCIe-ness drawn
  * per case would give the config space a size its realize never has.
  */
 const CLASS_FACTS = new Set(['pci_is_express()']);
@@ -62,6 +62,8 @@ export function caseNotes(spec: CaseSpec): string | null {
   const parts: string[] = [];
   if (hooks.length) parts.push(`hook not modelled: ${hooks.slice(0, 6).join(', ')}${hooks.length > 6 ? ` (+${hooks.length - 6})` : ''}`);
   if (inputs.length) parts.push(`opaque inputs drawn both ways: ${inputs.slice(0, 6).join(', ')}${inputs.length > 6 ? ` (+${inputs.length - 6})` : ''}`);
+  const overrides = [...new Set(cls.flatMap((c) => c.extracted?.overrides ?? []))];
+  if (overrides.length) parts.push(`realize-time values from the override table: ${overrides.slice(0, 4).join(', ')}${overrides.length > 4 ? ` (+${overrides.length - 4})` : ''}`);
   return parts.length ? parts.join('; ') : null;
 }
 

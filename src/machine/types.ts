@@ -104,6 +104,8 @@ export interface ExtractedNotes {
   hooks: string[];
   /** Named inputs (opaque predicates and helpers the model cannot answer), with why; each is a bool property drawn both ways. */
   inputs: { name: string; reason: string }[];
+  /** Realize-time values taken from the override table (scenarios/common/realize.ts), said on every verdict. */
+  overrides?: string[];
 }
 
 export interface VirtioProxy {

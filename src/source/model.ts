@@ -77,6 +77,8 @@ export interface ExtractedClass {
   vmsdAt: SrcLoc | null;
   /** The Property array's C name (`device_class_set_props`, `->props`). */
   props: string | null;
+  /** The QOM interfaces the TypeInfo lists (`pci-express-device`, `conventional-pci-device`); absent: none listed. */
+  interfaces?: string[];
   /** The file of the Property array `props` names (its own file's, else the one array of that name); absent: not linked. */
   propsFile?: string | null;
   at: SrcLoc;

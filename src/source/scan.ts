@@ -376,9 +376,27 @@ export function scanUnit(unit: Unit, index: TypeIndex): UnitFacts {
       props: init.props,
       at: at(tok),
     };
+    const ifs = by.get('interfaces');
+    if (ifs) c.interfaces = interfaceNames(ifs);
     facts.classes.push(c);
     if (init.external.length && !init.vmsdAt) facts.externalCalls.set(c, init.external);
     return c;
+  };
+
+  /** `.interfaces = (InterfaceInfo[]) { { INTERFACE_PCIE_DEVICE }, { } }` (or a named array): the QOM interface names. */
+  const interfaceNames = (x: Tok[]): string[] => {
+    const list = bracedIn(x) ?? (bareName(x) ? (arrays.get(bareName(x)!) ?? null) : null);
+    const out: string[] = [];
+    for (const el of list ? items(list) : []) {
+      const b = bracedIn(el.toks)?.slice(1, -1);
+      if (!b?.length) continue;
+      try {
+        out.push(strOf(b, '.interfaces'));
+      } catch {
+        /* a name the unit cannot resolve: left out */
+      }
+    }
+    return out;
   };
 
   const typeInfo = (braced: Tok[], tok: Tok | undefined, fnBody: Tok[] | null) => {

@@ -5,7 +5,8 @@
  * lives in scenarios/ (device knowledge); src/ only looks names up.
  */
 import type { CustomArbitrary } from '../../gen/types.js';
-import type { VMStateInfo } from '../../vmstate/types.js';
+import type { PropDef } from '../../machine/types.js';
+import type { Props, VMStateDescription, VMStateInfo } from '../../vmstate/types.js';
 import type { ExtractedField } from '../model.js';
 
 export interface CodecBinding {
@@ -14,12 +15,43 @@ export interface CodecBinding {
   arbitrary?: CustomArbitrary;
   /** What the binding leaves out of QEMU's codec (a load check), for the verdict notes. */
   note?: string;
+  /** The state key of the codec's value when the C field has none (VMSTATE_VIRTIO_DEVICE has no offset: its codec reads the whole device). */
+  member?: string;
+  /** The field member's reset value under the class's properties (the codec's own state, e.g. VirtioState). */
+  reset?(props: Props): unknown;
+  /** VMSDs the codec runs over the device's whole state (vdc->vmsd, a custom saver's inner VMSD): the reset state has their members. */
+  deviceVmsds?: VMStateDescription[];
+  /** Properties the class gains from where realize puts it (a virtio device's PCI proxy); the class's own win. */
+  props?: Record<string, PropDef>;
+  /** QOM types compat entries may name for it (the proxy and its ancestors). */
+  parents?: string[];
 }
 
-export type CodecTable = Readonly<Record<string, (field: ExtractedField) => CodecBinding | null>>;
+/** What a binding may ask about the class and tree being converted. */
+export interface BindingCtx {
+  /** The QOM type being converted. */
+  device: string;
+  /** A VMSD of the same tree by its migration name (the field's file first), converted; undefined when the tree has none. */
+  vmsd(name: string): VMStateDescription | undefined;
+}
+
+/** A binding: the codec, or why this field cannot have one (a sentence, said on the incomplete verdict), or null (unknown). */
+export type CodecTable = Readonly<Record<string, (field: ExtractedField, ctx: BindingCtx) => CodecBinding | string | null>>;
 
 /** The C name a field's codec is known by: the variable, or an inline VMStateInfo's get function. */
 export function codecName(info: string): string {
   const get = /\.get\s*=\s*([A-Za-z_]\w*)/.exec(info);
   return get ? get[1]! : info.replace(/^&\s*/, '');
+}
+
+/**
+ * A realize-time value a VMSD counts or sizes by but never migrates
+ * (Fifo8's `capacity`, set by fifo8_create): the VMSD whose struct holds
+ * `member` (a dotted path inside it), the value, and where QEMU sets it.
+ */
+export interface RealizeOverride {
+  vmsd: string;
+  member: string;
+  value: number;
+  from: string;
 }

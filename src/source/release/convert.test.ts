@@ -142,3 +142,44 @@ describe('releaseFromSnapshot', () => {
     expect(Object.keys(d.gen!.custom!)).toEqual(['toyblob']);
   });
 });
+
+describe('realize-time facts', () => {
+  const fifo = () => {
+    const s = snapshot([fld('fifo', { flags: ['VMS_STRUCT'], vmsd: { name: 'vmstate_toy_fifo', file: at.file }, size: 8 })]);
+    s.model.vmsds.push(
+      vmsd('vmstate_toy_fifo', 'ToyFifo', [
+        fld('data', { info: 'vmstate_info_buffer', flags: ['VMS_VBUFFER', 'VMS_POINTER'], offset: 'ToyFifo.data', size_offset: 'ToyFifo.capacity' }),
+        fld('num', { info: 'vmstate_info_uint32', size: 4, offset: 'ToyFifo.num' }),
+      ]),
+    );
+    return s;
+  };
+
+  test('a size member no VMSD migrates and no property sets makes the class unverifiable, naming the member and the table', () => {
+    const d = releaseFromSnapshot(fifo(), { codecs: none }).devices[0]!;
+    expect(d.extracted!.unmodelled.join('\n')).toMatch(/ToyFifo:data: its size member 'capacity' is set at realize .*scenarios\/common\/realize\.ts/);
+  });
+
+  test('an override entry for it sizes the reset state, in the nested struct, and is said on the class', () => {
+    const d = releaseFromSnapshot(fifo(), { codecs: none, realize: [{ vmsd: 'toy', member: 'fifo.capacity', value: 16, from: 'toy_realize' }] }).devices[0]!;
+    expect(d.extracted!.unmodelled).toEqual([]);
+    expect(d.extracted!.overrides).toEqual(['toy.fifo.capacity = 16 (toy_realize)']);
+    const fifoState = d.reset({ extra: true, width: 2 }).fifo as Record<string, unknown>;
+    expect(fifoState.capacity).toBe(16);
+    expect((fifoState.data as Uint8Array).length).toBe(16);
+  });
+
+  test('pci_is_express() is the class chain\'s QOM interfaces: pci-express-device and not conventional-pci-device', async () => {
+    const { classFacts } = await import('./convert.js');
+    const c = (interfaces: string[]) => ({ name: 'x', parent: null, abstract: false, class_init: null, instance: null, vmsd: null, vmsdAt: null, props: null, at, interfaces });
+    expect(classFacts([c(['pci-express-device'])])['pci_is_express()']).toBe(true);
+    expect(classFacts([c(['pci-express-device']), c(['conventional-pci-device'])])['pci_is_express()']).toBe(false);
+    expect(classFacts([c([])])['pci_is_express()']).toBe(false);
+  });
+
+  test('a binding may refuse a field with a sentence: the class is unverifiable, saying it', () => {
+    const codecs: CodecTable = { vmstate_info_toyblob: () => 'no realize facts for toy' };
+    const d = releaseFromSnapshot(snapshot([fld('blob', { info: 'vmstate_info_toyblob', size: 4 })]), { codecs }).devices[0]!;
+    expect(d.extracted!.unmodelled.join('\n')).toMatch(/codec vmstate_info_toyblob: no realize facts for toy/);
+  });
+});

@@ -20,11 +20,11 @@ import { blankState } from '../../gen/blank.js';
 import { blankValue } from '../../gen/scalar.js';
 import type { CustomArbitrary } from '../../gen/types.js';
 import type { CompatEntry, DeviceClass, ExtractedNotes, MachineType, PropDef, Release } from '../../machine/types.js';
-import type { FieldExists, State, VMStateDescription, VMStateField, VMStateInfo, VmCtx } from '../../vmstate/types.js';
+import type { FieldExists, Props, State, VMStateDescription, VMStateField, VMStateInfo, VmCtx } from '../../vmstate/types.js';
 import { ModelView } from '../extract.js';
 import type { ExtractedClass, ExtractedField, ExtractedVmsd } from '../model.js';
 import type { PropertyRecord } from '../props/extract.js';
-import { codecName, type CodecTable } from './bindings.js';
+import { codecName, type CodecTable, type RealizeOverride } from './bindings.js';
 import { evalExpr, inputsOf, membersOf, type Expr, type PredicateEnv } from './predicate.js';
 import type { TreeSnapshot } from './snapshot.js';
 
@@ -42,10 +42,15 @@ interface DeviceCtx {
   propMembers: Map<string, { prop: string; bit?: number }[]>;
   /** Members the device's own VMSD tree migrates (container_of lookups). */
   deviceMembers: Set<string>;
+  /** What codec bindings add to the class (bindings.ts CodecBinding). */
+  bound: { props: Record<string, PropDef>; parents: string[]; resets: { member: string; reset: (p: Props) => unknown }[]; deviceVmsds: VMStateDescription[] };
+  device: string;
 }
 
 export interface ConvertOptions {
   codecs: CodecTable;
+  /** Realize-time values the VMSDs count or size by (scenarios/common/realize.ts). */
+  realize?: readonly RealizeOverride[];
   /** Only these QOM types (all when absent). */
   only?: readonly string[];
 }
@@ -60,7 +65,7 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
     const v = cv?.ref ? view.vmsd(cv.ref) : undefined;
     if (!v || !v.fields) continue;
     seen.add(c.name);
-    devices.push(deviceClass(snap, view, c, v, opts.codecs));
+    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? []));
   }
   const machines: MachineType[] = snap.machines.machines.map((m) => ({ name: m.name, compat: m.compat.map(stripWhere) }));
   const compatArrays: Record<string, CompatEntry[]> = {};
@@ -93,6 +98,19 @@ function ancestry(view: ModelView, name: string): ExtractedClass[] {
   return out;
 }
 
+/**
+ * Named inputs that are facts of the class, read from its QOM interfaces:
+ * pci_qdev_realize sets QEMU_PCI_CAP_EXPRESS (so pci_is_express() and a
+ * 4096-byte config space) for a class that is a `pci-express-device` and not
+ * a `conventional-pci-device`. A hybrid (both: virtio-pci, xhci) sets it in
+ * its own realize only below a PCIe port, never on the root bus the cases
+ * plug into: conventional.
+ */
+export function classFacts(chain: readonly ExtractedClass[]): Record<string, boolean> {
+  const ifs = new Set(chain.flatMap((c) => c.interfaces ?? []));
+  return { 'pci_is_express()': ifs.has('pci-express-device') && !ifs.has('conventional-pci-device') };
+}
+
 /** The Property records a class has: its own array, then its ancestors' (a name the class sets wins). */
 function classProps(snap: TreeSnapshot, chain: readonly ExtractedClass[]): PropertyRecord[] {
   const out = new Map<string, PropertyRecord>();
@@ -112,7 +130,7 @@ function zeroOf(t: PropDef['type']): PropDef['default'] {
   return 0;
 }
 
-function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top: ExtractedVmsd, codecs: CodecTable): DeviceClass {
+function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top: ExtractedVmsd, codecs: CodecTable, realize: readonly RealizeOverride[]): DeviceClass {
   const chain = ancestry(view, c.name);
   const records = classProps(snap, chain);
   const props: Record<string, PropDef> = {};
@@ -130,13 +148,23 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
     inputs: new Map(),
     propMembers,
     deviceMembers: membersOfVmsd(view, top),
+    bound: { props: {}, parents: [], resets: [], deviceVmsds: [] },
+    device: c.name,
   };
   const vmsd = new VmsdConverter(snap, view, codecs, dc).convert(top);
+  const facts = classFacts(chain);
   for (const [name, i] of dc.inputs) {
-    props[name] = { type: 'bool', default: i.default };
+    props[name] = { type: 'bool', default: facts[name] ?? i.default };
     dc.notes.inputs.push({ name, reason: i.reason });
   }
+  for (const [k, d] of Object.entries(dc.bound.props)) if (!(k in props)) props[k] = d;
+  aliasParentMembers(propMembers, dc.bound.deviceVmsds);
+  const names = vmsdNames(vmsd);
+  const overrides = realize.filter((o) => names.has(o.vmsd));
+  if (overrides.length) dc.notes.overrides = overrides.map((o) => `${o.vmsd}.${o.member} = ${o.value} (${o.from})`);
   const resetTemplate = blankState(vmsd);
+  for (const dv of dc.bound.deviceVmsds) for (const [k, x] of Object.entries(blankState(dv))) if (!(k in resetTemplate)) resetTemplate[k] = x;
+  if (overrides.length) applyRealize(vmsd, resetTemplate, overrides);
   const reset = (p: Readonly<Record<string, unknown>>): State => {
     const s = structuredCloneState(resetTemplate);
     for (const [member, list] of propMembers) {
@@ -149,14 +177,23 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
       }
       s[member] = typeof s[member] === 'bigint' && typeof v === 'number' ? BigInt(v) : typeof s[member] === 'number' && typeof v === 'bigint' ? Number(v) : v;
     }
+    for (const r of dc.bound.resets) s[r.member] = r.reset(p as Props);
     conformCounts(vmsd, s);
+    for (const dv of dc.bound.deviceVmsds) conformCounts(dv, s);
     conformBuffers(vmsd, s, p);
     return s;
   };
+  // a count or size no VMSD migrates and no property sets is realize's: without an override entry the stream cannot be built
+  const defaults = Object.fromEntries(Object.entries(props).map(([k, d]) => [k, d.default])) as Props;
+  try {
+    for (const m of missingCounts(vmsd, reset(defaults), dc.bound.deviceVmsds)) dc.notes.unmodelled.push(m);
+  } catch {
+    /* a reset that throws is reported by the case itself */
+  }
   return {
     name: c.name,
     type: c.name,
-    parents: chain.slice(1).map((x) => x.name),
+    parents: [...chain.slice(1).map((x) => x.name), ...dc.bound.parents],
     props,
     vmsd,
     idstr: vmsd.name,
@@ -167,10 +204,89 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
   };
 }
 
-/** Variable arrays and buffers as long as the members that count them (a property may set a count). */
-function conformCounts(v: VMStateDescription, s: State, seen = new Set<VMStateDescription>()): void {
+/**
+ * A property of an ancestor class names its member in the ancestor's struct
+ * (`conf.max_outputs` in VirtIOGPUBase); the device's VMSDs reach it through
+ * the embedding parent (`parent_obj.conf.max_outputs`). Such members are
+ * added under the path the VMSDs use.
+ */
+function aliasParentMembers(propMembers: Map<string, { prop: string; bit?: number }[]>, vmsds: readonly VMStateDescription[]): void {
+  const migrated = new Set<string>();
+  for (const v of vmsds) eachField(v, (f) => f.member !== null && migrated.add(f.member));
+  for (const [member, list] of [...propMembers]) {
+    if (migrated.has(member)) continue;
+    for (const m of migrated) if (m.endsWith(`.${member}`) && !propMembers.has(m)) propMembers.set(m, list);
+  }
+}
+
+function eachField(v: VMStateDescription, visit: (f: VMStateField) => void, seen = new Set<VMStateDescription>()): void {
   if (seen.has(v)) return;
   seen.add(v);
+  for (const f of v.fields) visit(f);
+  for (const sub of v.subsections ?? []) eachField(sub, visit, seen);
+}
+
+/** The names of every VMSD a device's tree reaches (nested structs, subsections). */
+function vmsdNames(v: VMStateDescription, out = new Set<string>()): Set<string> {
+  if (out.has(v.name)) return out;
+  out.add(v.name);
+  for (const f of v.fields) {
+    if (f.vmsd) vmsdNames(f.vmsd, out);
+    for (const n of f.info?.nested ?? []) vmsdNames(n, out);
+  }
+  for (const sub of v.subsections ?? []) vmsdNames(sub, out);
+  return out;
+}
+
+/** Each state object the VMSD `v` describes, with that VMSD: the top, nested structs (and their array elements), subsections. */
+function eachStruct(v: VMStateDescription, s: State, visit: (v: VMStateDescription, s: State) => void, depth = 0): void {
+  if (depth > 8) return;
+  visit(v, s);
+  for (const f of v.fields) {
+    if (!f.vmsd || f.member === null || !(f.flags & (F.VMS_STRUCT | F.VMS_VSTRUCT))) continue;
+    const m = s[f.member];
+    const items = Array.isArray(m) ? m : [m];
+    for (const x of items) if (x && typeof x === 'object' && !(x instanceof Uint8Array)) eachStruct(f.vmsd, x as State, visit, depth + 1);
+  }
+  for (const sub of v.subsections ?? []) eachStruct(sub, s, visit, depth + 1);
+}
+
+/** Variable arrays and buffers whose count or size member the reset state lacks (set by realize), as notes. */
+function missingCounts(v: VMStateDescription, s: State, extra: readonly VMStateDescription[]): string[] {
+  const out = new Set<string>();
+  const visit = (d: VMStateDescription, st: State) => {
+    for (const f of d.fields) {
+      const m = f.flags & F.VMS_VARRAY_ANY ? f.num_member : f.flags & F.VMS_VBUFFER ? f.size_member : undefined;
+      if (!m || typeof st[m] === 'number' || typeof st[m] === 'bigint') continue;
+      out.add(`${d.name}:${f.name}: its ${f.flags & F.VMS_VBUFFER ? 'size' : 'count'} member '${m}' is set at realize (neither migrated nor a property); it needs an entry in scenarios/common/realize.ts`);
+    }
+  };
+  eachStruct(v, s, visit);
+  for (const x of extra) eachStruct(x, s, visit);
+  return [...out];
+}
+
+/** Sets the realize-time members the override table names, where their VMSD's struct is. */
+function applyRealize(v: VMStateDescription, s: State, overrides: readonly RealizeOverride[]): void {
+  eachStruct(v, s, (d, st) => {
+    for (const o of overrides) {
+      if (o.vmsd !== d.name) continue;
+      const path = o.member.split('.');
+      // the engine keys a struct member by its name, a flattened member by its dotted path
+      let obj: State = st;
+      let i = 0;
+      while (i < path.length - 1 && obj[path[i]!] && typeof obj[path[i]!] === 'object') obj = obj[path[i++]!] as State;
+      obj[path.slice(i).join('.')] = o.value;
+    }
+  });
+}
+
+/** Variable arrays and buffers as long as the members that count them (a property may set a count), in nested structs too. */
+function conformCounts(v: VMStateDescription, s: State): void {
+  eachStruct(v, s, conformOne);
+}
+
+function conformOne(v: VMStateDescription, s: State): void {
   for (const f of v.fields) {
     if (f.member === null) continue;
     if (f.flags & F.VMS_VARRAY_ANY && f.num_member && typeof s[f.num_member] === 'number') {
@@ -180,10 +296,9 @@ function conformCounts(v: VMStateDescription, s: State, seen = new Set<VMStateDe
       if (n <= 1024) s[f.member] = Array.from({ length: n }, (_, i) => (i < cur.length ? cur[i] : one()));
     } else if (f.flags & F.VMS_VBUFFER && f.size_member && typeof s[f.size_member] === 'number') {
       const n = Number(s[f.size_member]) * (f.flags & F.VMS_MULTIPLY ? (f.size ?? 1) : 1);
-      if (n >= 0 && n <= 1 << 20) s[f.member] = new Uint8Array(n);
+      if (n >= 0 && n <= 1 << 20 && !(s[f.member] instanceof Uint8Array && (s[f.member] as Uint8Array).length === n)) s[f.member] = new Uint8Array(n);
     }
   }
-  for (const sub of v.subsections ?? []) conformCounts(sub, s, seen);
 }
 
 /**
@@ -235,7 +350,8 @@ function membersOfVmsd(view: ModelView, v: ExtractedVmsd, out = new Set<string>(
   return out;
 }
 
-const stripType = (m: string | null) => (m ? m.replace(/^[A-Za-z_]\w*\./, '') : undefined);
+/** `Type.member` / `struct Type.member` (how the extractor names an offset) → the member path. */
+const stripType = (m: string | null) => (m ? m.replace(/^(?:(?:struct|union)\s+)?[A-Za-z_]\w*\./, '') : undefined);
 
 class VmsdConverter {
   private readonly done = new Map<ExtractedVmsd, VMStateDescription>();
@@ -270,6 +386,13 @@ class VmsdConverter {
       return [this.convert(sv, members)];
     });
     return out;
+  }
+
+  /** A VMSD of the tree by migration name, the one in `file` first, converted. */
+  private byName(name: string, file: string): VMStateDescription | undefined {
+    const all = this.snap.model.vmsds.filter((x) => x.name === name && x.fields);
+    const v = all.find((x) => x.at.file === file) ?? all[0];
+    return v ? this.convert(v) : undefined;
   }
 
   private predicate(v: ExtractedVmsd, fn: string, members: Set<string>, what: 'needed' | 'test'): FieldExists {
@@ -337,11 +460,18 @@ class VmsdConverter {
       if ((flags & (F.VMS_BUFFER | F.VMS_ARRAY)) && f.size === null && !(flags & F.VMS_VBUFFER)) return unmodelled('size unresolved');
       return { ...base, info: prim };
     }
-    const bind = this.codecs[cname]?.(f);
+    const bind = this.codecs[cname]?.(f, { device: this.dc.device, vmsd: (name) => this.byName(name, f.at.file) });
     if (!bind) return unmodelled(`codec ${cname} has no hand-written binding`);
+    if (typeof bind === 'string') return unmodelled(`codec ${cname}: ${bind}`);
     if (bind.arbitrary) this.dc.custom[bind.info.name] = bind.arbitrary;
     if (bind.note) this.dc.notes.hooks.push(`${v.name}:${f.name}: ${bind.note}`);
-    return { ...base, info: bind.info };
+    const b = this.dc.bound;
+    if (bind.props) Object.assign(b.props, bind.props);
+    if (bind.parents) b.parents.push(...bind.parents.filter((x) => !b.parents.includes(x)));
+    if (bind.deviceVmsds) b.deviceVmsds.push(...bind.deviceVmsds);
+    const member = base.member ?? bind.member ?? null;
+    if (bind.reset && member) b.resets.push({ member, reset: bind.reset });
+    return { ...base, member, info: bind.info };
   }
 }
 

@@ -8,7 +8,8 @@
  */
 import { extractTree } from '../extract.js';
 import { extractMachines, type MachineExtraction } from '../machines/extract.js';
-import type { ExtractedModel } from '../model.js';
+import type { ExtractedModel, ExtractedRelease } from '../model.js';
+import type { PropType, PropValue } from '../../machine/types.js';
 import { extractPropertyArrays, type PropertyArray } from '../props/extract.js';
 import { SourceTree } from '../props/context.js';
 import { translatePredicates, type TranslatedFn } from './translate.js';
@@ -49,4 +50,46 @@ export function encodeSnapshot(s: TreeSnapshot): string {
 
 export function decodeSnapshot(text: string): TreeSnapshot {
   return JSON.parse(text, (_k, v) => (v && typeof v === 'object' && typeof v.$bigint === 'string' && Object.keys(v).length === 1 ? BigInt(v.$bigint) : v)) as TreeSnapshot;
+}
+
+/**
+ * A snapshot from the release model `vmcompat extract` caches (one
+ * extraction per tree, under .cache/extracted): its VMState facts, machine
+ * types and Property arrays as they are, plus the translated predicates
+ * (read from the tree here, the only part not in that model).
+ */
+export async function snapshotFromRelease(rel: ExtractedRelease, progress?: (what: string) => void, known?: Record<string, TranslatedFn>): Promise<TreeSnapshot> {
+  const { properties, compatArrays, machines, ...model } = rel;
+  const props: Record<string, PropertyArray[]> = {};
+  for (const a of properties) {
+    const list = props[a.name] ?? (props[a.name] = []);
+    list.push({
+      name: a.name,
+      file: a.at.file,
+      line: a.at.line,
+      props: a.props.map((p) => ({
+        name: p.name,
+        info: p.info,
+        type: (p.type ?? null) as PropType | null,
+        // 64-bit defaults beyond 2^53 are decimal strings in the JSON
+        default: (p.type === 'uint64' && p.default !== null && typeof p.default !== 'boolean' ? BigInt(p.default) : p.default) as PropValue | null,
+        struct: p.struct,
+        member: p.member,
+        file: p.at.file,
+        line: p.at.line,
+        ...(p.bit !== undefined ? { bit: p.bit } : {}),
+      })),
+    } as PropertyArray);
+  }
+  if (!known) progress?.('predicates');
+  const predicates = known ?? (await translatePredicates(model, new SourceTree(rel.tree)));
+  return {
+    format: SNAPSHOT_FORMAT,
+    version: rel.version,
+    root: rel.tree,
+    model,
+    machines: { version: rel.version, root: rel.tree, machines, compatArrays, unresolved: [] },
+    props,
+    predicates,
+  };
 }

@@ -12,6 +12,7 @@ import type { Node } from 'web-tree-sitter';
 import type { ExtractedModel } from '../model.js';
 import type { SourceTree, UnitContext } from '../props/context.js';
 import { parseC } from '../parse.js';
+import { untokenize } from '../props/tokens.js';
 import { STATE_HELPERS, type Expr } from './predicate.js';
 
 export type TranslatedFn = { ok: true; expr: Expr; at: { file: string; line: number } } | { ok: false; reason: string; at: { file: string; line: number } | null };
@@ -296,8 +297,37 @@ class Translator {
       }
       return { k: 'input', name: `${fn}(${consts.join(', ')})` };
     }
+    const macro = this.ctx?.unit.macros.get(fn);
+    if (macro && Array.isArray(macro.params)) return this.macroCall(n, fn);
     return no(`a call to ${fn}()`);
   }
+
+  /** A function-like macro of the unit's headers (`virtio_gpu_blob_enabled(cfg)`): its expansion, translated in the same scope. */
+  private async macroCall(n: Node, fn: string): Promise<Expr> {
+    let text: string;
+    try {
+      text = untokenize(this.ctx!.expand(n.text, n.startPosition.row + 1));
+    } catch (e) {
+      return no(`a call to macro ${fn}(): ${(e as Error).message}`);
+    }
+    if (this.macroDepth > 4) return no(`macro ${fn}() expands too deep`);
+    const tree = await parseC(`int vmcompat_macro(void) { return (${text}); }`);
+    try {
+      const ret = tree.rootNode.descendantsOfType('return_statement')[0];
+      const e = ret?.namedChildren.find((x) => x !== null && x.type !== 'comment');
+      if (!e || tree.rootNode.hasError) return no(`macro ${fn}() expands to '${text.slice(0, 60)}', not an expression`);
+      this.macroDepth++;
+      try {
+        return await this.expr(e);
+      } finally {
+        this.macroDepth--;
+      }
+    } finally {
+      tree.delete();
+    }
+  }
+
+  private macroDepth = 0;
 
   /** A constant: a literal, or a macro / enum constant evaluated in the unit. */
   private async constant(n: Node): Promise<Expr> {
