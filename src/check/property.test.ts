@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { releases } from '../../scenarios/releases/index.js';
 import { stateArbitrary } from '../gen/index.js';
 import { runCase } from './run.js';
@@ -45,5 +46,44 @@ describe('the shrink budget', () => {
     expect(again.shrinks).toBe(0);
     expect(again.counterexample).toEqual(first.counterexample);
     expect(again.offset).toBe(first.offset);
+  });
+});
+
+/** The arbitrary `inner`, counting every shrink candidate fast-check pulls from it. */
+class CountingShrinks<T> extends fc.Arbitrary<T> {
+  pulled = 0;
+  constructor(private readonly inner: fc.Arbitrary<T>) {
+    super();
+  }
+  generate(mrng: fc.Random, bias: number | undefined): fc.Value<T> {
+    return this.inner.generate(mrng, bias);
+  }
+  canShrinkWithoutContext(value: unknown): value is T {
+    return this.inner.canShrinkWithoutContext(value);
+  }
+  shrink(value: T, context: unknown): fc.Stream<fc.Value<T>> {
+    return this.inner.shrink(value, context).map((v) => {
+      this.pulled++;
+      return v;
+    });
+  }
+}
+
+describe('a spent shrink budget stops the run', () => {
+  it('pulls no shrink candidates past the budget (a large state has millions: it looked like a hang)', () => {
+    let counter: CountingShrinks<unknown> | null = null;
+    const r = runCase(SPEC, null, {
+      kind: 'property',
+      arbitrary: (e, k) => (counter = new CountingShrinks(stateArbitrary(e, k))) as never,
+      runs: 20,
+      seed: 4242,
+      exactSeed: true,
+      shrinkBudget: 3,
+    });
+    expect(r.status).toBe('fail');
+    expect(r.kind).toBe('short-read');
+    expect(r.shrinks).toBeLessThanOrEqual(3);
+    // the budget's checks, the candidate that finds it spent, and at most one the runner had already taken
+    expect(counter!.pulled).toBeLessThanOrEqual(3 + 2);
   });
 });

@@ -73,12 +73,24 @@ function check(
   let failed = false;
   let spent = 0;
   const holds = (s: Record<string, State>): boolean => {
-    if (failed && spent++ >= budget) return true; // budget spent: the last failing state stands
+    if (failed) spent++;
     const ok = passes(engines, s);
     if (!ok) failed = true;
     return ok;
   };
-  const details = fc.check(fc.property(arb, holds), { numRuns: run.numRuns, seed: opts.seed, path: run.path, endOnFailure: false, examples: run.examples });
+  const property = fc.property(arb, holds);
+  // Once the budget is spent the run is interrupted and the last failing state stands. Answering
+  // "passes" instead would let fast-check walk the rest of the shrink tree, which for a large
+  // state is millions of candidates (each one a new state) and looks like a hang.
+  const bounded: fc.IRawProperty<[Record<string, State>]> = {
+    isAsync: () => false,
+    generate: (mrng, runId) => property.generate(mrng, runId),
+    shrink: (value) => property.shrink(value),
+    run: (v) => (failed && spent >= budget ? new fc.PreconditionFailure(true) : property.run(v)),
+    runBeforeEach: () => property.runBeforeEach(),
+    runAfterEach: () => property.runAfterEach(),
+  };
+  const details = fc.check(bounded, { numRuns: run.numRuns, seed: opts.seed, path: run.path, endOnFailure: false, examples: run.examples }) as fc.RunDetails<[Record<string, State>]>;
   if (!details.failed) {
     return { failure: null, counterexample: null, seed: details.seed, path: null, runs: details.numRuns, shrinks: 0 };
   }
