@@ -22,6 +22,10 @@ export interface ReleaseStep {
   q35Defaults?: CompatEntry[];
   /** The JSON writer's array style, when it changes (Release.vmdescArrays). */
   vmdescArrays?: 'whole' | 'runs';
+  /** How it describes a null pointer, when that changes (Release.vmdescNullptr). */
+  vmdescNullptr?: 'struct' | 'nullptr';
+  /** Whether the description has a `configuration` entry, when that changes (Release.vmdescConfiguration). */
+  vmdescConfiguration?: boolean;
 }
 
 interface Lineage {
@@ -92,7 +96,9 @@ export function deriveRelease(prev: Release | null, step: ReleaseStep): Release 
     compatArrays,
   ).map((m) => ({ ...m, devices: machineDevices(step.name, m.name.startsWith('pc-q35') ? 'pc-q35' : 'pc-i440fx', devices) }));
   const vmdescArrays = step.vmdescArrays ?? prev?.vmdescArrays ?? 'whole';
-  const release: Release = { name: step.name, compatArrays, machines, devices, vmdescArrays };
+  const vmdescNullptr = step.vmdescNullptr ?? prev?.vmdescNullptr ?? 'struct';
+  const vmdescConfiguration = step.vmdescConfiguration ?? prev?.vmdescConfiguration ?? false;
+  const release: Release = { name: step.name, compatArrays, machines, devices, vmdescArrays, vmdescNullptr, vmdescConfiguration };
   lineage.set(release, { versions, q35Defaults });
   return release;
 }
