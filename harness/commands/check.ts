@@ -143,7 +143,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   if (!values.json) {
     const states = values.examples ? 'hand-written states' : `${runs} states/case${quick ? ' (the quick answer: --all for the whole matrix)' : ''} · seed ${seed}`;
     const slice = shard ? ` · shard ${shard.index}/${shard.count}: ${cases.length} of ${plan.cases.length}` : '';
-    io.out(`vmcompat — releases ${plan.releases.join(' ')} · ${plural(plan.devices.length, 'device')} · ${plural(cases.length, 'case')}${slice} · ${states} · ${workers} worker${workers === 1 ? '' : 's'}`);
+    io.out(`vmcompat — releases ${plan.releases.join(' ')} · ${plural(plan.models.length, 'device')} · ${plural(cases.length, 'case')}${slice} · ${states} · ${workers} worker${workers === 1 ? '' : 's'}`);
   }
   // a terminal shows every case; a log (CI), like --quiet, the unexpected ones (expected failures in their groups), unless --verbose
   const show: CaseShown = values.verbose ? 'all' : values.quiet || !io.status ? 'unexpected' : 'all';

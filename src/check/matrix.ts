@@ -78,6 +78,8 @@ export interface Plan {
   /** Every device and machine type some case names, in plan order (the HTML grid's rows and columns). */
   devices: string[];
   machines: string[];
+  /** Every device model some case puts in a stream, in plan order: a device list's names and, for `--vm`, the machine types' own devices (what "N devices" counts). */
+  models: string[];
   /** sha256 over the case ids and expectations: shards of one plan share it. */
   fingerprint: string;
 }
@@ -269,6 +271,7 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
     pairs,
     devices: allDevices.filter((d) => cases.some((c) => c.device === d)),
     machines: allMachines.filter((m) => cases.some((c) => c.machine === m)),
+    models: union(cases.flatMap((c) => [caseDevices(c, byName.get(c.from)!.r), caseDevices(c, byName.get(c.to)!.r)])),
     fingerprint,
   };
 }
@@ -307,8 +310,7 @@ function checkGlobalsReach(globals: SideGlobals, cases: readonly PlannedCase[], 
     for (const g of list) {
       const reached = live.some((c) => {
         const r = byName.get(side === 'sending' ? c.from : c.to)!.r;
-        const names = c.devices ? (c.devices.length ? c.devices : r.machines.find((m) => m.name === c.machine)?.devices ?? r.devices.map((d) => d.name)) : [c.device];
-        return names.some((n) => {
+        return caseDevices(c, r).some((n) => {
           const cls = r.devices.find((d) => d.name === n);
           if (!cls || globalTargets(cls, g.driver).length === 0) return false;
           resolveProps(cls, [], {}, [g]); // a property the object lacks, or a bad value, is an error now, not in every case
@@ -318,6 +320,13 @@ function checkGlobalsReach(globals: SideGlobals, cases: readonly PlannedCase[], 
       if (!reached) throw bad(`the ${side} side's global ${g.driver}.${g.property}=${g.value}: '${g.driver}' is the type of no device in the planned cases, so it would configure nothing`);
     }
   }
+}
+
+/** The device models a case puts in the stream of release `r`: its own, its list's, or (`--vm`) the machine type's. */
+export function caseDevices(c: Pick<PlannedCase, 'device' | 'devices' | 'machine'>, r: Release): string[] {
+  if (!c.devices) return [c.device];
+  if (c.devices.length) return c.devices;
+  return r.machines.find((m) => m.name === c.machine)?.devices ?? r.devices.map((d) => d.name);
 }
 
 /** Why a plan in which no case can apply is a mistake: its skip reasons, most frequent first. */
