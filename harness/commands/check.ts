@@ -16,7 +16,7 @@ import { CaseFeed, type CaseShown } from '../progress.js';
 import { toolVersion } from '../paths.js';
 import { ALL_REPORTERS, defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
 import { loadReleases, releaseModules } from '../releases.js';
-import type { CompatEntry } from '../../src/machine/types.js';
+import { deviceList, sideGlobals } from '../vm-args.js';
 
 function checkArgs(): Command {
   return defineCommand('check', {
@@ -118,10 +118,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   // `--device a,b`: those devices as one VM; the other --device values stay filters
   const deviceSets = (values.device ?? []).filter((d) => d.includes(',')).map((d) => deviceList(d));
   const filters = resolveFilters({ ...values, device: values.device?.filter((d) => !d.includes(',')) }, releases);
-  const globals = {
-    src: [...(values.global ?? []), ...(values.srcGlobal ?? [])].map((g, i) => parseGlobal(g, i < (values.global ?? []).length ? '--global' : '--src-global')),
-    dst: [...(values.global ?? []), ...(values.dstGlobal ?? [])].map((g, i) => parseGlobal(g, i < (values.global ?? []).length ? '--global' : '--dst-global')),
-  };
+  const globals = sideGlobals(values);
   if (deviceSets.length && values.vm) throw usageError('--vm takes the machine type\'s devices; --device a,b names its own: pick one');
   if (deviceSets.length && filters.device?.length) throw usageError('--device a,b (one VM) and a --device filter do not combine: list every device of the VM in one --device');
   const filtered = Object.values(filters).some((f) => f?.length) || deviceSets.length > 0 || values.vm === true;
@@ -169,6 +166,9 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
         pairs: values.pair ?? [],
         machine: values.machine ?? [],
         device: values.device ?? [],
+        deviceSets,
+        vm: values.vm === true,
+        globals: { both: values.global ?? [], src: values.srcGlobal ?? [], dst: values.dstGlobal ?? [] },
         scenarios: scenarios.map((s) => s.name),
         scenarioOnly,
       },
@@ -223,21 +223,6 @@ export function replayPaths(paths: readonly string[], cwd = process.cwd()): stri
     const rel = relative(cwd, p);
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
   });
-}
-
-/** `DRIVER.PROP=VALUE`, as QEMU's -global takes it (the driver may not contain a dot; the value may). */
-function parseGlobal(v: string, flag: string): CompatEntry {
-  const m = /^([^.=]+)\.([^=]+)=(.*)$/.exec(v);
-  if (!m) throw usageError(`${flag} expects DRIVER.PROP=VALUE (as QEMU's -global), got '${v}'`);
-  return { driver: m[1]!, property: m[2]!, value: m[3]! };
-}
-
-/** `a,b,c`: device names (no globs: a VM has these devices, in this order). */
-function deviceList(v: string): string[] {
-  const names = v.split(',').map((x) => x.trim());
-  if (names.some((n) => !n)) throw usageError(`--device ${v}: an empty device name in the list`);
-  if (names.some((n) => /[*?[{]/.test(n))) throw usageError(`--device ${v}: a device list names devices, not globs`);
-  return names;
 }
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
