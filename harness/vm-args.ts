@@ -23,6 +23,9 @@ export function sideGlobals(values: { global?: string[]; srcGlobal?: string[]; d
   };
 }
 
+/** A --device value that lists a VM's devices (`a,b`), not a glob (`{a,b}` is one: braces list alternatives). */
+export const isDeviceList = (v: string): boolean => v.includes(',') && !/[{}]/.test(v);
+
 /** `a,b,c`: device names (no globs: a VM has these devices, in this order). */
 export function deviceList(v: string): string[] {
   const names = v.split(',').map((x) => x.trim());

@@ -16,7 +16,7 @@ import { CaseFeed, type CaseShown } from '../progress.js';
 import { toolVersion } from '../paths.js';
 import { ALL_REPORTERS, defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
 import { loadReleases, releaseModules } from '../releases.js';
-import { deviceList, sideGlobals } from '../vm-args.js';
+import { deviceList, isDeviceList, sideGlobals } from '../vm-args.js';
 
 function checkArgs(): Command {
   return defineCommand('check', {
@@ -116,8 +116,8 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   const modules = releaseModules(values.releases);
   const releases = await loadReleases(modules);
   // `--device a,b`: those devices as one VM; the other --device values stay filters
-  const deviceSets = (values.device ?? []).filter((d) => d.includes(',')).map((d) => deviceList(d));
-  const filters = resolveFilters({ ...values, device: values.device?.filter((d) => !d.includes(',')) }, releases);
+  const deviceSets = (values.device ?? []).filter(isDeviceList).map((d) => deviceList(d));
+  const filters = resolveFilters({ ...values, device: values.device?.filter((d) => !isDeviceList(d)) }, releases);
   const globals = sideGlobals(values);
   if (deviceSets.length && values.vm) throw usageError('--vm takes the machine type\'s devices; --device a,b names its own: pick one');
   if (deviceSets.length && filters.device?.length) throw usageError('--device a,b (one VM) and a --device filter do not combine: list every device of the VM in one --device');

@@ -102,6 +102,7 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
     deviceSets: vm.list && vm.list.length ? [vm.list] : [],
     vm: vm.list !== null && vm.list.length === 0,
     globals,
+    allowAllSkipped: true,
   });
   const wanted = caseId(id.device, from.name, to.name, id.machine);
   const planned = plan.cases.find((c) => c.id === wanted);

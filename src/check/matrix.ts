@@ -42,6 +42,8 @@ export interface PlanOptions {
   /** Run only the scenario cases (`--scenario FILE`), not the release matrix. */
   scenarioOnly?: boolean;
   filters?: MatrixFilters;
+  /** Return a plan whose every case is skipped instead of refusing it (repro reports the one case's skip). */
+  allowAllSkipped?: boolean;
 }
 
 /** One case of the plan. Everything here is plain data, so it can cross to a worker thread. */
@@ -251,8 +253,8 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
     const skip = d.devices ? setSkipReason(d.devices, spec) : skipReason({ device: d.device, ...spec });
     return { ...d, index, skip, ...(globals ? { globals } : {}) };
   });
-  if (globals) checkGlobalsReach(globals, cases, byName);
-  if (cases.every((c) => c.skip !== null)) throw bad(allSkipped(cases));
+  if (globals && cases.some((c) => !c.skip)) checkGlobalsReach(globals, cases, byName);
+  if (!opts.allowAllSkipped && cases.every((c) => c.skip !== null)) throw bad(allSkipped(cases));
 
   const pairs: [string, string][] = [];
   const seenPairs = new Set<string>();
