@@ -25,7 +25,7 @@ import { locateQemu, SETUP_HINT } from '../../src/qemu/binaries.js';
 import { saveToFile } from '../../src/qemu/driver.js';
 import { decodeStream } from '../../src/wire/decode.js';
 import { VMSTATE_ARRAY_OF_POINTER_TO_STRUCT, VMSTATE_STRUCT_ARRAY, VMSTATE_UINT16, VMSTATE_UINT64, VMSTATE_UINT8 } from '../../src/vmstate/dsl.js';
-import { TMP_PARENT, VMSTATE_WITH_TMP } from '../../src/vmstate/containers.js';
+import { TMP_PARENT, VMSTATE_QTAILQ_V, VMSTATE_WITH_TMP } from '../../src/vmstate/containers.js';
 import type { State, VMStateDescription } from '../../src/vmstate/types.js';
 import { findRelease } from '../../scenarios/releases/index.js';
 import { testRelease } from '../fixtures/testdev.js';
@@ -175,5 +175,28 @@ describe('a null element of an array of struct pointers (s390 css, which no x86 
     const values = sec.state.fields.find((f) => f.name === 'css')!.values;
     expect(values).toHaveLength(256);
     expect(values.every((v) => v instanceof Uint8Array && v.length === 1 && v[0] === 0x30)).toBe(true);
+  });
+});
+
+describe('queues describe their elements inside their entry, as put_qtailq passes its vmdesc on', () => {
+  // each element writes vmsd_name, version, fields (and subsections) into the one open object;
+  // of QEMU's repeated keys a JSON reader (analyze-migration.py, JSON.parse) keeps the last
+  const more: VMStateDescription = { name: 'elem/more', version_id: 1, fields: [VMSTATE_UINT8('b')], needed: (s) => s.b !== 0 };
+  const elem: VMStateDescription = { name: 'elem', version_id: 2, fields: [VMSTATE_UINT8('a')], subsections: [more] };
+  const vmsd: VMStateDescription = { name: 'q', version_id: 1, fields: [VMSTATE_QTAILQ_V('list', 1, elem)] };
+  const desc = (list: State[]) => withWriterOf('10.0.0', device('q', vmsd, { list })).fields[0];
+  const own = { vmsd_name: 'elem', version: 2, fields: [{ name: 'a', type: 'uint8', size: 1 }] };
+  const sub = { subsections: [{ vmsd_name: 'elem/more', version: 1, fields: [{ name: 'b', type: 'uint8', size: 1 }] }] };
+
+  test('an empty queue: its end marker only', () => {
+    expect(desc([])).toEqual({ name: 'list', type: 'qtailq', size: 1 });
+  });
+  test('two elements: one set of keys, the size of the whole queue', () => {
+    expect(desc([{ a: 1, b: 0 }, { a: 2, b: 0 }])).toEqual({ name: 'list', type: 'qtailq', ...own, size: 5 });
+  });
+  test("subsections: an element's own list replaces an earlier one; one without keeps the earlier (no key written)", () => {
+    const size = (n: number) => 5 + n * (1 + 1 + 9 + 4 + 1);
+    expect(desc([{ a: 1, b: 1 }, { a: 2, b: 0 }])).toEqual({ name: 'list', type: 'qtailq', ...own, ...sub, size: size(1) });
+    expect(desc([{ a: 1, b: 1 }, { a: 2, b: 1 }])).toEqual({ name: 'list', type: 'qtailq', ...own, ...sub, size: size(2) });
   });
 });
