@@ -29,6 +29,7 @@ import { TMP_PARENT, VMSTATE_QTAILQ_V, VMSTATE_WITH_TMP } from '../../src/vmstat
 import type { State, VMStateDescription } from '../../src/vmstate/types.js';
 import { findRelease } from '../../scenarios/releases/index.js';
 import { testRelease } from '../fixtures/testdev.js';
+import { jsonWriterOf } from '../../src/source/release/convert.js';
 import { QEMU_PCI_DEVICES, qemuArgs } from '../pci/devices.js';
 import { decodeCommand } from '../../harness/commands/decode.js';
 import { collectIo } from '../../harness/io.js';
@@ -198,5 +199,26 @@ describe('queues describe their elements inside their entry, as put_qtailq passe
     const size = (n: number) => 5 + n * (1 + 1 + 9 + 4 + 1);
     expect(desc([{ a: 1, b: 1 }, { a: 2, b: 0 }])).toEqual({ name: 'list', type: 'qtailq', ...own, ...sub, size: size(1) });
     expect(desc([{ a: 1, b: 1 }, { a: 2, b: 1 }])).toEqual({ name: 'list', type: 'qtailq', ...own, ...sub, size: size(2) });
+  });
+});
+
+describe('the JSON writer of a release built from a source tree, by its VERSION', () => {
+  test.each([
+    ['7.2.22', 'whole', 'struct', false],
+    ['8.1.5', 'whole', 'struct', false],
+    ['8.2.0', 'whole', 'struct', true],
+    ['9.1.2', 'whole', 'struct', true],
+    ['9.1.3', 'runs', 'nullptr', true],
+    ['9.2.0', 'whole', 'struct', true],
+    ['9.2.1', 'runs', 'nullptr', true],
+    ['10.0.2', 'runs', 'nullptr', true],
+  ] as const)('%s', (version, vmdescArrays, vmdescNullptr, vmdescConfiguration) => {
+    expect(jsonWriterOf(version)).toEqual({ vmdescArrays, vmdescNullptr, vmdescConfiguration });
+  });
+  test('and the built-in models agree with it', () => {
+    for (const name of ['7.2.0', '8.1.0', '8.2.0', '9.2.0', '10.0.0']) {
+      const r = findRelease(name)!;
+      expect({ vmdescArrays: r.vmdescArrays, vmdescNullptr: r.vmdescNullptr, vmdescConfiguration: r.vmdescConfiguration }, name).toEqual(jsonWriterOf(name));
+    }
   });
 });
