@@ -9,6 +9,7 @@ import { caseSeed } from '../src/check/seed.js';
 import { cachedArbitraries } from '../src/check/arbitrary-cache.js';
 import { errorCase, toReportCase, type ReportCase } from '../src/check/report-schema.js';
 import type { PlannedCase } from '../src/check/matrix.js';
+import { replayFlags, shellWord } from '../src/check/replay.js';
 import type { ArbitraryFactory } from '../src/check/property.js';
 
 /** How states are made: plain data, so that it can be handed to a worker. */
@@ -24,7 +25,6 @@ export interface ExecConfig {
   shrinkBudget?: number;
 }
 
-const shellWord = (s: string) => (/^[\w./@:+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 export interface Executor {
   run(c: PlannedCase): ReportCase;
@@ -48,7 +48,8 @@ export function executor(releases: readonly Release[], config: ExecConfig, arbit
           reference: c.reference,
         });
         const out = toReportCase(r, c, ms());
-        // a replay needs the same release models
+        // a replay needs the same VM (device list, globals) and the same release models
+        if (out.repro) out.repro += replayFlags(c);
         if (out.repro && config.releaseModules?.length) out.repro += (config.releaseArgs ?? config.releaseModules).map((m) => ` --releases ${shellWord(m)}`).join('');
         return out;
       } catch (e) {

@@ -16,7 +16,7 @@ import { CaseFeed, type CaseShown } from '../progress.js';
 import { toolVersion } from '../paths.js';
 import { ALL_REPORTERS, defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
 import { loadReleases, releaseModules, withPatches } from '../releases.js';
-import type { CompatEntry } from '../../src/machine/types.js';
+import { deviceList, isDeviceList, sideGlobals } from '../vm-args.js';
 
 function checkArgs(): Command {
   return defineCommand('check', {
@@ -117,14 +117,10 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
 
   const modules = withPatches(releaseModules(values.releases), values.patch);
   const releases = await loadReleases(modules);
-  // `--device a,b`: those devices as one VM; the other --device values (brace globs included) stay filters
-  const isList = (d: string) => d.includes(',') && !/[{}]/.test(d);
-  const deviceSets = (values.device ?? []).filter(isList).map((d) => deviceList(d));
-  const filters = resolveFilters({ ...values, device: values.device?.filter((d) => !isList(d)) }, releases);
-  const globals = {
-    src: [...(values.global ?? []), ...(values.srcGlobal ?? [])].map((g, i) => parseGlobal(g, i < (values.global ?? []).length ? '--global' : '--src-global')),
-    dst: [...(values.global ?? []), ...(values.dstGlobal ?? [])].map((g, i) => parseGlobal(g, i < (values.global ?? []).length ? '--global' : '--dst-global')),
-  };
+  // `--device a,b`: those devices as one VM; the other --device values stay filters
+  const deviceSets = (values.device ?? []).filter(isDeviceList).map((d) => deviceList(d));
+  const filters = resolveFilters({ ...values, device: values.device?.filter((d) => !isDeviceList(d)) }, releases);
+  const globals = sideGlobals(values);
   if (deviceSets.length && values.vm) throw usageError('--vm takes the machine type\'s devices; --device a,b names its own: pick one');
   if (deviceSets.length && filters.device?.length) throw usageError('--device a,b (one VM) and a --device filter do not combine: list every device of the VM in one --device');
   const filtered = Object.values(filters).some((f) => f?.length) || deviceSets.length > 0 || values.vm === true;
@@ -146,7 +142,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   if (!values.json) {
     const states = values.examples ? 'hand-written states' : `${runs} states/case${quick ? ' (the quick answer: --all for the whole matrix)' : ''} · seed ${seed}`;
     const slice = shard ? ` · shard ${shard.index}/${shard.count}: ${cases.length} of ${plan.cases.length}` : '';
-    io.out(`vmcompat — releases ${plan.releases.join(' ')} · ${plural(plan.devices.length, 'device')} · ${plural(cases.length, 'case')}${slice} · ${states} · ${workers} worker${workers === 1 ? '' : 's'}`);
+    io.out(`vmcompat — releases ${plan.releases.join(' ')} · ${plural(plan.models.length, 'device')} · ${plural(cases.length, 'case')}${slice} · ${states} · ${workers} worker${workers === 1 ? '' : 's'}`);
   }
   // a terminal shows every case; a log (CI), like --quiet, the unexpected ones (expected failures in their groups), unless --verbose
   const show: CaseShown = values.verbose ? 'all' : values.quiet || !io.status ? 'unexpected' : 'all';
@@ -172,6 +168,9 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
         pairs: values.pair ?? [],
         machine: values.machine ?? [],
         device: values.device ?? [],
+        deviceSets,
+        vm: values.vm === true,
+        globals: { both: values.global ?? [], src: values.srcGlobal ?? [], dst: values.dstGlobal ?? [] },
         scenarios: scenarios.map((s) => s.name),
         scenarioOnly,
       },
@@ -226,21 +225,6 @@ export function replayPaths(paths: readonly string[], cwd = process.cwd()): stri
     const rel = relative(cwd, p);
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
   });
-}
-
-/** `DRIVER.PROP=VALUE`, as QEMU's -global takes it (the driver may not contain a dot; the value may). */
-function parseGlobal(v: string, flag: string): CompatEntry {
-  const m = /^([^.=]+)\.([^=]+)=(.*)$/.exec(v);
-  if (!m) throw usageError(`${flag} expects DRIVER.PROP=VALUE (as QEMU's -global), got '${v}'`);
-  return { driver: m[1]!, property: m[2]!, value: m[3]! };
-}
-
-/** `a,b,c`: device names (no globs: a VM has these devices, in this order). */
-function deviceList(v: string): string[] {
-  const names = v.split(',').map((x) => x.trim());
-  if (names.some((n) => !n)) throw usageError(`--device ${v}: an empty device name in the list`);
-  if (names.some((n) => /[*?[{]/.test(n))) throw usageError(`--device ${v}: a device list names devices, not globs`);
-  return names;
 }
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { deviceStateArbitrary } from '../../scenarios/devices/gen-registry.js';
 import { VmError, hex } from '../../src/wire/errors.js';
-import { runCase } from '../../src/check/run.js';
+import { runPlannedCase } from '../../src/check/run.js';
+import { caseId } from '../../src/check/case.js';
+import { replayFlags, shellWord } from '../../src/check/replay.js';
 import { failureHexdump } from '../../src/check/hexdump.js';
 import { stateToJson } from '../../src/vmstate/state.js';
 import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError, applyEngine, ENGINE_HELP } from '../args.js';
@@ -13,14 +15,15 @@ import { streamLines, writeStream, type WrittenStream } from '../streams.js';
 import { jsonEnvelope } from '../format.js';
 import { toolVersion } from '../paths.js';
 import { didYouMean, resolveRelease } from '../names.js';
-import { expandMachineGlobs } from '../../src/check/matrix.js';
+import { planMatrix } from '../../src/check/matrix.js';
+import { deviceList, sideGlobals } from '../vm-args.js';
 import { loadScenarios } from '../scenarios.js';
 import type { Io } from '../io.js';
 import { loadReleases, releaseModules } from '../releases.js';
 
 function reproArgs(): Command {
   return defineCommand('repro', {
-    usage: "'DEVICE/FROM->TO/MACHINE' --seed S [--path P] [--runs N] [--releases FILE]... [--json]",
+    usage: "'DEVICE/FROM->TO/MACHINE' --seed S [--path P] [--runs N] [--device A,B | --vm] [--global D.P=V]... [--src-global D.P=V]... [--dst-global D.P=V]... [--releases FILE]... [--json]",
     description: `Re-runs exactly one case with the seed (and replay path) a report printed,
 and prints the failure: kind, VMSD, field path, offset, QEMU's lines, the
 shrunk counterexample and a hex dump of the stream around the offset,
@@ -31,6 +34,11 @@ annotated with what each side put and found there.`,
     .option('--seed <S>', 'the seed the report printed (required)')
     .option('--path <P>', 'the replay path the report printed (colon-separated numbers)')
     .option('--runs <N>', 'states to try when no --path is given', '100')
+    .option('--device <A,B>', "the case's device list, as check's --device a,b took it (the id's device is then a+b)")
+    .option('--vm', "the case is over the machine type's devices (the id's device is vm)")
+    .option('--global <DRIVER.PROP=VALUE>', 'a -global on both sides, as check took it (repeatable)', repeatable)
+    .option('--src-global <DRIVER.PROP=VALUE>', 'a -global on the sending side only (repeatable)', repeatable)
+    .option('--dst-global <DRIVER.PROP=VALUE>', 'a -global on the receiving side only (repeatable)', repeatable)
     .option('--releases <FILE>', 'the release modules the run used (repeatable)', repeatable)
     .option('--engine <KIND>', ENGINE_HELP)
     .option('--stream-out <DIR>', "write the case's streams into DIR (created if need be): A's stream, B's re-save, A's save after the return trip")
@@ -44,6 +52,11 @@ interface ReproOptions {
   runs: string;
   releases?: string[];
   streamOut?: string;
+  device?: string;
+  vm?: boolean;
+  global?: string[];
+  srcGlobal?: string[];
+  dstGlobal?: string[];
   json?: boolean;
 }
 
@@ -84,22 +97,27 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
   const from = releases.find((x) => x.name === resolveRelease(id.from, known, `case ${positionalId}`))!;
   const to = releases.find((x) => x.name === resolveRelease(id.to, known, `case ${positionalId}`))!;
   const devices = [...new Set(releases.flatMap((r) => r.devices.map((d) => d.name)))];
-  if (!devices.includes(id.device)) throw usageError(`device '${id.device}': no release has it${didYouMean(id.device, devices)}`);
   const machines = [...new Set(releases.flatMap((r) => r.machines.map((m) => m.name)))];
   if (!machines.includes(id.machine)) throw usageError(`machine type '${id.machine}': no release has it${didYouMean(id.machine, machines)}`);
-  // the built-in scenarios say whether this failure is a known one
-  const known_ = expandMachineGlobs(
-    loadScenarios().flatMap((sc) => sc.cases).filter((c) => c.device === id.device && c.from === from.name && c.to === to.name),
-    (n) => releases.find((r) => r.name === n)!,
-  ).find((c) => c.machine === id.machine);
-  const result = runCase({ device: id.device, from, to, machine: id.machine }, known_?.expect ?? null, {
-    kind: 'property',
-    arbitrary: deviceStateArbitrary,
-    runs,
-    seed,
-    path: values.path,
-    exactSeed: true,
-  }, known_ ? { scenario: known_.scenario, reference: known_.reference ?? null } : {});
+  const vm = vmOf(id.device, values);
+  for (const d of vm.list ?? [id.device]) if (!devices.includes(d)) throw usageError(`device '${d}': no release has it${didYouMean(d, devices)}`);
+  const globals = sideGlobals(values);
+  // the case as check planned it: its expectation from the built-in scenarios, its skip reason, its globals checked
+  const plan = planMatrix(releases, {
+    scenarioCases: loadScenarios().flatMap((sc) => sc.cases),
+    filters: { pairs: [`${from.name}:${to.name}`], machine: [id.machine], ...(vm.list ? {} : { device: [id.device] }) },
+    deviceSets: vm.list && vm.list.length ? [vm.list] : [],
+    vm: vm.list !== null && vm.list.length === 0,
+    globals,
+    allowAllSkipped: true,
+  });
+  const wanted = caseId(id.device, from.name, to.name, id.machine);
+  const planned = plan.cases.find((c) => c.id === wanted);
+  if (!planned) throw usageError(`case ${positionalId}: not a case of ${from.name} → ${to.name} at ${id.machine}`);
+  const known_ = planned.scenario ? { scenario: planned.scenario, reference: planned.reference, expect: planned.expect } : null;
+  const mode = { kind: 'property', arbitrary: deviceStateArbitrary, runs, seed, path: values.path, exactSeed: true } as const;
+  const result = runPlannedCase(planned, from, to, mode, known_ ? { scenario: known_.scenario, reference: known_.reference ?? null } : {});
+  if (result.repro) result.repro += replayFlags(planned);
   let streams: WrittenStream[] | null = null;
   if (values.streamOut !== undefined && result.status !== 'skip') {
     // a failure's shrunk state on the engines it failed on; a pass: the freshly reset device
@@ -152,10 +170,28 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
   if (diff !== '{}') for (const l of diff.split('\n')) io.out(`    ${l}`);
   io.out('  (the whole state: --json)');
   for (const l of notation([f.message, f.path ?? '', ...(f.origin ? [f.origin.sent?.path ?? '', f.origin.read?.path ?? ''] : [])].join('\n'), f.saver, f.loader)) io.out(`  ${l}`);
-  io.out(`  replay:  ${result.repro}${(values.releases ?? []).map((m) => ` --releases ${m}`).join('')}`);
+  io.out(`  replay:  ${result.repro}${(values.releases ?? []).map((m) => ` --releases ${shellWord(m)}`).join('')}`);
   if (streams) {
     io.out('  the streams of the smallest state:');
     for (const l of streamLines(streams)) io.out(`  ${l}`);
   }
   return 1;
+}
+
+/**
+ * The case's VM from its id and flags: a one-device id (list null), an id
+ * `a+b` (that list; --device, if given, must name it), or `vm` (the
+ * machine type's devices, []; --vm optional).
+ */
+function vmOf(device: string, values: ReproOptions): { list: string[] | null } {
+  if (values.device !== undefined && values.vm) throw usageError("--vm takes the machine type's devices; --device a,b names its own: pick one");
+  const given = values.device === undefined ? null : deviceList(values.device);
+  if (device === 'vm') {
+    if (given) throw usageError(`case device 'vm' is the machine type's devices: --device ${values.device} contradicts it (drop it, or give the case id ${given.join('+')}/…)`);
+    return { list: [] };
+  }
+  if (values.vm) throw usageError(`--vm replays a case whose device is 'vm', not '${device}'`);
+  const fromId = device.includes('+') ? device.split('+') : null;
+  if (given && (!fromId || given.join('+') !== device)) throw usageError(`--device ${values.device} is not the device list of case device '${device}' (that would be ${given.join('+')})`);
+  return { list: fromId };
 }

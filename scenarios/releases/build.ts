@@ -24,6 +24,10 @@ export interface ReleaseStep {
   vmdescArrays?: 'whole' | 'runs';
   /** Properties this release adds to QOM types that no model carries (Release.typeProps). */
   typeProps?: Record<string, string[]>;
+  /** How it describes a null pointer, when that changes (Release.vmdescNullptr). */
+  vmdescNullptr?: 'struct' | 'nullptr';
+  /** Whether the description has a `configuration` entry, when that changes (Release.vmdescConfiguration). */
+  vmdescConfiguration?: boolean;
 }
 
 interface Lineage {
@@ -96,7 +100,9 @@ export function deriveRelease(prev: Release | null, step: ReleaseStep): Release 
   const vmdescArrays = step.vmdescArrays ?? prev?.vmdescArrays ?? 'whole';
   const typeProps: Record<string, string[]> = { ...(prev?.typeProps ?? {}) };
   for (const [type, props] of Object.entries(step.typeProps ?? {})) typeProps[type] = [...(typeProps[type] ?? []), ...props];
-  const release: Release = { name: step.name, compatArrays, machines, devices, vmdescArrays, typeProps };
+    const vmdescNullptr = step.vmdescNullptr ?? prev?.vmdescNullptr ?? 'struct';
+  const vmdescConfiguration = step.vmdescConfiguration ?? prev?.vmdescConfiguration ?? false;
+  const release: Release = { name: step.name, compatArrays, machines, devices, vmdescArrays, vmdescNullptr, vmdescConfiguration, typeProps };
   lineage.set(release, { versions, q35Defaults });
   return release;
 }

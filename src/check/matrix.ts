@@ -42,6 +42,8 @@ export interface PlanOptions {
   /** Run only the scenario cases (`--scenario FILE`), not the release matrix. */
   scenarioOnly?: boolean;
   filters?: MatrixFilters;
+  /** Return a plan whose every case is skipped instead of refusing it (repro reports the one case's skip). */
+  allowAllSkipped?: boolean;
 }
 
 /** One case of the plan. Everything here is plain data, so it can cross to a worker thread. */
@@ -78,6 +80,8 @@ export interface Plan {
   /** Every device and machine type some case names, in plan order (the HTML grid's rows and columns). */
   devices: string[];
   machines: string[];
+  /** Every device model some case puts in a stream, in plan order: a device list's names and, for `--vm`, the machine types' own devices (what "N devices" counts). */
+  models: string[];
   /** sha256 over the case ids and expectations: shards of one plan share it. */
   fingerprint: string;
 }
@@ -264,8 +268,8 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
     const skip = d.devices ? setSkipReason(d.devices, spec) : skipReason({ device: d.device, ...spec });
     return { ...d, index, skip, ...(globals ? { globals } : {}) };
   });
-  if (globals) checkGlobalsReach(globals, cases, byName);
-  if (cases.every((c) => c.skip !== null)) throw bad(allSkipped(cases));
+  if (globals && cases.some((c) => !c.skip)) checkGlobalsReach(globals, cases, byName);
+  if (!opts.allowAllSkipped && cases.every((c) => c.skip !== null)) throw bad(allSkipped(cases));
 
   const pairs: [string, string][] = [];
   const seenPairs = new Set<string>();
@@ -284,6 +288,7 @@ export function planMatrix(releases: readonly Release[], opts: PlanOptions): Pla
     pairs,
     devices: allDevices.filter((d) => cases.some((c) => c.device === d)),
     machines: allMachines.filter((m) => cases.some((c) => c.machine === m)),
+    models: union(cases.flatMap((c) => [caseDevices(c, byName.get(c.from)!.r), caseDevices(c, byName.get(c.to)!.r)])),
     fingerprint,
   };
 }
@@ -322,8 +327,7 @@ function checkGlobalsReach(globals: SideGlobals, cases: readonly PlannedCase[], 
     for (const g of list) {
       const reached = live.some((c) => {
         const r = byName.get(side === 'sending' ? c.from : c.to)!.r;
-        const names = c.devices ? (c.devices.length ? c.devices : r.machines.find((m) => m.name === c.machine)?.devices ?? r.devices.map((d) => d.name)) : [c.device];
-        return names.some((n) => {
+        return caseDevices(c, r).some((n) => {
           const cls = r.devices.find((d) => d.name === n);
           if (!cls || globalTargets(cls, g.driver).length === 0) return false;
           resolveProps(cls, [], {}, [g]); // a property the object lacks, or a bad value, is an error now, not in every case
@@ -333,6 +337,13 @@ function checkGlobalsReach(globals: SideGlobals, cases: readonly PlannedCase[], 
       if (!reached) throw bad(`the ${side} side's global ${g.driver}.${g.property}=${g.value}: '${g.driver}' is the type of no device in the planned cases, so it would configure nothing`);
     }
   }
+}
+
+/** The device models a case puts in the stream of release `r`: its own, its list's, or (`--vm`) the machine type's. */
+export function caseDevices(c: Pick<PlannedCase, 'device' | 'devices' | 'machine'>, r: Release): string[] {
+  if (!c.devices) return [c.device];
+  if (c.devices.length) return c.devices;
+  return r.machines.find((m) => m.name === c.machine)?.devices ?? r.devices.map((d) => d.name);
 }
 
 /** Why a plan in which no case can apply is a mistake: its skip reasons, most frequent first. */

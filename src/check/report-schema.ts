@@ -78,6 +78,12 @@ export interface ReportConfig {
     pairs: string[];
     machine: string[];
     device: string[];
+    /** `--device a,b`: each VM's device list (check only). */
+    deviceSets?: string[][];
+    /** `--vm`: one case over the machine type's devices (check only). */
+    vm?: boolean;
+    /** The -globals as given (DRIVER.PROP=VALUE): on both sides, the sender's own, the receiver's own. */
+    globals?: { both: string[]; src: string[]; dst: string[] };
     scenarios: string[];
     scenarioOnly: boolean;
   };

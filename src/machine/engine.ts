@@ -14,7 +14,7 @@ import { programFor, type Program } from '../vmstate/compile/program.js';
 import { configurationVmsd } from './configuration.js';
 import { resolveProps } from './props.js';
 import { freshReset } from './reset-cache.js';
-import type { CompatEntry, DeviceClass, MachineType, Release } from './types.js';
+import { vmdescNullptrOf, type CompatEntry, type DeviceClass, type MachineType, type Release } from './types.js';
 
 /** One registered device: what identifies its section and its resolved properties. */
 export interface DeviceInstance {
@@ -180,20 +180,23 @@ export class Engine {
       ? {
           props: inst.props,
           device,
-          saveNested: (w, vmsd, state, version, at) => program.save(vmsd, version)(w, state, ctx, at),
+          // a description is the interpreter's to write (a tmp's, a queue's): the program only writes bytes
+          saveNested: (w, vmsd, state, version, at, desc) => (desc ? saveVmsd(w, vmsd, state, version, ctx, at, desc) : program.save(vmsd, version)(w, state, ctx, at)),
           loadNested: (r, vmsd, state, version, at) => program.load(vmsd)(r, state, version, ctx, at),
           record: trace ? (e) => trace.push(e) : () => {},
           tracing: trace !== null,
           vmdescArrays: this.release.vmdescArrays ?? 'whole',
+          vmdescNullptr: vmdescNullptrOf(this.release),
         }
       : {
           props: inst.props,
           device,
-          saveNested: (w, vmsd, state, version, at) => saveVmsd(w, vmsd, state, version, ctx, at, null),
+          saveNested: (w, vmsd, state, version, at, desc) => saveVmsd(w, vmsd, state, version, ctx, at, desc ?? null),
           loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
           record: trace ? (e) => trace.push(e) : () => {},
           tracing: trace !== null,
           vmdescArrays: this.release.vmdescArrays ?? 'whole',
+          vmdescNullptr: vmdescNullptrOf(this.release),
         };
     return ctx;
   }
@@ -238,7 +241,8 @@ export class Engine {
       if (desc) devices.push({ name: inst.idstr, instance_id: inst.instanceId, ...desc });
     }
     w.u8(C.QEMU_VM_EOF);
-    const desc = { configuration: configDesc, page_size: PAGE_SIZE, devices };
+    // before 8.2 the configuration section is on the wire but not in the description
+    const desc = this.release.vmdescConfiguration === false ? { page_size: PAGE_SIZE, devices } : { configuration: configDesc, page_size: PAGE_SIZE, devices };
     if (describe) writeVmdesc(w, qemuJson(desc));
     else w.bytes(EMPTY_VMDESC);
     return { bytes: w.finish(), sections, desc };

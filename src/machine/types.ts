@@ -152,6 +152,28 @@ export interface Release {
    * described run by run; `whole` before.
    */
   vmdescArrays?: 'whole' | 'runs';
+  /**
+   * How this release's JSON writer describes a null element of an array of
+   * pointers (on the wire it is the 1-byte nullptr marker either way):
+   * `struct` before 10.0, where the element is described as the field it
+   * stands in for (a struct field gets an empty `struct: {}`, size 1);
+   * `nullptr` from 10.0 (9867c3a7ced1, also in 9.1.3 and 9.2.1), a field
+   * of type `nullptr`. Absent: `nullptr` when vmdescArrays is `runs`
+   * (the two commits landed together), else `struct`.
+   */
+  vmdescNullptr?: 'struct' | 'nullptr';
+  /**
+   * Whether the JSON description has a `configuration` entry (the
+   * configuration section's VMSD): from 8.2 (2aae1eb8da65, "migration: Add
+   * the configuration vmstate to the json writer"); 7.2–8.1 streams have
+   * none. Absent: true.
+   */
+  vmdescConfiguration?: boolean;
+}
+
+/** The release's JSON writer style for nulls in arrays of pointers (Release.vmdescNullptr and its default). */
+export function vmdescNullptrOf(r: Pick<Release, 'vmdescArrays' | 'vmdescNullptr'>): 'struct' | 'nullptr' {
+  return r.vmdescNullptr ?? (r.vmdescArrays === 'runs' ? 'nullptr' : 'struct');
 }
 
 export type { Props, PropValue, State, VmCtx };

@@ -18,7 +18,7 @@ function ctxFor(state: State): VmCtx {
   const ctx: VmCtx = {
     props: {},
     device: state,
-    saveNested: (w, vmsd, s, version, at) => saveVmsd(w, vmsd, s, version, ctx, at, null),
+    saveNested: (w, vmsd, s, version, at, desc) => saveVmsd(w, vmsd, s, version, ctx, at, desc ?? null),
     loadNested: (r, vmsd, s, version, at) => loadVmsd(r, vmsd, s, version, ctx, at),
     record: () => {},
   };

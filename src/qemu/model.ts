@@ -2,7 +2,7 @@ import { loadVmsd } from '../vmstate/load.js';
 import { saveVmsd } from '../vmstate/save.js';
 import type { State, TraceEntry, VmCtx } from '../vmstate/types.js';
 import { resolveProps } from '../machine/props.js';
-import type { DeviceClass, Release } from '../machine/types.js';
+import { vmdescNullptrOf, type DeviceClass, type Release } from '../machine/types.js';
 import { Reader } from '../wire/reader.js';
 import { VmError, hex } from '../wire/errors.js';
 import type { QemuBinary } from './binaries.js';
@@ -99,10 +99,11 @@ export function modelRead(release: Release, machine: string, globals: readonly G
   const ctx: VmCtx = {
     props,
     device: state,
-    saveNested: (w, vmsd, s, version, at) => saveVmsd(w, vmsd, s, version, ctx, at, null),
+    saveNested: (w, vmsd, s, version, at, desc) => saveVmsd(w, vmsd, s, version, ctx, at, desc ?? null),
     loadNested: (r, vmsd, s, version, at) => loadVmsd(r, vmsd, s, version, ctx, at),
     record: (e) => trace.push(e),
     vmdescArrays: release.vmdescArrays ?? 'whole',
+    vmdescNullptr: vmdescNullptrOf(release),
   };
   const r = new Reader(bytes, sec.payloadOffset);
   r.endIsEof = true;

@@ -11,6 +11,12 @@
  *                   have the save sort as the tree's GCompareFunc would);
  *                   a direct key is the pointer value as a bigint
  *   WITH_TMP        no member: the tmp VMSD sees { parent: <the struct> }
+ *
+ * JSON description: each hands QEMU's vmdesc on to vmstate_save_state, so the
+ * nested VMSD's vmsd_name, version, fields (and subsections) sit in the
+ * field's own entry. A queue or tree writes them once per element into that
+ * one object; of the repeated keys a JSON reader keeps the last element's
+ * (the description here is that parsed form), and an empty one has none.
  */
 import { EINVAL, VmError } from '../wire/errors.js';
 import type { Reader } from '../wire/reader.js';
@@ -66,7 +72,7 @@ function listInfo(name: 'qtailq' | 'qlist', vmsd: VMStateDescription, version: n
       const list = elements(value, el.field, el.at);
       list.forEach((e, i) => {
         w.u8(1);
-        el.ctx.saveNested(w, vmsd, asState(e, el.field, [...el.at, i]), vmsd.version_id, [...el.at, i]);
+        el.ctx.saveNested(w, vmsd, asState(e, el.field, [...el.at, i]), vmsd.version_id, [...el.at, i], el.desc);
       });
       w.u8(0);
     },
@@ -121,8 +127,8 @@ function gtreeInfo(valueVmsd: VMStateDescription, keyVmsd: VMStateDescription | 
         const at = [...el.at, i];
         w.u8(1);
         if (direct) w.u64(BigInt(e.key as bigint));
-        else el.ctx.saveNested(w, keyVmsd, asState(e.key, el.field, [...at, 'key']), keyVmsd.version_id, [...at, 'key']);
-        el.ctx.saveNested(w, valueVmsd, asState(e.value, el.field, [...at, 'value']), valueVmsd.version_id, [...at, 'value']);
+        else el.ctx.saveNested(w, keyVmsd, asState(e.key, el.field, [...at, 'key']), keyVmsd.version_id, [...at, 'key'], el.desc);
+        el.ctx.saveNested(w, valueVmsd, asState(e.value, el.field, [...at, 'value']), valueVmsd.version_id, [...at, 'value'], el.desc);
       });
       w.u8(0);
     },
@@ -191,7 +197,7 @@ export function VMSTATE_WITH_TMP_TEST(t: FieldExists | undefined, vmsd: VMStateD
     name: 'tmp',
     nested: [vmsd],
     put(w: Writer, _v: unknown, el: ElementCtx) {
-      el.ctx.saveNested(w, vmsd, { [TMP_PARENT]: el.state }, vmsd.version_id, el.at);
+      el.ctx.saveNested(w, vmsd, { [TMP_PARENT]: el.state }, vmsd.version_id, el.at, el.desc);
     },
     get(r: Reader, _current: unknown, el: ElementCtx) {
       el.ctx.loadNested(r, vmsd, { [TMP_PARENT]: el.state }, f.version_id, el.at);

@@ -4,7 +4,12 @@ import type { VMStateDescription, VMStateField } from './types.js';
 /**
  * The JSON VM description QEMU writes while saving (spec §2.6). It is
  * advisory (QEMU never reads it) but tools such as analyze-migration.py
- * and our real-stream decoder do.
+ * and our real-stream decoder do. What changed over releases is a setting
+ * of the release (machine/types.ts): whether the configuration section is
+ * described (vmdescConfiguration, 8.2+), how arrays are split
+ * (vmdescArrays) and how a null pointer is described (vmdescNullptr).
+ * save.ts writes it; a codec that saves a nested VMSD with QEMU's vmdesc
+ * (tmp, queues, trees) describes it inside its field's entry.
  */
 export interface VmsdDesc {
   vmsd_name: string;

@@ -11,7 +11,7 @@ function ctx(props: Props, trace: TraceEntry[] = []): VmCtx {
   const c: VmCtx = {
     props,
     device: {},
-    saveNested: (w, vmsd, s, v, at) => saveVmsd(w, vmsd, s, v, c, at),
+    saveNested: (w, vmsd, s, v, at, desc) => saveVmsd(w, vmsd, s, v, c, at, desc ?? null),
     loadNested: (r, vmsd, s, v, at) => loadVmsd(r, vmsd, s, v, c, at),
     record: (e) => trace.push(e),
   };

@@ -123,6 +123,7 @@ export function saveField(
   const compress = desc !== null && n > 1 && canCompress(f);
 
   const runs = ctx.vmdescArrays === 'runs';
+  const nullMarker = (ctx.vmdescNullptr ?? (runs ? 'nullptr' : 'struct')) === 'nullptr';
   // Scalar arrays are recorded as one leaf; struct arrays per element, so a desync names the element.
   const fieldStart = w.offset;
   if (isPlainArray(f)) {
@@ -143,6 +144,7 @@ export function saveField(
     const elKeys = array ? [...keys, i] : keys;
     const start = w.offset;
     let sub: VmsdDesc | null = null;
+    let inline: VmsdDesc | null = null;
     // how many elements this entry of the description stands for
     let span = runs ? n - i : n;
     const isNull = (f.flags & F.VMS_ARRAY_OF_POINTER) !== 0 && el === null;
@@ -158,6 +160,8 @@ export function saveField(
     }
     if (f.flags & F.VMS_ARRAY_OF_POINTER && el === null) {
       vmstate_info_nullptr.put(w, null, { field: f, vmsd, state, size, ctx, at: elKeys });
+      // before 10.0 QEMU opens the struct's object, writes the marker and closes it: `struct: {}`
+      if (desc && describing && !nullMarker && f.flags & F.VMS_STRUCT) sub = {} as VmsdDesc;
     } else if (isStruct(f)) {
       if (el === null || typeof el !== 'object') {
         throw notAStruct(vmsd, f, el, elKeys);
@@ -165,11 +169,14 @@ export function saveField(
       sub = desc ? ({} as VmsdDesc) : null;
       saveVmsd(w, f.vmsd!, el as State, nestedVersion(f), ctx, elKeys, sub);
     } else {
-      f.info!.put(w, el, { field: f, vmsd, state, size, ctx, at: elKeys });
+      // a codec that saves a nested VMSD with QEMU's vmdesc (tmp, queues, trees) describes it inside this element's entry
+      inline = desc && describing ? ({} as VmsdDesc) : null;
+      f.info!.put(w, el, { field: f, vmsd, state, size, ctx, at: elKeys, desc: inline });
       if (!array && !f.info!.recordsOwnLeaves) record(ctx, elKeys, vmsd, f, start, w.offset - start);
     }
     if (desc && describing) {
-      desc.fields.push(describeElement(name, f, w.offset - start, span, compress, i, sub, runs && isNull));
+      const nested = inline && inline.vmsd_name !== undefined ? inline : null;
+      desc.fields.push(describeElement(name, f, w.offset - start, span, compress, i, sub ?? nested, nullMarker && isNull, nested !== null));
       if (compress) describing = false;
     }
   }
@@ -186,6 +193,7 @@ function describeElement(
   i: number,
   sub: VmsdDesc | null = null,
   nullMarker = false,
+  inline = false,
 ): FieldDesc {
   const d = { name } as FieldDesc;
   if (n > 1) {
@@ -203,10 +211,11 @@ function describeElement(
     }
     d.type = as.type;
   }
-  if (sub && f.flags & F.VMS_VSTRUCT) {
+  if (sub && (inline || f.flags & F.VMS_VSTRUCT)) {
+    // the nested VMSD's keys in the field's own object, as vmstate_save_state writes them into the open one
     Object.assign(d, { vmsd_name: sub.vmsd_name, version: sub.version, fields: sub.fields });
     if (sub.subsections) d.subsections = sub.subsections;
-  } else if (sub) d.struct = sub;
+  } else if (sub && !nullMarker) d.struct = sub;
   d.size = size;
   return d;
 }
@@ -224,6 +233,7 @@ function saveSubsections(
   at: PathCtx,
   desc: VmsdDesc | null,
 ): void {
+  let described = false;
   for (const sub of vmsd.subsections ?? []) {
     if (sub.needed && !sub.needed(state, ctx)) continue;
     const start = w.offset;
@@ -234,7 +244,10 @@ function saveSubsections(
     let d: VmsdDesc | null = null;
     if (desc) {
       d = {} as VmsdDesc;
-      (desc.subsections ??= []).push(d);
+      // a second save into the same object (a queue's next element) writes its own "subsections", which a reader takes over the first
+      if (!described) desc.subsections = [];
+      described = true;
+      desc.subsections!.push(d);
     }
     saveVmsd(w, sub, state, sub.version_id, ctx, at, d);
   }

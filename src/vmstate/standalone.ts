@@ -20,7 +20,7 @@ function standaloneCtx(device: State, opts: StandaloneOptions): VmCtx {
   const ctx: VmCtx = {
     props: opts.props ?? {},
     device,
-    saveNested: (w, vmsd, state, version, at) => saveVmsd(w, vmsd, state, version, ctx, at, null),
+    saveNested: (w, vmsd, state, version, at, desc) => saveVmsd(w, vmsd, state, version, ctx, at, desc ?? null),
     loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
     record: opts.record ?? (() => {}),
   };

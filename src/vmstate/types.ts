@@ -1,5 +1,6 @@
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
+import type { VmsdDesc } from './describe.js';
 
 /**
  * A device's state: one key per C member, spelled as QEMU's field name
@@ -36,7 +37,12 @@ export interface VmCtx {
   /** The top-level device state (the "owner" QEMU tests reach through their opaque). */
   readonly device: State;
   /** Save or load a nested VMSD inline, as QEMU's custom savers do (no header, no version on the wire). */
-  saveNested(w: Writer, vmsd: VMStateDescription, state: State, version: number, path: PathCtx): void;
+  /**
+   * `desc`, when given, receives the nested VMSD's JSON description (QEMU's
+   * codecs that pass their vmdesc on to vmstate_save_state: tmp, queues,
+   * trees); the element's ElementCtx.desc is the one to pass.
+   */
+  saveNested(w: Writer, vmsd: VMStateDescription, state: State, version: number, path: PathCtx, desc?: VmsdDesc | null): void;
   loadNested(r: Reader, vmsd: VMStateDescription, state: State, version: number, path: PathCtx): void;
   /** Record a leaf for the wire projection and diagnostics. */
   record(entry: TraceEntry): void;
@@ -44,6 +50,8 @@ export interface VmCtx {
   readonly tracing?: boolean;
   /** The saving release's JSON writer for arrays (Release.vmdescArrays); `whole` when absent. */
   readonly vmdescArrays?: 'whole' | 'runs';
+  /** The saving release's JSON writer for null pointers (Release.vmdescNullptr); absent: `nullptr` with `runs`, else `struct`. */
+  readonly vmdescNullptr?: 'struct' | 'nullptr';
 }
 
 export type PathCtx = (string | number)[];
@@ -59,6 +67,14 @@ export interface ElementCtx {
   ctx: VmCtx;
   /** State path of this element. */
   at: PathCtx;
+  /**
+   * While the JSON description is written: where this element's nested
+   * VMSD description goes, for a codec that saves one with QEMU's vmdesc
+   * (put_tmp, put_qtailq, put_qlist, put_gtree pass theirs on; QEMU's
+   * own custom savers such as virtio_save pass NULL, so leave it unused).
+   * Null or absent otherwise.
+   */
+  desc?: VmsdDesc | null;
 }
 
 /** QEMU's VMStateInfo: a named codec for one element. */

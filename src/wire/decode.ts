@@ -390,7 +390,9 @@ function decodeElement(r: Reader, part: FieldPart, prefix: string, index: number
       vmsd,
     });
   }
-  const nested = type === 'struct' ? desc.struct : INLINE_VMSD_TYPES.has(type) && desc.fields ? inlineVmsd(desc) : undefined;
+  // before 10.0 a null element of an array of struct pointers is described as `struct: {}` of size 1: its nullptr marker
+  const nullStruct = type === 'struct' && size === 1 && desc.struct !== undefined && desc.struct.vmsd_name === undefined && !desc.struct.fields?.length && !desc.struct.subsections?.length;
+  const nested = nullStruct ? undefined : type === 'struct' ? desc.struct : INLINE_VMSD_TYPES.has(type) && desc.fields ? inlineVmsd(desc) : undefined;
   if (nested) {
     const at = r.offset;
     const state = decodeVmsd(r, nested, path, steps);

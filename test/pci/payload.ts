@@ -17,7 +17,7 @@ export function modelCtx(props: Props, device: State, vmdescArrays: VmCtx['vmdes
     props,
     device,
     vmdescArrays,
-    saveNested: (w, vmsd, state, version, at) => saveVmsd(w, vmsd, state, version, ctx, at, null),
+    saveNested: (w, vmsd, state, version, at, desc) => saveVmsd(w, vmsd, state, version, ctx, at, desc ?? null),
     loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
     record: () => {},
   };

@@ -12,7 +12,7 @@ export function probeCtx(props: Props, device: State): VmCtx {
   const ctx: VmCtx = {
     props,
     device,
-    saveNested: (w, vmsd, state, version, at) => saveVmsd(w, vmsd, state, version, ctx, at, null),
+    saveNested: (w, vmsd, state, version, at, desc) => saveVmsd(w, vmsd, state, version, ctx, at, desc ?? null),
     loadNested: (_r, vmsd) => {
       throw new VmError({ kind: 'bad-state', message: `state generation does not load (asked to load ${vmsd.name})` });
     },

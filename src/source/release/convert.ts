@@ -70,9 +70,21 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
   const machines: MachineType[] = snap.machines.machines.map((m) => ({ name: m.name, compat: m.compat.map(stripWhere) }));
   const compatArrays: Record<string, CompatEntry[]> = {};
   for (const [k, list] of Object.entries(snap.machines.compatArrays)) compatArrays[k] = list.map(stripWhere);
-  // 10.0's JSON writer describes arrays run by run (Release.vmdescArrays)
-  const [maj] = snap.version.split('.').map(Number);
-  return { name: snap.version, machines, devices, compatArrays, vmdescArrays: (maj ?? 0) >= 10 ? 'runs' : 'whole' };
+  const w = jsonWriterOf(snap.version);
+  return { name: snap.version, machines, devices, compatArrays, ...w };
+}
+
+/**
+ * The JSON writer a QEMU version has: the configuration entry from 8.2
+ * (2aae1eb8da65); arrays described run by run and null pointers as
+ * `nullptr` fields from 10.0 and the stable 9.1.3 and 9.2.1 (35049eb0d2fc,
+ * 9867c3a7ced1, which landed together).
+ */
+export function jsonWriterOf(version: string): Pick<Release, 'vmdescArrays' | 'vmdescNullptr' | 'vmdescConfiguration'> {
+  const [maj = 0, min = 0, mic = 0] = version.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  const at = (a: number, b: number) => maj > a || (maj === a && min >= b);
+  const fixed = maj >= 10 || (maj === 9 && ((min === 1 && mic >= 3) || (min === 2 && mic >= 1) || min > 2));
+  return { vmdescArrays: fixed ? 'runs' : 'whole', vmdescNullptr: fixed ? 'nullptr' : 'struct', vmdescConfiguration: at(8, 2) };
 }
 
 function stripWhere(e: CompatEntry & { file?: string; line?: number }): CompatEntry {
