@@ -139,7 +139,9 @@ describe('the seed case from trees', () => {
       io,
     );
     expect(io.errors.join('\n')).toBe('');
-    expect(code).toBe(0);
+    // proved, but the reverted tree and the fixed one do not migrate to each other at these machine types
+    // (base <-> fix breaks, as 9.0.0 <-> 9.0.1 does) and no scenario names that: prove exits 1 for it
+    expect(code).toBe(1);
     const doc = JSON.parse(io.lines.join('\n')).result;
     expect(doc.proved).toBe(true);
     expect(doc.rows.map((r: { machine: string; verdict: string }) => [r.machine, r.verdict])).toEqual([
