@@ -1,4 +1,4 @@
-import { pathOf, getAt } from '../vmstate/path.js';
+import { pathOf } from '../vmstate/path.js';
 import { stateEqual } from '../vmstate/state.js';
 import type { State, TraceEntry } from '../vmstate/types.js';
 
@@ -32,16 +32,64 @@ export function diffOnWire(wire: TraceEntry[], sent: State, received: State, als
     }
     return readSet.has(e.keys.join('\u001f'));
   };
+  const skip = unchecked && unchecked.size > 0 ? unchecked : null;
+  const at = new LeafCursor(sent, received);
   for (const e of wire) {
     if (e.what !== 'field') continue;
     if (!wasRead(e)) continue;
-    if (unchecked?.has(e.keys.join('\u001f'))) continue;
-    const a = getAt(sent, e.keys);
-    const b = getAt(received, e.keys);
-    if (!stateEqual(a, b)) return { entry: e, path: pathOf(e.keys), sent: a, received: b };
+    if (skip?.has(e.keys.join('\u001f'))) continue;
+    at.move(e.keys);
+    if (!stateEqual(at.sent, at.received)) return { entry: e, path: pathOf(e.keys), sent: at.sent, received: at.received };
   }
   return null;
 }
+
+/**
+ * Both states' values at the leaves of a trace, in trace order. A save
+ * writes a struct's leaves one after another, so consecutive leaves share
+ * their path up to the last key or two: the cursor keeps the containers it
+ * resolved along the previous leaf's path and walks down only from where
+ * the paths part, instead of from the root for every leaf.
+ */
+export class LeafCursor {
+  /** Parent keys of the last leaf (its keys without the last one). */
+  private prev: readonly (string | number)[] = [];
+  private depth = 0;
+  /** Containers along `prev` in each state: [root, root[k0], root[k0][k1], ...]. */
+  private readonly a: unknown[];
+  private readonly b: unknown[];
+  sent: unknown = undefined;
+  received: unknown = undefined;
+
+  constructor(sent: unknown, received: unknown) {
+    this.a = [sent];
+    this.b = [received];
+  }
+
+  move(keys: readonly (string | number)[]): void {
+    const last = keys.length - 1;
+    if (last < 0) {
+      this.sent = this.a[0];
+      this.received = this.b[0];
+      return;
+    }
+    const prev = this.prev;
+    const max = Math.min(last, this.depth);
+    let d = 0;
+    while (d < max && prev[d] === keys[d]) d++;
+    const { a, b } = this;
+    for (let i = d; i < last; i++) {
+      a[i + 1] = step(a[i], keys[i]!);
+      b[i + 1] = step(b[i], keys[i]!);
+    }
+    this.prev = keys;
+    this.depth = last;
+    this.sent = step(a[last], keys[last]!);
+    this.received = step(b[last], keys[last]!);
+  }
+}
+
+const step = (cur: unknown, k: string | number): unknown => (cur === null || cur === undefined ? undefined : (cur as Record<string | number, unknown>)[k]);
 
 /** The leaves a load recorded `unchecked` (taken only in part, see TraceEntry), as keys for diffOnWire. */
 export function uncheckedKeys(trace: readonly TraceEntry[] | undefined): Set<string> {

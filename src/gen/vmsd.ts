@@ -9,6 +9,7 @@ import { probeCtx } from './_internals/ctx.js';
 import { isCustomField } from './_internals/field-kind.js';
 import { biased } from './bias.js';
 import { blankState } from './blank.js';
+import { blankBiasedBytes, blankBiasedInts } from './typed.js';
 import { inlineVmsds } from './inline.js';
 import { blankValue, intRange, isEqualInfo, isValuelessInfo, scalarArbitrary } from './scalar.js';
 import type { CustomArbitrary, CustomContext, InlineVmsd, StatePatch, Ungenerated } from './types.js';
@@ -171,10 +172,11 @@ function fieldArbitrary(p: Planned, base: State, env: GenEnv, controlled: Map<st
     const n = generatedCount(f, owner, base, controlled);
     const el = scalarArbitrary(name, f.size ?? 0);
     if (!el) return ungenerated(env, owner, f, `codec '${name}' has no arbitrary`);
-    // byte arrays (message buffers, FIFOs) are common and long: generate them as bytes
-    const arr: Arbitrary<unknown[]> =
-      name === 'uint8' ? fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Array.from(b)) : fc.array(el, { minLength: n, maxLength: n });
-    return biased(Array.isArray(reset) ? reset : [], arr).map(patchOf(m));
+    const rst = Array.isArray(reset) ? reset : [];
+    // integer arrays (message buffers, FIFOs, register files) are common and long: one draw for the whole array, mostly the reset one
+    const range = intRange(name);
+    if (range && !isEqualInfo(name)) return blankBiasedInts(rst, n, range[0], range[1]).map(patchOf(m));
+    return biased(rst, fc.array(el, { minLength: n, maxLength: n })).map(patchOf(m));
   }
   if (name === 'int32 le') {
     // accepted only when 0 <= value <= the destination's own value, which is the reset one
@@ -186,7 +188,7 @@ function fieldArbitrary(p: Planned, base: State, env: GenEnv, controlled: Map<st
       f.flags & F.VMS_VBUFFER && controlled.has(f.size_member!)
         ? controlled.get(f.size_member!)! * (f.flags & F.VMS_MULTIPLY ? (f.size ?? 1) : 1)
         : elementSize(f, base, owner);
-    return biased(reset, fc.uint8Array({ minLength: size, maxLength: size }) as Arbitrary<unknown>).map(patchOf(m));
+    return blankBiasedBytes(reset instanceof Uint8Array ? reset : undefined, size).map(patchOf(m));
   }
   const arb = scalarArbitrary(name);
   return arb ? biased(reset, arb).map(patchOf(m)) : ungenerated(env, owner, f, `codec '${name}' has no arbitrary`);
