@@ -78,7 +78,7 @@ describe('repro', () => {
 
   it('bad input exits 2', async () => {
     const io = collectIo();
-    expect(await main(['repro', 'not-a-case', '--seed', '1'], io)).toBe(2);
+    expect(await main(['repro', 'not-a-case', '--seed', '1', '--gen', GEN], io)).toBe(2);
     expect(await main(['repro', 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2'], io)).toBe(2);
     expect(await main(['repro', 'virtio-gpu/8.2.0->7.0.0/pc-q35-8.2', '--seed', '1', '--gen', GEN], io)).toBe(2);
     expect(io.errors.join('\n')).toMatch(/not of the form[\s\S]*--seed is required[\s\S]*unknown release '7\.0\.0'/);

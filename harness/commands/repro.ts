@@ -85,11 +85,11 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
   applyEngine(values.engine);
   if (values.seed === undefined) throw usageError('--seed is required (the seed the report printed)');
   const seed = int32(values.seed, '--seed');
-  checkGeneration(values.gen);
   const runs = positiveInt(values.runs, '--runs');
   if (values.path !== undefined && !/^\d+(:\d+)*$/.test(values.path)) {
     throw usageError(`--path '${values.path}': a replay path is numbers separated by colons (e.g. 0:0:1), as the report printed it`);
   }
+  checkGeneration(values.gen);
   for (const m of values.releases ?? []) releaseSource(m, '--releases');
   const positionalId = parsed.args[0]!;
   const id = parseCaseId(positionalId);
