@@ -265,20 +265,44 @@ function customArbitrary({ f, owner, version }: Planned, base: State, env: GenEn
 
 /**
  * Merges the parts' values over a fresh copy of `base`, keeping `base`'s key
- * order (a later part wins, as in save order); `extra` fills keys no part wrote.
+ * order (a later part wins, as in save order); `extra` fills keys no part
+ * wrote. Built once per struct arbitrary, from what does not change between
+ * states: `base`'s keys and which part writes which of them.
  */
-function merge(base: State, members: readonly (string | null)[], values: readonly unknown[], extra?: StatePatch): State {
-  const patched: StatePatch = {};
-  for (let i = 0; i < members.length; i++) {
-    const m = members[i];
-    if (m === null) Object.assign(patched, values[i] as StatePatch);
-    else patched[m] = values[i];
+function merger(base: State, members: readonly (string | null)[]): (values: readonly unknown[], extra?: StatePatch) => State {
+  const keys = Object.keys(base);
+  const last = new Map<string, number>();
+  members.forEach((m, i) => m !== null && last.set(m, i));
+  const added = [...last.keys()].filter((m) => !(m in base));
+  if (members.includes(null)) {
+    // a custom codec's patch may write any member: merge key by key
+    return (values, extra) => {
+      const patched: StatePatch = {};
+      for (let i = 0; i < members.length; i++) {
+        const m = members[i];
+        if (m === null) Object.assign(patched, values[i] as StatePatch);
+        else patched[m] = values[i];
+      }
+      if (extra) for (const [k, v] of Object.entries(extra)) if (!(k in patched)) patched[k] = v;
+      const out: State = {};
+      for (const k of keys) out[k] = k in patched ? patched[k] : cloneState(base[k]);
+      for (const k of Object.keys(patched)) if (!(k in out)) out[k] = patched[k];
+      return out;
+    };
   }
-  if (extra) for (const [k, v] of Object.entries(extra)) if (!(k in patched)) patched[k] = v;
-  const out: State = {};
-  for (const k of Object.keys(base)) out[k] = k in patched ? patched[k] : cloneState(base[k]);
-  for (const k of Object.keys(patched)) if (!(k in out)) out[k] = patched[k];
-  return out;
+  const slot = keys.map((k) => last.get(k) ?? -1);
+  const addedSlot = added.map((m) => last.get(m)!);
+  return (values, extra) => {
+    const out: State = {};
+    for (let j = 0; j < keys.length; j++) {
+      const i = slot[j]!;
+      const k = keys[j]!;
+      out[k] = i >= 0 ? values[i] : extra && k in extra ? extra[k] : cloneState(base[k]);
+    }
+    for (let j = 0; j < added.length; j++) out[added[j]!] = values[addedSlot[j]!];
+    if (extra) for (const k of Object.keys(extra)) if (!(k in out)) out[k] = extra[k];
+    return out;
+  };
 }
 
 /**
@@ -293,8 +317,9 @@ export function rawVmsdArbitrary(vmsd: VMStateDescription, version: number, base
   const parts = planned.map((p) => fieldArbitrary(p, base, env, controlled)).filter((a): a is Part => a !== null);
   const members = parts.map((p) => p.member);
   const arbs = parts.map((p) => p.arb);
-  if (!extra) return fc.tuple(...arbs).map((values) => merge(base, members, values));
-  return fc.tuple(fc.tuple(...arbs), extra).map(([values, x]) => merge(base, members, values, x));
+  const merge = merger(base, members);
+  if (!extra) return fc.tuple(...arbs).map((values) => merge(values));
+  return fc.tuple(fc.tuple(...arbs), extra).map(([values, x]) => merge(values, x));
 }
 
 /**
