@@ -18,7 +18,7 @@ export function diffOnWire(wire: TraceEntry[], sent: State, received: State, als
   // Both traces usually list the same leaves in the same order: walk them in
   // lockstep and fall back to a lookup set only where they part.
   let j = 0;
-  let readSet: Set<string> | null = null;
+  let readSet: KeyTrie | null = null;
   const wasRead = (e: TraceEntry): boolean => {
     if (!alsoRead) return true;
     while (j < alsoRead.length && alsoRead[j]!.what !== 'field') j++;
@@ -27,10 +27,10 @@ export function diffOnWire(wire: TraceEntry[], sent: State, received: State, als
       return true;
     }
     if (readSet === null) {
-      readSet = new Set();
-      for (const r of alsoRead) if (r.what === 'field') readSet.add(r.keys.join('\u001f'));
+      readSet = new KeyTrie();
+      for (const r of alsoRead) if (r.what === 'field') readSet.add(r.keys);
     }
-    return readSet.has(e.keys.join('\u001f'));
+    return readSet.has(e.keys);
   };
   const skip = unchecked && unchecked.size > 0 ? unchecked : null;
   const at = new LeafCursor(sent, received);
@@ -102,4 +102,30 @@ function keysEqual(a: readonly (string | number)[], b: readonly (string | number
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** A set of state paths, looked up key by key (no string built per leaf). */
+class KeyTrie {
+  private leaf = false;
+  private next: Map<string | number, KeyTrie> | null = null;
+
+  add(keys: readonly (string | number)[]): void {
+    let node: KeyTrie = this;
+    for (const k of keys) {
+      node.next ??= new Map();
+      let child = node.next.get(k);
+      if (!child) node.next.set(k, (child = new KeyTrie()));
+      node = child;
+    }
+    node.leaf = true;
+  }
+
+  has(keys: readonly (string | number)[]): boolean {
+    let node: KeyTrie | undefined = this;
+    for (const k of keys) {
+      node = node.next?.get(k);
+      if (!node) return false;
+    }
+    return node.leaf;
+  }
 }
