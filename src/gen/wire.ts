@@ -36,11 +36,16 @@ export function conformedWire(vmsd: VMStateDescription, version: number, state: 
   // Restoring one member can change another field's test or a needed(); a few rounds settle it.
   const generic = genericMembers(vmsd);
   let wire = new Set<string>();
+  // After the first round only restorations happened: a field the last round already conformed needs it again only when it
+  // was not on the wire then, or when its count or size member was restored.
+  let again: ((f: VMStateField) => boolean) | undefined;
   for (let round = 0; round < 4; round++) {
-    wire = walk(vmsd, version, state, reset, ctx, true, new Set());
-    let restored = 0;
-    for (const m of generic) if (!wire.has(m) && !keep?.(m)) restored += restore(state, reset, m);
-    if (restored === 0) break;
+    wire = walk(vmsd, version, state, reset, ctx, again ?? true, new Set());
+    const restored = new Set<string>();
+    for (const m of generic) if (!wire.has(m) && !keep?.(m) && restore(state, reset, m)) restored.add(m);
+    if (restored.size === 0) break;
+    const before = wire;
+    again = (f) => !before.has(f.member!) || (f.num_member != null && restored.has(f.num_member)) || (f.size_member != null && restored.has(f.size_member));
   }
   return wire;
 }
@@ -67,13 +72,13 @@ function genericMembers(vmsd: VMStateDescription): readonly string[] {
 }
 
 /** Walks `vmsd` as save does and returns (in `wire`) the members an existing field writes; `fix` conforms each one. */
-function walk(vmsd: VMStateDescription, version: number, state: State, reset: State | null, ctx: VmCtx, fix: boolean, wire: Set<string>): Set<string> {
+function walk(vmsd: VMStateDescription, version: number, state: State, reset: State | null, ctx: VmCtx, fix: boolean | ((f: VMStateField) => boolean), wire: Set<string>): Set<string> {
   vmsd.pre_save?.(state, ctx);
   for (const f of vmsd.fields) {
     const m = f.member;
     if (m === null || !fieldExists(f, state, version, ctx)) continue;
     if (elementCount(f, state, vmsd) === 0) continue; // save writes nothing, load touches nothing
-    if (fix) fixField(f, vmsd, state, reset, ctx);
+    if (fix === true || (fix && fix(f))) fixField(f, vmsd, state, reset, ctx);
     wire.add(m);
   }
   for (const sub of vmsd.subsections ?? []) {
