@@ -21,6 +21,8 @@ export interface LaneSpec<T extends NumberArray> {
 
 /** How many elements a sparse state changes at most. */
 const SPARSE_MAX = 4;
+/** How many consecutive positions a dense state changes at most (a region of a large array). */
+const DENSE_MAX = 512;
 /** How many differing elements shrinking still restores one at a time. */
 const SINGLE_RESTORES = 16;
 
@@ -30,7 +32,8 @@ const SINGLE_RESTORES = 16;
  * fast-check value per element. A state of a running guest leaves most of
  * such a buffer as the device built it, so the draw is mostly blank:
  * a quarter of the values are the reset value, half change one to four
- * elements anywhere, a quarter change every position. Shrinking goes back to
+ * elements anywhere, a quarter change every position (in an array of more
+ * than 512, a region of 512 consecutive ones). Shrinking goes back to
  * the reset value: all of it first, then half of the differing elements,
  * then one element at a time, so a counterexample keeps only the elements
  * the failure needs.
@@ -50,8 +53,14 @@ export class BlankBiasedArbitrary<T extends NumberArray> extends Arbitrary<T> {
     const mode = mrng.nextInt(0, 3);
     if (mode === 0) return new Value(out, undefined);
     if (mode === 3) {
-      if (spec.fill) spec.fill(mrng, out);
-      else for (const i of positions) out[i] = spec.draw(mrng, i);
+      if (n <= DENSE_MAX) {
+        if (spec.fill && n === spec.reset.length) spec.fill(mrng, out);
+        else for (const i of positions) out[i] = spec.draw(mrng, i);
+      } else {
+        // a large array: a guest writes a region of it, not every element
+        const from = mrng.nextInt(0, n - DENSE_MAX);
+        for (let j = from; j < from + DENSE_MAX; j++) out[positions[j]!] = spec.draw(mrng, positions[j]!);
+      }
       return new Value(out, undefined);
     }
     const k = mrng.nextInt(1, Math.min(n, SPARSE_MAX));
