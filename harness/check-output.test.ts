@@ -61,7 +61,7 @@ describe('check output', () => {
   it('groups the failures by VMSD and cause, with the cases per direction and a replay line for each (expected failures too)', () => {
     const text = runs.log!.io.lines.join('\n');
     expect(text).toMatch(
-      /failures by VMSD and cause: 1 group, 4 cases\n ✗ virtio-gpu-one-scanout · nested-version · 4 cases, as expected \(short-read, footer-missing\)\n {5}why: virtio-gpu-one-scanout is version 1 in 8\.2\.0 and 2 in 9\.0\.0.*\n {5}fix: gate the new fields.*\n {5}virtio-gpu {2}8\.2\.0 → 9\.0\.0 {2}pc-q35-\{8\.1,8\.2\}\n {7}replay: {2}npx vmcompat repro 'virtio-gpu\/8\.2\.0->9\.0\.0\/pc-q35-8\.2' --seed -?\d+ --path [\d:]+\n {5}virtio-gpu {2}9\.0\.0 → 8\.2\.0 {2}pc-q35-\{8\.1,8\.2\}\n {7}replay: {2}npx vmcompat repro 'virtio-gpu\/9\.0\.0->8\.2\.0\/pc-q35-8\.2'/,
+      /failures by VMSD and cause: 1 group, 4 cases\n ✗ virtio-gpu-one-scanout · nested-version · 4 cases, as expected \(short-read, footer-missing\)\n {5}why: virtio-gpu-one-scanout is version 1 in 8\.2\.0 and 2 in 9\.0\.0.*\n {5}fix: gate the new fields.*\n {5}virtio-gpu {2}8\.2\.0 → 9\.0\.0 {2}pc-q35-\{8\.1,8\.2\}\n {7}replay: {2}npx vmcompat repro 'virtio-gpu\/8\.2\.0->9\.0\.0\/pc-q35-8\.2' --seed -?\d+ --path [\d:]+ --gen \d+\n {5}virtio-gpu {2}9\.0\.0 → 8\.2\.0 {2}pc-q35-\{8\.1,8\.2\}\n {7}replay: {2}npx vmcompat repro 'virtio-gpu\/9\.0\.0->8\.2\.0\/pc-q35-8\.2'/,
     );
     // the replay line is the case's own
     const c = report.cases.find((x) => x.id === 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2')!;

@@ -140,7 +140,7 @@ describe('unexpected results in every reporter', () => {
     expect(v.errors).toEqual([]);
     const fail = report.cases.find((c) => c.outcome === 'unexpected-failure')!;
     expect(xml).toContain(`<testsuites name="vmcompat" tests="2" failures="2" errors="0" skipped="0"`);
-    expect(xml).toMatch(/<failure message="footer-missing in virtio-gpu-one-scanout parent_obj\.scanout\[0\]\.fb\.format @0x[0-9a-f]+ · nested-version · replay: npx vmcompat repro 'virtio-gpu\/9\.0\.0-&gt;8\.2\.0\/pc-q35-8\.2' --seed \d+ --path [\d:]+" type="footer-missing">/);
+    expect(xml).toMatch(/<failure message="footer-missing in virtio-gpu-one-scanout parent_obj\.scanout\[0\]\.fb\.format @0x[0-9a-f]+ · nested-version · replay: npx vmcompat repro 'virtio-gpu\/9\.0\.0-&gt;8\.2\.0\/pc-q35-8\.2' --seed \d+ --path [\d:]+ --gen \d+" type="footer-missing">/);
     expect(xml).toContain(`cause: nested-version: ${fail.why}\nhint: ${fail.hint}`);
     for (const s of ['kind: footer-missing', 'path: parent_obj.scanout[0].fb.format', `offset: 0x${fail.offset!.toString(16)}`, `seed: ${fail.seed}`, `replay: ${fail.repro!.replace(/>/g, '&gt;')}`]) {
       expect(xml).toContain(s);

@@ -84,7 +84,7 @@ describe('--releases modules are checked when loaded', () => {
     const file = broken('codec-cli.mjs', "{ name: 'serial', version_id: 3, fields: [{ ...D.VMSTATE_UINT8('rbr'), info: 'uint33' }] }");
     for (const argv of [
       ['check', '--releases', file, '--pair', '10.0.0:10.1.0', '--device', 'isa-serial', '--runs', '1', '--reporter', 'none'],
-      ['repro', 'isa-serial/10.0.0->10.1.0/pc-q35-10.0', '--seed', '1', '--releases', file],
+      ['repro', 'isa-serial/10.0.0->10.1.0/pc-q35-10.0', '--seed', '1', '--gen', '2', '--releases', file],
     ]) {
       const io = collectIo();
       expect(await main(argv, io), argv[0]).toBe(2);

@@ -6,6 +6,8 @@ import { execa } from 'execa';
 import { packageRoot } from './paths.js';
 import { main } from './cli.js';
 import { collectIo } from './io.js';
+import { GENERATOR_VERSION, replayLine } from '../src/check/seed.js';
+const GEN = String(GENERATOR_VERSION);
 
 const dir = mkdtempSync(join(tmpdir(), 'vmcompat-repro-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +26,7 @@ describe('repro', () => {
     expect(cases).toHaveLength(2);
     for (const c of cases) {
       expect(c.status).toBe('fail');
-      expect(c.repro).toMatch(/^npx vmcompat repro '.+' --seed -?\d+ --path [\d:]+$/);
+      expect(c.repro).toMatch(/^npx vmcompat repro '.+' --seed -?\d+ --path [\d:]+ --gen \d+$/);
       const args = c.repro.replace(/^npx vmcompat /, '').split(' ').map((a: string) => a.replace(/^'|'$/g, ''));
       const again = await execa('node', [bin, ...args, '--json'], { reject: false });
       expect(again.exitCode).toBe(1);
@@ -59,7 +61,7 @@ describe('repro', () => {
 
   it('prints the failure with an annotated hex dump', async () => {
     const io = collectIo();
-    expect(await main(['repro', 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2', '--seed', '1', '--runs', '20'], io)).toBe(1);
+    expect(await main(['repro', 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2', '--seed', '1', '--gen', GEN, '--runs', '20'], io)).toBe(1);
     const text = io.lines.join('\n');
     expect(text).toMatch(/^✗ virtio-gpu 8\.2\.0 → 9\.0\.0 @ pc-q35-8\.2 · short-read \(QEMU: footer-missing\)/);
     // the cause first, then the fix, then the details
@@ -76,9 +78,26 @@ describe('repro', () => {
 
   it('bad input exits 2', async () => {
     const io = collectIo();
-    expect(await main(['repro', 'not-a-case', '--seed', '1'], io)).toBe(2);
+    expect(await main(['repro', 'not-a-case', '--seed', '1', '--gen', GEN], io)).toBe(2);
     expect(await main(['repro', 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2'], io)).toBe(2);
-    expect(await main(['repro', 'virtio-gpu/8.2.0->7.0.0/pc-q35-8.2', '--seed', '1'], io)).toBe(2);
+    expect(await main(['repro', 'virtio-gpu/8.2.0->7.0.0/pc-q35-8.2', '--seed', '1', '--gen', GEN], io)).toBe(2);
     expect(io.errors.join('\n')).toMatch(/not of the form[\s\S]*--seed is required[\s\S]*unknown release '7\.0\.0'/);
+  });
+
+  it("refuses another generation's replay line instead of replaying another state", async () => {
+    const id = 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2';
+    // a vmcompat 0.1 replay line: no --gen
+    const old = collectIo();
+    expect(await main(['repro', id, '--seed', '1', '--path', '0:1'], old)).toBe(2);
+    expect(old.errors.join('\n')).toMatch(/--gen is required: a replay line without it comes from vmcompat 0\.1, whose generators make other states from the same seed and path; this vmcompat \(\d+\.\d+\.\d+\) generates states with generation \d+/);
+    expect(old.lines).toEqual([]);
+    const other = collectIo();
+    expect(await main(['repro', id, '--seed', '1', '--gen', String(GENERATOR_VERSION - 1)], other)).toBe(2);
+    expect(other.errors.join('\n')).toMatch(new RegExp(`--gen ${GENERATOR_VERSION - 1}: this replay line comes from a vmcompat with generation ${GENERATOR_VERSION - 1} of the state generators`));
+    const junk = collectIo();
+    expect(await main(['repro', id, '--seed', '1', '--gen', 'two'], junk)).toBe(2);
+    expect(junk.errors.join('\n')).toMatch(/--gen 'two': a generation is a whole number/);
+    // the replay line a run prints carries this vmcompat's generation
+    expect(replayLine(id, 7, '0:1')).toBe(`npx vmcompat repro '${id}' --seed 7 --path 0:1 --gen ${GENERATOR_VERSION}`);
   });
 });

@@ -4,6 +4,7 @@ import { VmError, hex } from '../../src/wire/errors.js';
 import { runPlannedCase } from '../../src/check/run.js';
 import { caseId } from '../../src/check/case.js';
 import { replayFlags, shellWord } from '../../src/check/replay.js';
+import { GENERATOR_VERSION } from '../../src/check/seed.js';
 import { failureHexdump } from '../../src/check/hexdump.js';
 import { stateToJson } from '../../src/vmstate/state.js';
 import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError, applyEngine, ENGINE_HELP } from '../args.js';
@@ -23,7 +24,7 @@ import { loadReleases, releaseModules } from '../releases.js';
 
 function reproArgs(): Command {
   return defineCommand('repro', {
-    usage: "'DEVICE/FROM->TO/MACHINE' --seed S [--path P] [--runs N] [--device A,B | --vm] [--global D.P=V]... [--src-global D.P=V]... [--dst-global D.P=V]... [--releases FILE]... [--json]",
+    usage: "'DEVICE/FROM->TO/MACHINE' --seed S [--path P] --gen G [--runs N] [--device A,B | --vm] [--global D.P=V]... [--src-global D.P=V]... [--dst-global D.P=V]... [--releases FILE]... [--json]",
     description: `Re-runs exactly one case with the seed (and replay path) a report printed,
 and prints the failure: kind, VMSD, field path, offset, QEMU's lines, the
 shrunk counterexample and a hex dump of the stream around the offset,
@@ -33,6 +34,7 @@ annotated with what each side put and found there.`,
     .argument('<case>', "the case id a report printed, e.g. 'virtio-gpu/9.0.0->8.2.0/pc-q35-8.2'")
     .option('--seed <S>', 'the seed the report printed (required)')
     .option('--path <P>', 'the replay path the report printed (colon-separated numbers)')
+    .option('--gen <G>', `the generation of the state generators the report printed (this vmcompat's: ${GENERATOR_VERSION}); a seed names other states in another`)
     .option('--runs <N>', 'states to try when no --path is given', '100')
     .option('--device <A,B>', "the case's device list, as check's --device a,b took it (the id's device is then a+b)")
     .option('--vm', "the case is over the machine type's devices (the id's device is vm)")
@@ -49,6 +51,7 @@ interface ReproOptions {
   engine?: string;
   seed?: string;
   path?: string;
+  gen?: string;
   runs: string;
   releases?: string[];
   streamOut?: string;
@@ -71,6 +74,23 @@ export function notation(text: string, saver: string, loader: string): string[] 
   return out;
 }
 
+/**
+ * A seed and a path name a state only for the generators that printed them
+ * (src/check/seed.ts): a replay line of another generation, or one without
+ * `--gen` (vmcompat 0.1), would silently reproduce some other state.
+ */
+function checkGeneration(gen: string | undefined): void {
+  const here = `this vmcompat (${toolVersion()}) generates states with generation ${GENERATOR_VERSION}`;
+  const rerun = `run 'vmcompat check' again with this vmcompat for a replay line it reproduces, or replay with the vmcompat that printed it`;
+  if (gen === undefined) {
+    throw usageError(`--gen is required: a replay line without it comes from vmcompat 0.1, whose generators make other states from the same seed and path; ${here}. ${rerun}`);
+  }
+  if (!/^\d+$/.test(gen)) throw usageError(`--gen '${gen}': a generation is a whole number, as the replay line printed it`);
+  if (Number(gen) !== GENERATOR_VERSION) {
+    throw usageError(`--gen ${gen}: this replay line comes from a vmcompat with generation ${gen} of the state generators, which make other states from the same seed and path; ${here}. ${rerun}`);
+  }
+}
+
 export function parseCaseId(id: string): { device: string; from: string; to: string; machine: string } {
   const m = /^([^/]+)\/([^/]+)->([^/]+)\/([^/]+)$/.exec(id);
   if (!m) throw new VmError({ kind: 'bad-input', message: `case id '${id}' is not of the form device/from->to/machine` });
@@ -88,6 +108,7 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
   if (values.path !== undefined && !/^\d+(:\d+)*$/.test(values.path)) {
     throw usageError(`--path '${values.path}': a replay path is numbers separated by colons (e.g. 0:0:1), as the report printed it`);
   }
+  checkGeneration(values.gen);
   for (const m of values.releases ?? []) releaseSource(m, '--releases');
   if (values.streamOut !== undefined) writableDir(values.streamOut, '--stream-out');
   const positionalId = parsed.args[0]!;

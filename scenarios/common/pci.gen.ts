@@ -12,26 +12,15 @@
  *            bits only for vectors that exist
  */
 import fc, { type Arbitrary } from 'fast-check';
-import { biased, type CustomArbitrary } from '../../src/gen/index.js';
+import { biased, blankBiasedBytes, maskedBytes, sizedBytes, type CustomArbitrary } from '../../src/gen/index.js';
 import type { State } from '../../src/vmstate/types.js';
 import { PCI_MSIX_ENTRY_SIZE, pciUpdateIrqStatus, type PciConfigInfo, type PciConfigSpace, type PciDeviceState } from './pci.js';
 
 /** A reachable config space: reset bits where the guest cannot write, random bits where it can. */
 export function pciConfigArbitrary(d: PciConfigSpace, reset: Uint8Array): Arbitrary<Uint8Array> {
-  const writable = fc.uint8Array({ minLength: d.size, maxLength: d.size });
-  const cleared = fc.uint8Array({ minLength: d.size, maxLength: d.size });
-  return biased(
-    reset,
-    fc.tuple(writable, cleared).map(([w, c]) => {
-      const out = reset.slice();
-      for (let i = 0; i < d.size; i++) {
-        const m = d.wmask[i]!;
-        const w1c = d.w1cmask[i]!;
-        if (m | w1c) out[i] = (reset[i]! & ~m & ~w1c) | (w[i]! & m) | (c[i]! & w1c);
-      }
-      return out;
-    }),
-  );
+  const mask = new Uint8Array(d.size);
+  for (let i = 0; i < d.size; i++) mask[i] = d.wmask[i]! | d.w1cmask[i]!;
+  return maskedBytes(reset, mask);
 }
 
 /** irq_state: nothing, or the device's own pin. */
@@ -42,13 +31,10 @@ export function pciIrqArbitrary(d: PciConfigSpace): Arbitrary<number> {
 export function msixArbitrary(n: number, reset: { table: Uint8Array; pba: Uint8Array }): Arbitrary<{ msix_table: Uint8Array; msix_pba: Uint8Array }> {
   const pbaLen = (n + 7) >> 3;
   return fc.record({
-    msix_table: biased(reset.table, fc.uint8Array({ minLength: n * PCI_MSIX_ENTRY_SIZE, maxLength: n * PCI_MSIX_ENTRY_SIZE })),
-    msix_pba: biased(
-      reset.pba,
-      fc.uint8Array({ minLength: pbaLen, maxLength: pbaLen }).map((b) => {
-        if (n % 8) b[pbaLen - 1]! &= (1 << n % 8) - 1;
-        return b;
-      }),
+    msix_table: blankBiasedBytes(reset.table, n * PCI_MSIX_ENTRY_SIZE),
+    msix_pba: maskedBytes(
+      sizedBytes(reset.pba, pbaLen),
+      Uint8Array.from({ length: pbaLen }, (_, i) => (i === pbaLen - 1 && n % 8 ? (1 << n % 8) - 1 : 0xff)),
     ),
   });
 }

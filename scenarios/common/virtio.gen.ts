@@ -21,7 +21,7 @@
  * device's generator.
  */
 import fc, { type Arbitrary } from 'fast-check';
-import { biased } from '../../src/gen/index.js';
+import { biased, blankBiasedBytes } from '../../src/gen/index.js';
 import type { CustomArbitrary } from '../../src/gen/index.js';
 import type { Props } from '../../src/vmstate/types.js';
 import { pciDeviceArbitrary } from './pci.gen.js';
@@ -95,7 +95,7 @@ export function virtioStateArbitrary(spec: VirtioSpec, props: Props, reset: Virt
       isr: biased(reset.isr, u8),
       queue_sel: biased(reset.queue_sel, fc.integer({ min: 0, max: VIRTIO_QUEUE_MAX - 1 })),
       guest_features: fc.oneof({ withCrossShrink: true }, fc.constant(reset.guest_features & host), fc.constant(host), u64.map((f) => f & host)),
-      config: biased(reset.config, fc.uint8Array({ minLength: reset.config.length, maxLength: reset.config.length })),
+      config: blankBiasedBytes(reset.config),
       queues: fc.tuple(...reset.vq.slice(0, inUse).map((q) => queueArbitrary(q, n, rings, packed))),
       broken: fc.boolean(),
       started: fc.boolean(),

@@ -1,4 +1,4 @@
-import { pathOf, getAt } from '../vmstate/path.js';
+import { pathOf } from '../vmstate/path.js';
 import { stateEqual } from '../vmstate/state.js';
 import type { State, TraceEntry } from '../vmstate/types.js';
 
@@ -18,7 +18,7 @@ export function diffOnWire(wire: TraceEntry[], sent: State, received: State, als
   // Both traces usually list the same leaves in the same order: walk them in
   // lockstep and fall back to a lookup set only where they part.
   let j = 0;
-  let readSet: Set<string> | null = null;
+  let readSet: KeyTrie | null = null;
   const wasRead = (e: TraceEntry): boolean => {
     if (!alsoRead) return true;
     while (j < alsoRead.length && alsoRead[j]!.what !== 'field') j++;
@@ -27,21 +27,69 @@ export function diffOnWire(wire: TraceEntry[], sent: State, received: State, als
       return true;
     }
     if (readSet === null) {
-      readSet = new Set();
-      for (const r of alsoRead) if (r.what === 'field') readSet.add(r.keys.join('\u001f'));
+      readSet = new KeyTrie();
+      for (const r of alsoRead) if (r.what === 'field') readSet.add(r.keys);
     }
-    return readSet.has(e.keys.join('\u001f'));
+    return readSet.has(e.keys);
   };
+  const skip = unchecked && unchecked.size > 0 ? unchecked : null;
+  const at = new LeafCursor(sent, received);
   for (const e of wire) {
     if (e.what !== 'field') continue;
     if (!wasRead(e)) continue;
-    if (unchecked?.has(e.keys.join('\u001f'))) continue;
-    const a = getAt(sent, e.keys);
-    const b = getAt(received, e.keys);
-    if (!stateEqual(a, b)) return { entry: e, path: pathOf(e.keys), sent: a, received: b };
+    if (skip?.has(e.keys.join('\u001f'))) continue;
+    at.move(e.keys);
+    if (!stateEqual(at.sent, at.received)) return { entry: e, path: pathOf(e.keys), sent: at.sent, received: at.received };
   }
   return null;
 }
+
+/**
+ * Both states' values at the leaves of a trace, in trace order. A save
+ * writes a struct's leaves one after another, so consecutive leaves share
+ * their path up to the last key or two: the cursor keeps the containers it
+ * resolved along the previous leaf's path and walks down only from where
+ * the paths part, instead of from the root for every leaf.
+ */
+export class LeafCursor {
+  /** Parent keys of the last leaf (its keys without the last one). */
+  private prev: readonly (string | number)[] = [];
+  private depth = 0;
+  /** Containers along `prev` in each state: [root, root[k0], root[k0][k1], ...]. */
+  private readonly a: unknown[];
+  private readonly b: unknown[];
+  sent: unknown = undefined;
+  received: unknown = undefined;
+
+  constructor(sent: unknown, received: unknown) {
+    this.a = [sent];
+    this.b = [received];
+  }
+
+  move(keys: readonly (string | number)[]): void {
+    const last = keys.length - 1;
+    if (last < 0) {
+      this.sent = this.a[0];
+      this.received = this.b[0];
+      return;
+    }
+    const prev = this.prev;
+    const max = Math.min(last, this.depth);
+    let d = 0;
+    while (d < max && prev[d] === keys[d]) d++;
+    const { a, b } = this;
+    for (let i = d; i < last; i++) {
+      a[i + 1] = step(a[i], keys[i]!);
+      b[i + 1] = step(b[i], keys[i]!);
+    }
+    this.prev = keys;
+    this.depth = last;
+    this.sent = step(a[last], keys[last]!);
+    this.received = step(b[last], keys[last]!);
+  }
+}
+
+const step = (cur: unknown, k: string | number): unknown => (cur === null || cur === undefined ? undefined : (cur as Record<string | number, unknown>)[k]);
 
 /** The leaves a load recorded `unchecked` (taken only in part, see TraceEntry), as keys for diffOnWire. */
 export function uncheckedKeys(trace: readonly TraceEntry[] | undefined): Set<string> {
@@ -54,4 +102,30 @@ function keysEqual(a: readonly (string | number)[], b: readonly (string | number
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** A set of state paths, looked up key by key (no string built per leaf). */
+class KeyTrie {
+  private leaf = false;
+  private next: Map<string | number, KeyTrie> | null = null;
+
+  add(keys: readonly (string | number)[]): void {
+    let node: KeyTrie = this;
+    for (const k of keys) {
+      node.next ??= new Map();
+      let child = node.next.get(k);
+      if (!child) node.next.set(k, (child = new KeyTrie()));
+      node = child;
+    }
+    node.leaf = true;
+  }
+
+  has(keys: readonly (string | number)[]): boolean {
+    let node: KeyTrie | undefined = this;
+    for (const k of keys) {
+      node = node.next?.get(k);
+      if (!node) return false;
+    }
+    return node.leaf;
+  }
 }

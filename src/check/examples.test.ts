@@ -10,8 +10,8 @@ import { runCase } from './run.js';
 
 const rel = (n: string) => findRelease(n)!;
 const spec = (from: string, to: string) => ({ device: 'virtio-net', from: rel(from), to: rel(to), machine: 'pc-q35-7.2' });
-// seed 4: none of the first 5 generated virtio-net states at 8.2.0 filters a VLAN the 7.2.0 load clears
-const mode = (runs: number, path?: string) => ({ kind: 'property' as const, runs, seed: 4, exactSeed: true, arbitrary: deviceStateArbitrary, ...(path ? { path } : {}) });
+// seed 19: none of the first 5 generated virtio-net states at 8.2.0 filters a VLAN the 7.2.0 load clears
+const mode = (runs: number, path?: string) => ({ kind: 'property' as const, runs, seed: 19, exactSeed: true, arbitrary: deviceStateArbitrary, ...(path ? { path } : {}) });
 
 describe('hand-written examples in property runs', () => {
   it.each([1, 5])('virtio-net 8.2.0 -> 7.2.0 loses the VLAN table at --runs %i', (runs) => {

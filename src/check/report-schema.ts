@@ -9,6 +9,7 @@ import { VmError, hex } from '../wire/errors.js';
 import { stateToJson } from '../vmstate/state.js';
 import { failureHexdump } from './hexdump.js';
 import { caseResult } from './result.js';
+import { replayLine } from './seed.js';
 import type { CaseResult } from './run.js';
 import type { DesyncOrigin, Stage } from './failure.js';
 import type { Expectation } from './scenario.js';
@@ -177,7 +178,7 @@ export function errorCase(planned: PlannedCase, message: string, durationMs: num
   const { id, device, from, to, machine } = planned;
   const r = caseResult(
     { id, device, from, to, machine },
-    { message, unexpected: true, seed, repro: seed === null ? null : `npx vmcompat repro '${planned.id}' --seed ${seed}` },
+    { message, unexpected: true, seed, repro: seed === null ? null : replayLine(planned.id, seed) },
   );
   return { ...toReportCase(r, planned, durationMs), status: 'error', outcome: 'error' };
 }

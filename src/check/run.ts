@@ -7,7 +7,7 @@ import type { Failure } from './failure.js';
 import { explainFailure, type CauseId } from './explain.js';
 import { runProperty, type PropertyOptions } from './property.js';
 import { caseResult, failureFields } from './result.js';
-import { caseSeed } from './seed.js';
+import { caseSeed, replayLine } from './seed.js';
 import { diffFromReset, stateToJson } from '../vmstate/state.js';
 import type { Ungenerated } from '../gen/types.js';
 import type { Expectation, ScenarioCase } from './scenario.js';
@@ -219,7 +219,7 @@ function runOn(
       Object.assign(result, {
         replayPath: out.path,
         shrinks: out.shrinks,
-        repro: `npx vmcompat repro '${id}' --seed ${seed}${out.path ? ` --path ${out.path}` : ''}`,
+        repro: replayLine(id, seed, out.path),
       });
     }
   } else {

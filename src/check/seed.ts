@@ -1,3 +1,22 @@
+/**
+ * The generation of the state generators (src/gen, the devices' *.gen.ts).
+ * A seed and a replay path name a state only for one generation: the same
+ * seed gives other states when the generators change. Replay lines carry
+ * it (`--gen N`) and `repro` refuses another generation's, so a replay line
+ * from another vmcompat fails with a message instead of replaying a
+ * different state. Bump it with any change to what a seed generates.
+ *
+ * 1: vmcompat 0.1 (no `--gen` on its replay lines).
+ * 2: vmcompat 0.2: byte buffers, config spaces and integer arrays drawn in
+ *    one pass, mostly blank.
+ */
+export const GENERATOR_VERSION = 2;
+
+/** The replay command of one case: its seed, the shrunk counterexample's path when there is one, and the generation. */
+export function replayLine(id: string, seed: number, path?: string | null): string {
+  return `npx vmcompat repro '${id}' --seed ${seed}${path ? ` --path ${path}` : ''} --gen ${GENERATOR_VERSION}`;
+}
+
 /** Per-case seeds: derived from the run seed and the case id, so a case's states do not depend on which other cases run, in what order, or on which worker. */
 export function caseSeed(runSeed: number, id: string): number {
   // FNV-1a over the id, mixed with the run seed

@@ -3,6 +3,8 @@ import { cloneState } from '../vmstate/state.js';
 
 /** Always the reset value, as a fresh copy (states are mutable; generated values never share structure). */
 export function keep<T>(reset: T): Arbitrary<T> {
+  // numbers, booleans, bigints and null are immutable: nothing to copy
+  if (reset === null || typeof reset !== 'object') return fc.constant(reset);
   return fc.constant(reset).map((v) => cloneState(v));
 }
 

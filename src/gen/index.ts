@@ -10,4 +10,5 @@ export { inlineVmsds } from './inline.js';
 export { customInfoNames } from './codecs.js';
 export { scalarArbitrary, blankValue, intRange, isPrimitiveInfo, isEqualInfo, isValuelessInfo } from './scalar.js';
 export { biased, keep } from './bias.js';
+export { BlankBiasedArbitrary, blankBiasedBytes, blankBiasedInts, maskedBytes, sizedBytes, type LaneSpec, type NumberArray } from './typed.js';
 export type { CustomArbitrary, CustomContext, DeviceArbitrary, DeviceGen, InlineVmsd, StateArbitraryOptions, StatePatch, Ungenerated } from './types.js';

@@ -9,6 +9,7 @@ import { probeCtx } from './_internals/ctx.js';
 import { isCustomField } from './_internals/field-kind.js';
 import { biased } from './bias.js';
 import { blankState } from './blank.js';
+import { blankBiasedBytes, blankBiasedInts } from './typed.js';
 import { inlineVmsds } from './inline.js';
 import { blankValue, intRange, isEqualInfo, isValuelessInfo, scalarArbitrary } from './scalar.js';
 import type { CustomArbitrary, CustomContext, InlineVmsd, StatePatch, Ungenerated } from './types.js';
@@ -150,11 +151,20 @@ function generatedCount(f: VMStateField, owner: VMStateDescription, base: State,
   return elementCount(f, base, owner);
 }
 
-const patchOf = (m: string) => (v: unknown): StatePatch => ({ [m]: v });
+/** One part of a struct's arbitrary: the value of `member`, or (member null) a patch of several members (a custom codec's). */
+interface Part {
+  member: string | null;
+  arb: Arbitrary<unknown>;
+}
 
-function fieldArbitrary(p: Planned, base: State, env: GenEnv, controlled: Map<string, number>): Arbitrary<StatePatch> | null {
+const part = (member: string, arb: Arbitrary<unknown>): Part => ({ member, arb });
+
+function fieldArbitrary(p: Planned, base: State, env: GenEnv, controlled: Map<string, number>): Part | null {
   const { f, owner } = p;
-  if (isCustomField(f)) return customArbitrary(p, base, env);
+  if (isCustomField(f)) {
+    const arb = customArbitrary(p, base, env);
+    return arb && { member: null, arb };
+  }
   const m = f.member;
   if (m === null) return null;
   const reset = base[m] ?? blankValue(f.info?.name ?? '', f.size ?? 0);
@@ -165,31 +175,32 @@ function fieldArbitrary(p: Planned, base: State, env: GenEnv, controlled: Map<st
   if (f.flags & F.VMS_ARRAY_OF_POINTER) return ungenerated(env, owner, f, 'an array of pointers to scalars is not generated');
 
   if (controlled.has(m) && !isArrayField(f)) {
-    return biased(reset, fc.integer({ min: 0, max: controlled.get(m)! })).map(patchOf(m));
+    return part(m, biased(reset, fc.integer({ min: 0, max: controlled.get(m)! })));
   }
   if (isArrayField(f)) {
     const n = generatedCount(f, owner, base, controlled);
     const el = scalarArbitrary(name, f.size ?? 0);
     if (!el) return ungenerated(env, owner, f, `codec '${name}' has no arbitrary`);
-    // byte arrays (message buffers, FIFOs) are common and long: generate them as bytes
-    const arr: Arbitrary<unknown[]> =
-      name === 'uint8' ? fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Array.from(b)) : fc.array(el, { minLength: n, maxLength: n });
-    return biased(Array.isArray(reset) ? reset : [], arr).map(patchOf(m));
+    const rst = Array.isArray(reset) ? reset : [];
+    // integer arrays (message buffers, FIFOs, register files) are common and long: one draw for the whole array, mostly the reset one
+    const range = intRange(name);
+    if (range && !isEqualInfo(name)) return part(m, blankBiasedInts(rst, n, range[0], range[1]));
+    return part(m, biased(rst, fc.array(el, { minLength: n, maxLength: n })));
   }
   if (name === 'int32 le') {
     // accepted only when 0 <= value <= the destination's own value, which is the reset one
     const max = Number(reset ?? 0);
-    return max > 0 ? biased(reset, fc.integer({ min: 0, max })).map(patchOf(m)) : null;
+    return max > 0 ? part(m, biased(reset, fc.integer({ min: 0, max }))) : null;
   }
   if (name === 'buffer') {
     const size =
       f.flags & F.VMS_VBUFFER && controlled.has(f.size_member!)
         ? controlled.get(f.size_member!)! * (f.flags & F.VMS_MULTIPLY ? (f.size ?? 1) : 1)
         : elementSize(f, base, owner);
-    return biased(reset, fc.uint8Array({ minLength: size, maxLength: size }) as Arbitrary<unknown>).map(patchOf(m));
+    return part(m, blankBiasedBytes(reset instanceof Uint8Array ? reset : undefined, size));
   }
   const arb = scalarArbitrary(name);
-  return arb ? biased(reset, arb).map(patchOf(m)) : ungenerated(env, owner, f, `codec '${name}' has no arbitrary`);
+  return arb ? part(m, biased(reset, arb)) : ungenerated(env, owner, f, `codec '${name}' has no arbitrary`);
 }
 
 function structFieldArbitrary(
@@ -198,12 +209,12 @@ function structFieldArbitrary(
   base: State,
   env: GenEnv,
   controlled: Map<string, number>,
-): Arbitrary<StatePatch> | null {
+): Part | null {
   const m = f.member!;
   const reset = base[m];
   const version = nestedVersion(f);
   const isObj = (v: unknown): v is State => v !== null && typeof v === 'object' && !Array.isArray(v);
-  if (!isArrayField(f)) return isObj(reset) ? rawVmsdArbitrary(f.vmsd!, version, reset, env).map(patchOf(m)) : ungenerated(env, owner, f, `the reset state has no struct at '${m}'`);
+  if (!isArrayField(f)) return isObj(reset) ? part(m, rawVmsdArbitrary(f.vmsd!, version, reset, env)) : ungenerated(env, owner, f, `the reset state has no struct at '${m}'`);
   const n = generatedCount(f, owner, base, controlled);
   const rst = Array.isArray(reset) ? reset : [];
   let blank: State | undefined;
@@ -215,7 +226,7 @@ function structFieldArbitrary(
     blank ??= blankState(f.vmsd!, version);
     return rawVmsdArbitrary(f.vmsd!, version, blank, env);
   });
-  return fc.tuple(...elements).map(patchOf(m));
+  return part(m, fc.tuple(...elements));
 }
 
 function customArbitrary({ f, owner, version }: Planned, base: State, env: GenEnv): Arbitrary<StatePatch> | null {
@@ -252,14 +263,46 @@ function customArbitrary({ f, owner, version }: Planned, base: State, env: GenEn
   return make(ctx);
 }
 
-/** Merges the field patches over a fresh copy of `base`, keeping `base`'s key order; `extra` fills keys no patch wrote. */
-function merge(base: State, patches: StatePatch[], extra?: StatePatch): State {
-  const patched: StatePatch = Object.assign({}, ...patches);
-  if (extra) for (const [k, v] of Object.entries(extra)) if (!(k in patched)) patched[k] = v;
-  const out: State = {};
-  for (const k of Object.keys(base)) out[k] = k in patched ? patched[k] : cloneState(base[k]);
-  for (const k of Object.keys(patched)) if (!(k in out)) out[k] = patched[k];
-  return out;
+/**
+ * Merges the parts' values over a fresh copy of `base`, keeping `base`'s key
+ * order (a later part wins, as in save order); `extra` fills keys no part
+ * wrote. Built once per struct arbitrary, from what does not change between
+ * states: `base`'s keys and which part writes which of them.
+ */
+function merger(base: State, members: readonly (string | null)[]): (values: readonly unknown[], extra?: StatePatch) => State {
+  const keys = Object.keys(base);
+  const last = new Map<string, number>();
+  members.forEach((m, i) => m !== null && last.set(m, i));
+  const added = [...last.keys()].filter((m) => !(m in base));
+  if (members.includes(null)) {
+    // a custom codec's patch may write any member: merge key by key
+    return (values, extra) => {
+      const patched: StatePatch = {};
+      for (let i = 0; i < members.length; i++) {
+        const m = members[i];
+        if (m === null) Object.assign(patched, values[i] as StatePatch);
+        else patched[m] = values[i];
+      }
+      if (extra) for (const [k, v] of Object.entries(extra)) if (!(k in patched)) patched[k] = v;
+      const out: State = {};
+      for (const k of keys) out[k] = k in patched ? patched[k] : cloneState(base[k]);
+      for (const k of Object.keys(patched)) if (!(k in out)) out[k] = patched[k];
+      return out;
+    };
+  }
+  const slot = keys.map((k) => last.get(k) ?? -1);
+  const addedSlot = added.map((m) => last.get(m)!);
+  return (values, extra) => {
+    const out: State = {};
+    for (let j = 0; j < keys.length; j++) {
+      const i = slot[j]!;
+      const k = keys[j]!;
+      out[k] = i >= 0 ? values[i] : extra && k in extra ? extra[k] : cloneState(base[k]);
+    }
+    for (let j = 0; j < added.length; j++) out[added[j]!] = values[addedSlot[j]!];
+    if (extra) for (const k of Object.keys(extra)) if (!(k in out)) out[k] = extra[k];
+    return out;
+  };
 }
 
 /**
@@ -271,9 +314,12 @@ function merge(base: State, patches: StatePatch[], extra?: StatePatch): State {
 export function rawVmsdArbitrary(vmsd: VMStateDescription, version: number, base: State, env: GenEnv, extra?: Arbitrary<StatePatch>): Arbitrary<State> {
   const planned = plan(vmsd, version, base, env);
   const controlled = controlledMembers(planned, base, env);
-  const parts = planned.map((p) => fieldArbitrary(p, base, env, controlled)).filter((a): a is Arbitrary<StatePatch> => a !== null);
-  if (!extra) return fc.tuple(...parts).map((patches) => merge(base, patches));
-  return fc.tuple(fc.tuple(...parts), extra).map(([patches, x]) => merge(base, patches, x));
+  const parts = planned.map((p) => fieldArbitrary(p, base, env, controlled)).filter((a): a is Part => a !== null);
+  const members = parts.map((p) => p.member);
+  const arbs = parts.map((p) => p.arb);
+  const merge = merger(base, members);
+  if (!extra) return fc.tuple(...arbs).map((values) => merge(values));
+  return fc.tuple(fc.tuple(...arbs), extra).map(([values, x]) => merge(values, x));
 }
 
 /**

@@ -34,48 +34,57 @@ export function conformToWire(vmsd: VMStateDescription, version: number, state: 
 /** conformToWire, returning the top-level members the save writes for the conformed state. */
 export function conformedWire(vmsd: VMStateDescription, version: number, state: State, reset: State | null, ctx: VmCtx, keep?: (member: string) => boolean): Set<string> {
   // Restoring one member can change another field's test or a needed(); a few rounds settle it.
-  let seen: Seen = { wire: new Set(), generic: new Set() };
+  const generic = genericMembers(vmsd);
+  let wire = new Set<string>();
+  // After the first round only restorations happened: a field the last round already conformed needs it again only when it
+  // was not on the wire then, or when its count or size member was restored.
+  let again: ((f: VMStateField) => boolean) | undefined;
   for (let round = 0; round < 4; round++) {
-    seen = walk(vmsd, version, state, reset, ctx, true);
-    let restored = 0;
-    for (const m of seen.generic) if (!seen.wire.has(m) && !keep?.(m)) restored += restore(state, reset, m);
-    if (restored === 0) break;
+    wire = walk(vmsd, version, state, reset, ctx, again ?? true, new Set());
+    const restored = new Set<string>();
+    for (const m of generic) if (!wire.has(m) && !keep?.(m) && restore(state, reset, m)) restored.add(m);
+    if (restored.size === 0) break;
+    const before = wire;
+    again = (f) => !before.has(f.member!) || (f.num_member != null && restored.has(f.num_member)) || (f.size_member != null && restored.has(f.size_member));
   }
-  return seen.wire;
+  return wire;
 }
 
 /** The members a save of `vmsd` at `version` writes for `state` (which is not modified). */
 export function wireMembers(vmsd: VMStateDescription, version: number, state: State, ctx: VmCtx): Set<string> {
-  return walk(vmsd, version, cloneState(state), null, ctx, false).wire;
+  return walk(vmsd, version, cloneState(state), null, ctx, false, new Set());
 }
 
-interface Seen {
-  /** Members an existing field writes. */
-  wire: Set<string>;
-  /** Members of generic (non-custom) fields, existing or not. */
-  generic: Set<string>;
+/** The members of `vmsd`'s generic (non-custom) fields and its subsections', existing or not: the same for every state, so computed once per VMSD. */
+const genericCache = new WeakMap<VMStateDescription, readonly string[]>();
+function genericMembers(vmsd: VMStateDescription): readonly string[] {
+  let out = genericCache.get(vmsd);
+  if (!out) {
+    const into = new Set<string>();
+    const collect = (v: VMStateDescription) => {
+      for (const f of v.fields) if (f.member !== null && !isCustomField(f)) into.add(f.member);
+      for (const sub of v.subsections ?? []) collect(sub);
+    };
+    collect(vmsd);
+    genericCache.set(vmsd, (out = [...into]));
+  }
+  return out;
 }
 
-function walk(vmsd: VMStateDescription, version: number, state: State, reset: State | null, ctx: VmCtx, fix: boolean, seen: Seen = { wire: new Set(), generic: new Set() }): Seen {
+/** Walks `vmsd` as save does and returns (in `wire`) the members an existing field writes; `fix` conforms each one. */
+function walk(vmsd: VMStateDescription, version: number, state: State, reset: State | null, ctx: VmCtx, fix: boolean | ((f: VMStateField) => boolean), wire: Set<string>): Set<string> {
   vmsd.pre_save?.(state, ctx);
   for (const f of vmsd.fields) {
     const m = f.member;
-    if (m !== null && !isCustomField(f)) seen.generic.add(m);
     if (m === null || !fieldExists(f, state, version, ctx)) continue;
     if (elementCount(f, state, vmsd) === 0) continue; // save writes nothing, load touches nothing
-    if (fix) fixField(f, vmsd, state, reset, ctx);
-    seen.wire.add(m);
+    if (fix === true || (fix && fix(f))) fixField(f, vmsd, state, reset, ctx);
+    wire.add(m);
   }
   for (const sub of vmsd.subsections ?? []) {
-    if (sub.needed && !sub.needed(state, ctx)) collectGeneric(sub, seen.generic);
-    else walk(sub, sub.version_id, state, reset, ctx, fix, seen);
+    if (!sub.needed || sub.needed(state, ctx)) walk(sub, sub.version_id, state, reset, ctx, fix, wire);
   }
-  return seen;
-}
-
-function collectGeneric(vmsd: VMStateDescription, into: Set<string>): void {
-  for (const f of vmsd.fields) if (f.member !== null && !isCustomField(f)) into.add(f.member);
-  for (const sub of vmsd.subsections ?? []) collectGeneric(sub, into);
+  return wire;
 }
 
 function restore(state: State, reset: State | null, m: string): number {
