@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { VmError } from '../wire/errors.js';
 import type { Engine } from '../machine/engine.js';
 import type { State } from '../vmstate/types.js';
 import { checkStates, passes, type CaseEngines } from './case.js';
@@ -90,7 +91,19 @@ function check(
     runBeforeEach: () => property.runBeforeEach(),
     runAfterEach: () => property.runAfterEach(),
   };
-  const details = fc.check(bounded, { numRuns: run.numRuns, seed: opts.seed, path: run.path, endOnFailure: false, examples: run.examples }) as fc.RunDetails<[Record<string, State>]>;
+  let details: fc.RunDetails<[Record<string, State>]>;
+  try {
+    details = fc.check(bounded, { numRuns: run.numRuns, seed: opts.seed, path: run.path, endOnFailure: false, examples: run.examples }) as fc.RunDetails<[Record<string, State>]>;
+  } catch (e) {
+    // fast-check refuses a path that leads nowhere from this seed: a replay line of another case, seed or vmcompat
+    if (run.path !== undefined && e instanceof Error && /Unable to replay/.test(e.message)) {
+      throw new VmError({
+        kind: 'bad-input',
+        message: `--path ${run.path} leads to no state from seed ${opts.seed} in this case: the replay line comes from another case, another seed or another vmcompat (run check again for a line this one reproduces)`,
+      });
+    }
+    throw e;
+  }
   if (!details.failed) {
     return { failure: null, counterexample: null, seed: details.seed, path: null, runs: details.numRuns, shrinks: 0 };
   }
