@@ -6,18 +6,10 @@ import { dir as tmpDir } from 'tmp-promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { walkStream } from '../wire/walk.js';
 import { locateQemu, once, type QemuBinary } from './binaries.js';
-import { QemuInstance, leftovers, loadFromFile, saveToFile, type VmConfig } from './driver.js';
+import { QemuInstance, leftovers, loadFromFile, running, saveToFile, type VmConfig } from './driver.js';
 import { QemuError } from './errors.js';
 
-/** True while the process exists and is not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const alive = running;
 
 /** SIGKILL is asynchronous: give the kernel a moment to finish the job. */
 async function deadSoon(pid: number, ms = 1000): Promise<boolean> {

@@ -72,7 +72,8 @@ export function leftovers(): { pid: number; dir: string; running: boolean; dirEx
     .filter((s) => s.running || s.dirExists);
 }
 
-function running(pid: number): boolean {
+/** True while the process exists and is not a zombie (Linux: /proc/PID/stat). */
+export function running(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
