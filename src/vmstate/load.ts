@@ -19,7 +19,7 @@ export function loadVmsd(r: Reader, vmsd: VMStateDescription, state: State, vers
   if (version > vmsd.version_id) throw versionTooNew(r, vmsd, version, at);
   if (version < min) throw versionTooOld(r, vmsd, version, min, at);
   const refused = vmsd.pre_load?.(state, ctx);
-  if (refused) throw preLoadFailed(r, vmsd, refused, at);
+  if (refused) throw loadHookFailed('pre_load', r, vmsd, refused, at);
   for (const f of vmsd.fields) {
     if (!fieldExists(f, state, version, ctx)) {
       if (f.flags & F.VMS_MUST_EXIST) throw inputValidationFailed(r, vmsd, f, at);
@@ -35,7 +35,7 @@ export function loadVmsd(r: Reader, vmsd: VMStateDescription, state: State, vers
   }
   loadSubsections(r, vmsd, state, ctx, at);
   const failure = vmsd.post_load?.(state, version, ctx);
-  if (failure) throw postLoadFailed(r, vmsd, failure, at);
+  if (failure) throw loadHookFailed('post_load', r, vmsd, failure, at);
 }
 
 export function versionTooNew(r: Reader, vmsd: VMStateDescription, version: number, at: PathCtx): VmError {
@@ -60,15 +60,16 @@ export function versionTooOld(r: Reader, vmsd: VMStateDescription, version: numb
   });
 }
 
-export function preLoadFailed(r: Reader, vmsd: VMStateDescription, refused: PostLoadFailure, at: PathCtx): VmError {
+/** A pre_load that refused the load, or a post_load that rejected the state: QEMU's line is the hook's own. */
+export function loadHookFailed(hook: 'pre_load' | 'post_load', r: Reader, vmsd: VMStateDescription, failure: PostLoadFailure, at: PathCtx): VmError {
   return new VmError({
-    kind: 'pre-load-failed',
-    message: `${vmsd.name}: pre_load refused the load: ${refused.message}`,
+    kind: hook === 'pre_load' ? 'pre-load-failed' : 'post-load-failed',
+    message: `${vmsd.name}: ${hook === 'pre_load' ? 'pre_load refused the load' : 'post_load rejected the state'}: ${failure.message}`,
     offset: r.offset,
-    errno: refused.errno,
+    errno: failure.errno,
     vmsd: vmsd.name,
     path: pathOf(at) || null,
-    qemu: [refused.message],
+    qemu: [failure.message],
   });
 }
 
@@ -80,17 +81,6 @@ export function inputValidationFailed(r: Reader, vmsd: VMStateDescription, f: VM
     offset: r.offset,
     errno: EPERM,
     qemu: [`Input validation failed: ${vmsd.name}/${f.name}`],
-  });
-}
-
-export function postLoadFailed(r: Reader, vmsd: VMStateDescription, failure: PostLoadFailure, at: PathCtx): VmError {
-  return new VmError({
-    kind: 'post-load-failed',
-    message: `${vmsd.name}: post_load rejected the state: ${failure.message}`,
-    offset: r.offset,
-    errno: failure.errno,
-    path: pathOf(at) || null,
-    qemu: [failure.message],
   });
 }
 

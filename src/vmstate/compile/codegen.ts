@@ -168,7 +168,7 @@ export function emitLoad(vmsd: VMStateDescription): { source: string; refs: Refs
     `if (version > ${vmsd.version_id}) throw H.versionTooNew(r, ${V}, version, at);`,
     `if (version < ${min}) throw H.versionTooOld(r, ${V}, version, ${min}, at);`,
   ];
-  if (vmsd.pre_load) out.push(`{ const refused = ${V}.pre_load(state, ctx); if (refused) throw H.preLoadFailed(r, ${V}, refused, at); }`);
+  if (vmsd.pre_load) out.push(`{ const refused = ${V}.pre_load(state, ctx); if (refused) throw H.loadHookFailed('pre_load', r, ${V}, refused, at); }`);
   if (vmsd.fields.length > 0) {
     const lines = e.k(vmsd.fields.map((f) => `Failed to load ${vmsd.name}:${f.name}`));
     const fields = e.k(vmsd.fields);
@@ -212,7 +212,7 @@ export function emitLoad(vmsd: VMStateDescription): { source: string; refs: Refs
       switch (k) { ${loads.map((n, i) => `case ${i}: ${n}.load(r, state, v, ctx, at); break;`).join(' ')} }
     }`);
   }
-  if (vmsd.post_load) out.push(`{ const failure = ${V}.post_load(state, version, ctx); if (failure) throw H.postLoadFailed(r, ${V}, failure, at); }`);
+  if (vmsd.post_load) out.push(`{ const failure = ${V}.post_load(state, version, ctx); if (failure) throw H.loadHookFailed('post_load', r, ${V}, failure, at); }`);
   return { source: out.join('\n'), refs: e.refs };
 }
 
