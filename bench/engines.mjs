@@ -9,46 +9,18 @@
  */
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
-import * as D from '../dist/src/vmstate/dsl.js';
-import { buildMachines } from '../dist/src/machine/compat.js';
 import { Engine } from '../dist/src/machine/engine.js';
 import { passes } from '../dist/src/check/case.js';
 import { stateArbitrary } from '../dist/src/gen/index.js';
 import { releases } from '../dist/scenarios/releases/index.js';
+import { wide30Release } from '../dist/src/gen/_test/wide30.js';
 
 const { values } = parseArgs({ options: { states: { type: 'string', default: '200' }, seconds: { type: 'string', default: '2' }, only: { type: 'string' } } });
 const STATES = Number(values.states);
 const SECONDS = Number(values.seconds);
 const rel = (n) => releases.find((r) => r.name === n);
 
-/** 30 scalar fields of every width, a version-gated one and a subsection: the 30-field bench device (bench/property.bench.ts). */
-function wide(name) {
-  const makers = [D.VMSTATE_UINT8, D.VMSTATE_UINT16, D.VMSTATE_UINT32, D.VMSTATE_UINT64, D.VMSTATE_INT32, D.VMSTATE_BOOL];
-  const fields = Array.from({ length: 29 }, (_, i) => makers[i % makers.length](`f${i}`));
-  fields.push(D.VMSTATE_UINT32_V('f29', 2));
-  const dev = {
-    name: 'wide30',
-    type: 'wide30',
-    parents: ['device'],
-    props: {},
-    vmsd: {
-      name: 'wide30',
-      version_id: 2,
-      minimum_version_id: 1,
-      fields,
-      subsections: [{ name: 'wide30/extra', version_id: 1, minimum_version_id: 1, needed: (s) => s.f0 !== 0, fields: [D.VMSTATE_UINT32('extra')] }],
-    },
-    idstr: 'wide30',
-    instanceId: 0,
-    reset: () => {
-      const s = { extra: 0 };
-      fields.forEach((f, i) => (s[f.name] = [0, 0, 0, 0n, 0, false][i % 6] ?? 0));
-      s.f29 = 0;
-      return s;
-    },
-  };
-  return { name, compatArrays: {}, devices: [dev], machines: buildMachines([{ family: 'pc-q35', defaults: [], boardArray: 'pc_compat', versions: ['1.0'] }], {}) };
-}
+const wide = wide30Release;
 
 const cases = [
   { label: '30-field device w1 -> w2 @ pc-q35-1.0', device: 'wide30', a: wide('w1'), b: wide('w2'), machine: 'pc-q35-1.0' },

@@ -4,46 +4,16 @@
  * pc-q35-8.2 and for a synthetic 30-field device. Prints checked states/s.
  */
 import { afterAll, bench, describe } from 'vitest';
-import * as D from '../src/vmstate/dsl.js';
-import { buildMachines } from '../src/machine/compat.js';
-import type { DeviceClass, Release } from '../src/machine/types.js';
-import type { State, VMStateField } from '../src/vmstate/types.js';
 import { runCase } from '../src/check/run.js';
 import { stateArbitrary } from '../src/gen/index.js';
 import { releases } from '../scenarios/releases/index.js';
+import { wide30Release } from '../src/gen/_test/wide30.js';
 import { deviceStateArbitrary } from '../scenarios/devices/gen-registry.js';
 
 const BATCH = 100;
 const rel = (n: string) => releases.find((r) => r.name === n)!;
 
-/** 30 scalar fields of every width, a version-gated one and a subsection: a mid-sized ISA device. */
-function wide(name: string): Release {
-  const makers = [D.VMSTATE_UINT8, D.VMSTATE_UINT16, D.VMSTATE_UINT32, D.VMSTATE_UINT64, D.VMSTATE_INT32, D.VMSTATE_BOOL];
-  const fields: VMStateField[] = Array.from({ length: 29 }, (_, i) => makers[i % makers.length]!(`f${i}`));
-  fields.push(D.VMSTATE_UINT32_V('f29', 2));
-  const dev: DeviceClass = {
-    name: 'wide30',
-    type: 'wide30',
-    parents: ['device'],
-    props: {},
-    vmsd: {
-      name: 'wide30',
-      version_id: 2,
-      minimum_version_id: 1,
-      fields,
-      subsections: [{ name: 'wide30/extra', version_id: 1, minimum_version_id: 1, needed: (s) => s.f0 !== 0, fields: [D.VMSTATE_UINT32('extra')] }],
-    },
-    idstr: 'wide30',
-    instanceId: 0,
-    reset: () => {
-      const s: State = { extra: 0 };
-      fields.forEach((f, i) => (s[f.name] = [0, 0, 0, 0n, 0, false][i % 6] ?? 0));
-      s.f29 = 0;
-      return s;
-    },
-  };
-  return { name, compatArrays: {}, devices: [dev], machines: buildMachines([{ family: 'pc-q35', defaults: [], boardArray: 'pc_compat', versions: ['1.0'] }], {}) };
-}
+const wide = wide30Release;
 
 const figures = new Map<string, { states: number; ms: number }>();
 afterAll(() => {
