@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { walkTree } from './walk.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { mesonSources, type MesonHost, type MesonSources } from './meson.js';
+import { solveKconfig, X86_64_KCONFIG, type KconfigInput } from './props/kconfig.js';
 import { join } from 'node:path';
 import type { Macro } from './expand.js';
 import { lex } from './lex.js';
@@ -8,17 +9,17 @@ import type { CppConfig } from './cpp.js';
 /**
  * What configure and meson would decide for one target, read from the
  * tree instead of run: the target's TARGET_* values from
- * configs/targets/<target>.mak, the CONFIG_* device symbols (every Kconfig
- * symbol of the folders the target builds, minus what the target's
- * default.mak turns off: an over-approximation, see `sourceFiles`), and the
- * host facts of a Linux x86_64 distribution build (KVM, Xen, TCG, OpenGL,
- * SPICE … as Debian enables them).
+ * configs/targets/<target>.mak, the CONFIG_* device symbols the tree's
+ * Kconfig gives under the target's default.mak (props/kconfig.ts, the one
+ * source of CONFIG_* truth, also for the Property phase), and the host
+ * facts of Debian's Linux x86_64 build of qemu-system-x86 (KVM and TCG; Xen
+ * is the separate qemu-system-xen build; SPICE, OpenGL, virglrenderer,
+ * libusb …).
  *
- * The source list is every .c file of hw/ except the other architectures'
- * board folders (the arch names of the other configs/targets/*-softmmu.mak),
- * the target's own target/<arch>/, and the common system folders. Files a
- * meson `when:` would leave out for this target are read too; validation
- * against a binary's -dump-vmstate counts only the classes that binary has.
+ * The source list is what the tree's meson.build files link into the
+ * target (meson.ts): each folder's source sets applied to the target's
+ * CONFIG_* keys, the arch's own hw_arch / target_arch sets, and the
+ * modules.
  */
 
 export interface TargetConfig {
@@ -26,14 +27,16 @@ export interface TargetConfig {
   /** Base architecture (`i386` for x86_64). */
   arch: string;
   cpp: CppConfig;
+  /** The folders whose meson.build the top-level one enters for a system emulator and that hold device code. */
   sourceDirs: string[];
-  excludedHwDirs: string[];
+  /** What meson.build conditions read: config_target's keys, dependencies, have_* variables, options. */
+  meson: MesonHost;
 }
 
 /** Host and build features of a Linux x86_64 distribution build (config-host.h). */
 const HOST_DEFINES: Record<string, string> = {
-  CONFIG_LINUX: '1', CONFIG_POSIX: '1', CONFIG_KVM: '1', CONFIG_TCG: '1', CONFIG_XEN: '1', CONFIG_XEN_IS_POSSIBLE: '1',
-  CONFIG_KVM_IS_POSSIBLE: '1', CONFIG_XEN_BACKEND: '1', CONFIG_XEN_CTRL_INTERFACE_VERSION: '41700', CONFIG_PIXMAN: '1',
+  CONFIG_LINUX: '1', CONFIG_POSIX: '1', CONFIG_KVM: '1', CONFIG_TCG: '1',
+  CONFIG_KVM_IS_POSSIBLE: '1', CONFIG_PIXMAN: '1',
   CONFIG_OPENGL: '1', CONFIG_GBM: '1', CONFIG_SPICE: '1', CONFIG_VNC: '1', CONFIG_SLIRP: '1', CONFIG_LIBUDEV: '1',
   CONFIG_LINUX_AIO: '1', CONFIG_LINUX_IO_URING: '1', CONFIG_MODULES: '1', CONFIG_INT128: '1', CONFIG_INT128_TYPE: '1',
   CONFIG_ATOMIC64: '1', CONFIG_MEMFD: '1', CONFIG_EVENTFD: '1', CONFIG_VHOST: '1', CONFIG_VHOST_USER: '1',
@@ -82,22 +85,34 @@ function readMak(path: string): Record<string, string> {
   return out;
 }
 
-/** The architectures of the tree's softmmu targets other than this one's. */
-function otherArches(root: string, arch: string): string[] {
-  const dir = join(root, 'configs/targets');
-  const arches = new Set<string>();
-  for (const f of existsSync(dir) ? readdirSync(dir) : []) {
-    if (!f.endsWith('-softmmu.mak')) continue;
-    const mak = readMak(join(dir, f));
-    const a = mak.TARGET_BASE_ARCH || mak.TARGET_ARCH;
-    if (a) arches.add(a);
-    if (mak.TARGET_ARCH) arches.add(mak.TARGET_ARCH);
-  }
-  // hw/ calls some boards by another name than the arch
-  for (const [a, alias] of [['sparc64', 'sparc64'], ['riscv', 'riscv'], ['loongarch', 'loongarch'], ['aarch64', 'arm']] as const) if (arches.has(a)) arches.add(alias);
-  arches.delete(arch);
-  arches.delete('x86_64');
-  return [...arches].sort();
+/** Dependencies Debian's x86_64 build finds (meson `dependency()` objects a meson.build names). */
+const FOUND_DEPS = ['pixman', 'spice', 'spice_protocol', 'opengl', 'virgl', 'gbm', 'egl', 'libusb', 'usbredir', 'cacard', 'fdt', 'gnutls', 'zstd', 'slirp', 'seccomp', 'gio', 'rdma', 'numa', 'libudev', 'keyutils', 'vde', 'libattr', 'libcap_ng', 'linux_io_uring', 'libaio', 'x11', 'sdl', 'gtk', 'vte', 'curses', 'png', 'jpeg', 'sasl', 'brlapi', 'libpmem', 'libdaxctl', 'capstone', 'glusterfs', 'libiscsi', 'libnfs', 'rbd', 'libssh', 'curl', 'alsa', 'pulse', 'jack', 'pipewire', 'sndio', 'libfdt', 'xkbcommon', 'dbus_display', 'pam', 'zlib', 'vhost_user', 'rt', 'libm', 'util', 'threads', 'glib', 'gmodule'];
+/** Dependencies it does not have (other hosts', or not packaged). */
+const ABSENT_DEPS = ['xen', 'xencontrol', 'rutabaga', 'pvg', 'hvf', 'vmnet', 'canokey', 'libxdp', 'libbpf', 'qpl', 'uadk', 'qatzip', 'coreaudio', 'dsound', 'cocoa', 'libvfio_user_dep', 'libkeyutils', 'netmap', 'blkio', 'fuse', 'fuse_lseek', 'libdw', 'selinux', 'u2f_emu', 'snappy', 'lzo', 'libbzip2', 'lzfse', 'libusb_win32', 'winmm', 'hexagon', 'nvmm', 'pathcch', 'u2f', 'libcbor'];
+/** The top-level meson.build's variables the folders test. */
+const MESON_VARS: Record<string, boolean | string> = {
+  host_os: 'linux', targetos: 'linux', host_arch: 'x86_64', cpu: 'x86_64', have_system: true, have_tools: true, have_block: true, have_user: false,
+  have_tpm: true, have_vhost: true, have_vhost_user: true, have_vhost_vdpa: true, have_vhost_kernel: true, have_vhost_net: true,
+  have_vhost_net_user: true, have_vhost_net_vdpa: true, have_vhost_user_crypto: true, have_vhost_user_blk_server: true, have_virtfs: true,
+  have_xen_pci_passthrough: false, have_netmap: false, have_l2tpv3: true, have_pvrdma: true, have_ivshmem: true, enable_modules: true,
+  have_rust: false, have_vfio_user_server: false, multiprocess_allowed: true, vfio_user_server_allowed: false, hv_balloon: false, have_membarrier: true, glib_has_gslice: false, coroutine_backend: 'ucontext',
+};
+const MESON_OPTIONS: Record<string, boolean> = {
+  replication: true, colo_proxy: true, plugins: true, live_block_migration: true, fuzzing: false, multiprocess: true, vfio_user_server: false,
+  qom_cast_debug: true, default_devices: true, tcg: true, kvm: true, xen: false, hv_balloon: false, vduse_blk_export: true, avx2: true, avx512bw: true,
+};
+
+/**
+ * config_target's keys: the target .mak's TARGET_* (set to y), TARGET_<ARCH>,
+ * the accelerators, CONFIG_SYSTEM_ONLY / CONFIG_SOFTMMU, the host's
+ * config-host facts, and the solved device symbols.
+ */
+function targetKeys(mak: Record<string, string>, devices: ReadonlySet<string>): Set<string> {
+  const keys = new Set<string>(['CONFIG_SYSTEM_ONLY', 'CONFIG_SOFTMMU', `TARGET_${(mak.TARGET_ARCH || 'x86_64').toUpperCase()}`]);
+  for (const [k, v] of Object.entries(mak)) if (k.startsWith('TARGET_') && v === 'y') keys.add(k);
+  for (const [k, v] of Object.entries(HOST_DEFINES)) if (k.startsWith('CONFIG_') && v !== '0') keys.add(k);
+  for (const d of devices) keys.add(`CONFIG_${d}`);
+  return keys;
 }
 
 export function targetConfig(root: string, target = 'x86_64-softmmu'): TargetConfig {
@@ -117,35 +132,30 @@ export function targetConfig(root: string, target = 'x86_64-softmmu'): TargetCon
     defs.set(k, macro(k, v === 'y' ? '1' : v, file));
   }
   if (mak.TARGET_BIG_ENDIAN === 'y') defs.set('TARGET_BIG_ENDIAN', macro('TARGET_BIG_ENDIAN', '1', file));
-  const excluded = otherArches(root, arch);
-  const skipDir = (rel: string) => {
-    const parts = rel.split('/');
-    return (parts[0] === 'hw' && parts.length === 2 && excluded.includes(parts[1]!)) || rel.startsWith('tests') || parts.includes('meson-private');
-  };
-  // device symbols: every Kconfig symbol of the folders built, minus default.mak's `=n`
-  const kconfigs: string[] = [];
-  walkTree(root, 'hw', (n) => n === 'Kconfig', skipDir, kconfigs);
-  if (existsSync(join(root, 'target', arch, 'Kconfig'))) kconfigs.push(join('target', arch, 'Kconfig'));
-  const devMak = readMak(join(root, 'configs/devices', `${target}`, 'default.mak'));
-  for (const k of kconfigs) {
-    for (const m of readFileSync(join(root, k), 'utf8').matchAll(/^config\s+([A-Z0-9_]+)/gm)) {
-      const name = `CONFIG_${m[1]}`;
-      if (devMak[name] === 'n') continue;
-      if (!defs.has(name)) defs.set(name, macro(name, '1', k));
-    }
+  // the device symbols (CONFIG_DEVICES): the tree's Kconfig solved under the target's default.mak
+  const devices = solveKconfig(root, kconfigInput(target));
+  for (const d of devices) {
+    const name = `CONFIG_${d}`;
+    if (!defs.has(name)) defs.set(name, macro(name, '1', `configs/devices/${target}/default.mak`));
   }
   const includeDirs = ['include', '.', join('target', arch), 'linux-headers', 'include/standard-headers', 'tcg', `host/include/x86_64`, 'host/include/generic'];
-  const sourceDirs = ['hw', join('target', arch), 'migration', 'system', 'softmmu', 'backends', 'net', 'accel', 'replay', 'util'].filter((d) => existsSync(join(root, d)));
-  return { target, arch, cpp: { predefined: defs, includeDirs }, sourceDirs, excludedHwDirs: excluded.filter((a) => existsSync(join(root, 'hw', a))) };
+  const sourceDirs = ['hw', 'target', 'migration', 'system', 'softmmu', 'backends', 'net', 'accel', 'replay', 'util'].filter((d) => existsSync(join(root, d, 'meson.build')));
+  const meson: MesonHost = { keys: targetKeys(mak, devices), deps: new Set(FOUND_DEPS), absentDeps: new Set(ABSENT_DEPS), vars: MESON_VARS, options: MESON_OPTIONS, arch, target };
+  return { target, arch, cpp: { predefined: defs, includeDirs }, sourceDirs, meson };
+}
+
+/** The target's Kconfig input: its default.mak and the host symbols. */
+function kconfigInput(target: string): KconfigInput {
+  return { ...X86_64_KCONFIG, defaults: `configs/devices/${target}/default.mak` };
+}
+
+/** The .c files the target is linked from (the meson.build source sets), relative to the root, sorted, with what the reader could not resolve. */
+export function targetSources(root: string, cfg: TargetConfig): MesonSources {
+  const s = mesonSources(root, cfg.sourceDirs, cfg.meson);
+  return { ...s, files: s.files.filter((f) => existsSync(join(root, f))) };
 }
 
 /** Every .c file the configuration reads, relative to the root, sorted. */
 export function sourceFiles(root: string, cfg: TargetConfig): string[] {
-  const out: string[] = [];
-  const skip = (rel: string) => {
-    const parts = rel.split('/');
-    return (parts[0] === 'hw' && parts.length === 2 && cfg.excludedHwDirs.includes(parts[1]!)) || parts.includes('tests');
-  };
-  for (const d of cfg.sourceDirs) walkTree(root, d, (n) => n.endsWith('.c'), skip, out);
-  return out.sort();
+  return targetSources(root, cfg).files;
 }

@@ -11,7 +11,7 @@ import type { ExtractedClass } from './model.js';
 import { TypeIndex } from './types-index.js';
 
 /** Bumped whenever the extractor's output changes for the same tree (cache key). */
-export const EXTRACTOR_VERSION = 4;
+export const EXTRACTOR_VERSION = 5;
 
 export const SOURCE_SETUP_HINT = 'run `npm run source:setup` (bash harness/source-setup.sh, as root) to unpack the QEMU source trees into .cache/src';
 

@@ -27,7 +27,7 @@ export interface KconfigInput {
 
 export const X86_64_KCONFIG: KconfigInput = {
   defaults: 'configs/devices/x86_64-softmmu/default.mak',
-  given: ['KVM', 'TCG', 'X86_64', 'LINUX', 'TPM', 'PIXMAN', 'SPICE', 'IVSHMEM', 'OPENGL', 'GNUTLS', 'X11', 'FDT', 'VHOST_USER', 'VHOST_KERNEL', 'VHOST_VDPA', 'VIRTFS', 'MULTIPROCESS_ALLOWED', 'HV_BALLOON_POSSIBLE', 'LIBCBOR'],
+  given: ['KVM', 'TCG', 'X86_64', 'LINUX', 'TPM', 'PIXMAN', 'SPICE', 'IVSHMEM', 'OPENGL', 'GNUTLS', 'X11', 'FDT', 'VHOST_USER', 'VHOST_KERNEL', 'VHOST_VDPA', 'VIRTFS', 'MULTIPROCESS_ALLOWED', 'HV_BALLOON_POSSIBLE'],
 };
 
 function read(root: string, rel: string): string | null {
