@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -63,6 +63,18 @@ function layoutFor(path: string): { env: Record<string, string>; extraArgs: stri
   const ownData = join(prefix, 'share/qemu');
   if (!SHARED_FIRMWARE_DIRS.includes(ownData) && existsSync(ownData)) extraArgs.push('-L', ownData);
   return { env, extraArgs };
+}
+
+/** The folder a binary loads its modules from: QEMU_MODULE_DIR, else its prefix's (Debian's multiarch layout). */
+export function moduleDir(bin: QemuBinary): string {
+  return bin.env.QEMU_MODULE_DIR ?? join(resolve(dirname(bin.path), '..'), 'lib/x86_64-linux-gnu/qemu');
+}
+
+/** The modules (`hw-display-qxl`) a binary can load: the .so files of its module folder (none when it has no such folder). */
+export function installedModules(bin: QemuBinary): Set<string> {
+  const dir = moduleDir(bin);
+  if (!existsSync(dir)) return new Set();
+  return new Set(readdirSync(dir).filter((f) => f.endsWith('.so')).map((f) => f.slice(0, -3)));
 }
 
 function missing(path: string, what: string): VmError {

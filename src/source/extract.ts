@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { VmError } from '../wire/errors.js';
-import { targetConfig, sourceFiles } from './config.js';
+import { targetConfig, targetSources } from './config.js';
 import { blankLines, FileCache, Preprocessor, type MacroEnv } from './cpp.js';
 import { lex, untok } from './lex.js';
 import type { CRef, ExtractedModel, ExtractedVmsd } from './model.js';
@@ -11,7 +11,7 @@ import type { ExtractedClass } from './model.js';
 import { TypeIndex } from './types-index.js';
 
 /** Bumped whenever the extractor's output changes for the same tree (cache key). */
-export const EXTRACTOR_VERSION = 5;
+export const EXTRACTOR_VERSION = 8;
 
 export const SOURCE_SETUP_HINT = 'run `npm run source:setup` (bash harness/source-setup.sh, as root) to unpack the QEMU source trees into .cache/src';
 
@@ -40,7 +40,8 @@ export async function extractTree(rootArg: string, opts: ExtractOptions = {}): P
   const root = resolve(rootArg);
   const version = treeVersion(root);
   const cfg = targetConfig(root, opts.target);
-  const files = opts.only ?? sourceFiles(root, cfg);
+  const sources = opts.only ? null : targetSources(root, cfg);
+  const files = opts.only ?? sources!.files;
   const cache = new FileCache(root);
   const pp = new Preprocessor(cache, cfg.cpp);
   const index = new TypeIndex();
@@ -54,8 +55,10 @@ export async function extractTree(rootArg: string, opts: ExtractOptions = {}): P
     vmsds: [],
     classes: [],
     registers: [],
-    unresolved: [],
+    // what the meson.build files did not say (read as true: the file is read)
+    unresolved: sources ? sources.unresolved.map((u) => ({ what: `meson ${u.what}`, reason: u.reason, at: u.at })) : [],
     missingHeaders: {},
+    modules: sources?.modules ?? {},
   };
   let attrs: { re: RegExp; map: Map<string, string> } | null | undefined;
   const indexText = (file: string, text: string, env: MacroEnv) => {

@@ -706,6 +706,8 @@ class Interp {
       const a = pos();
       if (a.every((x) => x.t === 'str' || x.t === 'num')) return { t: 'str', v: o.v.replace(/@(\d+)@/g, (_m, k: string) => String((a[Number(k)] as { v: unknown } | undefined)?.v ?? '')) };
     }
+    if (o.t === 'str' && name === 'to_upper') return { t: 'str', v: o.v.toUpperCase() };
+    if (o.t === 'str' && name === 'to_lower') return { t: 'str', v: o.v.toLowerCase() };
     if (o.t === 'str' && name === 'startswith') return { t: 'bool', v: o.v.startsWith(this.key(pos()[0] ?? NONE) ?? '\0') };
     if (o.t === 'str' && name === 'endswith') return { t: 'bool', v: o.v.endsWith(this.key(pos()[0] ?? NONE) ?? '\0') };
     if (o.t === 'unknown') return o;

@@ -111,6 +111,8 @@ export interface ExtractedModel extends ExtractedReleaseParts {
   unresolved: Unresolved[];
   /** Quoted #include names that matched no file (generated headers), with how many files include each. */
   missingHeaders: Record<string, number>;
+  /** Files read that the build puts into a loadable module (`hw-display-qxl`), not the binary itself: file → module. */
+  modules?: Record<string, string>;
   /** The cache key it was stored under (extractor version, tree version, the tree's files); absent: not cached. */
   key?: string;
 }

@@ -105,3 +105,48 @@ function compareVmsd(view: ModelView, device: string, got: ExtractedVmsd, want: 
   }
   return null;
 }
+
+/** The device classes a model gives a VMSD (own or inherited, abstract ones too, as -dump-vmstate lists them), with the file of their TypeInfo. */
+export function vmsdClasses(model: ExtractedModel): Map<string, string> {
+  const view = new ModelView(model);
+  const out = new Map<string, string>();
+  for (const c of model.classes) {
+    if (out.has(c.name)) continue;
+    const cv = view.classVmsd(c.name);
+    if (cv?.ref && view.vmsd(cv.ref)) out.set(c.name, c.at.file);
+  }
+  return out;
+}
+
+export interface ClassSet {
+  /** Device classes with a VMSD in the model. */
+  model: number;
+  /** Device classes in the binary's -dump-vmstate. */
+  binary: number;
+  /** In the binary, not in the model. */
+  missing: string[];
+  /** In the model only because their file is built into a module the binary's module folder lacks. */
+  uninstalled: { device: string; module: string }[];
+  /** In the model, not in the binary, for no such reason. */
+  extra: string[];
+}
+
+/**
+ * The model's device classes held against the binary's: a class from a file
+ * the build puts into a loadable module (model.modules) is in the binary only
+ * when that module is installed (`installed`: the module names, `hw-display-qxl`,
+ * of the binary's module folder).
+ */
+export function classSetAgainstDump(model: ExtractedModel, dump: Dump, installed: ReadonlySet<string>): ClassSet {
+  const have = vmsdClasses(model);
+  const missing = [...dump.sections.keys()].filter((d) => !have.has(d)).sort();
+  const uninstalled: ClassSet['uninstalled'] = [];
+  const extra: string[] = [];
+  for (const [device, file] of [...have].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (dump.sections.has(device)) continue;
+    const module = model.modules?.[file];
+    if (module && !installed.has(module)) uninstalled.push({ device, module });
+    else extra.push(device);
+  }
+  return { model: have.size, binary: dump.sections.size, missing, uninstalled, extra };
+}
