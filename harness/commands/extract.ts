@@ -9,9 +9,10 @@ import { machineAlias, resolveGlobs } from '../names.js';
 import { packageRoot, toolVersion } from '../paths.js';
 import type { Io } from '../io.js';
 import { dumpVmstate } from '../../src/qemu/import.js';
-import { resolveQemu, type QemuBinary } from '../../src/qemu/binaries.js';
+import { installedModules, resolveQemu, type QemuBinary } from '../../src/qemu/binaries.js';
 import { coverage, COVERAGE_TARGET, coverageHolds, defaultValidationMachines, type Coverage } from '../../src/source/coverage.js';
 import type { ExtractedRelease } from '../../src/source/model.js';
+import { classSetAgainstDump, type ClassSet } from '../../src/source/validate.js';
 import type { MachineValidation } from '../../src/source/machines/validate.js';
 import { parseDump } from '../../src/static/dump.js';
 import { compareWithBinary, formatValidation, machinesHold, queryMachines } from './extract-machines.js';
@@ -22,6 +23,8 @@ export const extractCacheDir = () => join(packageRoot(), '.cache', 'extracted');
 export interface Validated {
   binary: { path: string; version: string };
   coverage: Coverage;
+  /** The model's device classes against the binary's (at the first machine type compared). */
+  classes: ClassSet | null;
   machineTypes: MachineValidation;
 }
 
@@ -67,7 +70,8 @@ export async function validateRelease(model: ExtractedRelease, bin: QemuBinary, 
     dumps.push(parseDump(JSON.stringify(doc), `${bin.path} -M ${machine} -dump-vmstate`));
   }
   const machineTypes = compareWithBinary({ version: model.version, root: model.tree, machines: model.machines, compatArrays: model.compatArrays, unresolved: [] }, bin, query);
-  return { binary: { path: bin.path, version: bin.version }, coverage: coverage(model, dumps), machineTypes };
+  const classes = dumps[0] ? classSetAgainstDump(model, dumps[0], installedModules(bin)) : null;
+  return { binary: { path: bin.path, version: bin.version }, coverage: coverage(model, dumps), classes, machineTypes };
 }
 
 export function formatCoverage(c: Coverage): string[] {
@@ -77,6 +81,17 @@ export function formatCoverage(c: Coverage): string[] {
     for (const x of m.mismatches) lines.push(`  MISMATCH ${x.device}: ${x.path}: ${x.reason}${x.at ? ` (${x.at.file}:${x.at.line})` : ''}`);
   }
   if (!c.machines.length) lines.push(`${c.version}: no machine type compared (the tree and the binary share no pc-q35 or pc-i440fx machine type)`);
+  return lines;
+}
+
+/** The class-set line: what the binary has that the model misses, and what the model has beyond it (with the module it is in). */
+export function formatClassSet(version: string, c: ClassSet): string[] {
+  const mods = new Map<string, string[]>();
+  for (const u of c.uninstalled) mods.set(u.module, [...(mods.get(u.module) ?? []), u.device]);
+  const lines = [`${version}: ${c.model} device classes with a VMSD, the binary ${c.binary}: ${c.missing.length} missing, ${c.extra.length} more, ${c.uninstalled.length} in modules the binary does not have`];
+  if (c.missing.length) lines.push(`  MISSING ${c.missing.join(', ')}`);
+  if (c.extra.length) lines.push(`  MORE ${c.extra.join(', ')}`);
+  for (const [m, ds] of mods) lines.push(`  not installed: ${m} (${ds.join(', ')})`);
   return lines;
 }
 
@@ -138,6 +153,7 @@ or option.`,
   io.out(`${cached.hit ? 'read from the cache' : 'extracted'} in ${(s.ms / 1000).toFixed(1)} s: ${s.file}${o.output ? `\nwritten to ${o.output}` : ''}`);
   if (validated) {
     for (const l of formatCoverage(validated.coverage)) io.out(l);
+    if (validated.classes) for (const l of formatClassSet(s.version, validated.classes)) io.out(l);
     for (const l of formatValidation(validated.machineTypes)) if (!l.startsWith('  unchecked: unresolved')) io.out(l);
     io.out(ok ? `validated against ${validated.binary.path} (${validated.binary.version})` : `NOT validated against ${validated.binary.path} (${validated.binary.version}): ${coverageHolds(validated.coverage) ? 'the machine types differ' : `coverage below ${COVERAGE_TARGET} % or nothing compared`}`);
   }

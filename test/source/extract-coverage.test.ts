@@ -144,6 +144,9 @@ describe('vmcompat extract --validate', () => {
     expect(io.lines[1]).toMatch(/^read from the cache in /);
     expect(io.lines).toContainEqual(expect.stringMatching(/^7\.2\.22 at pc-i440fx-7\.2: (\d+)\/\1 device classes match field by field \(100\.0 %\)$/));
     expect(io.lines).toContainEqual(expect.stringMatching(/^7\.2\.22: (\d+)\/\1 machine types equal query-machines/));
+    // the class set: nothing the binary has is missing, nothing more but the classes of modules the binary lacks
+    expect(io.lines).toContainEqual(expect.stringMatching(/^7\.2\.22: 214 device classes with a VMSD, the binary 213: 0 missing, 0 more, 1 in modules the binary does not have$/));
+    expect(io.lines).toContainEqual('  not installed: hw-display-virtio-gpu-gl (virtio-gpu-gl-device)');
     expect(io.lines.at(-1)).toMatch(/^validated against \/usr\/bin\/qemu-system-x86_64 \(7\.2\.22\)$/);
     const written = JSON.parse(readFileSync(file, 'utf8')) as ExtractedRelease;
     expect(written.version).toBe('7.2.22');
