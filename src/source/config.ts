@@ -154,8 +154,3 @@ export function targetSources(root: string, cfg: TargetConfig): MesonSources {
   const s = mesonSources(root, cfg.sourceDirs, cfg.meson);
   return { ...s, files: s.files.filter((f) => existsSync(join(root, f))) };
 }
-
-/** Every .c file the configuration reads, relative to the root, sorted. */
-export function sourceFiles(root: string, cfg: TargetConfig): string[] {
-  return targetSources(root, cfg).files;
-}
