@@ -18,6 +18,8 @@ function fakeTree(name: string): string {
   writeFileSync(join(root, 'VERSION'), '9.9.9\n');
   writeFileSync(join(root, 'include/migration/vmstate.h'), '/* empty */\n');
   writeFileSync(join(root, 'hw/misc/nothing.c'), 'int nothing;\n');
+  writeFileSync(join(root, 'hw/meson.build'), "subdir('misc')\n");
+  writeFileSync(join(root, 'hw/misc/meson.build'), "system_ss.add(files('nothing.c'))\n");
   return root;
 }
 
@@ -54,6 +56,22 @@ describe('vmcompat extract: bad input is exit 2 with the reason', () => {
     const r = await run(fakeTree('empty'), '--refresh');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/empty: no VMStateDescription in the 1 C files read \(QEMU 9\.9\.9\)/);
+  });
+
+  test('a tree whose hw/ has no meson.build is refused: the source list is read from it', async () => {
+    const root = fakeTree('nomeson');
+    rmSync(join(root, 'hw/meson.build'));
+    const r = await run(root, '--refresh');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/nomeson: no hw\/meson\.build: the source list of the build is read from the tree's meson\.build files/);
+  });
+
+  test('a meson.build the reader cannot parse is refused naming the file and line', async () => {
+    const root = fakeTree('badmeson');
+    writeFileSync(join(root, 'hw/misc/meson.build'), "system_ss.add(files('nothing.c')\n\nx = 1\n");
+    const r = await run(root, '--refresh');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/hw\/misc\/meson\.build:3: expected ',' or '\)'/);
   });
 
   test('--machine without --validate', async () => {

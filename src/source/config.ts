@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mesonSources, type MesonHost, type MesonSources } from './meson.js';
 import { solveKconfig, X86_64_KCONFIG, type KconfigInput } from './props/kconfig.js';
 import { join } from 'node:path';
+import { VmError } from '../wire/errors.js';
 import type { Macro } from './expand.js';
 import { lex } from './lex.js';
 import type { CppConfig } from './cpp.js';
@@ -151,6 +152,9 @@ function kconfigInput(target: string): KconfigInput {
 
 /** The .c files the target is linked from (the meson.build source sets), relative to the root, sorted, with what the reader could not resolve. */
 export function targetSources(root: string, cfg: TargetConfig): MesonSources {
+  if (!existsSync(join(root, 'hw/meson.build'))) {
+    throw new VmError({ kind: 'bad-input', message: `${root}: no hw/meson.build: the source list of the build is read from the tree's meson.build files (not a QEMU source tree meson builds?)` });
+  }
   const s = mesonSources(root, cfg.sourceDirs, cfg.meson);
   return { ...s, files: s.files.filter((f) => existsSync(join(root, f))) };
 }
