@@ -470,6 +470,9 @@ class Interp {
     [this.file, this.dir] = [file, dir];
     try {
       this.block(parseMeson(readFileSync(abs, 'utf8'), file));
+    } catch (e) {
+      if (!(e instanceof Jump)) throw e;
+      this.note(e.v, 'outside a foreach', this.line);
     } finally {
       [this.file, this.dir] = [pf, pd];
     }
