@@ -106,6 +106,8 @@ export interface ExtractedNotes {
   inputs: { name: string; reason: string }[];
   /** Realize-time values taken from the override table (scenarios/common/realize.ts), said on every verdict. */
   overrides?: string[];
+  /** A section a `vmstate_register*()` call registers (no class has it as dc->vmsd): the call, its place and the section it makes. */
+  registered?: string;
 }
 
 export interface VirtioProxy {
