@@ -100,9 +100,12 @@ describe('the ACPI memory hotplug selector in extracted models', () => {
   test.each([
     ['ICH9-LPC', 'pc-q35-7.2', (s: State) => ((s.pm as State)['acpi_memory_hotplug'] as State).selector],
     ['PIIX4_PM', 'pc-i440fx-7.2', (s: State) => (s['acpi_memory_hotplug'] as State).selector],
-  ])('%s at %s: never drawn without slots (dev_count 0)', (device, machine, selector) => {
+  ])('%s at %s: never drawn without slots (dev_count 0), in a subsection that is sent', (device, machine, selector) => {
     for (const r of [trees['7.2'], trees['10.0']]) {
       const e = new Engine(r, machine, { devices: [device] });
+      // the memhp subsection is on the wire (memory-hotplug-support, or ICH9's instance_init value from the override table), so the selector is a sent field
+      const desc = JSON.stringify(e.save({ [device]: e.resetState(device) }).desc.devices[0]);
+      expect(desc, `${r.name} ${device}`).toMatch(/"vmsd_name":"[a-z0-9_]+\/memhp"/);
       const samples = fc.sample(deviceStateArbitrary(e, device), { numRuns: 100, seed: 5 });
       expect(samples.length).toBe(100);
       for (const s of samples) expect(selector(s)).toBe(0);

@@ -25,6 +25,9 @@ export const realizeOverrides: readonly RealizeOverride[] = [
   { vmsd: 'ide_drive/pio_state', member: 'io_buffer_total_len', value: 256 * 512 + 4, from: 'ide_init1: io_buffer_total_len = IDE_DMA_BUF_SECTORS*512 + 4' },
   // hw/acpi/memory_hotplug.c acpi_memory_hotplug_init: state->dev_count = machine->ram_slots (0: the cases start no slots)
   { vmsd: 'memory hotplug state', member: 'dev_count', value: 0, from: 'acpi_memory_hotplug_init: dev_count = machine->ram_slots (no -m slots=)' },
+  // hw/acpi/ich9.c ich9_pm_add_properties (instance_init): pm->acpi_memory_hotplug.is_enabled = true, which ich9_pm/memhp's needed() reads
+  // (7.2.22; 10.0.2 sets it too and sends the subsection unconditionally); an object property, not a Property array entry
+  { vmsd: 'ich9_pm', member: 'acpi_memory_hotplug.is_enabled', value: 1, from: 'ich9_pm_add_properties: acpi_memory_hotplug.is_enabled = true' },
   // hw/acpi/cpu.c cpu_hotplug_hw_init: state->dev_count = the possible CPUs' count (1: the cases run one vCPU)
   { vmsd: 'CPU hotplug state', member: 'dev_count', value: 1, from: 'cpu_hotplug_hw_init: dev_count = possible_cpus->len (-smp 1)' },
   // hw/display/vmware_vga.c vmsvga_init: s->scratch_size = SVGA_SCRATCH_SIZE 0x8000
