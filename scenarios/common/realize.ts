@@ -9,7 +9,8 @@
  * Each entry names where QEMU sets it, so it can be checked against the
  * tree; an entry that matches nothing in a tree is simply unused.
  */
-import type { RealizeOverride } from '../../src/source/release/bindings.js';
+import type { State } from '../../src/vmstate/types.js';
+import type { ReachableRule, RealizeOverride } from '../../src/source/release/bindings.js';
 
 export const realizeOverrides: readonly RealizeOverride[] = [
   // hw/char/serial.c serial_realize: fifo8_create(&s->recv_fifo / &s->xmit_fifo, UART_FIFO_LENGTH), 16 (include/hw/char/serial.h)
@@ -24,8 +25,37 @@ export const realizeOverrides: readonly RealizeOverride[] = [
   { vmsd: 'ide_drive/pio_state', member: 'io_buffer_total_len', value: 256 * 512 + 4, from: 'ide_init1: io_buffer_total_len = IDE_DMA_BUF_SECTORS*512 + 4' },
   // hw/acpi/memory_hotplug.c acpi_memory_hotplug_init: state->dev_count = machine->ram_slots (0: the cases start no slots)
   { vmsd: 'memory hotplug state', member: 'dev_count', value: 0, from: 'acpi_memory_hotplug_init: dev_count = machine->ram_slots (no -m slots=)' },
+  // hw/acpi/ich9.c ich9_pm_add_properties (instance_init): pm->acpi_memory_hotplug.is_enabled = true, which ich9_pm/memhp's needed() reads
+  // (7.2.22; 10.0.2 sets it too and sends the subsection unconditionally); an object property, not a Property array entry
+  { vmsd: 'ich9_pm', member: 'acpi_memory_hotplug.is_enabled', value: 1, from: 'ich9_pm_add_properties: acpi_memory_hotplug.is_enabled = true' },
   // hw/acpi/cpu.c cpu_hotplug_hw_init: state->dev_count = the possible CPUs' count (1: the cases run one vCPU)
   { vmsd: 'CPU hotplug state', member: 'dev_count', value: 1, from: 'cpu_hotplug_hw_init: dev_count = possible_cpus->len (-smp 1)' },
   // hw/display/vmware_vga.c vmsvga_init: s->scratch_size = SVGA_SCRATCH_SIZE 0x8000
   { vmsd: 'vmware_vga_internal', member: 'scratch_size', value: 0x8000, from: 'vmsvga_init: scratch_size = SVGA_SCRATCH_SIZE' },
 ];
+
+/**
+ * What a guest can reach, per VMSD (VMStateDescription.reachable): members
+ * no guest access can change under the struct's realize-time values stay
+ * at what realize left. The hand models' VMSDs of the same name take the
+ * same rule (scenarios/devices/platform/acpi.ts), an extracted release
+ * sets it on the VMSD it converts, and the state generators apply it to
+ * every instance of the struct, in any device.
+ */
+export const reachableRules: readonly ReachableRule[] = [
+  {
+    // hw/acpi/memory_hotplug.c: acpi_memory_hotplug_init returns before memory_region_init_io when dev_count (ram_slots) is 0,
+    // so no guest write reaches acpi_memory_hotplug_write and the selector keeps its reset value; with slots, a write to
+    // offset 0 stores any value (only the other registers check selector < dev_count), and no post_load checks it
+    vmsd: 'memory hotplug state',
+    from: 'acpi_memory_hotplug_init: no I/O region without slots (dev_count 0), so selector stays 0',
+    rule: (s) => {
+      if (!Number(s.dev_count)) s.selector = 0;
+    },
+  },
+];
+
+/** The reachability rule of the VMSD named `vmsd`, if the table has one. */
+export function reachableRule(vmsd: string): ((state: State) => void) | undefined {
+  return reachableRules.find((r) => r.vmsd === vmsd)?.rule;
+}

@@ -6,6 +6,7 @@ import { makeEnv, rawVmsdArbitrary } from './vmsd.js';
 import fc from 'fast-check';
 import { conformedWire } from './wire.js';
 import { shapedArbitrary } from './shape.js';
+import { applyReachable, hasReachable } from './reachable.js';
 
 /**
  * States of device `deviceKey` that `engine` (a release at one machine
@@ -17,7 +18,9 @@ import { shapedArbitrary } from './shape.js';
  *    every field that exists a value by its codec (custom codecs through
  *    `refinements.custom`), subsections' fields included;
  * 3. conform the state to what a save writes (see conformToWire), apply
- *    the device's validity rules (`refinements.refine`), conform again.
+ *    the reachability rules of the VMSDs it holds (VMStateDescription
+ *    .reachable, gen/reachable.ts) and the device's validity rules
+ *    (`refinements.refine`), conform again.
  *
  * Loading the saved state on the same engine gives the state back, unless
  * the device's post_load normalises it.
@@ -35,10 +38,12 @@ export function stateArbitrary(engine: Engine, deviceKey: string, refinements?: 
   // A guest-visible member is what a guest reads back: a load that does not carry it loses it, so it is never put back to its reset value.
   const visible = new Set((cls.guestVisible ?? []).filter((m) => m in reset));
   const extra = visible.size ? fc.record(Object.fromEntries([...visible].map((m) => [m, shapedArbitrary(reset[m])]))) : undefined;
+  const ruled = hasReachable(vmsd);
   const arb = rawVmsdArbitrary(vmsd, vmsd.version_id, reset, env, extra).map((s) => {
     const wire = conformedWire(vmsd, vmsd.version_id, s, reset, probeCtx(env.props, s), (m) => visible.has(m));
-    if (!gen.refine) return s;
-    const refined = gen.refine(s, env.props);
+    if (!gen.refine && !ruled) return s;
+    if (ruled) applyReachable(vmsd, s);
+    const refined = gen.refine ? gen.refine(s, env.props) : s;
     // what the save did not write was at its reset value before refine: whatever refine put there is the device's rule, not to be undone
     conformedWire(vmsd, vmsd.version_id, refined, reset, probeCtx(env.props, refined), (m) => visible.has(m) || !wire.has(m));
     return refined;

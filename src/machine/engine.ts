@@ -495,7 +495,7 @@ function registerSections(release: Release, machine: MachineType, names: readonl
       nextCompat.set(legacy, c + 1);
       compat = { idstr: legacy, instanceId: c };
     }
-    out.push({ cls, props, idstr: cls.idstr, instanceId, sectionId: out.length, key, aliasId: cls.aliasId ?? -1, compat });
+    out.push({ cls, props, idstr: cls.idstr, instanceId, sectionId: out.length, key, aliasId: cls.aliasIdOf?.(props) ?? cls.aliasId ?? -1, compat });
   };
   const keys = new Map<string, number>();
   for (const name of names) {
@@ -506,9 +506,12 @@ function registerSections(release: Release, machine: MachineType, names: readonl
         message: `release ${release.name} has no device '${printable(name)}' (it has: ${release.devices.map((d) => d.name).join(', ')})`,
       });
     }
-    const props = resolveProps(cls, machine.compat, opts.overrides?.[name], opts.globals);
     // a second device of the same name is a further instance: name#1, name#2 …
     const seen = keys.get(name) ?? 0;
+    const resolved = resolveProps(cls, machine.compat, opts.overrides?.[name], opts.globals);
+    // what the board sets on this instance (qdev_prop_set_* before realize) wins over defaults and globals
+    const board = cls.instanceProps?.[seen];
+    const props = board ? { ...resolved, ...board } : resolved;
     keys.set(name, seen + 1);
     const key = seen === 0 ? name : `${name}#${seen}`;
     if (cls.registers && !cls.registers(props, machine.name)) continue;

@@ -57,6 +57,18 @@ export interface DeviceClass {
    */
   aliasId?: number;
   /**
+   * The alias id of one instance from its properties, as a realize that
+   * calls qdev_set_legacy_instance_id(dev, s->iobase, …) has it (the two
+   * PICs' 0x20 and 0xa0); wins over `aliasId`.
+   */
+  aliasIdOf?(props: Props): number;
+  /**
+   * Properties the board sets on its n-th instance of this class before
+   * realize (i8259_init_chip's iobase, elcr_addr, elcr_mask, master for
+   * the master and the slave PIC): they win over defaults and globals.
+   */
+  instanceProps?: readonly Props[];
+  /**
    * Whether the device registers its section at all on this machine type
    * with these properties (QEMU registers some only for some machine types
    * or configurations, and some devices never: no dc->vmsd). Default: yes.
@@ -106,6 +118,8 @@ export interface ExtractedNotes {
   inputs: { name: string; reason: string }[];
   /** Realize-time values taken from the override table (scenarios/common/realize.ts), said on every verdict. */
   overrides?: string[];
+  /** A section a `vmstate_register*()` call registers (no class has it as dc->vmsd): the call, its place and the section it makes. */
+  registered?: string;
 }
 
 export interface VirtioProxy {

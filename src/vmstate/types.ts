@@ -158,4 +158,12 @@ export interface VMStateDescription {
   post_save?: (state: State, ctx: VmCtx) => PostLoadFailure | void;
   /** Returns a failure to reject the state, as QEMU's post_load returning non-zero does. */
   post_load?: (state: State, version: number, ctx: VmCtx) => PostLoadFailure | void;
+  /**
+   * Not QEMU's: what a running QEMU can be in, for the state generators.
+   * Puts members of this VMSD's struct that no guest access can change
+   * under the struct's realize-time values back to what realize left
+   * (memory hotplug's selector when realize maps no I/O region); the
+   * generators apply it to every instance of the struct, in any device.
+   */
+  reachable?: (state: State) => void;
 }

@@ -18,6 +18,7 @@ import {
   field,
 } from '../../../src/vmstate/dsl.js';
 import * as F from '../../../src/vmstate/flags.js';
+import { reachableRule } from '../../common/realize.js';
 import type { FieldExists, State, VMStateDescription, VMStateField } from '../../../src/vmstate/types.js';
 
 export const vmstate_apm: VMStateDescription = {
@@ -42,6 +43,7 @@ export const vmstate_memory_hotplug: VMStateDescription = {
   version_id: 1,
   minimum_version_id: 1,
   fields: [VMSTATE_UINT32('selector'), VMSTATE_STRUCT_VARRAY_UINT32('devs', 'dev_count', 0, vmstate_memhp_sts)],
+  reachable: reachableRule('memory hotplug state'),
 };
 
 export const memoryHotplugReset = (): State => ({ selector: 0, dev_count: 0, devs: [] });

@@ -1,7 +1,8 @@
 /**
  * i8259 PIC (hw/intc/i8259_common.c): two instances of `isa-i8259`
  * (master, then slave) register the plain idstr `i8259`, so they are
- * instances 0 and 1. Sixteen uint8 registers and the `i8259/ltim`
+ * instances 0 and 1, with their I/O bases 0x20 and 0xa0 as alias ids
+ * (qdev_set_legacy_instance_id). Sixteen uint8 registers and the `i8259/ltim`
  * subsection (level-triggered mode via ICW1), sent only when set.
  * pre_save/post_load only matter for the KVM variant.
  */
@@ -77,6 +78,13 @@ export function i8259(ltim = true): DeviceClass {
     vmsd: ltim ? vmstate_pic_common : vmstate_pic_common_7_2,
     idstr: 'i8259',
     instanceId: 0,
+    // pic_common_realize: qdev_set_legacy_instance_id(dev, s->iobase, 1), so a stream from before qdev numbers each PIC by its I/O base
+    aliasIdOf: (p) => Number(p.iobase),
+    // i8259_init_chip (hw/intc/i8259_common.c), master then slave
+    instanceProps: [
+      { iobase: 0x20, elcr_addr: 0x4d0, elcr_mask: 0xf8, master: true },
+      { iobase: 0xa0, elcr_addr: 0x4d1, elcr_mask: 0xde, master: false },
+    ],
     reset: picReset,
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { CustomArbitrary } from '../../gen/types.js';
 import type { PropDef } from '../../machine/types.js';
-import type { Props, VMStateDescription, VMStateInfo } from '../../vmstate/types.js';
+import type { Props, State, VMStateDescription, VMStateInfo } from '../../vmstate/types.js';
 import type { ExtractedField } from '../model.js';
 
 export interface CodecBinding {
@@ -49,6 +49,13 @@ export function codecName(info: string): string {
  * (Fifo8's `capacity`, set by fifo8_create): the VMSD whose struct holds
  * `member` (a dotted path inside it), the value, and where QEMU sets it.
  */
+/** A VMSD's reachability rule by name (VMStateDescription.reachable), with where QEMU decides it. */
+export interface ReachableRule {
+  vmsd: string;
+  from: string;
+  rule: (state: State) => void;
+}
+
 export interface RealizeOverride {
   vmsd: string;
   member: string;

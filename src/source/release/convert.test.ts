@@ -183,3 +183,63 @@ describe('realize-time facts', () => {
     expect(d.extracted!.unmodelled.join('\n')).toMatch(/codec vmstate_info_toyblob: no realize facts for toy/);
   });
 });
+
+describe('sections vmstate_register*() registers (no class has them as dc->vmsd)', () => {
+  const clock = vmsd('vmstate_clock', 'clock', [fld('ticks', { info: 'vmstate_info_int64', size: 8 })], { at: { file: 'system/clock.c', line: 5 }, version_id: 3 });
+  const bus = vmsd('vmstate_toybus', 'TOYBUS', [fld('nirq', { info: 'vmstate_info_int32', size: 4 })], { at: { file: 'hw/toy/bus.c', line: 5 } });
+  const pic = vmsd('vmstate_pic', 'toypic', [fld('imr', { info: 'vmstate_info_uint8', size: 1 })], { at: { file: 'hw/toy/pic.c', line: 5 } });
+  const own = vmsd('vmstate_own', 'own', [fld('x', { info: 'vmstate_info_uint8', size: 1 })], { at: { file: 'hw/toy/own.c', line: 5 } });
+  const reg = (fn: string, args: string[], file: string) => ({ fn, vmsd: null, args, at: { file, line: 9 } });
+  function withRegisters(): TreeSnapshot {
+    const s = snapshot();
+    s.model.vmsds.push(clock, bus, pic, own);
+    s.model.classes.push(
+      { name: 'toypic-common', parent: 'device', abstract: true, class_init: null, instance: 'PicState', vmsd: null, vmsdAt: null, props: null, at: { file: 'hw/toy/pic.c', line: 2 } },
+      { name: 'toy-bus', parent: 'bus', abstract: false, class_init: null, instance: null, vmsd: null, vmsdAt: null, props: null, at: { file: 'hw/toy/bus.c', line: 2 } },
+      { name: 'toy-other-bus', parent: 'bus', abstract: false, class_init: null, instance: null, vmsd: null, vmsdAt: null, props: null, at: { file: 'hw/toy/bus.c', line: 3 } },
+    );
+    s.model.registers.push(
+      reg('vmstate_register', ['NULL', '0', '&vmstate_clock', '&clock_state'], 'system/clock.c'),
+      reg('vmstate_register_any', ['NULL', '&vmstate_toybus', 'bus'], 'hw/toy/bus.c'),
+      reg('vmstate_register_with_alias_id', ['NULL', 'instance_id', '&vmstate_pic', 's', '32', '1', 'NULL'], 'hw/toy/pic.c'),
+      // under an object's path, or a VMSD by expression: not a class-less section of its own
+      reg('vmstate_register', ['VMSTATE_IF(dev)', '0', '&vmstate_own', 's'], 'hw/toy/own.c'),
+      reg('vmstate_register_any', ['NULL', 's->vmstate', 's'], 'hw/toy/own.c'),
+    );
+    return s;
+  }
+
+  test('each becomes a device of the release: named by its VMSD (the idstr) or its one class, with its instance and alias ids and where it is registered', () => {
+    const r = releaseFromSnapshot(withRegisters(), { codecs: none });
+    const got = r.devices.filter((d) => d.extracted?.registered).map((d) => ({ name: d.name, type: d.type, idstr: d.idstr, instanceId: d.instanceId, aliasId: d.aliasId, version: d.vmsd.version_id }));
+    expect(got).toEqual([
+      { name: 'clock', type: 'clock', idstr: 'clock', instanceId: 0, aliasId: undefined, version: 3 },
+      { name: 'TOYBUS', type: 'TOYBUS', idstr: 'TOYBUS', instanceId: 0, aliasId: undefined, version: 2 },
+      { name: 'toypic', type: 'toypic-common', idstr: 'toypic', instanceId: 0, aliasId: 32, version: 2 },
+    ]);
+    const pic = r.devices.find((d) => d.name === 'toypic')!;
+    expect(pic.parents).toEqual(['device']);
+    expect(pic.extracted!.registered).toBe("vmstate_register_with_alias_id(NULL, …, &vmstate_pic) at hw/toy/pic.c:9 (toypic-common's file): section 'toypic', instance id instance_id taken as 0 (the first instance), alias id 32");
+    expect(pic.extracted!.at).toBe('hw/toy/pic.c:9');
+    expect(r.devices.some((d) => d.name === 'own')).toBe(false);
+  });
+
+  test('a registered section saves and loads on the engine as its own section', () => {
+    const r = releaseFromSnapshot(withRegisters(), { codecs: none });
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['clock', 'toypic'] });
+    const saved = e.save({ clock: { ticks: -5n }, toypic: { imr: 0xfb } });
+    const back = e.load(saved.bytes);
+    if (!back.ok) throw back.error;
+    expect(back.states.clock).toEqual({ ticks: -5n });
+    expect(back.states.toypic).toEqual({ imr: 0xfb });
+    expect(e.instances.map((i) => [i.idstr, i.instanceId, i.aliasId])).toEqual([['clock', 0, -1], ['toypic', 0, 32]]);
+  });
+
+  test('a reachability rule of the table is set on the converted VMSD of that name', () => {
+    const rule = () => undefined;
+    const r = releaseFromSnapshot(withRegisters(), { codecs: none, reachable: [{ vmsd: 'toy-regs', from: 'toy_realize', rule }] });
+    const top = r.devices.find((d) => d.name === 'toy')!.vmsd;
+    expect(top.fields.find((f) => f.name === 'regs')!.vmsd!.reachable).toBe(rule);
+    expect(top.reachable).toBeUndefined();
+  });
+});

@@ -24,7 +24,7 @@ import type { FieldExists, Props, State, VMStateDescription, VMStateField, VMSta
 import { ModelView } from '../extract.js';
 import type { ExtractedClass, ExtractedField, ExtractedVmsd } from '../model.js';
 import type { PropertyRecord } from '../props/extract.js';
-import { codecName, type CodecTable, type RealizeOverride } from './bindings.js';
+import { codecName, type CodecTable, type ReachableRule, type RealizeOverride } from './bindings.js';
 import { evalExpr, inputsOf, membersOf, type Expr, type PredicateEnv } from './predicate.js';
 import type { TreeSnapshot } from './snapshot.js';
 
@@ -45,12 +45,15 @@ interface DeviceCtx {
   /** What codec bindings add to the class (bindings.ts CodecBinding). */
   bound: { props: Record<string, PropDef>; parents: string[]; resets: { member: string; reset: (p: Props) => unknown }[]; deviceVmsds: VMStateDescription[] };
   device: string;
+  reachable: readonly ReachableRule[];
 }
 
 export interface ConvertOptions {
   codecs: CodecTable;
   /** Realize-time values the VMSDs count or size by (scenarios/common/realize.ts). */
   realize?: readonly RealizeOverride[];
+  /** Reachability rules by VMSD name (scenarios/common/realize.ts), set on the VMSDs of that name. */
+  reachable?: readonly ReachableRule[];
   /** Only these QOM types (all when absent). */
   only?: readonly string[];
 }
@@ -65,13 +68,96 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
     const v = cv?.ref ? view.vmsd(cv.ref) : undefined;
     if (!v || !v.fields) continue;
     seen.add(c.name);
-    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? []));
+    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable));
+  }
+  for (const site of registeredSections(snap, view, opts, new Set(devices.map((d) => d.name)))) {
+    const d = deviceClass(snap, view, site.owner, site.vmsd, opts.codecs, opts.realize ?? [], site, opts.reachable);
+    d.extracted!.registered = site.note;
+    devices.push(d);
   }
   const machines: MachineType[] = snap.machines.machines.map((m) => ({ name: m.name, compat: m.compat.map(stripWhere) }));
   const compatArrays: Record<string, CompatEntry[]> = {};
   for (const [k, list] of Object.entries(snap.machines.compatArrays)) compatArrays[k] = list.map(stripWhere);
   const w = jsonWriterOf(snap.version);
   return { name: snap.version, machines, devices, compatArrays, ...w };
+}
+
+/** A section a `vmstate_register*()` call registers, with no QOM class whose dc->vmsd it is. */
+interface RegisteredSection {
+  /** The name cases use: the registering class when its file defines just that one, else the VMSD's name (the idstr). */
+  name: string;
+  /** The QOM class whose file registers it (its ancestry and Property array reach the section), or a stand-in named by the VMSD. */
+  owner: ExtractedClass;
+  vmsd: ExtractedVmsd;
+  instanceId: number;
+  /** -1: none. */
+  aliasId: number;
+  at: { file: string; line: number };
+  /** Said on the class (ExtractedNotes.registered). */
+  note: string;
+}
+
+/** Argument positions of the registration functions: obj, instance id (null: VMSTATE_INSTANCE_ID_ANY), vmsd, alias id. */
+const REGISTER_ARGS: Record<string, { obj: number; id: number | null; vmsd: number; alias: number | null }> = {
+  vmstate_register: { obj: 0, id: 1, vmsd: 2, alias: null },
+  vmstate_register_any: { obj: 0, id: null, vmsd: 1, alias: null },
+  vmstate_register_with_alias_id: { obj: 0, id: 1, vmsd: 2, alias: 4 },
+};
+
+const intLiteral = (x: string | undefined): number | null => {
+  const t = (x ?? '').trim();
+  return /^-?(0x[0-9a-f]+|\d+)$/i.test(t) ? Number(t) : null;
+};
+
+/**
+ * The sections `vmstate_register*()` sites register with no owner object
+ * (obj NULL: the idstr is the VMSD's name, savevm.c): the board's clocks,
+ * the local APIC, the buses, acpi_build, globalstate, the IPMI devices.
+ * A site naming its VMSD through an expression (`s->vmstate`,
+ * `qdev_get_vmsd(dev)`) or registering under an object's path (obj set:
+ * the device's own path prefixes the idstr) is left out. The instance id
+ * is the literal the call passes; VMSTATE_INSTANCE_ID_ANY and any
+ * expression (the APIC id) stand for the first instance, 0, as
+ * calculate_new_instance_id numbers it; the alias id is a literal or none.
+ */
+function registeredSections(snap: TreeSnapshot, view: ModelView, opts: ConvertOptions, taken: ReadonlySet<string>): RegisteredSection[] {
+  const out: RegisteredSection[] = [];
+  const names = new Set(taken);
+  const byCname = new Map<string, ExtractedVmsd[]>();
+  for (const v of snap.model.vmsds) byCname.set(v.cname, [...(byCname.get(v.cname) ?? []), v]);
+  for (const r of snap.model.registers) {
+    const pos = REGISTER_ARGS[r.fn];
+    if (!pos) continue;
+    const obj = r.args[pos.obj]?.trim();
+    const vmsdArg = /^&\s*([A-Za-z_]\w*)$/.exec(r.args[pos.vmsd]?.trim() ?? '');
+    if (obj !== 'NULL' || !vmsdArg) continue;
+    const list = byCname.get(vmsdArg[1]!) ?? [];
+    const v = list.find((x) => x.at.file === r.at.file) ?? (list.filter((x) => !x.static).length === 1 ? list.find((x) => !x.static) : undefined);
+    if (!v?.fields) continue;
+    // the registering class: the one QOM class its file defines, when there is just one
+    const inFile = snap.model.classes.filter((c) => c.at.file === r.at.file);
+    const owner = inFile.length === 1 ? inFile[0]! : null;
+    const name = owner && !owner.abstract ? owner.name : v.name;
+    if (opts.only && !opts.only.includes(name)) continue;
+    if (names.has(name)) continue;
+    names.add(name);
+    const idText = pos.id === null ? 'VMSTATE_INSTANCE_ID_ANY' : (r.args[pos.id] ?? '').trim();
+    const literal = intLiteral(idText);
+    const instanceId = literal !== null && literal >= 0 ? literal : 0;
+    const alias = pos.alias === null ? null : intLiteral(r.args[pos.alias]);
+    const where = `${r.at.file}:${r.at.line}`;
+    const idNote = literal !== null && literal >= 0 ? `instance ${instanceId}` : `instance id ${idText} taken as 0 (the first instance)`;
+    out.push({
+      name,
+      owner: owner ?? { name: v.name, parent: null, abstract: true, class_init: null, instance: null, vmsd: null, vmsdAt: null, props: null, at: { file: '', line: 0 } },
+      vmsd: v,
+      instanceId,
+      aliasId: alias ?? -1,
+      at: r.at,
+      note: `${r.fn}(NULL, …, &${v.cname}) at ${where}${owner ? ` (${owner.name}'s file)` : ''}: section '${v.name}', ${idNote}${alias !== null && alias >= 0 ? `, alias id ${alias}` : ''}`,
+    });
+  }
+  return out;
 }
 
 /**
@@ -142,8 +228,17 @@ function zeroOf(t: PropDef['type']): PropDef['default'] {
   return 0;
 }
 
-function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top: ExtractedVmsd, codecs: CodecTable, realize: readonly RealizeOverride[]): DeviceClass {
-  const chain = ancestry(view, c.name);
+function deviceClass(
+  snap: TreeSnapshot,
+  view: ModelView,
+  c: ExtractedClass,
+  top: ExtractedVmsd,
+  codecs: CodecTable,
+  realize: readonly RealizeOverride[],
+  section?: RegisteredSection,
+  reachable: readonly ReachableRule[] = [],
+): DeviceClass {
+  const chain = section && !section.owner.at.file ? [] : ancestry(view, c.name);
   const records = classProps(snap, chain);
   const props: Record<string, PropDef> = {};
   const propMembers = new Map<string, { prop: string; bit?: number }[]>();
@@ -155,13 +250,14 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
     propMembers.set(p.member, l);
   }
   const dc: DeviceCtx = {
-    notes: { at: `${c.at.file}:${c.at.line}`, unmodelled: [], hooks: [], inputs: [] },
+    notes: { at: section ? `${section.at.file}:${section.at.line}` : `${c.at.file}:${c.at.line}`, unmodelled: [], hooks: [], inputs: [] },
     custom: {},
     inputs: new Map(),
     propMembers,
     deviceMembers: membersOfVmsd(view, top),
     bound: { props: {}, parents: [], resets: [], deviceVmsds: [] },
     device: c.name,
+    reachable,
   };
   const vmsd = new VmsdConverter(snap, view, codecs, dc).convert(top);
   const facts = classFacts(chain);
@@ -203,13 +299,14 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
     /* a reset that throws is reported by the case itself */
   }
   return {
-    name: c.name,
+    name: section?.name ?? c.name,
     type: c.name,
     parents: [...chain.slice(1).map((x) => x.name), ...dc.bound.parents],
     props,
     vmsd,
     idstr: vmsd.name,
-    instanceId: 0,
+    instanceId: section?.instanceId ?? 0,
+    ...(section && section.aliasId >= 0 ? { aliasId: section.aliasId } : {}),
     reset,
     gen: { custom: dc.custom },
     extracted: dc.notes,
@@ -378,6 +475,8 @@ class VmsdConverter {
     const known = this.done.get(v);
     if (known) return known;
     const out: VMStateDescription = { name: v.name, version_id: v.version_id, minimum_version_id: v.minimum_version_id, fields: [] };
+    const rule = this.dc.reachable.find((r) => r.vmsd === v.name);
+    if (rule) out.reachable = rule.rule;
     this.done.set(v, out);
     const members = selfMembers ?? membersOfVmsd(this.view, v);
     for (const [hook, fn] of Object.entries(v.hooks)) {

@@ -49,10 +49,15 @@ export function memberValue(env: PredicateEnv, root: 'self' | 'device', path: re
     if (key in base) {
       let v: unknown = base[key];
       for (const p of path.slice(n)) {
-        if (v === null || v === undefined) return undefined;
+        if (v === null || v === undefined) {
+          v = undefined;
+          break;
+        }
         v = typeof p === 'number' ? (v as ArrayLike<unknown>)[p] : (v as Record<string, unknown>)[p];
       }
-      return v;
+      // a member of a nested struct the VMSDs migrate only part of (acpi_memory_hotplug.is_enabled): a property may hold it
+      if (v !== undefined || !env.propMembers.has(names.join('.'))) return v;
+      break;
     }
   }
   const props = env.propMembers.get(names.join('.'));

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { parseC } from '../parse.js';
-import { evalExpr, type PredicateEnv } from './predicate.js';
+import { evalExpr, memberValue, type PredicateEnv } from './predicate.js';
 import { translateFunction } from './translate.js';
 
 /** C written for the test (no QEMU text), translated without a unit: literals only. */
@@ -42,5 +42,20 @@ describe('translateFunction', () => {
   test('what does not translate is refused with the reason', async () => {
     await expect(tr(`static bool t(void *opaque) { S *s = opaque; return some_fn(s); }`)).rejects.toThrow(/a call to some_fn\(\)/);
     await expect(tr(`static bool t(void *opaque) { S *s = opaque; for (;;) {} }`)).rejects.toThrow(/for statement/);
+  });
+});
+
+describe('memberValue: a property holding a member of a nested struct the VMSDs migrate only part of', () => {
+  test('acpi_memory_hotplug.is_enabled (memory-hotplug-support) is read from the property when the struct in the state lacks it', () => {
+    const env = {
+      self: { acpi_memory_hotplug: { selector: 0 } },
+      device: {},
+      props: { 'memory-hotplug-support': true },
+      version: 1,
+      propMembers: new Map([['acpi_memory_hotplug.is_enabled', [{ prop: 'memory-hotplug-support' }]]]),
+    } as unknown as PredicateEnv;
+    expect(memberValue(env, 'self', ['acpi_memory_hotplug', 'is_enabled'])).toBe(true);
+    expect(memberValue(env, 'self', ['acpi_memory_hotplug', 'selector'])).toBe(0);
+    expect(memberValue({ ...env, propMembers: new Map() }, 'self', ['acpi_memory_hotplug', 'is_enabled'])).toBeUndefined();
   });
 });
