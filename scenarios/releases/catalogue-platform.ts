@@ -79,8 +79,8 @@ const shared = {
   lpc: {
     '7.2': once(withGen(() => ich9Lpc('7.2'), ich9LpcGen)),
     '8.0': once(withGen(() => ich9Lpc('8.0'), ich9LpcGen)),
+    '9.1': once(withGen(() => ich9Lpc('9.1'), ich9LpcGen)),
     '9.2': once(withGen(() => ich9Lpc('9.2'), ich9LpcGen)),
-    '10.0': once(withGen(() => ich9Lpc('10.0'), ich9LpcGen)),
   } as Record<Ich9LpcVariant, () => DeviceClass>,
   piix4pm: once(withGen(piix4Pm, piix4PmGen)),
   pvpanic: [once(withGen(() => pvpanicPci(3), pvpanicPciGen)), once(withGen(() => pvpanicPci(7), pvpanicPciGen))] as const,
