@@ -35,7 +35,8 @@ import { virtioBlkGen } from '../devices/virtio-blk.gen.js';
 import { virtioBalloonGen } from '../devices/virtio-balloon.gen.js';
 import { virtioRngGen } from '../devices/virtio-rng.gen.js';
 import { e1000Gen } from '../devices/pci/e1000.gen.js';
-import { e1000eGen } from '../devices/pci/e1000e.gen.js';
+import { e1000eGenOf } from '../devices/pci/e1000e.gen.js';
+import { uncMaskMode } from '../common/pcie.js';
 import { rtl8139Gen } from '../devices/pci/rtl8139.gen.js';
 import { ahciGen } from '../devices/pci/ahci.gen.js';
 import { ehciGen } from '../devices/pci/ehci.gen.js';
@@ -85,7 +86,7 @@ const e1000Nic = memo((key: string) => {
   return withGen(e1000({ slot: PCI_SLOTS.e1000, release }, v), e1000Gen);
 });
 // e1000e's PCI Express capabilities depend on the release's pci-device properties: one class per release
-const e1000eNic = memo((release: string) => withGen(e1000e(e1000eVariant(release), release, { slot: PCI_SLOTS.e1000e }), e1000eGen));
+const e1000eNic = memo((release: string) => withGen(e1000e(e1000eVariant(release), release, { slot: PCI_SLOTS.e1000e }), e1000eGenOf(uncMaskMode(release))));
 const rtl = memo((release: string) => withGen(rtl8139({ slot: PCI_SLOTS.rtl8139, release }), rtl8139Gen));
 const ahci = memo((v: AhciVariant) => withGen(ich9Ahci(v, { slot: PCI_SLOTS['ich9-ahci'] }), ahciGen()));
 const usbEhci = memo((_: 'all') => withGen(ehci('usb-ehci', { slot: PCI_SLOTS['usb-ehci'] }), ehciGen('usb-ehci')));
