@@ -17,8 +17,9 @@ export const NIC_ROM_FILE_SIZE = 256 * 1024;
 /**
  * PCIDevice's `rombar`: uint32 defaulting to 1 in 7.2 (hw/pci/pci.c,
  * 7.2.0 and 7.2.22), int32 defaulting to -1 ("not set": a BAR when there is
- * a ROM) in 10.0.2. The models take 10.0.0 as the first release with the
- * new form (the first tree checked that has it).
+ * a ROM) in 10.0.2. First in 10.0.0: a7a3784128fa "hw/pci: Use -1 as the
+ * default value for rombar" (Akihiko Odaki's v19 series, merged in January
+ * 2025 with mst's qdev pull, in the 10.0 cycle).
  */
 export function nicProps(romfile: string, release = '7.2.0'): Record<string, PropDef> {
   const major = Number(release.split('.')[0]);

@@ -10,8 +10,9 @@
  *   cmask: it changed over releases); v2 adds DEVCAP2 (end-end TLP prefix,
  *   extended fmt) with its DEVCTL2 blocking bit writable.
  *   AER (extended capability 1, version 2): error masks, severities and
- *   capabilities, the uncorrectable mask register writable only with 8.0's
- *   `x-pcie-err-unc-mask`; status registers write-one-to-clear.
+ *   capabilities, the uncorrectable mask register writable in 8.0.0 and,
+ *   later, while `x-pcie-err-unc-mask` is on (UncMaskMode); status
+ *   registers write-one-to-clear.
  *   Device serial number (extended capability 3).
  *   Power management capability (version 1.1).
  */
@@ -77,11 +78,30 @@ const PCI_ERR_CAP_ECRC_GENE = 0x40;
 const PCI_ERR_CAP_ECRC_CHKC = 0x80;
 const PCI_ERR_CAP_ECRC_CHKE = 0x100;
 
+/**
+ * How a release's AER treats the uncorrectable-error mask register:
+ * `read-only` (7.2: zero, not guest-writable), `writable` (8.0.0: a
+ * non-zero default, guest-writable, at every machine type, with no
+ * property to turn it off) or `property` (from 8.0.1 and 8.1.0: as 8.0.0
+ * while PCIDevice's `x-pcie-err-unc-mask` is on, as 7.2 while it is off).
+ * The property is 5ed3dabe57dd "hw/pci: Disable PCI_ERR_UNCOR_MASK register
+ * for machine type < 8.0" (master, May 2023, 8.1 cycle), backported as
+ * adc49750d2 to 8.0.1 (the 8.0.2 announcement's changelog, which includes
+ * 8.0.1's).
+ */
+export type UncMaskMode = 'read-only' | 'writable' | 'property';
+
+export function uncMaskMode(release: string): UncMaskMode {
+  const [a, b, c] = release.split('.').map(Number) as [number, number, number];
+  const v = a * 10000 + b * 100 + c;
+  return v < 80000 ? 'read-only' : v === 80000 ? 'writable' : 'property';
+}
+
 /** pcie_aer_init for an endpoint that keeps no error log. */
-export function pcie_aer_init(d: PciConfigSpace, offset: number, size: number, p: Props): void {
+export function pcie_aer_init(d: PciConfigSpace, offset: number, size: number, p: Props, uncMask: UncMaskMode): void {
   pcie_add_capability(d, PCI_EXT_CAP_ID_ERR, 2, offset, size);
   pci.set32(d.w1cmask, offset + PCI_ERR_UNCOR_STATUS, PCI_ERR_UNC_SUPPORTED);
-  if (p['x-pcie-err-unc-mask'] === true) {
+  if (uncMask === 'writable' || (uncMask === 'property' && p['x-pcie-err-unc-mask'] === true)) {
     pci.set32(d.config, offset + PCI_ERR_UNCOR_MASK, PCI_ERR_UNC_MASK_DEFAULT);
     pci.set32(d.wmask, offset + PCI_ERR_UNCOR_MASK, PCI_ERR_UNC_SUPPORTED);
   }

@@ -13,7 +13,9 @@
  *           x-scanout-vmstate-version, which hw_compat_8_2 sets to 1
  *
  * Variants by release: 7.2.0–8.1.0 '7.2' (no blob subsection, no
- * post_load), 8.2.0 '8.2', 9.0.0 '9.0.0', 9.0.1 and later '9.0.1'.
+ * post_load), 8.2.0 '8.2', 9.0.0 '9.0.0', 9.0.1 and later '9.0.1'. The
+ * blob subsection is f66767f75c9c "virtio-gpu: add virtio-gpu/blob vmstate
+ * subsection" (Marc-André Lureau's PULL 09/10 of 2023-11-06, 8.2 cycle).
  *
  * The PCI proxy is virtio-gpu-pci: modern-only (device 1af4:1050,
  * revision 1, class 0380), 3 MSI-X vectors, two queues (control 64,

@@ -35,7 +35,8 @@ import { virtioBlkGen } from '../devices/virtio-blk.gen.js';
 import { virtioBalloonGen } from '../devices/virtio-balloon.gen.js';
 import { virtioRngGen } from '../devices/virtio-rng.gen.js';
 import { e1000Gen } from '../devices/pci/e1000.gen.js';
-import { e1000eGen } from '../devices/pci/e1000e.gen.js';
+import { e1000eGenOf } from '../devices/pci/e1000e.gen.js';
+import { uncMaskMode } from '../common/pcie.js';
 import { rtl8139Gen } from '../devices/pci/rtl8139.gen.js';
 import { ahciGen } from '../devices/pci/ahci.gen.js';
 import { ehciGen } from '../devices/pci/ehci.gen.js';
@@ -71,7 +72,7 @@ function memo<K, V>(make: (k: K) => V): (k: K) => V {
 export const withGen = (cls: DeviceClass, gen: DeviceGen): DeviceClass => ({ ...cls, gen });
 
 const gpu = memo((v: VirtioGpuVariant) => withGen(virtioGpu(v, { slot: PCI_SLOTS['virtio-gpu'] }), virtioGpuGen));
-// NIC models take the release for PCIDevice's rombar (uint32 1 before 10.0, int32 -1 from 10.0)
+// NIC models take the release for PCIDevice's rombar (uint32 1 before 10.0, int32 -1 from 10.0.0: a7a3784128fa)
 const rombarOf = (release: string) => (Number(release.split('.')[0]) >= 10 ? '10.0.0' : '7.2.0');
 const net = memo((key: string) => {
   const [v, release] = key.split('@') as [VirtioNetVariant, string];
@@ -80,9 +81,12 @@ const net = memo((key: string) => {
 const balloon = memo((v: VirtioBalloonVariant) => withGen(virtioBalloon(v, { slot: PCI_SLOTS['virtio-balloon'] }), virtioBalloonGen));
 const blk = memo((_: 'all') => withGen(virtioBlk({ slot: PCI_SLOTS['virtio-blk'] }), virtioBlkGen));
 const rng = memo((_: 'all') => withGen(virtioRng({ slot: PCI_SLOTS['virtio-rng'] }), virtioRngGen));
-const e1000Nic = memo((v: E1000Variant) => withGen(e1000({ slot: PCI_SLOTS.e1000, release: v === '10.0' ? '10.0.0' : '7.2.0' }, v), e1000Gen));
+const e1000Nic = memo((key: string) => {
+  const [v, release] = key.split('@') as [E1000Variant, string];
+  return withGen(e1000({ slot: PCI_SLOTS.e1000, release }, v), e1000Gen);
+});
 // e1000e's PCI Express capabilities depend on the release's pci-device properties: one class per release
-const e1000eNic = memo((release: string) => withGen(e1000e(e1000eVariant(release), release, { slot: PCI_SLOTS.e1000e }), e1000eGen));
+const e1000eNic = memo((release: string) => withGen(e1000e(e1000eVariant(release), release, { slot: PCI_SLOTS.e1000e }), e1000eGenOf(uncMaskMode(release))));
 const rtl = memo((release: string) => withGen(rtl8139({ slot: PCI_SLOTS.rtl8139, release }), rtl8139Gen));
 const ahci = memo((v: AhciVariant) => withGen(ich9Ahci(v, { slot: PCI_SLOTS['ich9-ahci'] }), ahciGen()));
 const usbEhci = memo((_: 'all') => withGen(ehci('usb-ehci', { slot: PCI_SLOTS['usb-ehci'] }), ehciGen('usb-ehci')));
@@ -98,7 +102,7 @@ export function pciDevices(release: string): DeviceClass[] {
     blk('all'),
     balloon(virtioBalloonVariant(release)),
     rng('all'),
-    e1000Nic(e1000Variant(release)),
+    e1000Nic(`${e1000Variant(release)}@${rombarOf(release)}`),
     e1000eNic(release),
     rtl(rombarOf(release)),
     ahci(ahciVariant(release)),

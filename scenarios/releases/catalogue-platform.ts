@@ -79,8 +79,8 @@ const shared = {
   lpc: {
     '7.2': once(withGen(() => ich9Lpc('7.2'), ich9LpcGen)),
     '8.0': once(withGen(() => ich9Lpc('8.0'), ich9LpcGen)),
+    '9.1': once(withGen(() => ich9Lpc('9.1'), ich9LpcGen)),
     '9.2': once(withGen(() => ich9Lpc('9.2'), ich9LpcGen)),
-    '10.0': once(withGen(() => ich9Lpc('10.0'), ich9LpcGen)),
   } as Record<Ich9LpcVariant, () => DeviceClass>,
   piix4pm: once(withGen(piix4Pm, piix4PmGen)),
   pvpanic: [once(withGen(() => pvpanicPci(3), pvpanicPciGen)), once(withGen(() => pvpanicPci(7), pvpanicPciGen))] as const,
@@ -95,9 +95,9 @@ const globalstates: Partial<Record<GlobalStateVariant, DeviceClass>> = {};
 /** Which variant each changed device has in `release`. */
 export function platformVariants(release: string): { hpet: HpetVariant; globalstate: GlobalStateVariant } {
   return {
-    // "hpet: do not overwrite properties on post_load" (10.0 cycle): num_timers_save, validated against the property
+    // 1433e38cc840 "hpet: do not overwrite properties on post_load" (PULL of 2025-02-27, 10.0 cycle): num_timers_save, validated against the property
     hpet: since(release, '10.0.0') ? '10.0' : '7.2',
-    // "migration: preserve suspended runstate" (9.0): runstate[32] + vm_was_suspended
+    // d3c86c99 "migration: propagate suspended runstate" (9.0: its author lists it among the commits "landed in qemu 9.0", missing from 8.2, on qemu-devel): runstate[32] + vm_was_suspended
     globalstate: since(release, '9.0.0') ? '9.0' : '7.2',
   };
 }

@@ -40,8 +40,12 @@ describe('compat entries naming an undeclared property', () => {
 });
 
 describe('compat entries placed in an array older than their property', () => {
-  it('the built-in releases place every entry after its property', () => {
-    expect(lintCompatPlacement(releases).map((x) => x.message)).toEqual([]);
+  // QEMU's own one: 5ed3dabe57dd put x-pcie-err-unc-mask=off in hw_compat_7_2 on purpose, to give
+  // pc-*-7.2 7.2's read-only register back; 8.0.0 had the register writable with no property, so its
+  // 7.2 machine types and 8.1.0's differ (the e1000e-err-unc-mask scenario); 8.0.1 took the fix
+  const QEMU_OWN = [['8.1.0', 'hw_compat_7_2', 'x-pcie-err-unc-mask', '8.1.0', ['8.0.0']]];
+  it('the built-in releases place every entry after its property, but for the one QEMU placed so', () => {
+    expect(lintCompatPlacement(releases).map((x) => [x.release, x.array, x.entry.property, x.introducedIn, x.between])).toEqual(QEMU_OWN);
   });
 
   it("an entry for 9.1.0's x-pcie-pm-no-soft-reset in hw_compat_8_2 reaches 9.0's machine types too, and is flagged", () => {
@@ -50,7 +54,7 @@ describe('compat entries placed in an array older than their property', () => {
       const hw90 = r.compatArrays.hw_compat_9_0!.filter((x) => x.property !== 'x-pcie-pm-no-soft-reset');
       return withArrays(r, { hw_compat_9_0: hw90, hw_compat_8_2: [...r.compatArrays.hw_compat_8_2!, e('virtio-pci', 'x-pcie-pm-no-soft-reset', 'off')] });
     });
-    const found = lintCompatPlacement(moved);
+    const found = lintCompatPlacement(moved).filter((x) => x.release === '9.2.0');
     expect(found.map((x) => [x.release, x.array, x.entry.property, x.introducedIn, x.between])).toEqual([['9.2.0', 'hw_compat_8_2', 'x-pcie-pm-no-soft-reset', '9.1.0', ['9.0.0', '9.0.1']]]);
     expect(found[0]!.message).toMatch(/belongs in hw_compat_9_0 \(the release before it\) or a newer array; here it also reaches the machine types of 9\.0\.0, 9\.0\.1, which never had it$/);
   });

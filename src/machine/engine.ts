@@ -7,7 +7,7 @@ import { newRamContext, readRamPayload, type RamContext } from '../wire/ram.js';
 import type { Vmdesc } from '../wire/vmdesc.js';
 import { loadVmsd } from '../vmstate/load.js';
 import { saveVmsd } from '../vmstate/save.js';
-import type { VmsdDesc } from '../vmstate/describe.js';
+import { repeatsOf, type VmsdDesc } from '../vmstate/describe.js';
 import type { Props, State, TraceEntry, VMStateDescription, VmCtx } from '../vmstate/types.js';
 import { cloneState } from '../vmstate/state.js';
 import { programFor, type Program } from '../vmstate/compile/program.js';
@@ -584,7 +584,13 @@ const dummy: DeviceInstance = {
   compat: null,
 };
 
-/** QEMU's JSON writer style: `", "` between items and `": "` after keys, no newlines. */
+/**
+ * QEMU's JSON writer style: `", "` between items and `": "` after keys, no
+ * newlines. An object that a queue, list or tree saved several elements
+ * into (describe.ts REPEATED) gets each element's vmsd_name, version,
+ * fields (and subsections) in turn, between its own leading keys (name,
+ * array_len/index, type) and its `size`, as QEMU's text has them.
+ */
 export function qemuJson(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
@@ -592,5 +598,15 @@ export function qemuJson(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return '[' + v.map(qemuJson).join(', ') + ']';
   const o = v as Record<string, unknown>;
-  return '{' + Object.keys(o).filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}: ${qemuJson(o[k])}`).join(', ') + '}';
+  const pair = (k: string, x: unknown) => `${JSON.stringify(k)}: ${qemuJson(x)}`;
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined);
+  const repeats = repeatsOf(o);
+  if (!repeats || repeats.length < 2) return '{' + keys.map((k) => pair(k, o[k])).join(', ') + '}';
+  const nestedKey = (k: string) => k === 'vmsd_name' || k === 'version' || k === 'fields' || k === 'subsections';
+  const at = keys.findIndex(nestedKey);
+  const own = keys.filter((k) => !nestedKey(k));
+  const before = own.slice(0, at < 0 ? own.length : at);
+  const after = own.slice(before.length);
+  const nested = repeats.flatMap((r) => Object.keys(r).filter((k) => (r as unknown as Record<string, unknown>)[k] !== undefined).map((k) => pair(k, (r as unknown as Record<string, unknown>)[k])));
+  return '{' + [...before.map((k) => pair(k, o[k])), ...nested, ...after.map((k) => pair(k, o[k]))].join(', ') + '}';
 }

@@ -15,8 +15,9 @@
  * JSON description: each hands QEMU's vmdesc on to vmstate_save_state, so the
  * nested VMSD's vmsd_name, version, fields (and subsections) sit in the
  * field's own entry. A queue or tree writes them once per element into that
- * one object; of the repeated keys a JSON reader keeps the last element's
- * (the description here is that parsed form), and an empty one has none.
+ * one object, and the written text repeats them as QEMU's does (describe.ts
+ * REPEATED); the description object is the parsed form, in which a reader
+ * keeps each key's last occurrence; an empty one has none.
  */
 import { EINVAL, VmError } from '../wire/errors.js';
 import type { Reader } from '../wire/reader.js';

@@ -31,6 +31,31 @@ export interface FieldDesc {
   size: number;
 }
 
+/**
+ * A queue, list or tree (and a tmp struct) saves its nested VMSD into its
+ * field's one open JSON object, once per element: QEMU's text repeats
+ * `vmsd_name`, `version`, `fields` (and `subsections` when that element has
+ * any) per element, in save order (put_qtailq, put_qlist, put_gtree: key
+ * then value per node). The description object holds the parsed form (for
+ * each key its last occurrence, as JSON.parse and analyze-migration.py
+ * keep it); the per-element sequence rides along under this symbol, not
+ * enumerable, for the writer (vmdescText) to emit the repeated keys.
+ */
+export const REPEATED = Symbol('vmdesc: one nested description per saved element');
+
+export type Repeats = VmsdDesc[];
+
+export function repeatsOf(d: object): Repeats | undefined {
+  return (d as { [REPEATED]?: Repeats })[REPEATED];
+}
+
+/** Appends one saved element's own keys to `d`'s sequence. */
+export function addRepeat(d: object, r: VmsdDesc): void {
+  const list = repeatsOf(d);
+  if (list) list.push(r);
+  else Object.defineProperty(d, REPEATED, { value: [r], enumerable: false, writable: false });
+}
+
 /** `name`, or `name[k]` when the VMSD defines that name more than once. */
 export function describedName(vmsd: VMStateDescription, f: VMStateField): string {
   let total = 0;

@@ -2,7 +2,7 @@ import { VmError } from '../wire/errors.js';
 import type { Writer } from '../wire/writer.js';
 import { QEMU_VM_SUBSECTION } from '../wire/constants.js';
 import * as F from './flags.js';
-import { canCompress, describedName, typeName, type FieldDesc, type VmsdDesc } from './describe.js';
+import { addRepeat, canCompress, describedName, repeatsOf, typeName, type FieldDesc, type VmsdDesc } from './describe.js';
 import { elementCount, elementSize, fieldExists, isArrayField, isPlainArray, isStruct, nestedVersion } from './field.js';
 import { vmstate_info_nullptr } from './info.js';
 import { pathOf } from './path.js';
@@ -26,6 +26,7 @@ export function saveVmsd(
   if (refused) {
     throw hookFailed('pre-save', vmsd, refused, at);
   }
+  const subsBefore = desc?.subsections;
   if (desc) {
     desc.vmsd_name = vmsd.name;
     desc.version = version;
@@ -33,6 +34,7 @@ export function saveVmsd(
   }
   if (!vmsd.post_save) {
     saveBody(w, vmsd, state, version, ctx, at, desc);
+    if (desc) repeat(desc, subsBefore);
     return;
   }
   // QEMU runs post_save after a failed field or subsection too; its own failure counts only when they succeeded
@@ -44,9 +46,17 @@ export function saveVmsd(
   }
   const failed = vmsd.post_save(state, ctx);
   if (failure) throw failure;
+  if (desc) repeat(desc, subsBefore);
   if (failed) {
     throw hookFailed('post-save', vmsd, failed, at);
   }
+}
+
+/** Records what this save wrote into `desc` as one element of its sequence (REPEATED): its subsections only if it wrote any. */
+function repeat(desc: VmsdDesc, subsBefore: VmsdDesc[] | undefined): void {
+  const own: VmsdDesc = { vmsd_name: desc.vmsd_name, version: desc.version, fields: desc.fields };
+  if (desc.subsections !== undefined && desc.subsections !== subsBefore) own.subsections = desc.subsections;
+  addRepeat(desc, own);
 }
 
 /** QEMU's "pre-save failed: NAME" / "post-save failed: NAME". */
@@ -215,6 +225,7 @@ function describeElement(
     // the nested VMSD's keys in the field's own object, as vmstate_save_state writes them into the open one
     Object.assign(d, { vmsd_name: sub.vmsd_name, version: sub.version, fields: sub.fields });
     if (sub.subsections) d.subsections = sub.subsections;
+    for (const r of repeatsOf(sub) ?? []) addRepeat(d, r);
   } else if (sub && !nullMarker) d.struct = sub;
   d.size = size;
   return d;

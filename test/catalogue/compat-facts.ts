@@ -13,9 +13,12 @@
  *        7.2.0, in 7.2.1 and 8.0.0 (Debian's 7.2+dfsg-5 changelog lists both
  *        as picked from master; Debian's v7.2.1.diff over the 7.2.0 tarball
  *        adds the three lines)
- *   U810 010746ae1d "hw/pci: Disable PCI_ERR_UNCOR_MASK register for
- *        machine type < 8.0", first in 8.1.0 (QEMU's 7.2 stable series never
- *        took it: none of Debian's v7.2.N.diff adds it)
+ *   U810 5ed3dabe57dd "hw/pci: Disable PCI_ERR_UNCOR_MASK register for
+ *        machine type < 8.0" (master, mst's PULL 19/40 of 2023-05-19, 8.1
+ *        cycle), first in 8.1.0 of the modelled releases; backported to
+ *        8.0.1 as adc49750d2 (the v8.0.2 announcement's changelog, which
+ *        carries 8.0.1's), a stable release not modelled; QEMU's 7.2 stable
+ *        series never took it (none of Debian's v7.2.N.diff adds it)
  */
 export interface CompatFact {
   array: string;

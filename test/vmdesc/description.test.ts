@@ -24,8 +24,9 @@ import type { DeviceClass, Release } from '../../src/machine/types.js';
 import { locateQemu, SETUP_HINT } from '../../src/qemu/binaries.js';
 import { saveToFile } from '../../src/qemu/driver.js';
 import { decodeStream } from '../../src/wire/decode.js';
+import { findVmdesc } from '../../src/wire/vmdesc.js';
 import { VMSTATE_ARRAY_OF_POINTER_TO_STRUCT, VMSTATE_STRUCT_ARRAY, VMSTATE_UINT16, VMSTATE_UINT64, VMSTATE_UINT8 } from '../../src/vmstate/dsl.js';
-import { TMP_PARENT, VMSTATE_QTAILQ_V, VMSTATE_WITH_TMP } from '../../src/vmstate/containers.js';
+import { TMP_PARENT, VMSTATE_GTREE_V, VMSTATE_QTAILQ_V, VMSTATE_WITH_TMP } from '../../src/vmstate/containers.js';
 import type { State, VMStateDescription } from '../../src/vmstate/types.js';
 import { findRelease } from '../../scenarios/releases/index.js';
 import { testRelease } from '../fixtures/testdev.js';
@@ -199,6 +200,40 @@ describe('queues describe their elements inside their entry, as put_qtailq passe
     const size = (n: number) => 5 + n * (1 + 1 + 9 + 4 + 1);
     expect(desc([{ a: 1, b: 1 }, { a: 2, b: 0 }])).toEqual({ name: 'list', type: 'qtailq', ...own, ...sub, size: size(1) });
     expect(desc([{ a: 1, b: 1 }, { a: 2, b: 1 }])).toEqual({ name: 'list', type: 'qtailq', ...own, ...sub, size: size(2) });
+  });
+
+  // the text itself, as put_qtailq writes it (migration/vmstate-types.c of 10.0.2: vmstate_save_state per
+  // element into the object vmsd_desc_field_start opened, vmsd_desc_field_end's size last)
+  const entryText = (list: State[]) => {
+    const bytes = saveLike('10.0.0', device('q', vmsd, { list })).bytes;
+    const located = findVmdesc(bytes)!;
+    const text = new TextDecoder().decode(bytes.subarray(located.jsonOffset, located.jsonOffset + located.jsonLength));
+    return { text, located };
+  };
+  const f = (n: string) => `{"name": "${n}", "type": "uint8", "size": 1}`;
+  const ownText = `"vmsd_name": "elem", "version": 2, "fields": [${f('a')}]`;
+  const subText = `"subsections": [{"vmsd_name": "elem/more", "version": 1, "fields": [${f('b')}]}]`;
+  test('the JSON text repeats vmsd_name, version, fields per element, and subsections where an element has them', () => {
+    const { text, located } = entryText([{ a: 1, b: 1 }, { a: 2, b: 0 }, { a: 3, b: 1 }]);
+    const size = 7 + 2 * (1 + 1 + 9 + 4 + 1);
+    expect(text).toContain(`{"name": "list", "type": "qtailq", ${ownText}, ${subText}, ${ownText}, ${ownText}, ${subText}, "size": ${size}}`);
+    // a reader keeps each key's last occurrence: the parsed form the decoder works from
+    expect(located.desc.devices[0]!.fields![0]).toEqual({ name: 'list', type: 'qtailq', ...own, ...sub, size });
+  });
+  test('a tree: the key VMSD then the value VMSD per node, as put_gtree_elem saves them', () => {
+    const key: VMStateDescription = { name: 'k', version_id: 1, fields: [VMSTATE_UINT8('id')] };
+    const val: VMStateDescription = { name: 'v', version_id: 3, fields: [VMSTATE_UINT16('x')] };
+    const tree: VMStateDescription = { name: 't', version_id: 1, fields: [VMSTATE_GTREE_V('nodes', 1, [val, key])] };
+    const bytes = saveLike('10.0.0', device('t', tree, { nodes: [{ key: { id: 1 }, value: { x: 2 } }, { key: { id: 3 }, value: { x: 4 } }] })).bytes;
+    const located = findVmdesc(bytes)!;
+    const text = new TextDecoder().decode(bytes.subarray(located.jsonOffset, located.jsonOffset + located.jsonLength));
+    const k = `"vmsd_name": "k", "version": 1, "fields": [${f('id')}]`;
+    const v = `"vmsd_name": "v", "version": 3, "fields": [{"name": "x", "type": "uint16", "size": 2}]`;
+    expect(text).toContain(`{"name": "nodes", "type": "gtree", ${k}, ${v}, ${k}, ${v}, "size": ${4 + 2 * (1 + 1 + 2) + 1}}`);
+  });
+  test('one element or none: no repeated key', () => {
+    expect(entryText([{ a: 1, b: 0 }]).text).toContain(`{"name": "list", "type": "qtailq", ${ownText}, "size": 3}`);
+    expect(entryText([]).text).toContain(`{"name": "list", "type": "qtailq", "size": 1}`);
   });
 });
 

@@ -9,7 +9,8 @@
  * one drive — see ide.ts —, port state, the port registers, the busy slot,
  * 32 NCQ transfer states), the HBA's control registers, the index-data
  * pair index and `ports` as an _EQUAL field. 9.0.0 made `ports` unsigned
- * ("hw/ide/ahci: Convert AHCIState::ports to unsigned"): the array count
+ * ("hw/ide/ahci: Convert AHCIState::ports to unsigned", philmd's PULL 52/56
+ * of 2024-02-15, 9.0 cycle): the array count
  * and the _EQUAL codec change type, the bytes do not.
  *
  * post_load (ahci_state_post_load), per port: a DMA engine shown running

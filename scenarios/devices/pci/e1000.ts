@@ -289,21 +289,24 @@ export function e1000MacRegsReset(mac: number[], initVet: boolean): Uint32Array 
 /**
  * `7.2`: the `autonegotiation` and `mitigation` properties (E1000_FLAG_AUTONEG,
  * E1000_FLAG_MIT), with e1000/mit_state needed while `mitigation` is on.
- * `10.0`: neither property; e1000/mit_state has no needed() and is always
- * sent (hw/net/e1000.c of 10.0.2). The models take 10.0.0 as the first
- * release without them (the first tree checked that lacks them).
+ * `8.2`: neither property; e1000/mit_state has no needed() and is always
+ * sent (hw/net/e1000.c of 10.0.2). First in 8.2.0: fa4ec9ffda74 "e1000:
+ * remove old compatibility code", Paolo Bonzini's PULL 03/24 of
+ * 2023-10-03, in upstream master by 2023-10-18 (it is in the rev-list of
+ * mst's tree rebased on master that day), before 8.2's freeze.
  */
-export type E1000Variant = '7.2' | '10.0';
+export type E1000Variant = '7.2' | '8.2';
 
 export function e1000Variant(release: string): E1000Variant {
-  return Number(release.split('.')[0]) >= 10 ? '10.0' : '7.2';
+  const [a, b] = release.split('.').map(Number) as [number, number];
+  return a * 100 + b >= 802 ? '8.2' : '7.2';
 }
 
-/** e1000/mit_state as 10.0 has it: no needed(), so always sent. */
-const { needed: _mitNeeded, ...vmstate_e1000_mit_state_10_0 } = vmstate_e1000_mit_state;
-const vmstate_e1000_10_0: VMStateDescription = {
+/** e1000/mit_state from 8.2.0 on: no needed(), so always sent. */
+const { needed: _mitNeeded, ...vmstate_e1000_mit_state_8_2 } = vmstate_e1000_mit_state;
+const vmstate_e1000_8_2: VMStateDescription = {
   ...vmstate_e1000,
-  subsections: [vmstate_e1000_mit_state_10_0, vmstate_e1000_full_mac_state, vmstate_e1000_tx_tso_state],
+  subsections: [vmstate_e1000_mit_state_8_2, vmstate_e1000_full_mac_state, vmstate_e1000_tx_tso_state],
 };
 
 export function e1000(opts: PciSlotOptions = {}, variant: E1000Variant = '7.2'): DeviceClass {
@@ -319,7 +322,7 @@ export function e1000(opts: PciSlotOptions = {}, variant: E1000Variant = '7.2'):
       migrate_tso_props: { type: 'bool', default: true },
       'init-vet': { type: 'bool', default: true },
     },
-    vmsd: variant === '10.0' ? vmstate_e1000_10_0 : vmstate_e1000,
+    vmsd: variant === '8.2' ? vmstate_e1000_8_2 : vmstate_e1000,
     idstr: pciIdstr(opts.slot ?? 7, 'e1000'),
     instanceId: 0,
     reset(p) {

@@ -65,9 +65,11 @@ import {
   pciLayout,
   pci_register_bar,
   pci_register_device,
+  type PciConfigSpace,
+  type PciLayout,
   type PciSlotOptions,
 } from '../../common/pci.js';
-import { pcieProps, pcie_aer_init, pcie_dev_ser_num_init, pcie_endpoint_cap_init, pm_capability } from '../../common/pcie.js';
+import { pcieProps, pcie_aer_init, pcie_dev_ser_num_init, pcie_endpoint_cap_init, pm_capability, uncMaskMode, type UncMaskMode } from '../../common/pcie.js';
 
 export type E1000eVariant = '7.2' | '8.0';
 
@@ -87,7 +89,7 @@ export function e1000eDsn(mac: number[]): bigint {
   return b(mac[5]!, 0) | b(mac[4]!, 8) | b(mac[3]!, 16) | b(0xff, 24) | b(0xff, 32) | b(mac[2]!, 40) | b(mac[1]!, 48) | b(mac[0]!, 56);
 }
 
-export const e1000eLayout = pciLayout((p) => {
+function buildLayout(p: Props, uncMask: UncMaskMode): PciConfigSpace {
   const d = pci_register_device({ vendor_id: 0x8086, device_id: 0x10d3, revision: 0, class_id: 0x0200 }, true);
   const c = d.config;
   c[PCI_INTERRUPT_PIN] = 1;
@@ -101,11 +103,20 @@ export const e1000eLayout = pciLayout((p) => {
   pcie_endpoint_cap_init(d, 0xe0, 1, p);
   msi_init(d, 0xd0, 1, true, false);
   pm_capability(d, 0xc8, 0x0020); // D3cold not supported, device-specific initialisation
-  pcie_aer_init(d, 0x100, 0x48, p);
+  pcie_aer_init(d, 0x100, 0x48, p, uncMask);
   pcie_dev_ser_num_init(d, 0x140, e1000eDsn(macBytes(p)));
   nicOptionRom(d, p);
   return d;
-});
+}
+
+const layouts = new Map<UncMaskMode, PciLayout>();
+
+/** e1000e's config space for the release's AER mask behaviour (uncMaskMode). */
+export function e1000eLayout(uncMask: UncMaskMode): PciLayout {
+  let l = layouts.get(uncMask);
+  if (!l) layouts.set(uncMask, (l = pciLayout((p) => buildLayout(p, uncMask))));
+  return l;
+}
 
 const vmstate_e1000e_intr_timer: VMStateDescription = {
   name: 'e1000e-intr-timer',
@@ -139,21 +150,22 @@ const vmstate_e1000e_tx: VMStateDescription = {
 
 const TIMER = (name: string) => VMSTATE_STRUCT(name, 0, vmstate_e1000e_intr_timer);
 
-const vmsds = new Map<E1000eVariant, VMStateDescription>();
+const vmsds = new Map<string, VMStateDescription>();
 
-export function vmstate_e1000e(variant: E1000eVariant): VMStateDescription {
-  let known = vmsds.get(variant);
-  if (!known) vmsds.set(variant, (known = build(variant)));
+export function vmstate_e1000e(variant: E1000eVariant, uncMask: UncMaskMode = 'property'): VMStateDescription {
+  const key = `${variant}/${uncMask}`;
+  let known = vmsds.get(key);
+  if (!known) vmsds.set(key, (known = build(variant, uncMask)));
   return known;
 }
 
-function build(variant: E1000eVariant): VMStateDescription {
+function build(variant: E1000eVariant, uncMask: UncMaskMode): VMStateDescription {
   return {
     name: 'e1000e',
     version_id: 1,
     minimum_version_id: 1,
     fields: [
-      VMSTATE_PCI_DEVICE('parent_obj', e1000eLayout),
+      VMSTATE_PCI_DEVICE('parent_obj', e1000eLayout(uncMask)),
       VMSTATE_MSIX('parent_obj'),
       VMSTATE_UINT32('ioaddr'),
       VMSTATE_UINT32('core.rxbuf_min_shift'),
@@ -241,9 +253,11 @@ const timer = () => ({ timer: -1n, running: false });
 export function e1000e(variant: E1000eVariant, release: string, opts: PciSlotOptions = {}): DeviceClass {
   const [a, b] = release.split('.').map(Number) as [number, number];
   const v = a * 100 + b;
+  const uncMask = uncMaskMode(release);
+  const layout = e1000eLayout(uncMask);
   const props: DeviceClass['props'] = {
     ...nicProps('efi-e1000e.rom', release),
-    ...pcieProps({ errUncMask: v >= 800, extTag: v >= 902 }),
+    ...pcieProps({ errUncMask: uncMask === 'property', extTag: v >= 902 }),
     subsys_ven: { type: 'uint16', default: 0x8086 },
     subsys: { type: 'uint16', default: 0 },
   };
@@ -253,13 +267,13 @@ export function e1000e(variant: E1000eVariant, release: string, opts: PciSlotOpt
     type: 'e1000e',
     parents: ['pci-device', 'device'],
     props,
-    vmsd: vmstate_e1000e(variant),
+    vmsd: vmstate_e1000e(variant, uncMask),
     idstr: pciIdstr(opts.slot ?? 8, 'e1000e'),
     instanceId: 0,
     reset(p: Props): State {
       const mac = macBytes(p);
       const s: State = {
-        parent_obj: pciDeviceReset(e1000eLayout(p)),
+        parent_obj: pciDeviceReset(layout(p)),
         ioaddr: 0,
         'core.rxbuf_min_shift': 5,
         'core.rx_desc_len': 0,

@@ -4,7 +4,9 @@
  * up to its first NUL as a RunState and fails with EINVAL on an unknown one.
  *
  * 7.2 … 8.2: `size` + a 100-byte NUL-padded `runstate`.
- * 9.0+ ("migration: propagate suspended runstate", January 2024): the same
+ * 9.0+ (d3c86c99 "migration: propagate suspended runstate", January 2024;
+ * its author lists it on qemu-devel among the commits that "landed in qemu
+ * 9.0" and that 8.2 lacks): the same
  * 104 bytes, re-cut as `runstate[32]`, `has_vm_was_suspended`,
  * `vm_was_suspended`, `unused[66]`; the store before a save sets
  * has_vm_was_suspended to 1 (which lands at byte 32 of an older release's

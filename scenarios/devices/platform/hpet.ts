@@ -7,7 +7,8 @@
  * to 3 (all a v1 stream has) and the load overwrites the device's property
  * with the stream's value, validated to 3..32; post_load re-derives the
  * HPET_ID capability from it.
- * 10.0 ("hpet: do not overwrite properties on post_load", Feb 2025): the
+ * 10.0 (1433e38cc840 "hpet: do not overwrite properties on post_load",
+ * Paolo Bonzini's PULL 02/34 of 2025-02-27, before 10.0's freeze): the
  * stream's count goes into a copy, `num_timers_save`, that pre_save fills
  * from the property; the validation requires it to equal the
  * destination's own count, and the array is counted by that own

@@ -31,13 +31,15 @@ const REGS = [
 
 /**
  * 7.2's i8259 has no subsection (hw/intc/i8259_common.c of 7.2.0 and
- * 7.2.22; the real 7.2 -dump-vmstate agrees); 10.0.2 has i8259/ltim. The
- * models take 8.1.0 as the first release with it ("hw/intc/i8259:
- * Implement legacy LTIM Edge/Level Bank Select").
+ * 7.2.22; the real 7.2 -dump-vmstate agrees); 8.0.0 and later have
+ * i8259/ltim: ecb0e98b4f24 "hw/intc/i8259: Implement legacy LTIM
+ * Edge/Level Bank Select" came in the pull tags/mips-misc-20230308, which
+ * PMM applied on 2023-03-09 asking for ChangeLog/8.0 (qemu-devel "Re:
+ * [PULL 00/20] MIPS patches for 2023-03-07"), before 8.0's rc0.
  */
 export function i8259HasLtim(release: string): boolean {
   const [a, b] = release.split('.').map(Number) as [number, number];
-  return a * 100 + b >= 801;
+  return a * 100 + b >= 800;
 }
 
 export const vmstate_pic_common: VMStateDescription = {

@@ -3,9 +3,10 @@
  * VMSD `ICH9LPC` version 1 — the PCI function, the APM registers, the
  * `ich9_pm` power-management block with its four subsections, the 16 KiB
  * chip configuration (RCBA) registers and the SCI level; subsections for
- * the reset control register and the negotiated SMI features. The same in
- * 7.2 and 10.0 (10.0's SMI timers, which pc_compat_9_1 turns off, are
- * re-armed by post_load from smi_en and not migrated).
+ * the reset control register and the negotiated SMI features. The same
+ * fields in 7.2 and 10.0 (9.2's SMI timers, which pc_compat_9_1 turns off,
+ * are re-armed by post_load from smi_en and not migrated); from 9.1 the
+ * memhp subsection is always sent (below).
  *
  * Validity: the PCI config space's checked bits must equal the
  * destination's own (PCIDevice); nothing else is rejected.
@@ -39,25 +40,35 @@ export const ich9LpcLayout = pciLayout(() => {
 });
 
 /**
- * What changed in ICH9-LPC between the trees checked (hw/isa/lpc_ich9.c,
- * hw/acpi/ich9.c of 7.2.0, 7.2.22 and 10.0.2):
- * - `noreboot` defaults to true in 7.2 and to false from 8.0 (pc_compat_7_2
- *   keeps true for the 7.2 and older machine types: an array named 7_2 is
- *   8.0's);
- * - `x-smi-swsmi-timer` and `x-smi-periodic-timer` exist from 9.2
- *   (pc_compat_9_1 turns them off); 7.2 has x-smi-broadcast,
- *   x-smi-cpu-hotplug and x-smi-cpu-hotunplug only;
- * - `memory-hotplug-support` and ich9_pm/memhp's needed() (its value) are
- *   gone in 10.0.2: the subsection is always sent. The models take 10.0.0
- *   as the first release without them (the first tree checked).
+ * What changed in ICH9-LPC (hw/isa/lpc_ich9.c, hw/acpi/ich9.c; the trees
+ * of 7.2.0, 7.2.22 and 10.0.2, and the patches as merged):
+ * - `noreboot` defaults to true in 7.2 and to false from 8.0.0 ("hw/isa:
+ *   enable TCO watchdog reboot pin strap by default", mst's PULL 06/41 of
+ *   2022-12-21, after 7.2.0's release; pc_compat_7_2 keeps true for the
+ *   7.2 and older machine types: an array named 7_2 is 8.0's);
+ * - from 9.1.0 the QOM property `memory-hotplug-support` is gone
+ *   (d0226c582307 "hw/acpi/ich9: Remove 'memory-hotplug-support'
+ *   property") and ich9_pm/memhp has no needed(), so it is always sent
+ *   (2529ea2d561e "hw/acpi/ich9: Remove dead code related to
+ *   'acpi_memory_hotplug'"): both in philmd's PULL of 2024-06-18, and a
+ *   bisect between v9.0.0 and v9.1.0 on qemu-devel names 2529ea2d561e as
+ *   one of its steps (it is in 9.1.0, not in 9.0.0);
+ * - `x-smi-swsmi-timer` and `x-smi-periodic-timer` exist from 9.2.0
+ *   (6e3c2d58e967 "hw/acpi/ich9: Add periodic and swsmi timer", mst's
+ *   PULL 18/18 of 2024-09-11, after 9.1.0's release; pc_compat_9_1 turns
+ *   them off); 7.2 has x-smi-broadcast, x-smi-cpu-hotplug and
+ *   x-smi-cpu-hotunplug only.
  */
-export type Ich9LpcVariant = '7.2' | '8.0' | '9.2' | '10.0';
+export type Ich9LpcVariant = '7.2' | '8.0' | '9.1' | '9.2';
 
 export function ich9LpcVariant(release: string): Ich9LpcVariant {
   const [a, b] = release.split('.').map(Number) as [number, number];
   const v = a * 100 + b;
-  return v >= 1000 ? '10.0' : v >= 902 ? '9.2' : v >= 800 ? '8.0' : '7.2';
+  return v >= 902 ? '9.2' : v >= 901 ? '9.1' : v >= 800 ? '8.0' : '7.2';
 }
+
+/** Whether the variant is 9.1's or later: no memory-hotplug-support, ich9_pm/memhp always sent. */
+const memhpAlways = (v: Ich9LpcVariant) => v === '9.1' || v === '9.2';
 
 export const vmstate_ich9_pm: VMStateDescription = {
   name: 'ich9_pm',
@@ -148,15 +159,15 @@ export function ich9PmReset(): State {
   };
 }
 
-/** ich9_pm and ICH9LPC as 10.0 has them: ich9_pm/memhp without needed(). */
-const { needed: _memhpNeeded, ...memhp_10_0 } = memhpSubsection('ich9_pm/memhp');
-const vmstate_ich9_pm_10_0: VMStateDescription = { ...vmstate_ich9_pm, subsections: [memhp_10_0, ...vmstate_ich9_pm.subsections!.slice(1)] };
-const vmstate_ich9_lpc_10_0: VMStateDescription = {
+/** ich9_pm and ICH9LPC from 9.1.0 on: ich9_pm/memhp without needed(). */
+const { needed: _memhpNeeded, ...memhp_9_1 } = memhpSubsection('ich9_pm/memhp');
+const vmstate_ich9_pm_9_1: VMStateDescription = { ...vmstate_ich9_pm, subsections: [memhp_9_1, ...vmstate_ich9_pm.subsections!.slice(1)] };
+const vmstate_ich9_lpc_9_1: VMStateDescription = {
   ...vmstate_ich9_lpc,
-  fields: vmstate_ich9_lpc.fields.map((f) => (f.vmsd === vmstate_ich9_pm ? { ...f, vmsd: vmstate_ich9_pm_10_0 } : f)),
+  fields: vmstate_ich9_lpc.fields.map((f) => (f.vmsd === vmstate_ich9_pm ? { ...f, vmsd: vmstate_ich9_pm_9_1 } : f)),
 };
 
-export function ich9Lpc(variant: Ich9LpcVariant = '10.0'): DeviceClass {
+export function ich9Lpc(variant: Ich9LpcVariant = '9.2'): DeviceClass {
   const bool = (d: boolean) => ({ type: 'bool' as const, default: d });
   return {
     name: 'ich9-lpc',
@@ -168,12 +179,12 @@ export function ich9Lpc(variant: Ich9LpcVariant = '10.0'): DeviceClass {
       'x-smi-broadcast': bool(true),
       'x-smi-cpu-hotplug': bool(true),
       'x-smi-cpu-hotunplug': bool(true),
-      ...(variant === '9.2' || variant === '10.0' ? { 'x-smi-swsmi-timer': bool(true), 'x-smi-periodic-timer': bool(true) } : {}),
+      ...(variant === '9.2' ? { 'x-smi-swsmi-timer': bool(true), 'x-smi-periodic-timer': bool(true) } : {}),
       enable_tco: bool(true),
-      ...(variant === '10.0' ? {} : { 'memory-hotplug-support': bool(true) }),
+      ...(memhpAlways(variant) ? {} : { 'memory-hotplug-support': bool(true) }),
       'acpi-pci-hotplug-with-bridge-support': bool(true),
     },
-    vmsd: variant === '10.0' ? vmstate_ich9_lpc_10_0 : vmstate_ich9_lpc,
+    vmsd: memhpAlways(variant) ? vmstate_ich9_lpc_9_1 : vmstate_ich9_lpc,
     idstr: pciIdstr(0x1f, 'ICH9LPC'),
     instanceId: 0,
     reset: (p) => ({

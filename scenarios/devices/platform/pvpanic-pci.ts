@@ -27,7 +27,11 @@ export const vmstate_pvpanic_pci: VMStateDescription = {
 /**
  * `events` defaults to PVPANIC_PANICKED | PVPANIC_CRASH_LOADED (3) in 7.2
  * (hw/misc/pvpanic-pci.c of 7.2.0 and 7.2.22) and to PVPANIC_EVENTS, which
- * adds PVPANIC_SHUTDOWN (7), in 10.0.2; the shutdown event came with 9.1.
+ * adds PVPANIC_SHUTDOWN (7), in 10.0.2. First in 9.1.0: 6269086b0179
+ * "hw/misc/pvpanic: add support for normal shutdowns" (which widens
+ * PVPANIC_EVENTS), mst's PULL v2 33/88 of 2024-07-02, before 9.1's
+ * freeze; the GUEST_PVSHUTDOWN event of the same series says "Since: 9.1"
+ * (qapi/run-state.json of 10.0.2).
  */
 export function pvpanicEvents(release: string): number {
   const [a, b] = release.split('.').map(Number) as [number, number];
