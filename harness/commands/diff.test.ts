@@ -118,7 +118,7 @@ describe('vmcompat diff on model streams', () => {
     expect(io.errors.join('\n')).toMatch(/^vmcompat diff: .*m-bare\.bin: cannot decode FULL record 'serial' .* no VM description .*; give --release R/);
     const ok = collectIo();
     expect(await diffCommand([f('m-bare.bin'), f('m-scr.bin'), '--release', '9.0'], ok)).toBe(0);
-    expect(ok.lines[0]).toMatch(/m-bare\.bin: pc-q35-8\.2 · 1 device sections · \d+ bytes · described by 9\.0\.0 at pc-q35-8\.2$/);
+    expect(ok.lines[0]).toMatch(/m-bare\.bin: pc-q35-8\.2 · 1 device sections · \d+ bytes · described by 9\.0\.1 at pc-q35-8\.2$/);
     expect(ok.lines.at(-1)).toMatch(/^identical state: 2 sections, \d+ fields, 0 RAM pages$/);
   });
 });
