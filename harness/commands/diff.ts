@@ -3,8 +3,8 @@ import { defineCommand, parseCommand, repeatable, usageError } from '../args.js'
 import { readInput, releaseSource } from '../files.js';
 import { jsonEnvelope } from '../format.js';
 import { toolVersion } from '../paths.js';
-import { didYouMean, resolveRelease } from '../names.js';
-import { isSourceTree, loadReleases, releaseModules, treeRelease } from '../releases.js';
+import { didYouMean } from '../names.js';
+import { releaseModel, releaseModules } from '../releases.js';
 import type { Io } from '../io.js';
 import { decodeStream, type DecodedStream } from '../../src/wire/decode.js';
 import { diffStreams, type FieldDiff, type StreamDiff } from '../../src/wire/diff.js';
@@ -173,12 +173,7 @@ export async function diffCommand(argv: string[], io: Io): Promise<number> {
   for (const m of o.releases ?? []) releaseSource(m, '--releases');
   let model: Release | null = null;
   if (o.release !== undefined) {
-    if (isSourceTree(o.release)) model = await treeRelease(o.release);
-    else {
-      const releases = await loadReleases(releaseModules(o.releases));
-      const name = resolveRelease(o.release, releases.map((r) => r.name), '--release');
-      model = releases.find((r) => r.name === name)!;
-    }
+    model = await releaseModel(o.release, releaseModules(o.releases));
   }
   const [a, b] = readBoth(input(fa), input(fb), model, o.machine);
   const d = diffStreams(a.stream, b.stream);

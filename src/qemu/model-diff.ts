@@ -25,7 +25,7 @@ function opaque(l: LeafRef): boolean {
   return l.value instanceof Uint8Array && l.size > 0 && l.type !== 'buffer' && l.type !== 'unused_buffer' && l.type !== 'pci config';
 }
 
-function blobs(s: DecodedStream, label: string): { start: number; end: number }[] {
+export function blobs(s: DecodedStream, label: string): { start: number; end: number }[] {
   const rec = s.records.find((r): r is DeviceRecord => r.type === 'FULL' && deviceLabel(r.idstr, r.instanceId) === label);
   if (!rec) return [];
   return leaves(rec.state)
@@ -41,7 +41,7 @@ function show(b: Uint8Array): string {
 }
 
 /** The model's leaves inside the blobs, keyed `vmsd:path` (a repeated key gets `#n`). */
-function blobLeaves(trace: readonly TraceEntry[], rs: { start: number; end: number }[]): Map<string, TraceEntry> {
+export function blobLeaves(trace: readonly TraceEntry[], rs: { start: number; end: number }[]): Map<string, TraceEntry> {
   const out = new Map<string, TraceEntry>();
   for (const e of trace) {
     if (e.what !== 'field' || e.size === 0 || !rs.some((r) => e.offset >= r.start && e.offset + e.size <= r.end)) continue;
