@@ -107,6 +107,8 @@ describe('vmcompat qemu', () => {
     await expect(qemuCommand(['--src', '7.2', '--dst', '10.0', '--machine', 'pc-q35-10.*'], collectIo())).rejects.toThrow(
       /no machine type matching pc-q35-10\.\* is known to 7\.2 \(7\.2\.\d+\) and 10\.0 \(10\.0\.\d+\); shared versioned types: .*pc-q35-7\.2/,
     );
+    // a name close to one both know: did you mean
+    await expect(qemuCommand(['--src', '7.2', '--dst', '10.0', '--machine', 'pc-q35-7.3'], collectIo())).rejects.toThrow(/no machine type matching pc-q35-7\.3 is known to 7\.2 \(7\.2\.\d+\) and 10\.0 \(10\.0\.\d+\); did you mean 'pc-q35-7\.\d'/);
     const missing = await qemuCommand(['--src', '/nonexistent/qemu', '--dst', '10.0', '--machine', 'all'], collectIo()).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(VmError);
     expect((missing as Error).message).toMatch(/\/nonexistent\/qemu.*npm run qemu:setup/);

@@ -20,7 +20,8 @@ import { VmError, hex } from '../../src/wire/errors.js';
 import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
 import { readInput, writableDir } from '../files.js';
 import { jsonEnvelope } from '../format.js';
-import { machineAlias } from '../names.js';
+import { didYouMean, machineAlias } from '../names.js';
+import { isGlob } from '../../src/check/glob.js';
 import type { Io } from '../io.js';
 
 function qemuArgs(): Command {
@@ -121,7 +122,7 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
     resolveQemu(values.src).then((b) => withGlobals(b, values.srcGlobal, '--src-global')),
     resolveQemu(values.dst).then((b) => withGlobals(b, values.dstGlobal, '--dst-global')),
   ]);
-  const machines = await sharedMachines([src, dst], values.machine.map(machineAlias));
+  const machines = await sharedMachines([src, dst], values.machine.map(machineAlias), (n, known) => (isGlob(n) ? '' : didYouMean(n, known)));
   const oneWay = values.oneWay || stream !== undefined;
   const spec: Omit<RealCaseSpec, 'machine'> = {
     a: src,
