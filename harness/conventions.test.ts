@@ -71,18 +71,19 @@ describe('the CLI conventions', () => {
     expect(r.err).toMatch(message);
   });
 
-  it('8.2 means 8.2.0, q35 means pc-q35-*, and globs take braces', async () => {
-    const long = await plan(['--device', 'virtio-gpu', '--pair', '8.2.0:9.0.0', '--machine', 'pc-q35-*']);
+  it('a short version is the newest release of its series (8.2 is 8.2.0, 9.0 is 9.0.1, 7.2 is 7.2.1), q35 means pc-q35-*, and globs take braces', async () => {
+    const long = await plan(['--device', 'virtio-gpu', '--pair', '8.2.0:9.0.1', '--machine', 'pc-q35-*']);
     expect(long.length).toBeGreaterThan(4);
     expect(await plan(['--device', 'virtio-gpu', '--pair', '8.2:9.0', '--machine', 'q35'])).toEqual(long);
-    expect(await plan(['--device', 'virtio-gpu', '--pair', '8.2:9.0', '--machine', 'pc-q35-{8.1,8.2}'])).toEqual([
+    expect(await plan(['--device', 'virtio-gpu', '--pair', '8.2:9.0.0', '--machine', 'pc-q35-{8.1,8.2}'])).toEqual([
       'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2',
       'virtio-gpu/8.2.0->9.0.0/pc-q35-8.1',
       'virtio-gpu/9.0.0->8.2.0/pc-q35-8.2',
       'virtio-gpu/9.0.0->8.2.0/pc-q35-8.1',
     ]);
+    expect(await plan(['--device', 'virtio-gpu', '--pair', '7.2:8.0', '--machine', 'pc-q35-7.2'])).toEqual(['virtio-gpu/7.2.1->8.0.0/pc-q35-7.2', 'virtio-gpu/8.0.0->7.2.1/pc-q35-7.2']);
     expect(await plan(['--device', '{virtio-gpu,isa-ipmi-kcs}', '--pair', '8.2:9.0', '--machine', 'pc-q35-8.2'])).toEqual(
-      expect.arrayContaining(['virtio-gpu/8.2.0->9.0.0/pc-q35-8.2', 'isa-ipmi-kcs/8.2.0->9.0.0/pc-q35-8.2']),
+      expect.arrayContaining(['virtio-gpu/8.2.0->9.0.1/pc-q35-8.2', 'isa-ipmi-kcs/8.2.0->9.0.1/pc-q35-8.2']),
     );
   });
 
@@ -141,6 +142,18 @@ describe('one JSON envelope for every --json', () => {
     const proof = envelope(p.out, 'prove');
     expect(JSON.stringify(proof)).toMatch(/10\.0\.2/);
     expect(JSON.stringify(proof)).toMatch(/7\.2\.22/);
+    // what the variables name is a build, short names too: --base 7.2 beside them is the 7.2 build (7.2.22), not the model 7.2.0
+    const short = await run(['prove', '--base', '7.2', '--device', 'isa-serial', '--machine', 'pc-q35-7.2', '--json'], env);
+    const bins = envelope(short.out, 'prove');
+    expect(bins.base).toMatchObject({ path: '/usr/bin/qemu-system-x86_64', version: expect.stringMatching(/^7\.2\.\d+$/) });
+    expect(bins.fix.version).toMatch(/^10\.0\.\d+$/);
+    expect(bins.peer.version).toBe(bins.base.version);
+    // as QEMU's qtest runs them through sh -c, a bare command name is found on PATH
+    const onPath = await run(['prove', '--base', '7.2', '--device', 'isa-serial', '--machine', 'pc-q35-7.2', '--json'], { QTEST_QEMU_BINARY_SRC: 'qemu-system-x86_64', QTEST_QEMU_BINARY_DST: '10.0' });
+    expect(envelope(onPath.out, 'prove').peer).toMatchObject({ path: '/usr/bin/qemu-system-x86_64', version: bins.base.version });
+    // the real version alone names the build when no release model has that name
+    const full = await run(['prove', '--base', bins.base.version, '--fix', bins.fix.version, '--peer', bins.base.version, '--device', 'isa-serial', '--machine', 'pc-q35-7.2', '--json'], { QTEST_QEMU_BINARY_SRC: '', QTEST_QEMU_BINARY_DST: '' });
+    expect(envelope(full.out, 'prove').fix).toMatchObject({ version: bins.fix.version });
     // no --src/--dst and no variables: a usage error naming both ways
     const none = await run(['qemu', '--machine', 'pc-q35-7.2'], { QTEST_QEMU_BINARY_SRC: '', QTEST_QEMU_BINARY_DST: '' });
     expect(none.code).toBe(2);

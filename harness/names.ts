@@ -43,11 +43,22 @@ export function didYouMean(name: string, known: readonly string[]): string {
   return near.length ? `; did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : '';
 }
 
-/** `8.2` → `8.2.0` when the release list has it; a name it has is kept. */
+/**
+ * A short version names the newest release of that series the list has, as a
+ * maintainer means it (`7.2` → `7.2.1` beside 7.2.0, `8.2` → `8.2.0`, `10.0`
+ * → `10.0.2` once a 10.0.2 tree is added); a name the list has is kept.
+ * Only plain `X.Y.Z` names belong to a series (not `9.0.0-patched`).
+ */
 export function releaseAlias(name: string, known: readonly string[]): string {
   if (known.includes(name)) return name;
-  if (/^\d+\.\d+$/.test(name) && known.includes(`${name}.0`)) return `${name}.0`;
-  return name;
+  if (!/^\d+\.\d+$/.test(name)) return name;
+  let best: string | null = null;
+  let micro = -1;
+  for (const k of known) {
+    const m = /^(\d+\.\d+)\.(\d+)$/.exec(k);
+    if (m && m[1] === name && Number(m[2]) > micro) [best, micro] = [k, Number(m[2])];
+  }
+  return best ?? name;
 }
 
 /** A release name (or alias) the list has, or a usage error with the nearest names. */

@@ -26,6 +26,7 @@ import { releaseFromSnapshot } from '../src/source/release/convert.js';
 import { patchApplies, patchedTree, treeReleaseName } from '../src/source/release/patch.js';
 import { treeVersion } from '../src/source/extract.js';
 import { vmsdProblems } from '../src/vmstate/check.js';
+import { resolveRelease } from './names.js';
 
 const bad = (message: string) => new VmError({ kind: 'bad-input', message });
 
@@ -85,6 +86,14 @@ export function extendRelease(x: unknown, known: readonly Release[], file: strin
   const devices = [...base.devices.map((d) => byName.get(d.name) ?? d), ...own.filter((d) => !base.devices.some((b) => b.name === d.name))];
   const { extends: _base, ...rest } = r;
   return { ...base, ...rest, devices, machines: r.machines ?? base.machines, compatArrays: r.compatArrays ?? base.compatArrays };
+}
+
+/** `--release R` of diff and decode: a QEMU source tree folder (its extracted model), else a release name or alias among the built-in and --releases models. */
+export async function releaseModel(name: string, modules: readonly string[]): Promise<Release> {
+  if (isSourceTree(name)) return treeRelease(name);
+  const releases = await loadReleases(modules);
+  const found = resolveRelease(name, releases.map((r) => r.name), '--release');
+  return releases.find((r) => r.name === found)!;
 }
 
 /** A folder given to --releases: a QEMU source tree (VERSION and include/migration/vmstate.h), or a typed error. */

@@ -1,5 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { locateQemu } from '../src/qemu/binaries.js';
+import { DETERMINISTIC_RTC } from '../src/qemu/case.js';
+import { saveToFile } from '../src/qemu/driver.js';
+import { findVmdesc } from '../src/wire/vmdesc.js';
+import { diffCommand } from './commands/diff.js';
+import { collectIo } from './io.js';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runCase, type StateMode } from '../src/check/run.js';
 import type { Release } from '../src/machine/types.js';
@@ -75,4 +82,29 @@ describe('a QEMU source tree is a release', () => {
     const [r] = both('e1000', 'pc-q35-7.2');
     expect(r!.message).toMatch(/hook not modelled: .*e1000\.post_load = e1000_post_load/);
   });
+
+  test('diff --release TREE on real 7.2.22 streams: the tree\'s model reads what it can, the streams\' descriptions the rest (the board\'s timer, cpu_common), each named', async () => {
+    const binary = await locateQemu('7.2');
+    const save = () => saveToFile({ binary, vm: { machine: 'pc-q35-7.2', devices: ['isa-serial'], args: DETERMINISTIC_RTC } });
+    const dir = mkdtempSync(join(tmpdir(), 'vmcompat-tree-diff-'));
+    try {
+      const a = await save();
+      const full = join(dir, 'a.bin');
+      const bare = join(dir, 'b.bin');
+      writeFileSync(full, a);
+      // QEMU's suppress-vmdesc stream: the same bytes up to the description
+      writeFileSync(bare, (await save()).subarray(0, findVmdesc(a)!.offset));
+      const io = collectIo();
+      expect(await diffCommand([bare, full, '--release', TREES[0]!, '--json'], io)).toBe(0);
+      const d = JSON.parse(io.lines.join('\n')).result;
+      const by = new Map(d.a.sections.map((x: { section: string; by: string; why: string | null }) => [x.section, x]));
+      expect(d.a.description).toMatch(/^7\.2\.22 at pc-q35-7\.2 \(\d+ sections\), B's description \(\d+\)$/);
+      expect(by.get('port92 (0)')).toMatchObject({ by: 'model', why: null });
+      expect(by.get('timer (0)')).toMatchObject({ by: 'other', why: '7.2.22 has no device for it' });
+      expect(by.get('cpu_common (0)')).toMatchObject({ by: 'other' });
+      expect(d.identical).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -32,12 +32,12 @@ describe('decode -x DIR', () => {
     await setup();
     const dir = join(tmp.path, 'x');
     const io = collectIo();
-    expect(decodeCommand([file, '-x', dir], io)).toBe(0);
+    expect(await decodeCommand([file, '-x', dir], io)).toBe(0);
     const desc = collectIo();
-    decodeCommand([file, '--desc'], desc);
+    await decodeCommand([file, '--desc'], desc);
     expect(JSON.parse(readFileSync(join(dir, 'desc.json'), 'utf8'))).toEqual(JSON.parse(desc.lines.join('\n')));
     const state = collectIo();
-    decodeCommand([file, '--json'], state);
+    await decodeCommand([file, '--json'], state);
     expect(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).result).toEqual(JSON.parse(state.lines.join('\n')).result);
     expect(readdirSync(join(dir, 'ram')).sort()).toEqual(['pc.bios.bin', 'pc.ram.bin', 'pc.rom.bin', 'rom@etc_acpi_rsdp.bin', 'rom@etc_acpi_tables.bin', 'rom@etc_table-loader.bin']);
     expect(statSync(join(dir, 'ram', 'pc.ram.bin')).size).toBe(32 << 20);
@@ -54,9 +54,9 @@ describe('decode -x DIR', () => {
     const bare = join(tmp.path, 'bare.bin');
     // cut the description off: the device sections cannot be read
     writeFileSync(bare, readFileSync(file).subarray(0, stream.vmdesc!.offset));
-    expect(() => decodeCommand([bare, '-x', join(tmp.path, 'y')], collectIo())).toThrow(VmError);
+    await expect(decodeCommand([bare, '-x', join(tmp.path, 'y')], collectIo())).rejects.toThrow(VmError);
     expect(existsSync(join(tmp.path, 'y'))).toBe(false);
-    expect(() => decodeCommand([file, '-x', file], collectIo())).toThrow(`-x ${file}: is a file, not a folder`);
+    await expect(decodeCommand([file, '-x', file], collectIo())).rejects.toThrow(`-x ${file}: is a file, not a folder`);
   });
 });
 
@@ -64,7 +64,7 @@ describe('decode --json -m', () => {
   it("adds every page's contents to the RAM section, keyed as analyze-migration.py keys them", async () => {
     await setup();
     const io = collectIo();
-    expect(decodeCommand([file, '--json', '-m'], io)).toBe(0);
+    expect(await decodeCommand([file, '--json', '-m'], io)).toBe(0);
     const doc = JSON.parse(io.lines.join('\n')).result;
     const ram = Object.entries(doc).find(([k]) => /^ram \(\d+\)$/.test(k))![1] as { memory: Record<string, string> };
     const all = pages(stream);
@@ -74,7 +74,7 @@ describe('decode --json -m', () => {
     const text = ram.memory[`pc.bios (0x${data.addr.toString(16).padStart(16, '0')})`]!;
     expect(Buffer.from(text.replace(/ /g, ''), 'hex')).toEqual(Buffer.from(data.data));
     expect(Object.values(ram.memory)).toContain('Filled with 0x00');
-    expect(() => decodeCommand([file, '-m'], collectIo())).toThrow('-m (RAM contents) goes with --json or -x');
+    await expect(decodeCommand([file, '-m'], collectIo())).rejects.toThrow('-m (RAM contents) goes with --json or -x');
   });
 });
 

@@ -28,7 +28,7 @@ describe('vmcompat decode', () => {
   it('prints the stream, RAM and every device field', async () => {
     await setup();
     const io = collectIo();
-    expect(decodeCommand([file], io)).toBe(0);
+    expect(await decodeCommand([file], io)).toBe(0);
     expect(io.lines[0]).toMatch(new RegExp(`^pc-q35-10\\.0 · stream v3 · ${bytes.length} bytes · \\d+ records · \\d+ device sections · description \\d+ bytes$`));
     expect(io.lines[1]).toMatch(/^ram \(\d+\): 3 records, \d+ data pages, \d+ zero pages; blocks: pc\.ram 32 MiB, /);
     expect(io.lines).toContain(`COMMAND 11 (switchover-start) @${io.lines.find((l) => l.startsWith('COMMAND'))!.split('@')[1]}`);
@@ -43,7 +43,7 @@ describe('vmcompat decode', () => {
 
     await setup();
     const io = collectIo();
-    expect(decodeCommand([file, '--json'], io)).toBe(0);
+    expect(await decodeCommand([file, '--json'], io)).toBe(0);
     const doc = JSON.parse(io.lines.join('\n')).result as Record<string, Record<string, unknown>>;
     const ram = Object.keys(doc).find((k) => /^ram \(\d+\)$/.test(k))!;
     expect(doc[ram]).toMatchObject({ 'section sizes': { 'pc.ram': '0x0000000002000000' } });
@@ -57,7 +57,7 @@ describe('vmcompat decode', () => {
 
     await setup();
     const io = collectIo();
-    expect(decodeCommand([file, '--desc'], io)).toBe(0);
+    expect(await decodeCommand([file, '--desc'], io)).toBe(0);
     const desc = JSON.parse(io.lines.join('\n'));
     expect(desc.configuration).toMatchObject({ vmsd_name: 'configuration' });
     expect(desc.devices.some((d: { name: string }) => d.name === 'ipmi-interface')).toBe(true);
@@ -68,9 +68,31 @@ describe('vmcompat decode', () => {
     await setup();
     const out = join(tmp.path, 're.bin');
     const io = collectIo();
-    expect(decodeCommand([file, '--reencode', out], io)).toBe(0);
+    expect(await decodeCommand([file, '--reencode', out], io)).toBe(0);
     expect(io.lines).toEqual([`wrote ${out}: ${bytes.length} bytes, identical to ${file}`]);
     expect(Buffer.compare(readFileSync(out), bytes)).toBe(0);
+  });
+
+  it('--release shows the fields inside the blobs the description only sizes: virtio-gpu\'s scanouts as the model reads them', async () => {
+    await setup();
+    const gpu = await saveToFile({ binary: await locateQemu('7.2'), vm: { machine: 'pc-q35-7.2', devices: ['virtio-gpu-pci'] } });
+    const f = join(tmp.path, 'gpu.bin');
+    writeFileSync(f, gpu);
+    const plain = collectIo();
+    expect(await decodeCommand([f], plain)).toBe(0);
+    expect(plain.lines.some((l) => l.includes('scanout'))).toBe(false);
+    const io = collectIo();
+    expect(await decodeCommand([f, '--release', '7.2'], io)).toBe(0);
+    const at = io.lines.findIndex((l) => /^0000:00:0\d\.0\/virtio-gpu \(0\)/.test(l));
+    expect(io.lines.slice(at + 1, at + 4)).toEqual([expect.stringMatching(/^  virtio = /), expect.stringMatching(/^  virtio-gpu = /), expect.stringMatching(/^  inside, as 7\.2\.1 at pc-q35-7\.2 reads it \(\d+ fields\):$/)]);
+    const line = io.lines.find((l) => l.startsWith('    virtio-gpu-scanouts:parent_obj.conf.max_outputs = '))!;
+    expect(line).toMatch(/ = 0x00000001  @0x[0-9a-f]+$/);
+    // the offset holds those bytes
+    const off = Number(/@(0x[0-9a-f]+)$/.exec(line)![1]);
+    expect([...gpu.subarray(off, off + 4)]).toEqual([0, 0, 0, 1]);
+    expect(io.lines).toContain(io.lines.find((l) => l.startsWith('    virtio-gpu:virtio.status = ')));
+    // the model's fields are a text view: --json keeps analyze-migration's shape
+    await expect(decodeCommand([f, '--release', '7.2', '--json'], collectIo())).rejects.toThrow(/not with --json/);
   });
 
   it('names the offset and what it found in a file it cannot decode', async () => {
@@ -78,9 +100,9 @@ describe('vmcompat decode', () => {
     await setup();
     const bad = join(tmp.path, 'cut.bin');
     writeFileSync(bad, bytes.subarray(0, 4000));
-    expect(() => decodeCommand([bad], collectIo())).toThrow(VmError);
-    expect(() => decodeCommand([bad], collectIo())).toThrow(/FULL record|RAM|short read|no VM description/);
-    expect(() => decodeCommand([], collectIo())).toThrow(/missing required argument 'FILE'/);
+    await expect(decodeCommand([bad], collectIo())).rejects.toThrow(VmError);
+    await expect(decodeCommand([bad], collectIo())).rejects.toThrow(/FULL record|RAM|short read|no VM description/);
+    await expect(decodeCommand([], collectIo())).rejects.toThrow(/missing required argument 'FILE'/);
   });
 });
 

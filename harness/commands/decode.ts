@@ -1,10 +1,14 @@
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { defineCommand, helpText, parseCommand, usageError } from '../args.js';
-import { readInput, writableDir, writableFile } from '../files.js';
+import { defineCommand, helpText, parseCommand, repeatable, usageError } from '../args.js';
+import { readInput, releaseSource, writableDir, writableFile } from '../files.js';
+import { didYouMean } from '../names.js';
+import { releaseModel, releaseModules } from '../releases.js';
+import { describeSections, type DescribedSection } from '../../src/qemu/describe-sections.js';
+import { blobLeaves, blobs } from '../../src/qemu/model-diff.js';
 import { blockFileName, ramBlockPages, ramContents } from '../../src/wire/ram-blocks.js';
-import { decodeStream, type DecodedStream, type RamRecord } from '../../src/wire/decode.js';
+import { decodeStream, deviceLabel, type DecodedStream, type RamRecord } from '../../src/wire/decode.js';
 import { encodeStream } from '../../src/wire/encode.js';
 import { VmError, hex } from '../../src/wire/errors.js';
 import { isVmsdState, leafText, stateToJson, type VmsdState } from '../../src/wire/tree.js';
@@ -14,7 +18,7 @@ import { toolVersion } from '../paths.js';
 
 function decodeArgs(): Command {
   return defineCommand('decode', {
-    usage: 'FILE [--json [-m] | --desc | -x DIR] [--reencode OUT]',
+    usage: 'FILE [--json [-m] | --desc | -x DIR | --release R] [--reencode OUT]',
     description: `Decodes a QEMU migration stream: the configuration, RAM (blocks, zero and
 data pages), every device section by the stream's own JSON description, footers, EOF.
 By default: the state per device, one field per line.
@@ -31,7 +35,10 @@ stream vmcompat can decode (the message names the offset and what it found).`,
     .option('--desc', 'the JSON description the stream carries (analyze-migration -d desc)')
     .option('-m, --memory', "with --json or -x: RAM contents too, page by page (analyze-migration -m)")
     .option('-x, --extract <DIR>', 'write desc.json, state.json (as --json) and each RAM block as raw bytes (ram/NAME.bin, zero pages as zeros) into DIR (analyze-migration -x)')
-    .option('--reencode <OUT>', 'write decode → encode to OUT (byte-identical; exit 1 if it is not)');
+    .option('--reencode <OUT>', 'write decode → encode to OUT (byte-identical; exit 1 if it is not)')
+    .option('--release <R>', "also show what's inside the blobs the description only sizes (virtio, virtio-gpu) as this release model reads them: a release name or a QEMU source tree folder")
+    .option('--machine <M>', "the model's machine type (default: the stream's own)")
+    .option('--releases <FILE>', 'release modules to find --release in (repeatable)', repeatable);
 }
 
 interface DecodeOptions {
@@ -40,10 +47,13 @@ interface DecodeOptions {
   memory?: boolean;
   extract?: string;
   reencode?: string;
+  release?: string;
+  machine?: string;
+  releases?: string[];
 }
 
 
-export function decodeCommand(argv: string[], io: Io): number {
+export async function decodeCommand(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommand<DecodeOptions>(decodeArgs(), argv, io);
   if (!parsed) return 0;
   const values = parsed.opts;
@@ -52,8 +62,21 @@ export function decodeCommand(argv: string[], io: Io): number {
   if (values.reencode !== undefined) writableFile(values.reencode, '--reencode');
   if (values.extract !== undefined) writableDir(values.extract, '-x');
   if (values.memory && !values.json && values.extract === undefined) throw usageError('-m (RAM contents) goes with --json or -x');
+  if (values.machine !== undefined && values.release === undefined) throw usageError('--machine goes with --release (the model to read inside the blobs with)');
+  if (values.release !== undefined && (values.json || values.desc || values.extract !== undefined)) throw usageError('--release shows the model\'s fields in the text output: not with --json, --desc or -x');
+  for (const m of values.releases ?? []) releaseSource(m, '--releases');
   const buf = readInput(file, 'FILE');
   const s = decodeStream(buf);
+  let inside: Inside | undefined;
+  if (values.release !== undefined) {
+    const model = await releaseModel(values.release, releaseModules(values.releases));
+    const conf = s.records.find((r) => r.type === 'CONFIGURATION');
+    const machine = values.machine ?? (conf?.type === 'CONFIGURATION' ? conf.machine : null);
+    if (!machine) throw usageError('the stream names no machine type in a configuration record: give --machine');
+    if (!model.machines.some((m) => m.name === machine)) throw usageError(`release ${model.name} has no machine type '${machine}'${didYouMean(machine, model.machines.map((m) => m.name))}`);
+    const described = describeSections(buf, model, machine, null);
+    inside = { release: model.name, machine, bytes: buf, sections: new Map(described.sections.map((x) => [x.label, x])) };
+  }
 
   if (values.reencode !== undefined) {
     const out = encodeStream(s);
@@ -78,7 +101,7 @@ export function decodeCommand(argv: string[], io: Io): number {
     io.out(jsonEnvelope('decode', analyzeJson(s, Boolean(values.memory)), toolVersion()));
     return 0;
   }
-  if (values.reencode === undefined) for (const l of textLines(s)) io.out(l);
+  if (values.reencode === undefined) for (const l of textLines(s, inside)) io.out(l);
   return 0;
 }
 
@@ -161,7 +184,31 @@ function mib(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(n % (1 << 20) ? 1 : 0)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
 }
 
-export function textLines(s: DecodedStream): string[] {
+/** What a release model read inside each section's blobs (decode --release). */
+interface Inside {
+  release: string;
+  machine: string;
+  bytes: Uint8Array;
+  sections: Map<string, DescribedSection>;
+}
+
+/** The model's fields inside a section's blobs, one per line; or why the model does not read the section. */
+function insideLines(s: DecodedStream, label: string, inside: Inside): string[] {
+  const ranges = blobs(s, label);
+  if (!ranges.length) return [];
+  const sec = inside.sections.get(label);
+  if (!sec?.model) return [`  (${inside.release} does not read inside it: ${sec?.modelWhy ?? 'no such section'})`];
+  const ls = [...blobLeaves(sec.trace, ranges)];
+  const out = [`  inside, as ${inside.release} at ${inside.machine} reads it (${ls.length} fields):`];
+  for (const [key, e] of ls) {
+    const b = inside.bytes.subarray(e.offset, e.offset + e.size);
+    const v = b.length <= 8 ? '0x' + [...b].map((x) => x.toString(16).padStart(2, '0')).join('') : `${[...b.subarray(0, 16)].map((x) => x.toString(16).padStart(2, '0')).join(' ')}${b.length > 16 ? ` … (${b.length} bytes)` : ''}`;
+    out.push(`    ${key} = ${v}  @${hex(e.offset)}`);
+  }
+  return out;
+}
+
+export function textLines(s: DecodedStream, inside?: Inside): string[] {
   const out: string[] = [];
   const conf = s.records.find((r) => r.type === 'CONFIGURATION');
   const full = s.records.filter((r) => r.type === 'FULL');
@@ -190,6 +237,7 @@ export function textLines(s: DecodedStream): string[] {
     if (r.type !== 'FULL') continue;
     out.push(`${r.idstr} (${r.instanceId})  section ${r.sectionId}, version ${r.versionId}, ${r.payloadLength} bytes @${hex(r.payloadOffset)}`);
     out.push(...stateLines(r.state, '  '));
+    if (inside) out.push(...insideLines(s, deviceLabel(r.idstr, r.instanceId), inside));
   }
   return out;
 }

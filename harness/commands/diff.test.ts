@@ -7,6 +7,7 @@ import { Engine } from '../../src/machine/engine.js';
 import { locateQemu, once } from '../../src/qemu/binaries.js';
 import { DETERMINISTIC_RTC } from '../../src/qemu/case.js';
 import { leftovers, saveToFile } from '../../src/qemu/driver.js';
+import { modelRead } from '../../src/qemu/model.js';
 import { decodeStream } from '../../src/wire/decode.js';
 import { main } from '../cli.js';
 import { collectIo } from '../io.js';
@@ -86,15 +87,59 @@ describe('vmcompat diff on real 7.2 streams', () => {
     expect(doc.result.fields).toEqual([]);
     expect(doc.result.ram).toMatchObject({ pagesDiffer: 1, pagesOnlyA: 0, pagesOnlyB: 0, first: [{ block: 'pc.bios', addr: page.addr, firstByte: 100 }] });
   });
-  it("a real stream without its description: a release model that lacks one of its devices says which, exit 2", async () => {
+  it('--release on real streams: the sections the model reads exactly are decoded by it, the rest (cpu_common, which no hand model has) by the streams\' own descriptions, and the output says which', async () => {
+    await real();
+    const io = collectIo();
+    expect(await diffCommand([f('serial-1.bin'), f('serial-2.bin'), '--release', '7.2'], io)).toBe(0);
+    expect(io.lines[0]).toMatch(/serial-1\.bin: pc-q35-7\.2 · 30 device sections · \d+ bytes · described by 7\.2\.1 at pc-q35-7\.2 \(\d+ sections\), its own description \(\d+\)$/);
+    expect(io.lines[2]).toMatch(/^by the model: \d+ sections, field by field as it names them$/);
+    expect(io.lines[3]).toMatch(/^by the streams' descriptions: \d+ sections? the model does not describe: .*cpu_common \(0\).* \(why: --json\)$/);
+    expect(io.lines.at(-1)).toMatch(/^identical state: 31 sections, \d+ fields, \d+ RAM pages$/);
+    const { doc } = await json([f('serial-1.bin'), f('serial-2.bin'), '--release', '7.2']);
+    const by = new Map(doc.result.a.sections.map((x: { section: string }) => [x.section, x]));
+    expect(by.get('serial (0)')).toEqual({ section: 'serial (0)', by: 'model', why: null });
+    expect(by.get('mc146818rtc (0)')).toMatchObject({ by: 'model' });
+    expect(by.get('cpu_common (0)')).toEqual({ section: 'cpu_common (0)', by: 'own', why: '7.2.1 has no device for it' });
+    expect([...by.values()].filter((x) => (x as { by: string }).by === 'model').length).toBeGreaterThan(10);
+  });
+
+  it('a real stream without its description beside one with it: read by the other\'s description, and with --release by the model where it can', async () => {
     await real();
     const a = readFileSync(f('serial-1.bin'));
     const s = decodeStream(new Uint8Array(a));
     writeFileSync(f('serial-bare.bin'), a.subarray(0, s.vmdesc!.offset));
     const io = collectIo();
-    expect(await main(['diff', f('serial-bare.bin'), f('serial-1.bin'), '--release', '7.2.0'], io)).toBe(2);
-    expect(io.lines).toEqual([]);
-    expect(io.errors.join('\n')).toMatch(/^vmcompat diff: .*serial-bare\.bin: section '(\S+)' instance 0 at 0x[0-9a-f]+: 7\.2\.0@pc-q35-7\.2 registers no such device, so it cannot describe it \(it has: .*serial/);
+    expect(await diffCommand([f('serial-bare.bin'), f('serial-2.bin')], io)).toBe(0);
+    expect(io.lines[0]).toMatch(/serial-bare\.bin: pc-q35-7\.2 · 30 device sections · \d+ bytes · described by B's description \(30\)$/);
+    const m = collectIo();
+    expect(await diffCommand([f('serial-bare.bin'), f('serial-2.bin'), '--release', '7.2.0'], m)).toBe(0);
+    expect(m.lines[0]).toMatch(/serial-bare\.bin: .* · described by 7\.2\.0 at pc-q35-7\.2 \(\d+ sections\), B's description \(\d+\)$/);
+    expect(m.lines.at(-1)).toMatch(/^identical state: 31 sections/);
+    // neither stream describes cpu_common and the model has no such device: exit 2, naming the section
+    const both = collectIo();
+    expect(await main(['diff', f('serial-bare.bin'), f('serial-bare.bin'), '--release', '7.2.0'], both)).toBe(2);
+    expect(both.errors.join('\n')).toMatch(/^vmcompat diff: .*serial-bare\.bin: section 'cpu_common' instance 0 at 0x[0-9a-f]+: 7\.2\.0 does not describe it \(7\.2\.0 has no device for it\), and the stream has no description, nor does the other stream$/);
+  });
+
+  it('--release names the fields inside a blob the description only sizes (virtio): virtio-rng\'s isr, not a byte of "virtio"', async () => {
+    await real();
+    const binary = await locateQemu('7.2');
+    const a = await saveToFile({ binary, vm: { machine: 'pc-q35-7.2', devices: ['virtio-rng-pci'], args: DETERMINISTIC_RTC } });
+    const rec = decodeStream(a).records.find((r) => r.type === 'FULL' && r.idstr.endsWith('/virtio-rng'));
+    if (rec?.type !== 'FULL') throw new Error('no virtio-rng section');
+    const read = modelRead(releases.find((r) => r.name === '7.2.1')!, 'pc-q35-7.2', [], a, rec)!;
+    const isr = read.trace.find((e) => e.what === 'field' && e.keys.join('.') === 'virtio.isr')!;
+    const b = Buffer.from(a);
+    b[isr.offset] ^= 1;
+    writeFileSync(f('rng-a.bin'), a);
+    writeFileSync(f('rng-b.bin'), b);
+    const plain = collectIo();
+    expect(await diffCommand([f('rng-a.bin'), f('rng-b.bin')], plain)).toBe(1);
+    expect(plain.lines).toContain(`  virtio[${isr.offset - rec.payloadOffset}]: 0x00 → 0x01  (A 0x${isr.offset.toString(16)}, B 0x${isr.offset.toString(16)})`);
+    const io = collectIo();
+    expect(await diffCommand([f('rng-a.bin'), f('rng-b.bin'), '--release', '7.2'], io)).toBe(1);
+    expect(io.lines).toContain(`  virtio-rng:virtio.isr: 0x00 → 0x01  (A 0x${isr.offset.toString(16)}, B 0x${isr.offset.toString(16)})`);
+    expect(io.lines.at(-1)).toMatch(/^differ: 1 field difference in 1 section /);
   });
 });
 
@@ -114,11 +159,15 @@ describe('vmcompat diff on model streams', () => {
   it('a stream without a description: refused with the hint, read with --release', async () => {
     await model();
     const io = collectIo();
-    expect(await main(['diff', f('m-bare.bin'), f('m-scr.bin')], io)).toBe(2);
-    expect(io.errors.join('\n')).toMatch(/^vmcompat diff: .*m-bare\.bin: cannot decode FULL record 'serial' .* no VM description .*; give --release R/);
+    expect(await main(['diff', f('m-bare.bin'), f('m-bare.bin')], io)).toBe(2);
+    expect(io.errors.join('\n')).toMatch(/^vmcompat diff: .*m-bare\.bin: cannot decode FULL record 'serial' .* no VM description .*; give --release R \(and --machine M\) to read it with a release model's VMSDs, or diff it against a stream that has a description$/);
+    // beside a stream that has one, its description reads both
+    const lent = collectIo();
+    expect(await diffCommand([f('m-bare.bin'), f('m-scr.bin')], lent)).toBe(0);
+    expect(lent.lines[0]).toMatch(/m-bare\.bin: .* · described by B's description \(1\)$/);
     const ok = collectIo();
     expect(await diffCommand([f('m-bare.bin'), f('m-scr.bin'), '--release', '9.0'], ok)).toBe(0);
-    expect(ok.lines[0]).toMatch(/m-bare\.bin: pc-q35-8\.2 · 1 device sections · \d+ bytes · described by 9\.0\.0 at pc-q35-8\.2$/);
+    expect(ok.lines[0]).toMatch(/m-bare\.bin: pc-q35-8\.2 · 1 device sections · \d+ bytes · described by 9\.0\.1 at pc-q35-8\.2 \(1 section\)$/);
     expect(ok.lines.at(-1)).toMatch(/^identical state: 2 sections, \d+ fields, 0 RAM pages$/);
   });
 });

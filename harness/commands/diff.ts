@@ -3,14 +3,16 @@ import { defineCommand, parseCommand, repeatable, usageError } from '../args.js'
 import { readInput, releaseSource } from '../files.js';
 import { jsonEnvelope } from '../format.js';
 import { toolVersion } from '../paths.js';
-import { didYouMean, resolveRelease } from '../names.js';
-import { loadReleases, releaseModules } from '../releases.js';
+import { didYouMean } from '../names.js';
+import { releaseModel, releaseModules } from '../releases.js';
 import type { Io } from '../io.js';
 import { decodeStream, type DecodedStream } from '../../src/wire/decode.js';
 import { diffStreams, type FieldDiff, type StreamDiff } from '../../src/wire/diff.js';
 import { VmError, hex } from '../../src/wire/errors.js';
 import { findVmdesc } from '../../src/wire/vmdesc.js';
-import { Engine } from '../../src/machine/engine.js';
+import { describeSections, descriptionOf } from '../../src/qemu/describe-sections.js';
+import { refineBlobDiffs } from '../../src/qemu/model-diff.js';
+import type { TraceEntry } from '../../src/vmstate/types.js';
 import type { Release } from '../../src/machine/types.js';
 
 function diffArgs(): Command {
@@ -23,14 +25,23 @@ each stream), and the RAM pages that differ. Nothing is ignored: two saves of on
 guest by two releases differ wherever the releases write different things.
 
 A stream without a description (QEMU's suppress-vmdesc, a check's save) is read with
-the VMSDs of a release model: --release names it, --machine the machine type (by
-default the one the stream's configuration names).`,
+the other stream's description, or with a release model's VMSDs.
+
+--release R (a release name, or a QEMU source tree folder such as
+.cache/src/qemu-10.0.2, the extracted model of the tree a binary came from)
+decodes with the model every section it reads exactly as written (it loads the
+payload and saves the same bytes back) in both streams, and names the fields
+inside blobs a description only sizes (virtio's); every other section (one the
+model lacks, such as cpu_common, or reads otherwise) is decoded by the streams'
+own descriptions. The output says how many sections each decoded and names
+those the model left (--json: every section, and why not by the model).
+--machine is the model's machine type (default: the stream's own).`,
     after: `Exit 0 when the two streams hold the same state, 1 when they differ, 2 on a usage
 error or a stream that cannot be decoded (the message names the file and offset).`,
   })
     .argument('<A>', 'a stream')
     .argument('<B>', 'another stream')
-    .option('--release <R>', 'read a stream that has no description with this release model')
+    .option('--release <R>', 'decode the sections this release model reads exactly with it: a release name or a QEMU source tree folder')
     .option('--machine <M>', "the model's machine type (default: the stream's own)")
     .option('--releases <FILE>', 'release modules to find --release in (repeatable)', repeatable)
     .option('--json', 'the differences as JSON (in the vmcompat envelope)');
@@ -63,37 +74,94 @@ interface Side {
   /** The file's length (a check's empty description `{}` included). */
   bytes: number;
   stream: DecodedStream;
-  /** 'own', or the model that described it. */
+  /** 'own', or what described it (a release model, the other stream's description, per section). */
   description: string;
+  /** Per section, what it was decoded with, and why not with the model when a model was given and not used. */
+  sections: { section: string; by: 'model' | 'own' | 'other'; why: string | null }[];
+  /** The model's reading of each section it described. */
+  traces: Map<string, TraceEntry[]>;
+  /** The stream's bytes as decoded. */
+  buf: Uint8Array;
 }
 
-function read(file: string, model: Release | null, machine: string | undefined): Side {
+interface Input {
+  file: string;
+  whole: Uint8Array;
+  buf: Uint8Array;
+}
+
+function input(file: string): Input {
   const whole = readInput(file, 'stream');
-  const buf = withoutEmptyDescription(whole);
-  const bytes = whole.length;
-  const at = (e: unknown) => {
-    if (e instanceof VmError) throw new VmError({ kind: e.kind, message: `${file}: ${e.message}`, offset: e.offset, path: e.path, vmsd: e.vmsd });
-    throw e;
-  };
-  try {
-    if (findVmdesc(buf) || !model) {
+  return { file, whole, buf: withoutEmptyDescription(whole) };
+}
+
+const at = (file: string, e: unknown): never => {
+  if (e instanceof VmError) throw new VmError({ kind: e.kind, message: `${file}: ${e.message}`, offset: e.offset, path: e.path, vmsd: e.vmsd });
+  throw e;
+};
+
+/**
+ * Each stream's sections and the descriptions that fit them (the model's, its own,
+ * the other stream's); then per section one choice for both streams: the model's
+ * where it describes the section in both (field by field as the model names
+ * them, inside the blobs a description only sizes), else the streams' own
+ * descriptions (or, for a stream without one, the other stream's).
+ */
+function readBoth(ia: Input, ib: Input, model: Release | null, machine: string | undefined): [Side, Side] {
+  const own = (i: Input) => findVmdesc(i.buf)?.desc ?? null;
+  const [da, db] = [ia, ib].map((i, k) => {
+    const other = own(k === 0 ? ib : ia);
+    if (!model && (own(i) || !other)) return null; // its own description alone, as decodeStream reads it
+    let m: string | null = null;
+    if (model) {
+      m = machine ?? configuredMachine(i.buf);
+      if (!m) throw usageError(`${i.file}: the stream names no machine type in a configuration record: give --machine`);
+      if (!model.machines.some((x) => x.name === m)) throw usageError(`release ${model.name} has no machine type '${m}'${didYouMean(m, model.machines.map((x) => x.name))}`);
+    }
+    try {
+      return { described: describeSections(i.buf, model, m, other), machine: m };
+    } catch (e) {
+      return at(i.file, e);
+    }
+  });
+  const models = (d: typeof da) => new Map((d?.described.sections ?? []).map((x) => [x.label, x.model !== null] as const));
+  const [ma, mb] = [models(da), models(db)];
+  const side = (i: Input, d: typeof da, theirs: Map<string, boolean>, tag: string): Side => {
+    if (!d) {
       try {
-        return { file, bytes, stream: decodeStream(buf), description: 'own' };
+        const stream = decodeStream(i.buf);
+        return { file: i.file, bytes: i.whole.length, stream, description: 'own', sections: [], traces: new Map(), buf: i.buf };
       } catch (e) {
-        if (e instanceof VmError && e.kind === 'vmdesc-missing' && !model) {
-          throw new VmError({ kind: e.kind, message: `${e.message}; give --release R (and --machine M) to read it with a release model's VMSDs`, offset: e.offset });
+        if (e instanceof VmError && e.kind === 'vmdesc-missing') {
+          return at(i.file, new VmError({ kind: e.kind, message: `${e.message}; give --release R (and --machine M) to read it with a release model's VMSDs, or diff it against a stream that has a description`, offset: e.offset }));
         }
-        throw e;
+        return at(i.file, e);
       }
     }
-    const m = machine ?? configuredMachine(buf);
-    if (!m) throw usageError(`the stream names no machine type in a configuration record: give --machine`);
-    if (!model.machines.some((x) => x.name === m)) throw usageError(`release ${model.name} has no machine type '${m}'${didYouMean(m, model.machines.map((x) => x.name))}`);
-    const vmdesc = new Engine(model, m).describeStream(buf);
-    return { file, bytes, stream: decodeStream(buf, { vmdesc }), description: `${model.name} at ${m}` };
-  } catch (e) {
-    return at(e);
-  }
+    const sections: Side['sections'] = [];
+    const traces = new Map<string, TraceEntry[]>();
+    const desc = descriptionOf(d.described, (x) => {
+      const useModel = x.model !== null && theirs.get(x.label) !== false;
+      if (useModel) traces.set(x.label, x.trace);
+      const by = useModel ? 'model' : x.own ? 'own' : 'other';
+      const why = useModel || !model ? null : x.model === null ? x.modelWhy : `the model does not describe it in the other stream`;
+      sections.push({ section: x.label, by, why });
+      return (useModel ? x.model : (x.own ?? x.other))!;
+    });
+    try {
+      const stream = decodeStream(i.buf, { vmdesc: desc, replace: true });
+      const n = (k: Side['sections'][number]['by']) => sections.filter((x) => x.by === k).length;
+      const parts = [
+        n('model') ? `${model!.name} at ${d.machine} (${n('model')} section${n('model') === 1 ? '' : 's'})` : '',
+        n('own') ? `its own description (${n('own')})` : '',
+        n('other') ? `${tag}'s description (${n('other')})` : '',
+      ].filter(Boolean);
+      return { file: i.file, bytes: i.whole.length, stream, description: parts.join(', '), sections, traces, buf: i.buf };
+    } catch (e) {
+      return at(i.file, e);
+    }
+  };
+  return [side(ia, da, mb, 'B'), side(ib, db, ma, 'A')];
 }
 
 export async function diffCommand(argv: string[], io: Io): Promise<number> {
@@ -105,15 +173,14 @@ export async function diffCommand(argv: string[], io: Io): Promise<number> {
   for (const m of o.releases ?? []) releaseSource(m, '--releases');
   let model: Release | null = null;
   if (o.release !== undefined) {
-    const releases = await loadReleases(releaseModules(o.releases));
-    const name = resolveRelease(o.release, releases.map((r) => r.name), '--release');
-    model = releases.find((r) => r.name === name)!;
+    model = await releaseModel(o.release, releaseModules(o.releases));
   }
-  const a = read(fa, model, o.machine);
-  const b = read(fb, model, o.machine);
+  const [a, b] = readBoth(input(fa), input(fb), model, o.machine);
   const d = diffStreams(a.stream, b.stream);
+  // inside the blobs a description only sizes, the model's fields name the differences
+  if (model) refineBlobDiffs(d, { stream: a.stream, bytes: a.buf, traces: a.traces }, { stream: b.stream, bytes: b.buf, traces: b.traces });
   if (o.json) {
-    const side = (s: Side) => ({ file: s.file, machine: machineOf(s.stream), bytes: s.bytes, description: s.description });
+    const side = (s: Side) => ({ file: s.file, machine: machineOf(s.stream), bytes: s.bytes, description: s.description, sections: s.sections });
     io.out(jsonEnvelope('diff', { a: side(a), b: side(b), ...d }, toolVersion()));
   } else for (const l of diffLines(a, b, d)) io.out(l);
   return d.identical ? 0 : 1;
@@ -133,6 +200,16 @@ export function diffLines(a: Side, b: Side, d: StreamDiff): string[] {
     `${tag} ${s.file}: ${machineOf(s.stream) ?? '(no configuration)'} · ${s.stream.records.filter((r) => r.type === 'FULL').length} device sections · ${s.bytes} bytes` +
     (s.description === 'own' ? '' : ` · described by ${s.description}`);
   out.push(head('A', a), head('B', b));
+  // with a model: which sections it described and which it left to the descriptions
+  const byDesc = [...new Set([...a.sections, ...b.sections].filter((x) => x.by !== 'model').map((x) => x.section))];
+  if (a.sections.length || b.sections.length) {
+    const modelled = [...new Set([...a.sections, ...b.sections].filter((x) => x.by === 'model').map((x) => x.section))];
+    out.push(`by the model: ${modelled.length} section${modelled.length === 1 ? '' : 's'}, field by field as it names them`);
+    if (byDesc.length) {
+      const shown = byDesc.slice(0, 8).join(', ') + (byDesc.length > 8 ? ` and ${byDesc.length - 8} more` : '');
+      out.push(`by the streams' descriptions: ${byDesc.length} section${byDesc.length === 1 ? '' : 's'} the model does not describe: ${shown} (why: --json)`);
+    }
+  }
   const ref = (r: StreamDiff['onlyA'][number]) => `${r.section} @${hex(r.offset)}${r.versionId !== null ? ` (version ${r.versionId}, ${r.bytes} bytes)` : ''}`;
   for (const r of d.onlyA) out.push(`only in A: ${ref(r)}`);
   for (const r of d.onlyB) out.push(`only in B: ${ref(r)}`);

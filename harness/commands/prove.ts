@@ -14,6 +14,7 @@ import { runCases } from '../pool.js';
 import { loadScenarios } from '../scenarios.js';
 import { MODEL_STAGES, printProve, proveJsonVerdict, proveReport, reportsLine } from '../prove-output.js';
 import { isBuiltinQemu, proveBinaries } from './prove-binaries.js';
+import { commandPath } from '../../src/qemu/binaries.js';
 import { loadReleases, releaseModules, withPatches } from '../releases.js';
 
 function proveArgs(): Command {
@@ -26,9 +27,12 @@ fixed release R2 passes against it in both directions, each with its round
 trip. Devices and machine types where both pass are counted as unaffected.
 
 With QEMU binaries for --base, --fix and --peer (a path, or 7.2 / 10.0 /
-7.2.22 for the provisioned builds once one of them is a path), the real binaries are
-migrated instead; then --peer defaults to $QTEST_QEMU_BINARY_SRC and --fix
-to $QTEST_QEMU_BINARY_DST, as QEMU's migration-test names them.`,
+7.2.22 for the provisioned builds once one of them is a binary), the real
+binaries are migrated instead; --peer defaults to $QTEST_QEMU_BINARY_SRC and
+--fix to $QTEST_QEMU_BINARY_DST, as QEMU's migration-test names them, and
+what they name is always a binary. A short version names the newest release
+model of its series (7.2 is 7.2.1) among models, the provisioned build among
+binaries (7.2 is the 7.2 build, whose real version is 7.2.22, as is 7.2.22).`,
     after: `Exit 0 when the fix removes every failure and introduces none (and the base
 fails somewhere), 1 when not, 2 on a usage error.`,
   })
@@ -70,7 +74,7 @@ interface ProveOptions {
 }
 
 const looksLikeBinary = (s: string) => {
-  if (s.includes('/')) return true;
+  if (s.includes('/') || commandPath(s) !== null) return true;
   try {
     return existsSync(s) && statSync(s).isFile();
   } catch {
@@ -85,15 +89,23 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
   if (!parsed) return 0;
   const values = parsed.opts;
   applyEngine(values.engine);
-  // as QEMU's migration-test: the old build is the source, the new one the destination
-  if (values.peer === undefined && process.env.QTEST_QEMU_BINARY_SRC) values.peer = process.env.QTEST_QEMU_BINARY_SRC;
-  if (values.fix === undefined && process.env.QTEST_QEMU_BINARY_DST) values.fix = process.env.QTEST_QEMU_BINARY_DST;
+  // as QEMU's migration-test: the old build is the source, the new one the destination;
+  // what those variables name is a binary, whatever it looks like (7.2 is the 7.2 build)
+  const fromEnv = { base: false, fix: false, peer: false };
+  if (values.peer === undefined && process.env.QTEST_QEMU_BINARY_SRC) [values.peer, fromEnv.peer] = [process.env.QTEST_QEMU_BINARY_SRC, true];
+  if (values.fix === undefined && process.env.QTEST_QEMU_BINARY_DST) [values.fix, fromEnv.fix] = [process.env.QTEST_QEMU_BINARY_DST, true];
   const missing = (['base', 'fix', 'peer'] as const).filter((k) => !values[k]);
   if (missing.length) throw usageError(`${missing.map((k) => `--${k}`).join(', ')} required\n(run 'vmcompat prove --help' for the options)`);
   let base = values.base!;
   let fix = values.fix!;
   let peer = values.peer!;
-  const binaries = [base, fix, peer].map(looksLikeBinary);
+  const binaries = [base, fix, peer].map((x, i) => Object.values(fromEnv)[i]! || looksLikeBinary(x));
+  // a provisioned build's real version (7.2.22) that no release model is named: that build
+  if (!binaries.some(Boolean) && [base, fix, peer].some((x) => isBuiltinQemu(x) && /^\d+\.\d+\.\d+$/.test(x))) {
+    for (const m of values.releases ?? []) releaseSource(m, '--releases');
+    const names = (await loadReleases(withPatches(releaseModules(values.releases), values.patch))).map((r) => r.name);
+    [base, fix, peer].forEach((x, i) => (binaries[i] = isBuiltinQemu(x) && /^\d+\.\d+\.\d+$/.test(x) && !names.includes(x)));
+  }
   if (binaries.some(Boolean)) {
     // once one side is a build, 7.2 and 10.0 name the provisioned builds
     const bad = [base, fix, peer].filter((x, i) => !binaries[i] && !isBuiltinQemu(x));

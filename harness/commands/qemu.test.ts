@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { dir as tmpDir } from 'tmp-promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VmError } from '../../src/wire/errors.js';
@@ -66,6 +66,33 @@ describe('vmcompat qemu', () => {
     expect(io.lines.at(-1)).toMatch(/^2 cases: 0 passed · 2 failed · 0 skipped/);
   });
 
+  it('--keep-streams with --runs keeps every state’s streams, one set of files per state, none overwritten', async () => {
+    const tmp = await tmpDir({ prefix: 'vmcompat-qemu-keep-runs-', unsafeCleanup: true });
+    try {
+      const io = collectIo();
+      const args = ['--src', '7.2', '--dst', '10.0', '--machine', 'pc-q35-7.2', '--device', 'isa-serial', '--runs', '3', '--seed', '11', '--one-way', '--keep-streams', tmp.path];
+      expect(await qemuCommand(args, io), io.lines.join('\n')).toBe(0);
+      const files = readdirSync(tmp.path).sort();
+      // the unmutated state and the three runs, each: mutated, the source's save, the destination's re-save, the source's save back
+      const states = ['run-000', 'run-001', 'run-002', 'run-003'];
+      const roles = ['forward-by-7.2', 'mutated-by-vmcompat', 'resaved-by-10.0', 'returned-by-7.2'];
+      expect(files).toEqual(states.flatMap((st) => roles.map((r) => `isa-serial_7.2-to-10.0_pc-q35-7.2_property_${st}.${r}.bin`)));
+      // each run's state is its own: the mutated streams differ from the unmutated one and from each other
+      const mutated = states.map((st) => readFileSync(join(tmp.path, `isa-serial_7.2-to-10.0_pc-q35-7.2_property_${st}.mutated-by-vmcompat.bin`)).toString('hex'));
+      expect(new Set(mutated).size).toBe(4);
+      expect(io.lines).toContain(`streams of isa-serial/7.2->10.0/pc-q35-7.2/property: 4 states (run-000 … run-003), 16 files, ${files.reduce((n, f) => n + statSync(join(tmp.path, f)).size, 0)} bytes in ${relative(process.cwd(), tmp.path)}/`);
+
+      // a failing state's streams are named in the output; the one the destination rejected says why it has no re-save
+      const bad = collectIo();
+      const gpu = ['--src', '10.0', '--src-global', 'virtio-gpu-device.x-scanout-vmstate-version=2', '--dst', '7.2', '--machine', 'pc-q35-7.2', '--device', 'virtio-gpu-pci', '--runs', '2', '--seed', '11', '--one-way', '--keep-streams', tmp.path];
+      expect(await qemuCommand(gpu, bad)).toBe(1);
+      expect(bad.lines).toContain('  the counterexample (run-000):');
+      expect(bad.lines.some((l) => /^  stream forward  .*virtio-gpu-pci_10\.0-to-7\.2_pc-q35-7\.2_property_run-000\.forward-by-10\.0\.bin  \(saved by 10\.0, \d+ bytes\); 7\.2 load-failed: .*Missing section footer/.test(l)), bad.lines.join('\n')).toBe(true);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
   it('a run in which every case is skipped exits 2, saying nothing was checked', async () => {
     const io = collectIo();
     const code = await qemuCommand(['--src', '7.2', '--dst', '10.0', '--machine', 'pc-q35-7.2', '--device', 'isa-serial', '--runs', '3', '--mutate', 'no-such-section', '--one-way'], io);
@@ -80,6 +107,8 @@ describe('vmcompat qemu', () => {
     await expect(qemuCommand(['--src', '7.2', '--dst', '10.0', '--machine', 'pc-q35-10.*'], collectIo())).rejects.toThrow(
       /no machine type matching pc-q35-10\.\* is known to 7\.2 \(7\.2\.\d+\) and 10\.0 \(10\.0\.\d+\); shared versioned types: .*pc-q35-7\.2/,
     );
+    // a name close to one both know: did you mean
+    await expect(qemuCommand(['--src', '7.2', '--dst', '10.0', '--machine', 'pc-q35-7.3'], collectIo())).rejects.toThrow(/no machine type matching pc-q35-7\.3 is known to 7\.2 \(7\.2\.\d+\) and 10\.0 \(10\.0\.\d+\); did you mean 'pc-q35-7\.\d'/);
     const missing = await qemuCommand(['--src', '/nonexistent/qemu', '--dst', '10.0', '--machine', 'all'], collectIo()).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(VmError);
     expect((missing as Error).message).toMatch(/\/nonexistent\/qemu.*npm run qemu:setup/);

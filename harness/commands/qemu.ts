@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import type { Command } from 'commander';
 import { SCHEMA_VERSION, summarizeCases, toReportCase, type Report } from '../../src/check/report-schema.js';
 import { toolVersion } from '../paths.js';
@@ -20,7 +20,8 @@ import { VmError, hex } from '../../src/wire/errors.js';
 import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
 import { readInput, writableDir } from '../files.js';
 import { jsonEnvelope } from '../format.js';
-import { machineAlias } from '../names.js';
+import { didYouMean, machineAlias } from '../names.js';
+import { isGlob } from '../../src/check/glob.js';
 import type { Io } from '../io.js';
 
 function qemuArgs(): Command {
@@ -59,7 +60,7 @@ error, a binary that cannot be found, or a run in which every case was skipped.`
     .option('--max-mutations <N>', 'most fields changed in one state (default 3)')
     .option('--seed <S>', 'replay a property run (the report prints it)')
     .option('--path <P>', 'replay a property run\'s shrunk state (the report prints it)')
-    .option('--keep-streams <DIR>', "write each direction's streams into DIR (created if need be): the source's save and the destination's re-save")
+    .option('--keep-streams <DIR>', "write each direction's streams into DIR (created if need be): the source's save and the destination's re-save; with --runs, every state's (mutated, source's save, destination's re-save, source's save back), named by state: run-000 (unmutated), run-NNN, shrink-NNN")
     .option('--concurrency <N>', 'machine types run in parallel', '1')
     .option('--timeout <SEC>', 'per QEMU process', '30')
     .option('--json', 'the results as JSON (in the vmcompat envelope; command "qemu")')
@@ -113,16 +114,15 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
   const reporters = parseReporters(values.reporter, []);
   if (values.keepStreams !== undefined) {
     writableDir(values.keepStreams, '--keep-streams');
-    if (values.runs !== undefined) throw usageError('--keep-streams keeps the streams of plain runs: it cannot be used with --runs (replay one state without --runs, or with --stream FILE)');
   }
-  const kept: (WrittenStream & { case: string })[] = [];
+  const kept: KeptFile[] = [];
   if (reporters.length) writableDir(values.reportDir ?? 'reports', '--report-dir');
   const stream = values.stream ? readInput(values.stream, '--stream') : undefined;
   const [src, dst] = await Promise.all([
     resolveQemu(values.src).then((b) => withGlobals(b, values.srcGlobal, '--src-global')),
     resolveQemu(values.dst).then((b) => withGlobals(b, values.dstGlobal, '--dst-global')),
   ]);
-  const machines = await sharedMachines([src, dst], values.machine.map(machineAlias));
+  const machines = await sharedMachines([src, dst], values.machine.map(machineAlias), (n, known) => (isGlob(n) ? '' : didYouMean(n, known)));
   const oneWay = values.oneWay || stream !== undefined;
   const spec: Omit<RealCaseSpec, 'machine'> = {
     a: src,
@@ -136,8 +136,9 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
     timeoutMs,
     models: modelByVersion(builtinReleases),
     onStream: values.keepStreams === undefined ? undefined : (st) => {
-      const id = `${deviceColumn(values.device ?? [])}/${st.from.name}->${st.to.name}/${st.machine}`;
-      kept.push({ case: id, ...writeStream(values.keepStreams!, id, { role: st.role, savedBy: st.role === 'forward' ? st.from.name : st.to.name, bytes: st.bytes, stopped: st.stopped }) });
+      const id = `${deviceColumn(values.device ?? [])}/${st.from.name}->${st.to.name}/${st.machine}${property ? '/property' : ''}`;
+      // a property run's states each get their own files, named by the state
+      kept.push({ case: id, run: st.run, ...writeStream(values.keepStreams!, st.run ? `${id}/${st.run}` : id, { role: st.role, savedBy: st.savedBy, bytes: st.bytes, stopped: st.stopped }) });
     },
   };
   const startedAt = new Date();
@@ -217,7 +218,7 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
       `${summary.total} cases: ${summary.passed} passed · ${summary.failed} failed · ${summary.skipped} skipped   (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     );
     if (written) io.out(`${relative(process.cwd(), written.dir) || '.'}/ ${written.files.map((f) => relative(written!.dir, f)).join(' ')}`);
-    for (const l of streamLines(kept)) io.out(l);
+    for (const l of property ? propertyStreamLines(kept, results) : streamLines(kept)) io.out(l);
   }
   if (summary.failed === 0 && summary.skipped === summary.total) {
     // nothing was checked: never a green run
@@ -260,6 +261,37 @@ export function toReport(
     cases,
     summary: summarizeCases(cases),
   };
+}
+
+type KeptFile = WrittenStream & { case: string; run: string | null };
+
+/**
+ * A property run keeps every state's streams: per case one line with how many
+ * states and files, then the counterexample's streams one per line (the files a
+ * user opens first).
+ */
+export function propertyStreamLines(kept: readonly KeptFile[], results: readonly RealCaseResult[]): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    const mine = kept.filter((k) => k.case === r.id);
+    if (!mine.length) continue;
+    const runs = [...new Set(mine.map((k) => k.run!))];
+    const bytes = mine.reduce((n, k) => n + k.bytes, 0);
+    const span = (prefix: string) => {
+      const xs = runs.filter((x) => x.startsWith(prefix));
+      return xs.length ? `${xs[0]}${xs.length > 1 ? ` … ${xs.at(-1)}` : ''}` : '';
+    };
+    const dir = dirname(mine[0]!.path);
+    out.push(
+      `streams of ${r.id}: ${runs.length} state${runs.length === 1 ? '' : 's'} (${[span('run-'), span('shrink-')].filter(Boolean).join(', ')}), ${mine.length} files, ${bytes} bytes in ${relative(process.cwd(), dir) || '.'}/`,
+    );
+    const cex = r.counterexampleRun ? mine.filter((k) => k.run === r.counterexampleRun) : [];
+    if (cex.length) {
+      out.push(`  the counterexample (${r.counterexampleRun}):`);
+      for (const l of streamLines(cex)) out.push(`  ${l}`);
+    }
+  }
+  return out;
 }
 
 /** The binary with `-global` settings of its own (a build whose defaults differ). */

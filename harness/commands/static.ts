@@ -32,7 +32,8 @@ export async function staticCommand(argv: string[], io: Io): Promise<number> {
   const cmd = defineCommand('static', {
     usage: '--from A --to B [--machine M]... [--releases FILE]... [--verbose] [--json]',
     description: `Compares the VMState schemas of A and B device by device, without running
-anything. A and B are release names (see 'vmcompat list'; 8.2 for 8.2.0) or
+anything. A and B are release names (see 'vmcompat list'; a short version for the
+newest of its series: 8.2 for 8.2.0, 9.0 for 9.0.1) or
 files written by \`qemu-system-<arch> -M <machine> -dump-vmstate FILE\`.
 Each change is reported with its severity (breaking-forward = A→B,
 breaking-backward = B→A, breaking-both, compatible, info) and the reason.

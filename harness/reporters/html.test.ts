@@ -20,6 +20,8 @@ beforeAll(async () => {
   const io = collectIo();
   expect(await main(['check', '--device', 'virtio-gpu', '--pair', '8.2.0:9.0.0', '--pair', '8.2.0:9.0.1', '--machine', 'pc-q35-*', '--runs', '3', '--seed', '21', '--workers', '2', '--reporter', 'html', '--reporter', 'json', '--report-dir', join(dir, 'r')], io)).toBe(0);
   report = JSON.parse(readFileSync(join(dir, 'r', 'report.json'), 'utf8'));
+  // a taller grid (several devices) whose body scrolls under the header
+  expect(await main(['check', '--pair', '8.2.0:9.0.0', '--machine', 'pc-q35-{8.2,9.0}', '--runs', '1', '--seed', '21', '--workers', '2', '--reporter', 'html', '--report-dir', join(dir, 'tall')], collectIo())).toBe(0);
   context = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -105,6 +107,51 @@ describe('report.html in headless Chromium', () => {
     await again.goto(page.url());
     expect(await again.locator('#detail h2').innerText()).toContain('8.2.0 → 9.0.0 @ pc-q35-8.2');
     expect(problems).toEqual([]);
+  });
+
+  it('the rotated machine-type headers are never cut: whole inside their cells, nothing over them and no body between the header rows, at rest and scrolled, with the default font and a larger one', async () => {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1280, height: 500 });
+    await page.goto(pathToFileURL(join(dir, 'tall', 'report.html')).href);
+    /** Every problem with the header as laid out now, as text (none: an empty list). */
+    const problems = () =>
+      page.evaluate(() => {
+        const out: string[] = [];
+        const wrap = document.querySelector('.grid-wrap')!.getBoundingClientRect();
+        const table = document.getElementById('grid')!.getBoundingClientRect();
+        const pair = document.querySelector('#grid th.pair')!.getBoundingClientRect();
+        for (const th of document.querySelectorAll<HTMLElement>('#grid th.machine')) {
+          const label = th.querySelector('span')!.getBoundingClientRect();
+          const cell = th.getBoundingClientRect();
+          if (label.width === 0 || label.right > Math.min(wrap.right, innerWidth)) continue; // hidden or scrolled out sideways
+          const name = th.textContent;
+          if (label.top < cell.top || label.bottom > cell.bottom) out.push(`${name}: the label (${label.top}..${label.bottom}) overflows its cell (${cell.top}..${cell.bottom})`);
+          if (label.top < Math.max(table.top, wrap.top) || label.top < pair.bottom) out.push(`${name}: the label's top ${label.top} is above the table (${table.top}), the grid (${wrap.top}) or the pair row's bottom (${pair.bottom})`);
+          const x = label.left + label.width / 2;
+          for (const y of [label.top + 0.5, label.bottom - 0.5]) {
+            const hit = document.elementFromPoint(x, y);
+            if (!hit || !th.contains(hit)) out.push(`${name}: at (${x}, ${y}) ${hit ? `${hit.tagName}.${hit.className}` : 'nothing'} covers the label`);
+          }
+          // between the pair row and this header nothing of the body may show
+          const between = document.elementFromPoint(x, pair.bottom + 0.5);
+          if (between?.closest('tbody')) out.push(`${name}: below the pair row, at ${pair.bottom + 0.5}, the body's ${between.tagName}.${between.className} shows`);
+        }
+        return out;
+      });
+    for (const font of ['', '#grid th.pair { font-size: 18px; }']) {
+      if (font) await page.addStyleTag({ content: font });
+      await page.evaluate(() => (document.querySelector('.grid-wrap')!.scrollTop = 0));
+      expect(await problems(), `at rest ${font}`).toEqual([]);
+      const scrolled = await page.evaluate(() => {
+        const w = document.querySelector<HTMLElement>('.grid-wrap')!;
+        w.scrollTop = 200;
+        return w.scrollTop;
+      });
+      expect(scrolled, 'the tall grid scrolls').toBeGreaterThan(100);
+      expect(await problems(), `scrolled ${font}`).toEqual([]);
+    }
+    await page.evaluate(() => (document.querySelector('.grid-wrap')!.scrollTop = 120));
+    await page.screenshot({ path: process.env.VMCOMPAT_GRID_SCREENSHOT ?? join(dir, 'grid.png'), clip: { x: 0, y: 0, width: 900, height: 420 } });
   });
 
   it('the device filter and "only devices with failures" hide rows', async () => {

@@ -102,13 +102,16 @@ h1 .verdict-ok { color: var(--pass); } h1 .verdict-bad { color: var(--bad); }
 .sw { width: 14px; height: 14px; border-radius: 3px; display: inline-block; }
 .controls { margin: 8px 0; display: flex; gap: 16px; align-items: center; }
 .grid-wrap { overflow: auto; max-height: 70vh; border: 1px solid var(--line); }
-table#grid { border-collapse: collapse; font-size: 12px; }
-#grid th, #grid td { border: 1px solid var(--line); padding: 2px; text-align: center; white-space: nowrap; }
-#grid thead th { position: sticky; background: #f7f7f7; z-index: 1; }
-#grid thead tr:first-child th { top: 0; }
-#grid thead tr:nth-child(2) th { top: 24px; }
-#grid th.corner { position: sticky; left: 0; z-index: 3; text-align: left; font-weight: normal; color: var(--mute); }
+/* separate borders: collapsed ones stay behind when the header sticks, and the body shows through them */
+table#grid { border-collapse: separate; border-spacing: 0; font-size: 12px; }
+#grid th, #grid td { border: 0 solid var(--line); border-width: 0 1px 1px 0; padding: 2px; text-align: center; white-space: nowrap; }
+/* the header rows stick as one block, whatever their heights (a fixed offset for the second row cuts
+   the rotated machine types under the first, or lets the body show between them, with another font) */
+#grid thead { position: sticky; top: 0; z-index: 3; }
+#grid thead th { background: #f7f7f7; }
+#grid th.corner { position: sticky; left: 0; z-index: 4; text-align: left; font-weight: normal; color: var(--mute); }
 #grid th.device { position: sticky; left: 0; background: #fafafa; text-align: left; z-index: 2; font-family: ui-monospace, monospace; }
+#grid th.machine { padding: 6px 2px 4px; vertical-align: bottom; }
 #grid th.machine span { writing-mode: vertical-rl; transform: rotate(180deg); font-weight: normal; font-family: ui-monospace, monospace; }
 #grid .first { border-left: 2px solid #999; }
 .half { display: inline-block; min-width: 26px; height: 20px; margin: 0 1px; border: 0; border-radius: 3px; color: #fff; font: 11px ui-monospace, monospace; cursor: pointer; padding: 0 3px; }

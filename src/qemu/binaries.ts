@@ -150,7 +150,23 @@ export async function resolveQemu(arg: string, env: NodeJS.ProcessEnv = process.
     if (bin.version !== arg) throw new VmError({ kind: 'bad-input', message: `QEMU ${arg}: the provisioned ${full[1]} build (${bin.path}) is ${bin.version}` });
     return { ...bin, name: arg };
   }
-  return qemuAt(arg);
+  // a bare command name is looked up on PATH, as QEMU's qtest runs it through sh -c
+  return qemuAt(commandPath(arg, env) ?? arg, arg);
+}
+
+/** An executable file named `name` (no `/`) in a PATH folder, when none of that name is in the working folder. */
+export function commandPath(name: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (name.includes('/') || existsSync(name)) return null;
+  for (const dir of (env.PATH ?? '').split(':')) {
+    if (!dir) continue;
+    const p = join(dir, name);
+    try {
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not in this folder
+    }
+  }
+  return null;
 }
 
 let both: Promise<{ q72: QemuBinary; q10: QemuBinary }> | null = null;

@@ -47,9 +47,28 @@ export interface RealCaseSpec {
   /**
    * Called with each stream of a direction before it is dropped: the source's
    * save (`forward`) and, when the destination loaded it, its re-save
-   * (`resaved`). `stopped` says why a forward stream has no re-save.
+   * (`resaved`). `stopped` says why a stream has no successor.
+   * A property run (`--runs`) calls it for every state it tries, `run` naming the
+   * state (`run-000` the unmutated one, `run-NNN` fast-check's runs, `shrink-NNN`
+   * the shrinking steps), with two more roles: `mutated` (vmcompat's re-encoding
+   * of the mutated state, before the source loads it) and `returned` (the
+   * source's save of the destination's stream).
    */
-  onStream?: (s: { role: 'forward' | 'resaved'; machine: string; from: QemuBinary; to: QemuBinary; bytes: Uint8Array; stopped: string | null }) => void;
+  onStream?: (s: KeptStream) => void;
+}
+
+/** One stream of a direction, as `onStream` sees it. */
+export interface KeptStream {
+  role: 'mutated' | 'forward' | 'resaved' | 'returned';
+  machine: string;
+  from: QemuBinary;
+  to: QemuBinary;
+  /** Who wrote the bytes: a binary's name, or `vmcompat` for a mutated state. */
+  savedBy: string;
+  bytes: Uint8Array;
+  stopped: string | null;
+  /** The property run's state; null in a plain run. */
+  run: string | null;
 }
 
 /** What the models need of one direction: each side's model, machine type and -global settings. */
@@ -108,6 +127,8 @@ export interface RealCaseResult extends CaseResult {
   /** QEMU's own lines when the destination rejected the stream. */
   qemu: string[];
   timings: RealTimings;
+  /** A property run's counterexample: the name its kept streams carry (`run-007`, `shrink-004`). */
+  counterexampleRun?: string | null;
 }
 
 export function deviceColumn(devices: readonly string[]): string {
@@ -168,8 +189,8 @@ export async function runDirection(spec: RealCaseSpec, from: QemuBinary, to: Qem
   const t1 = performance.now();
   const through = await loadAndSave({ binary: to, vm: dstVm, timeoutMs: spec.timeoutMs }, src);
   r.timings.loadSaveMs = performance.now() - t1;
-  spec.onStream?.({ role: 'forward', machine: spec.machine, from, to, bytes: src, stopped: through.ok ? null : `${to.name} ${through.kind}: ${firstLine(through.stderr || through.message)}` });
-  if (through.ok) spec.onStream?.({ role: 'resaved', machine: spec.machine, from, to, bytes: through.stream, stopped: null });
+  spec.onStream?.({ role: 'forward', machine: spec.machine, from, to, savedBy: from.name, bytes: src, stopped: through.ok ? null : `${to.name} ${through.kind}: ${firstLine(through.stderr || through.message)}`, run: null });
+  if (through.ok) spec.onStream?.({ role: 'resaved', machine: spec.machine, from, to, savedBy: to.name, bytes: through.stream, stopped: null, run: null });
   if (!through.ok) {
     if (through.kind === 'config-refused') {
       Object.assign(r, { status: 'skip', message: `${to.name} cannot run it: ${firstLine(through.stderr || through.message)}` });

@@ -94,7 +94,7 @@ export function sortMachines(names: string[]): string[] {
  * Machine types every binary knows, narrowed by `patterns` (default `all`). Throws
  * VmError 'bad-input' when nothing is left, naming what each binary offers.
  */
-export async function sharedMachines(bins: readonly QemuBinary[], patterns: readonly string[] = ['all']): Promise<string[]> {
+export async function sharedMachines(bins: readonly QemuBinary[], patterns: readonly string[] = ['all'], didYouMean: (name: string, known: readonly string[]) => string = () => ''): Promise<string[]> {
   const lists = await Promise.all(bins.map(listMachines));
   const names = lists.map((l) => new Set(l.map((m) => m.name)));
   const common = [...names[0]!].filter((n) => names.every((s) => s.has(n)));
@@ -103,7 +103,7 @@ export async function sharedMachines(bins: readonly QemuBinary[], patterns: read
   if (picked.length === 0) {
     throw new VmError({
       kind: 'bad-input',
-      message: `no machine type matching ${patterns.join(', ')} is known to ${bins.map((b) => `${b.name} (${b.version})`).join(' and ')}; shared versioned types: ${selectMachines(common, ['all'], versioned).slice(-6).join(', ') || 'none'}…`,
+      message: `no machine type matching ${patterns.join(', ')} is known to ${bins.map((b) => `${b.name} (${b.version})`).join(' and ')}${patterns.length === 1 ? didYouMean(patterns[0]!, common) : ''}; shared versioned types: ${selectMachines(common, ['all'], versioned).slice(-6).join(', ') || 'none'}…`,
     });
   }
   return picked;

@@ -1,9 +1,12 @@
 import { loadVmsd } from '../vmstate/load.js';
 import { saveVmsd } from '../vmstate/save.js';
 import type { State, TraceEntry, VmCtx } from '../vmstate/types.js';
+import type { VmsdDesc } from '../vmstate/describe.js';
 import { resolveProps } from '../machine/props.js';
 import { vmdescNullptrOf, type DeviceClass, type Release } from '../machine/types.js';
 import { Reader } from '../wire/reader.js';
+import { Writer } from '../wire/writer.js';
+import type { VmdescDevice } from '../wire/vmdesc.js';
 import { VmError, hex } from '../wire/errors.js';
 import type { QemuBinary } from './binaries.js';
 
@@ -62,6 +65,73 @@ export function classForSection(release: Release, idstr: string): DeviceClass | 
   return release.devices.find((d) => d.idstr.slice(d.idstr.lastIndexOf('/') + 1) === tail && d.vmsd.name === tail) ?? null;
 }
 
+function modelCtx(release: Release, props: VmCtx['props'], state: State, trace: TraceEntry[] | null): VmCtx {
+  const ctx: VmCtx = {
+    props,
+    device: state,
+    saveNested: (w, vmsd, s, version, at, desc) => saveVmsd(w, vmsd, s, version, ctx, at, desc ?? null),
+    loadNested: (r, vmsd, s, version, at) => loadVmsd(r, vmsd, s, version, ctx, at),
+    record: trace ? (e) => trace.push(e) : () => {},
+    vmdescArrays: release.vmdescArrays ?? 'whole',
+    vmdescNullptr: vmdescNullptrOf(release),
+  };
+  return ctx;
+}
+
+/** Every device class a real section may be: by idstr, then by the VMSD name after the device path (a tree has several of one name). */
+export function classesForSection(release: Release, idstr: string): DeviceClass[] {
+  const tail = idstr.slice(idstr.lastIndexOf('/') + 1);
+  const exact = release.devices.filter((d) => d.idstr === idstr);
+  const byName = release.devices.filter((d) => !exact.includes(d) && d.idstr.slice(d.idstr.lastIndexOf('/') + 1) === tail && d.vmsd.name === tail);
+  return [...exact, ...byName];
+}
+
+/**
+ * A section's JSON description as `release` at `machine` writes it, when the model
+ * stands for the bytes: one of its classes for the section loads the payload and
+ * saves exactly the same bytes back (then the description it writes fits the
+ * stream field for field). Otherwise why none does.
+ */
+export function modelDescription(
+  release: Release,
+  machine: string,
+  bytes: Uint8Array,
+  sec: SectionRef & { payloadLength: number | null },
+): { ok: true; desc: VmdescDevice; cls: DeviceClass; trace: TraceEntry[] } | { ok: false; why: string } {
+  const m = release.machines.find((x) => x.name === machine);
+  if (!m) return { ok: false, why: `${release.name} has no machine type ${machine}` };
+  const classes = classesForSection(release, sec.idstr);
+  if (!classes.length) return { ok: false, why: `${release.name} has no device for it` };
+  const whys: string[] = [];
+  for (const cls of classes) {
+    const props = resolveProps(cls, m.compat, {}, []);
+    const state = cls.reset(props);
+    const trace: TraceEntry[] = [];
+    const ctx = modelCtx(release, props, state, trace);
+    const r = new Reader(bytes, sec.payloadOffset);
+    r.endIsEof = true;
+    try {
+      if (sec.versionId > cls.vmsd.version_id) throw new VmError({ kind: 'section-version-too-new', message: `the section is version ${sec.versionId}, ${release.name}'s ${cls.vmsd.name} ${cls.vmsd.version_id}`, offset: sec.payloadOffset });
+      loadVmsd(r, cls.vmsd, state, sec.versionId, ctx, []);
+      const read = r.offset - sec.payloadOffset;
+      if (sec.payloadLength !== null && read !== sec.payloadLength) throw new VmError({ kind: 'bad-vmdesc', message: `${release.name}'s ${cls.vmsd.name} reads ${read} bytes where the stream has ${sec.payloadLength}`, offset: r.offset });
+      const desc = {} as VmsdDesc;
+      const w = new Writer();
+      // what the load read, before the save records its own writes
+      const read_ = trace.slice();
+      saveVmsd(w, cls.vmsd, state, sec.versionId, ctx, [], desc);
+      const again = w.finish();
+      const same = again.length === read && again.every((b, i) => b === bytes[sec.payloadOffset + i]);
+      if (!same) throw new VmError({ kind: 'bad-vmdesc', message: `${release.name}'s ${cls.vmsd.name} reads ${read} bytes but writes ${again.length === read ? 'other bytes' : `${again.length}`} back`, offset: sec.payloadOffset });
+      return { ok: true, cls, trace: read_, desc: { name: sec.idstr, instance_id: sec.instanceId, ...(desc as unknown as Omit<VmdescDevice, 'name' | 'instance_id'>) } };
+    } catch (e) {
+      if (!(e instanceof VmError)) throw e;
+      whys.push(e.message);
+    }
+  }
+  return { ok: false, why: whys.length === 1 ? whys[0]! : `none of ${classes.length} classes reads it: ${whys.join('; ')}` };
+}
+
 /** A section's payload as one release model reads it. */
 export interface ModelRead {
   release: string;
@@ -96,15 +166,7 @@ export function modelRead(release: Release, machine: string, globals: readonly G
   const props = resolveProps(cls, m.compat, {}, globals.map((g) => ({ ...g, optional: true })));
   const state = cls.reset(props);
   const trace: TraceEntry[] = [];
-  const ctx: VmCtx = {
-    props,
-    device: state,
-    saveNested: (w, vmsd, s, version, at, desc) => saveVmsd(w, vmsd, s, version, ctx, at, desc ?? null),
-    loadNested: (r, vmsd, s, version, at) => loadVmsd(r, vmsd, s, version, ctx, at),
-    record: (e) => trace.push(e),
-    vmdescArrays: release.vmdescArrays ?? 'whole',
-    vmdescNullptr: vmdescNullptrOf(release),
-  };
+  const ctx = modelCtx(release, props, state, trace);
   const r = new Reader(bytes, sec.payloadOffset);
   r.endIsEof = true;
   let error: VmError | null = null;

@@ -5,7 +5,7 @@ import { encodeStream } from '../wire/encode.js';
 import { VmError } from '../wire/errors.js';
 import { cloneState, INT_TYPES, leafText, leaves, type Leaf, type LeafRef } from '../wire/tree.js';
 import type { QemuBinary } from './binaries.js';
-import { baseResult, decodeChecked, differencesText, realLoss, fail, loadFailure, processFailure, sideVm, sidesModels, type RealCaseResult, type RealCaseSpec } from './case.js';
+import { baseResult, decodeChecked, differencesText, realLoss, fail, loadFailure, processFailure, sideVm, sidesModels, type KeptStream, type RealCaseResult, type RealCaseSpec } from './case.js';
 import { compareStreams } from './compare.js';
 import { loadAndSave, saveToFile } from './driver.js';
 import { QemuError } from './errors.js';
@@ -217,6 +217,8 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
       return { section: tg.section, path: tg.ref.path, type, value: typeof shown === 'boolean' ? shown : String(shown) };
     });
 
+  const key = (c: Change[]) => JSON.stringify(describe(c));
+
   const encodeWith = (changes: Change[]): Uint8Array => {
     if (changes.length === 0) return baseBytes;
     const s: DecodedStream = { ...base, records: base.records.slice() };
@@ -249,11 +251,26 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
   let rejected = 0;
   let qemuRuns = 0;
 
+  // Each state tried has a name for the streams kept of it: run-000 is the unmutated
+  // state, run-NNN fast-check's runs, shrink-NNN the steps after the first failure.
+  let runsTried = 0;
+  let shrinksTried = 0;
+  let shrinking = false;
+  const label = () => (shrinking ? `shrink-${String(++shrinksTried).padStart(3, '0')}` : `run-${String(runsTried++).padStart(3, '0')}`);
+  /** The name of the last state tried with these changes (the counterexample's streams). */
+  const runNames = new Map<string, string>();
+  let run = '';
+  const keep = (role: KeptStream['role'], savedBy: string, bytes: Uint8Array, stopped: string | null = null) =>
+    spec.onStream?.({ role, machine: spec.machine, from, to, savedBy, bytes, stopped, run });
+
   /** null: the property holds; a Failure: it does not; 'invalid': the source itself rejects the state. */
   const check = async (changes: Change[]): Promise<Failure | null | 'invalid'> => {
+    run = label();
+    runNames.set(key(changes), run);
     const bytes = encodeWith(changes);
     qemuRuns++;
     const own = await loadAndSave({ binary: from, vm: srcVm, ...opts }, bytes);
+    keep('mutated', 'vmcompat', bytes, own.ok ? null : `${from.name} rejected it (${own.kind}): ${firstLine(own.stderr || own.message)}`);
     if (!own.ok) {
       // a crash or a hang of the source is no verdict on the state: report it
       if (processFailure(own.kind)) return { ...loadFailure(own, bytes, from.name, from.name), stage: 'baseline' };
@@ -285,6 +302,9 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
     ] as const) {
       qemuRuns++;
       const hop = await loadAndSave({ binary: loader, vm, ...opts }, input);
+      // the stream this hop loaded, saying why it has no successor when it has none
+      keep(stage === 'forward' ? 'forward' : 'resaved', saver.name, input, hop.ok ? null : `${loader.name} ${hop.kind}: ${firstLine(hop.stderr || hop.message)}`);
+      if (hop.ok && stage === 'return') keep('returned', loader.name, hop.stream);
       if (!hop.ok) return { ...loadFailure(hop, input, saver.name, loader.name, stage === 'forward' ? models : sidesModels(spec, to, from)), stage };
       const cmp = compareStreams(decodeChecked(canonical, from.name), decodeChecked(hop.stream, loader.name));
       if (realLoss(cmp.differences)) {
@@ -331,7 +351,7 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
   }
   if (baseline) {
     fail(r, baseline);
-    Object.assign(r, { states: 1, counterexample: [], counterexampleDiff: [], message: `the unmutated state already fails: ${baseline.message}`, repro: replayCommand(spec, from, to, spec.seed, null) });
+    Object.assign(r, { states: 1, counterexample: [], counterexampleDiff: [], counterexampleRun: 'run-000', message: `the unmutated state already fails: ${baseline.message}`, repro: replayCommand(spec, from, to, spec.seed, null) });
     r.timings.totalMs = performance.now() - t0;
     return r;
   }
@@ -365,7 +385,6 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
       .chain((t) => valueArb(targets[t]!.ref).map((v): Change => ({ t, v }))),
     { minLength: 1, maxLength: spec.maxMutations ?? 3 },
   );
-  const key = (c: Change[]) => JSON.stringify(describe(c));
   const details = await fc.check(
     fc.asyncProperty(arb, async (changes) => {
       if (Date.now() > budgetEnd) return true; // out of budget: keep what we have
@@ -375,7 +394,10 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
         fc.pre(false);
       }
       accepted++;
-      if (out) failures.set(key(changes), out);
+      if (out) {
+        failures.set(key(changes), out);
+        shrinking = true;
+      }
       return out === null;
     }),
     { numRuns: spec.runs, seed: spec.seed, path: spec.path, endOnFailure: false, maxSkipsPerRun: 20 },
@@ -393,6 +415,7 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
         shrinks: details.numShrinks,
         counterexample: describe(cex),
         counterexampleDiff: describe(cex),
+        counterexampleRun: runNames.get(key(cex)) ?? null,
         message: `${f.message} · ${summary}`,
         repro: replayCommand(spec, from, to, details.seed, details.counterexamplePath),
       });
@@ -408,6 +431,10 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
 
 function quote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function firstLine(s: string): string {
+  return s.trim().split('\n').find((l) => !/warning: /.test(l))?.trim() ?? s.trim();
 }
 
 export function replayCommand(spec: RealPropertySpec, from: QemuBinary, to: QemuBinary, seed: number, path: string | null): string {

@@ -94,6 +94,8 @@ export interface DecodedStream {
 export interface DecodeOptions {
   /** Description to decode device sections with when the stream carries none of its own. */
   vmdesc?: Vmdesc;
+  /** Decode with `vmdesc` even where the stream has its own (which is still kept, for re-encoding). */
+  replace?: boolean;
 }
 
 /** Like decodeStream, but failures are values. */
@@ -103,7 +105,7 @@ export function decode(buf: Uint8Array, opts: DecodeOptions = {}): Result<Decode
 
 /** Throws VmError naming what was expected, what was found and where. */
 export function decodeStream(buf: Uint8Array, opts: DecodeOptions = {}): DecodedStream {
-  const { located, desc, devices, r, version } = openStream(buf, opts.vmdesc);
+  const { located, desc, devices, r, version } = openStream(buf, opts.vmdesc, opts.replace);
   const records: DecodedRecord[] = [];
   const ram = new RamDecoder(buf, desc?.page_size ?? 4096);
   // Every element decoded costs a step; a stream gets steps in proportion to its bytes,

@@ -175,10 +175,10 @@ export interface OpenedStream {
 }
 
 /** How every parser of a whole stream starts: find the description, read the file header. */
-export function openStream(buf: Uint8Array, fallback?: Vmdesc): OpenedStream {
+export function openStream(buf: Uint8Array, fallback?: Vmdesc, replace = false): OpenedStream {
   const located = findVmdesc(buf);
   // A caller's description is held to the same checks as the stream's own.
-  const checked = located?.checked ?? (fallback ? checkVmdesc(fallback, buf.length) : null);
+  const checked = replace && fallback ? checkVmdesc(fallback, buf.length) : (located?.checked ?? (fallback ? checkVmdesc(fallback, buf.length) : null));
   const desc = checked?.desc ?? null;
   const devices = new Map<string, VmdescDevice>();
   for (const d of desc?.devices ?? []) devices.set(deviceKey(d.name, d.instance_id), d);
