@@ -100,7 +100,9 @@ describe('a QEMU source tree is a release', () => {
       const by = new Map(d.a.sections.map((x: { section: string; by: string; why: string | null }) => [x.section, x]));
       expect(d.a.description).toMatch(/^7\.2\.22 at pc-q35-7\.2 \(\d+ sections\), B's description \(\d+\)$/);
       expect(by.get('port92 (0)')).toMatchObject({ by: 'model', why: null });
-      expect(by.get('timer (0)')).toMatchObject({ by: 'other', why: '7.2.22 has no device for it' });
+      // the tree's class-less timer section: its icount subsections' needed() is untranslated (opaque,
+      // drawn true on a save), so the model writes back more than the real stream holds
+      expect(by.get('timer (0)')).toMatchObject({ by: 'other', why: expect.stringMatching(/^7\.2\.22's timer reads \d+ bytes but writes \d+ back$/) });
       expect(by.get('cpu_common (0)')).toMatchObject({ by: 'other' });
       expect(d.identical).toBe(true);
     } finally {
