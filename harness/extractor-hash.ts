@@ -14,9 +14,9 @@ import { fileURLToPath } from 'node:url';
  * another extractor is never read.
  */
 
-/** The extraction's entry module, beside this file in either layout. */
-export function extractorEntry(): string {
-  const js = fileURLToPath(new URL('../src/source/release.js', import.meta.url));
+/** An extractor entry module (default: the extraction, src/source/release), in the layout this file runs from. */
+export function extractorEntry(module = 'src/source/release.js'): string {
+  const js = fileURLToPath(new URL(`../${module}`, import.meta.url));
   return existsSync(js) ? js : js.replace(/\.js$/, '.ts');
 }
 
