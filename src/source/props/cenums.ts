@@ -28,6 +28,15 @@ export class EnumIndex {
     return this.files.get(rel)?.text ?? '';
   }
 
+  private readonly words = new Map<string, Set<string>>();
+
+  /** Whether `name` is a word of the file (only then is the file parsed for its enumerators). */
+  private mentions(rel: string, text: string | undefined, name: string): boolean {
+    let w = this.words.get(rel);
+    if (!w) this.words.set(rel, (w = new Set((text ?? this.text(rel)).match(/[A-Za-z_]\w*/g))));
+    return w.has(name);
+  }
+
   private async enumerators(rel: string, text?: string): Promise<Enumerator[]> {
     const hit = this.lists.get(rel);
     if (hit) return hit;
@@ -55,8 +64,7 @@ export class EnumIndex {
   async lookup(name: string, files: readonly string[], macros: MacroTable, mainText?: { file: string; text: string }): Promise<bigint | undefined> {
     const sources: [string, string | undefined][] = [...(mainText ? [[mainText.file, mainText.text] as [string, string]] : []), ...files.map((f) => [f, undefined] as [string, undefined])];
     for (const [f, text] of sources) {
-      const src = text ?? this.text(f);
-      if (!src.includes(name)) continue;
+      if (!this.mentions(f, text, name)) continue;
       const list = await this.enumerators(f, text);
       const k = list.findIndex((e) => e.name === name);
       if (k < 0) continue;
