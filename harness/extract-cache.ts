@@ -6,10 +6,12 @@ import { EXTRACTOR_VERSION, treeVersion, type ExtractOptions } from '../src/sour
 import type { ExtractedRelease } from '../src/source/model.js';
 import { extractRelease } from '../src/source/release.js';
 import { walkTree } from '../src/source/walk.js';
+import { extractorHash } from './extractor-hash.js';
 
 /**
  * Extracted releases cached as JSON files, one per (tree version, target,
- * EXTRACTOR_VERSION, fingerprint of the tree's files). The fingerprint is
+ * EXTRACTOR_VERSION, hash of the extractor's own code (extractor-hash.ts),
+ * fingerprint of the tree's files). The fingerprint is
  * cheap: the path, size and mtime of every file the extraction can read
  * (C sources and headers, Kconfig, configs, QAPI schemas, VERSION), not
  * their text. Editing a tree changes its key; a stale file is never read.
@@ -51,9 +53,9 @@ export interface Cached {
   ms: number;
 }
 
-export function cacheKey(root: string, target = 'x86_64-softmmu'): string {
+export function cacheKey(root: string, target = 'x86_64-softmmu', extractor = extractorHash()): string {
   const version = treeVersion(root);
-  return `qemu-${version}-${target}-x${EXTRACTOR_VERSION}-${treeFingerprint(root)}`;
+  return `qemu-${version}-${target}-x${EXTRACTOR_VERSION}-${extractor}-${treeFingerprint(root)}`;
 }
 
 /** The tree's release model, from the cache when its key matches, else extracted and stored. */

@@ -20,6 +20,7 @@ import { codecs } from '../scenarios/common/bindings.js';
 import { reachableRules, realizeOverrides } from '../scenarios/common/realize.js';
 import { existsSync as exists, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { extractCached } from './extract-cache.js';
+import { extractorEntry, extractorHash } from './extractor-hash.js';
 import { extractCacheDir } from './commands/extract.js';
 import { snapshotFromRelease, type TreeSnapshot } from '../src/source/release/snapshot.js';
 import { releaseFromSnapshot } from '../src/source/release/convert.js';
@@ -117,7 +118,8 @@ const SNAPSHOT_VERSION = 3;
  */
 async function treeSnapshot(root: string, progress?: (what: string) => void): Promise<TreeSnapshot> {
   const { file, model } = await extractCached(root, { cacheDir: extractCacheDir() });
-  const predFile = file.replace(/\.json$/, `.predicates-${SNAPSHOT_VERSION}.json`);
+  // the predicates come from the snapshot's own code (translate.ts …): its hash is in their file name
+  const predFile = file.replace(/\.json$/, `.predicates-${SNAPSHOT_VERSION}-${extractorHash(extractorEntry('src/source/release/snapshot.js'))}.json`);
   let predicates: TreeSnapshot['predicates'] | undefined;
   if (exists(predFile)) {
     try {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { lex, stripComments, type Tok } from './lex.js';
 import { Expander, parseDefine, type Macro } from './expand.js';
-import { evalPp } from './eval.js';
+import { evaluate } from './eval.js';
 
 /**
  * Just enough of a C preprocessor to read a tree without building it:
@@ -21,6 +21,8 @@ export interface Directive {
   span: number;
   word: string;
   toks: Tok[];
+  /** A `#define`'s macro, parsed once per file and shared by every unit that reads it. */
+  macro?: Macro | null;
 }
 
 export interface Scanned {
@@ -58,6 +60,10 @@ export class MacroEnv {
   }
   has(name: string, line = Infinity): boolean {
     return this.at(name, line) !== undefined;
+  }
+  /** The definition at the end of the unit (a macro table for the expander). */
+  get(name: string): Macro | undefined {
+    return this.at(name);
   }
   /** Every macro defined at the end of the unit. */
   *all(): Iterable<Macro> {
@@ -101,11 +107,9 @@ export function scanText(text: string, path: string): Scanned {
   return { path, text: stripped, lineCount: lines.length, directives };
 }
 
-/** Reads and scans source files of one tree, once each. */
+/** Reads and scans source files of one tree, once each (several preprocessors may share it). */
 export class FileCache {
   private readonly scans = new Map<string, Scanned | null>();
-  /** Active-line mask of each header at its first inclusion (for parsing its types). */
-  readonly headerActive = new Map<string, Uint8Array>();
   constructor(readonly root: string) {}
   get(rel: string): Scanned | null {
     let s = this.scans.get(rel);
@@ -142,6 +146,8 @@ export class Preprocessor {
   ) {}
 
   private readonly resolved = new Map<string, string | null>();
+  /** Active-line mask of each header at its first inclusion by this preprocessor (for parsing its types). */
+  readonly headerActive = new Map<string, Uint8Array>();
 
   private resolve(name: string, from: string, quoted: boolean): string | null {
     const key = `${quoted ? dirname(from) : ''}|${name}`;
@@ -248,8 +254,8 @@ export class Preprocessor {
         }
         case 'define': {
           if (!active) break;
-          const m = parseDefine(d.toks, file.path, d.line);
-          if (m) env.set(m.name, m, lineOf(d));
+          if (d.macro === undefined) d.macro = parseDefine(d.toks, file.path, d.line);
+          if (d.macro) env.set(d.macro.name, d.macro, lineOf(d));
           break;
         }
         case 'undef': {
@@ -287,9 +293,9 @@ export class Preprocessor {
             ctx.includes.push(target);
           }
           let hmask: Uint8Array | null = null;
-          if (!this.files.headerActive.has(target)) {
+          if (!this.headerActive.has(target)) {
             hmask = new Uint8Array(inc.lineCount);
-            this.files.headerActive.set(target, hmask);
+            this.headerActive.set(target, hmask);
           }
           ctx.depth++;
           this.run(inc, ctx, atLine ?? d.line, hmask);
@@ -345,7 +351,8 @@ export function evalCondition(toks: Tok[], lookup: (n: string) => Macro | undefi
     } else flat.push(t);
   }
   try {
-    return evalPp(flat);
+    const v = evaluate(flat);
+    return v.kind === 'int' ? (v.v !== 0n ? 1 : 0) : 1;
   } catch {
     void where;
     return 0;

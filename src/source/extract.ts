@@ -35,14 +35,18 @@ export function treeVersion(root: string): string {
   return readFileSync(v, 'utf8').trim();
 }
 
-/** Reads a tree and returns its VMState facts. Nothing is built or configured. */
-export async function extractTree(rootArg: string, opts: ExtractOptions = {}): Promise<ExtractedModel> {
+/**
+ * Reads a tree and returns its VMState facts. Nothing is built or configured.
+ * `cache` (of the same tree) shares the scanned files with the other readers of one extraction.
+ */
+export async function extractTree(rootArg: string, opts: ExtractOptions = {}, cache?: FileCache): Promise<ExtractedModel> {
   const root = resolve(rootArg);
   const version = treeVersion(root);
   const cfg = targetConfig(root, opts.target);
   const sources = opts.only ? null : targetSources(root, cfg);
   const files = opts.only ?? sources!.files;
-  const cache = new FileCache(root);
+  if (cache && cache.root !== root) throw new Error(`extractTree(${root}): a file cache of another tree (${cache.root})`);
+  cache ??= new FileCache(root);
   const pp = new Preprocessor(cache, cfg.cpp);
   const index = new TypeIndex();
   const parser = await cParser();
@@ -84,7 +88,7 @@ export async function extractTree(rootArg: string, opts: ExtractOptions = {}): P
     for (const h of unit.includes) {
       if (index.has(h)) continue;
       const s = cache.get(h);
-      const mask = cache.headerActive.get(h);
+      const mask = pp.headerActive.get(h);
       if (s && mask) indexText(h, blankLines(s.text, mask), unit.env);
     }
     indexText(f, unit.active, unit.env);

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { FileCache } from './cpp.js';
 import { extractTree, treeVersion, type ExtractOptions } from './extract.js';
 import { extractMachines } from './machines/extract.js';
 import type { ExtractedProperty, ExtractedPropertyArray, ExtractedRelease, Unresolved } from './model.js';
@@ -18,9 +20,11 @@ export async function extractRelease(root: string, opts: ExtractOptions & { timi
     if (opts.timings) opts.timings[name] = now - t;
     t = now;
   };
-  const vm = await extractTree(root, opts);
+  // one scan of each file for every reader (the VMState pass and the Property/machine readers)
+  const files = new FileCache(resolve(root));
+  const vm = await extractTree(root, opts, files);
   lap('vmstate');
-  const source = new SourceTree(vm.tree);
+  const source = new SourceTree(vm.tree, { files });
   const props = await extractPropertyArrays(vm.tree, { source });
   lap('properties');
   const machines = await extractMachines(vm.tree, { source });

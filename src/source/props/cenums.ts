@@ -1,8 +1,8 @@
 import { parseC } from '../parse.js';
-import { evaluate } from './evaluate.js';
+import { evaluate } from '../eval.js';
 import { expand, type MacroTable } from './macros.js';
 import { stripComments } from '../lex.js';
-import type { Tree } from './preprocess.js';
+import type { FileCache } from '../cpp.js';
 import { tokenize } from './tokens.js';
 
 /**
@@ -20,13 +20,27 @@ interface Enumerator {
 }
 
 export class EnumIndex {
-  private readonly files = new Map<string, Enumerator[]>();
-  constructor(private readonly tree: Tree) {}
+  private readonly lists = new Map<string, Enumerator[]>();
+  constructor(private readonly files: FileCache) {}
+
+  /** A file's comment-stripped text ('' when it cannot be read). */
+  private text(rel: string): string {
+    return this.files.get(rel)?.text ?? '';
+  }
+
+  private readonly words = new Map<string, Set<string>>();
+
+  /** Whether `name` is a word of the file (only then is the file parsed for its enumerators). */
+  private mentions(rel: string, text: string | undefined, name: string): boolean {
+    let w = this.words.get(rel);
+    if (!w) this.words.set(rel, (w = new Set((text ?? this.text(rel)).match(/[A-Za-z_]\w*/g))));
+    return w.has(name);
+  }
 
   private async enumerators(rel: string, text?: string): Promise<Enumerator[]> {
-    const hit = this.files.get(rel);
+    const hit = this.lists.get(rel);
     if (hit) return hit;
-    const src = text ?? this.tree.read(rel) ?? '';
+    const src = text ?? this.text(rel);
     const list: Enumerator[] = [];
     if (/\benum\b/.test(src)) {
       // directives out, line count kept: the grammar sees plain declarations
@@ -42,7 +56,7 @@ export class EnumIndex {
       }
       tree.delete();
     }
-    this.files.set(rel, list);
+    this.lists.set(rel, list);
     return list;
   }
 
@@ -50,8 +64,7 @@ export class EnumIndex {
   async lookup(name: string, files: readonly string[], macros: MacroTable, mainText?: { file: string; text: string }): Promise<bigint | undefined> {
     const sources: [string, string | undefined][] = [...(mainText ? [[mainText.file, mainText.text] as [string, string]] : []), ...files.map((f) => [f, undefined] as [string, undefined])];
     for (const [f, text] of sources) {
-      const src = text ?? this.tree.read(f) ?? '';
-      if (!src.includes(name)) continue;
+      if (!this.mentions(f, text, name)) continue;
       const list = await this.enumerators(f, text);
       const k = list.findIndex((e) => e.name === name);
       if (k < 0) continue;

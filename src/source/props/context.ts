@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { EnumIndex } from './cenums.js';
-import { evaluate, EvalError, type CValue } from './evaluate.js';
-import { expand, MacroError } from './macros.js';
-import { Tree, type Unit } from './preprocess.js';
+import { evaluate, EvalError, type CValue } from '../eval.js';
+import { expand, MacroError, type MacroTable } from './macros.js';
+import { FileCache, Preprocessor } from '../cpp.js';
+import { predefined, X86_64_SOFTMMU } from './config.js';
 import { qapiEnums, type QapiEnums } from './qapi-enums.js';
 import { splitTopLevel, tokenize, untokenize, type Token } from './tokens.js';
 
@@ -17,22 +19,50 @@ export interface Unresolved extends Where {
   reason: string;
 }
 
-/** A source tree opened for extraction: one preprocessor, one enum index, the QAPI schema. */
+/** One preprocessed .c file as the Property, machine and predicate readers see it. */
+export interface Unit {
+  /** Path relative to the tree root. */
+  file: string;
+  /** The file's text with comments, directives and inactive branches blanked (lines kept in place). */
+  text: string;
+  /** Every macro defined at the end of the file. */
+  macros: MacroTable;
+  /** Headers the unit read, in first-inclusion order. */
+  headers: string[];
+}
+
+/**
+ * A source tree opened for extraction: the preprocessor (src/source/cpp.ts)
+ * under this reader's target configuration, one enum index, the QAPI
+ * schema. `files` shares the scanned files with another preprocessor of
+ * the same tree (the VMState pass), so each file is read and scanned once.
+ */
 export class SourceTree {
-  readonly tree: Tree;
+  readonly files: FileCache;
+  readonly pp: Preprocessor;
   readonly enums: EnumIndex;
   readonly qapi: QapiEnums;
   private readonly units = new Map<string, Unit>();
 
-  constructor(readonly root: string) {
-    this.tree = new Tree(root);
-    this.enums = new EnumIndex(this.tree);
+  constructor(
+    readonly root: string,
+    opts: { files?: FileCache } = {},
+  ) {
+    this.files = opts.files ?? new FileCache(root);
+    this.pp = new Preprocessor(this.files, { predefined: predefined(root, X86_64_SOFTMMU), includeDirs: X86_64_SOFTMMU.includeDirs });
+    this.enums = new EnumIndex(this.files);
     this.qapi = qapiEnums(root);
   }
 
+  /** The preprocessed unit of `rel` (a path relative to the root); throws when the file cannot be read. */
   unit(rel: string): Unit {
     let u = this.units.get(rel);
-    if (!u) this.units.set(rel, (u = this.tree.unit(rel)));
+    if (!u) {
+      const p = this.pp.unit(rel);
+      if (!p) throw new Error(`${join(this.root, rel)}: cannot read`);
+      u = { file: rel, text: p.active, macros: p.env, headers: p.includes };
+      this.units.set(rel, u);
+    }
     return u;
   }
 

@@ -8,7 +8,10 @@ import { lex, type Tok } from '../lex.js';
  * a unit's macro table.
  */
 export type { Macro };
-export type MacroTable = ReadonlyMap<string, Macro>;
+/** Macros by name (a Map, or a unit's MacroEnv at the end of the file). */
+export interface MacroTable {
+  get(name: string): Macro | undefined;
+}
 
 /** An expansion that cannot finish: an unterminated invocation, a wrong argument count, a runaway. */
 export { ExpandError as MacroError };

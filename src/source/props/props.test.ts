@@ -2,10 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { evaluate } from './evaluate.js';
+import { evaluate } from '../eval.js';
 import { extractPropertyArrays } from './extract.js';
 import { expand, parseDefine, type Macro } from './macros.js';
-import { Tree } from './preprocess.js';
+import { SourceTree } from './context.js';
 import { camelToUpper, camelToUpperWords } from './qapi-enums.js';
 import { tokenize, untokenize } from './tokens.js';
 
@@ -137,7 +137,7 @@ afterAll(() => cleanup?.());
 
 describe('preprocessor', () => {
   test('blanks directives and inactive branches, keeping every line where it was', () => {
-    const u = new Tree(root).unit('hw/dev/dev.c');
+    const u = new SourceTree(root).unit('hw/dev/dev.c');
     const lines = u.text.split('\n');
     expect(lines[8]).toContain('"mode"');
     expect(u.text).not.toContain('absent');

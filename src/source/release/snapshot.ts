@@ -6,6 +6,8 @@
  * from a snapshot (convert.ts); the snapshot is what gets cached, so that
  * worker threads and later runs never re-read the tree.
  */
+import { resolve } from 'node:path';
+import { FileCache } from '../cpp.js';
 import { extractTree } from '../extract.js';
 import { extractMachines, type MachineExtraction } from '../machines/extract.js';
 import type { ExtractedModel, ExtractedRelease } from '../model.js';
@@ -30,8 +32,9 @@ export interface TreeSnapshot {
 
 export async function snapshotTree(root: string, progress?: (what: string) => void): Promise<TreeSnapshot> {
   progress?.('VMState descriptions');
-  const model = await extractTree(root);
-  const source = new SourceTree(root);
+  const files = new FileCache(resolve(root));
+  const model = await extractTree(root, {}, files);
+  const source = new SourceTree(model.tree, { files });
   progress?.('machine types');
   const machines = await extractMachines(root, { source });
   progress?.('properties');

@@ -7,8 +7,10 @@ import { translateFunction } from './translate.js';
 async function tr(src: string) {
   const tree = await parseC(src);
   try {
-    const def = tree.rootNode.namedChildren.find((n) => n?.type === 'function_definition')!;
-    return await translateFunction(def, null);
+    const fns = tree.rootNode.namedChildren.filter((n) => n?.type === 'function_definition');
+    const defs = new Map(fns.map((d) => [d!.childForFieldName('declarator')!.childForFieldName('declarator')!.text.replace(/^\*/, ''), d!]));
+    // the last function is the one translated; the others are the file's helpers it may call
+    return await translateFunction(fns[fns.length - 1]!, null, defs);
   } finally {
     tree.delete();
   }
@@ -23,6 +25,16 @@ describe('translateFunction', () => {
     expect(evalExpr(e, env({ n: 1, 'regs.a': 2 }, { 'x-bit': true }))).toBe(1n);
     expect(evalExpr(e, env({ n: 1, 'regs.a': 2 }, { 'x-bit': false }))).toBe(0n);
     expect(evalExpr(e, env({ n: 0, 'regs.a': 2 }, { 'x-bit': true }))).toBe(0n);
+  });
+
+  test("a call to another function of the file is that function's translation, with its parameters bound", async () => {
+    const e = await tr(`static bool need(void *opaque) { Toy *s = TOY(opaque); return !(s->flags & 2); }
+static bool scale(void *p, int v) { Toy *s = p; return v > s->n; }
+static bool t(void *opaque, int version_id) { return !need(opaque) && scale(opaque, version_id); }`);
+    expect(evalExpr(e, env({ flags: 2n, n: 1 }, {}, 3))).toBe(1n);
+    expect(evalExpr(e, env({ flags: 0n, n: 1 }, {}, 3))).toBe(0n);
+    expect(evalExpr(e, env({ flags: 2n, n: 5 }, {}, 3))).toBe(0n);
+    await expect(tr(`static bool t(void *opaque) { return elsewhere(opaque); }`)).rejects.toThrow(/a call to elsewhere\(\)/);
   });
 
   test('a field test reads the version; container_of reaches the device', async () => {

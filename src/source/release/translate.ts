@@ -68,7 +68,7 @@ export async function translatePredicates(model: ExtractedModel, source: SourceT
         }
         const at = { file, line: def.startPosition.row + 1 };
         try {
-          out[`${file}#${n}`] = { ok: true, expr: await translateFunction(def, ctx), at };
+          out[`${file}#${n}`] = { ok: true, expr: await translateFunction(def, ctx, defs), at };
         } catch (e) {
           if (!(e instanceof Untranslatable)) throw e;
           out[`${file}#${n}`] = { ok: false, reason: e.message, at };
@@ -98,15 +98,24 @@ function paramNames(def: Node): string[] {
   });
 }
 
-/** Translates one C function (its parameters: the opaque, then the version for a field test). */
-export async function translateFunction(def: Node, ctx: UnitContext | null): Promise<Expr> {
+/**
+ * Translates one C function (its parameters: the opaque, then the version
+ * for a field test). `defs`: the functions of the same file, so that a call
+ * to one of them with the state (`!other_needed(opaque)`) is that function's
+ * translation with its parameters bound to the call's arguments.
+ */
+export async function translateFunction(def: Node, ctx: UnitContext | null, defs?: ReadonlyMap<string, Node>): Promise<Expr> {
   const scope = new Map<string, Binding>();
   const [opaque, version] = paramNames(def);
   if (opaque) scope.set(opaque, { kind: 'self', prefix: [] });
   if (version) scope.set(version, { kind: 'version' });
+  return bodyExpr(def, ctx, scope, defs, 0);
+}
+
+async function bodyExpr(def: Node, ctx: UnitContext | null, scope: Map<string, Binding>, defs: ReadonlyMap<string, Node> | undefined, depth: number): Promise<Expr> {
   const body = def.childForFieldName('body');
   if (!body) no('no body');
-  const t = new Translator(ctx, scope);
+  const t = new Translator(ctx, scope, defs, depth);
   const e = await t.block(body!.namedChildren.filter((n): n is Node => n !== null && n.type !== 'comment'), 0);
   if (!e) no('the function can end without returning');
   return e!;
@@ -118,6 +127,8 @@ class Translator {
   constructor(
     private readonly ctx: UnitContext | null,
     private readonly scope: Map<string, Binding>,
+    private readonly defs?: ReadonlyMap<string, Node>,
+    private readonly depth = 0,
   ) {}
 
   /** Statements from `i` on, as one expression; null when they fall off the end. */
@@ -299,7 +310,29 @@ class Translator {
     }
     const macro = this.ctx?.unit.macros.get(fn);
     if (macro && Array.isArray(macro.params)) return this.macroCall(n, fn);
+    const def = this.defs?.get(fn);
+    if (def) return this.inline(def, fn, args);
     return no(`a call to ${fn}()`);
+  }
+
+  /** A call to another function of the file: its body, with its parameters bound to the arguments (state pointers, the version, values). */
+  private async inline(def: Node, fn: string, args: Node[]): Promise<Expr> {
+    if (this.depth >= 4) return no(`a call to ${fn}() nested too deep`);
+    const params = paramNames(def);
+    if (params.length !== args.length) return no(`a call to ${fn}() with ${args.length} argument(s) for ${params.length} parameter(s)`);
+    const scope = new Map<string, Binding>();
+    for (let k = 0; k < params.length; k++) {
+      const a = unparen(args[k]!);
+      const bound = a.type === 'identifier' ? this.scope.get(a.text) : undefined;
+      const b = this.alias(args[k]!) ?? (bound?.kind === 'version' ? bound : { kind: 'value' as const, e: await this.expr(args[k]!) });
+      if (params[k]) scope.set(params[k]!, b);
+    }
+    try {
+      return await bodyExpr(def, this.ctx, scope, this.defs, this.depth + 1);
+    } catch (e) {
+      if (e instanceof Untranslatable) return no(`a call to ${fn}(): ${e.message}`);
+      throw e;
+    }
   }
 
   /** A function-like macro of the unit's headers (`virtio_gpu_blob_enabled(cfg)`): its expansion, translated in the same scope. */
