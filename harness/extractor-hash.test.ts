@@ -57,3 +57,12 @@ describe("the extract cache key holds the extractor's own code", () => {
     }
   });
 });
+
+describe('one cache entry for the CLI and the tests', () => {
+  test('the compiled extractor-hash (dist/, as the CLI and set-up run it) hashes the same sources as the TypeScript one (vitest)', async () => {
+    const compiled = (await import(new URL('../dist/harness/extractor-hash.js', import.meta.url).href)) as typeof import('./extractor-hash.js');
+    expect(compiled.extractorEntry()).toBe(extractorEntry());
+    expect(extractorEntry()).toMatch(/src\/source\/release\.ts$/);
+    expect(compiled.extractorHash()).toBe(extractorHash());
+  });
+});

@@ -7,17 +7,27 @@ import { fileURLToPath } from 'node:url';
 /**
  * What the extractor is, as a hash for the extract cache key: the text of
  * every module the extraction entry (src/source/release) reaches through
- * its relative imports, as they run (the compiled dist/ files from the
- * CLI, the TypeScript sources under vitest), and the name@version of each
+ * its relative imports (the TypeScript sources in a checkout, see
+ * extractorEntry), and the name@version of each
  * package they load (web-tree-sitter, the tree-sitter-c grammar). Editing
  * any file the model comes from changes the hash, so a model cached by
  * another extractor is never read.
  */
 
-/** An extractor entry module (default: the extraction, src/source/release), in the layout this file runs from. */
+/**
+ * An extractor entry module (default: the extraction, src/source/release).
+ * In a checkout the TypeScript sources are hashed whether the code runs
+ * from dist/ (the CLI, `npm run setup`'s warm-up) or from src/ (vitest), so
+ * both share one cache entry (dist/ is built from those sources before any
+ * test: `pretest`); an installed package without sources hashes its dist/.
+ */
 export function extractorEntry(module = 'src/source/release.js'): string {
-  const js = fileURLToPath(new URL(`../${module}`, import.meta.url));
-  return existsSync(js) ? js : js.replace(/\.js$/, '.ts');
+  const ts = module.replace(/\.js$/, '.ts');
+  for (const up of ['..', '../..']) {
+    const src = fileURLToPath(new URL(`${up}/${ts}`, import.meta.url));
+    if (existsSync(src)) return src;
+  }
+  return fileURLToPath(new URL(`../${module}`, import.meta.url));
 }
 
 const RELATIVE = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
