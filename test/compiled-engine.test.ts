@@ -258,9 +258,9 @@ describe('codec fast paths = their reference put/get', () => {
   const prev = releases[releases.length - 2]!;
   const withFast = last.devices.filter((d) => fastCodecs(d.vmsd).size > 0 && prev.devices.some((x) => x.name === d.name)).map((d) => d.name);
 
-  it('the fast paths the compiled engine has are the slot arrays and virtio', () => {
+  it('the fast paths the compiled engine has are the slot arrays, virtio and the IDE io_buffer', () => {
     const names = new Set(last.devices.flatMap((d) => [...fastCodecs(d.vmsd)].map((i) => i.name)));
-    for (const n of ['virtqueue_state', 'ringsize_state', 'virtio_pci/modern_queue_state', 'virtqueue_extra_state', 'virtio']) expect(names.has(n), n).toBe(true);
+    for (const n of ['virtqueue_state', 'ringsize_state', 'virtio_pci/modern_queue_state', 'virtqueue_extra_state', 'virtio', 'uint8 varray']) expect(names.has(n), n).toBe(true);
     expect(withFast.length).toBeGreaterThan(0);
   });
 

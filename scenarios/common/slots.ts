@@ -15,6 +15,7 @@
 import type { Reader } from '../../src/wire/reader.js';
 import { Writer } from '../../src/wire/writer.js';
 import type { ElementCtx, State, VMStateInfo } from '../../src/vmstate/types.js';
+import { sameRun } from './runs.js';
 
 export type SlotKind = 'u8' | 'u16' | 'u32' | 'u64' | 'bool';
 
@@ -172,10 +173,6 @@ function repeated(blank: Uint8Array, n: number): Buffer {
   return out;
 }
 
-/** `n` bytes of `buf` at `at` equal `want`'s first n (one native compare). */
-function sameRun(buf: Uint8Array, at: number, want: Buffer, n: number): boolean {
-  return Buffer.from(buf.buffer, buf.byteOffset + at, n).equals(want.subarray(0, n));
-}
 
 /**
  * The compiled engine's put/get (VMStateInfo.fast) of a slot array: the
