@@ -8,8 +8,8 @@
  * call of the codec — of its `fast` put/get when it has them — and every
  * other construct (arrays of custom codecs, null pointers, VBUFFER) as a
  * call to the interpreter's own field function, so that nothing is done
- * differently. Tests decided
- * at compile time (probe.ts) leave no code; the others stay calls.
+ * differently. Tests decided at compile time (probe.ts) leave no code;
+ * the others stay calls.
  */
 import * as F from '../flags.js';
 import { isArrayField, isPlainArray, isStruct, nestedVersion } from '../field.js';
