@@ -1,5 +1,6 @@
 import { VmError, hex } from '../wire/errors.js';
 import { Engine, type EngineOptions, type SectionLayout } from '../machine/engine.js';
+import { stateComparer } from '../machine/reset-cache.js';
 import type { CompatEntry, Release } from '../machine/types.js';
 import type { State } from '../vmstate/types.js';
 import { stateEqual } from '../vmstate/state.js';
@@ -202,13 +203,16 @@ function quickStats(a: Engine, b: Engine): QuickStats {
 
 /**
  * Whether every section's state is the same in both (stateEqual over the
- * whole state). Then no leaf of any trace differs either — a path resolves
+ * whole state, by the compare written for the device's reset state's shape). Then no leaf of any trace differs either — a path resolves
  * to equal values in equal trees — and diffOnWire, whatever leaves it is
  * given, finds nothing: the verdict needs no trace. Only when they differ
  * somewhere does it take the traces to tell whether that is on the wire.
  */
 function wholeStatesAgree(sections: readonly SectionLayout[], sent: Record<string, State>, received: Record<string, State>): boolean {
-  for (const sec of sections) if (!stateEqual(sent[sec.instance.key], received[sec.instance.key] ?? {})) return false;
+  for (const sec of sections) {
+    const equal = stateComparer(sec.instance.cls, sec.instance.props);
+    if (!equal(sent[sec.instance.key], received[sec.instance.key] ?? {})) return false;
+  }
   return true;
 }
 
