@@ -15,6 +15,7 @@
 import type { Reader } from '../../src/wire/reader.js';
 import { Writer } from '../../src/wire/writer.js';
 import type { ElementCtx, State, VMStateInfo } from '../../src/vmstate/types.js';
+import { sameRun } from './runs.js';
 
 export type SlotKind = 'u8' | 'u16' | 'u32' | 'u64' | 'bool';
 
@@ -109,7 +110,7 @@ export function slotArrayInfo(spec: SlotArraySpec): VMStateInfo {
       at += size;
     }
   };
-  return {
+  const info: VMStateInfo = {
     name: spec.name,
     recordsOwnLeaves: true,
     put(w: Writer, value: unknown, el: ElementCtx) {
@@ -124,38 +125,130 @@ export function slotArrayInfo(spec: SlotArraySpec): VMStateInfo {
       else for (let i = live; i < spec.slots; i++) w.bytes(blankBytes);
     },
     get(r: Reader, current: unknown, el: ElementCtx) {
-      const arr = Array.isArray(current) ? (current as State[]) : [];
-      for (let i = 0; i < spec.slots; i++) {
-        const start = r.offset;
-        // past the array's end, slots that carry exactly the blank element's bytes read as the blank: skipped without building them
-        if (i === arr.length && blankIsZero) {
-          const tail = (spec.slots - i) * elemSize;
-          if (r.remaining >= tail && allZero(r.buf, start, tail)) {
-            r.skip(tail);
-            break;
-          }
+      return readFrom(r, Array.isArray(current) ? (current as State[]) : [], el, 0);
+    },
+  };
+  /** The slots from `from` on, into `arr` (which they may grow). */
+  const readFrom = (r: Reader, arr: State[], el: ElementCtx, from: number): State[] => {
+    for (let i = from; i < spec.slots; i++) {
+      const start = r.offset;
+      // past the array's end, slots that carry exactly the blank element's bytes read as the blank: skipped without building them
+      if (i === arr.length && blankIsZero) {
+        const tail = (spec.slots - i) * elemSize;
+        if (r.remaining >= tail && allZero(r.buf, start, tail)) {
+          r.skip(tail);
+          break;
         }
-        if (i >= arr.length && r.remaining >= elemSize && sameBytes(r.buf, start, blankBytes)) {
-          r.skip(elemSize);
-          continue;
-        }
-        const read: Record<string, unknown> = {};
-        for (const f of spec.fields) {
-          if ('unused' in f) r.skip(f.unused, 'unused');
-          else if (f.count) {
-            const vs: unknown[] = [];
-            for (let k = 0; k < f.count; k++) vs.push(get(r, f.kind));
-            read[f.member] = vs;
-          } else read[f.member] = get(r, f.kind);
-        }
-        if (i >= arr.length) {
-          if (members.every((f) => same(read[f.member], blank[f.member]))) continue;
-          while (arr.length <= i) arr.push(spec.blank());
-        }
-        Object.assign(arr[i]!, read);
-        record(el, i, start);
       }
-      return arr;
+      if (i >= arr.length && r.remaining >= elemSize && sameBytes(r.buf, start, blankBytes)) {
+        r.skip(elemSize);
+        continue;
+      }
+      const read: Record<string, unknown> = {};
+      for (const f of spec.fields) {
+        if ('unused' in f) r.skip(f.unused, 'unused');
+        else if (f.count) {
+          const vs: unknown[] = [];
+          for (let k = 0; k < f.count; k++) vs.push(get(r, f.kind));
+          read[f.member] = vs;
+        } else read[f.member] = get(r, f.kind);
+      }
+      if (i >= arr.length) {
+        if (members.every((f) => same(read[f.member], blank[f.member]))) continue;
+        while (arr.length <= i) arr.push(spec.blank());
+      }
+      Object.assign(arr[i]!, read);
+      record(el, i, start);
+    }
+    return arr;
+  };
+  info.fast = slotArrayFast(spec, elemSize, blankBytes, info.put, readFrom, record);
+  return info;
+}
+
+/** A run of `n` blank elements' bytes, for comparing a whole tail at once. */
+function repeated(blank: Uint8Array, n: number): Buffer {
+  const out = Buffer.alloc(blank.length * n);
+  for (let i = 0; i < n; i++) out.set(blank, i * blank.length);
+  return out;
+}
+
+
+/**
+ * The compiled engine's put/get (VMStateInfo.fast) of a slot array: the
+ * array's elements decoded and encoded straight off the buffer when the
+ * whole element is there, the tail past the array compared with a run of
+ * blank elements in one native compare; anything else (an element cut
+ * short, a tail that is not all blank) goes to the reference get from that
+ * element on, so that it fails or grows the array exactly as it does.
+ */
+function slotArrayFast(
+  spec: SlotArraySpec,
+  elemSize: number,
+  blankBytes: Uint8Array,
+  put: VMStateInfo['put'],
+  readFrom: (r: Reader, arr: State[], el: ElementCtx, from: number) => State[],
+  record: (el: ElementCtx, i: number, start: number) => void,
+): NonNullable<VMStateInfo['fast']> {
+  const blankTail = repeated(blankBytes, spec.slots);
+  const fields = spec.fields;
+  const decode = (view: DataView, at: number, e: State): void => {
+    for (const f of fields) {
+      if ('unused' in f) {
+        at += f.unused;
+        continue;
+      }
+      const n = f.count ?? 1;
+      const vs: unknown[] | null = f.count ? [] : null;
+      for (let k = 0; k < n; k++) {
+        let v: number | bigint | boolean;
+        switch (f.kind) {
+          case 'u8':
+            v = view.getUint8(at);
+            break;
+          case 'u16':
+            v = view.getUint16(at);
+            break;
+          case 'u32':
+            v = view.getUint32(at);
+            break;
+          case 'u64':
+            v = view.getBigUint64(at);
+            break;
+          case 'bool':
+            v = view.getUint8(at) !== 0;
+            break;
+        }
+        at += SIZE[f.kind];
+        if (vs) vs.push(v);
+        else e[f.member] = v;
+      }
+      if (vs) e[f.member] = vs;
+    }
+  };
+  return {
+    put,
+    get(r: Reader, current: unknown, el: ElementCtx) {
+      const arr = Array.isArray(current) ? (current as State[]) : [];
+      const live = Math.min(arr.length, spec.slots);
+      const view = new DataView(r.buf.buffer, r.buf.byteOffset, r.buf.byteLength);
+      const tracing = el.ctx.tracing !== false;
+      let i = 0;
+      for (; i < live && r.remaining >= elemSize; i++) {
+        const start = r.offset;
+        decode(view, start, arr[i]!);
+        r.offset = start + elemSize;
+        if (tracing) record(el, i, start);
+      }
+      if (i === live) {
+        const tail = (spec.slots - i) * elemSize;
+        if (r.remaining >= tail && sameRun(r.buf, r.offset, blankTail, tail)) {
+          r.offset += tail;
+          return arr;
+        }
+      }
+      // the rest as the reference reads it: from element i of the same array
+      return readFrom(r, arr, el, i);
     },
   };
 }

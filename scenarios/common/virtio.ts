@@ -34,7 +34,7 @@ import { loadVmsd } from '../../src/vmstate/load.js';
 import { saveVmsd } from '../../src/vmstate/save.js';
 import { VMSTATE_BOOL, VMSTATE_UINT32, VMSTATE_UINT32_ARRAY, VMSTATE_UINT64, VMSTATE_UINT8, field } from '../../src/vmstate/dsl.js';
 import type { VirtioProxy } from '../../src/machine/types.js';
-import type { ElementCtx, Props, State, VMStateDescription, VMStateInfo, VmCtx } from '../../src/vmstate/types.js';
+import type { ElementCtx, PathCtx, Props, State, VMStateDescription, VMStateInfo, VmCtx } from '../../src/vmstate/types.js';
 import { leafRecorder } from './leaf.js';
 import { msixLoad, msixSave } from './msix.js';
 import { PCI_BASE_ADDRESS_0, PCI_DEVICE_VERSION, pciDeviceReset, pow2ceil, pciUpdateIrqStatus, vmstate_pci_device, PCI_STATUS, PCI_STATUS_INTERRUPT, type PciDeviceState, type PciLayout } from './pci.js';
@@ -309,6 +309,16 @@ export function vmstate_virtio_pci(spec: VirtioSpec): { vmsd: VMStateDescription
       loadVmsd(r, vmsd, (el.state as VirtioState).proxy, 1, el.ctx, [...el.at, 'proxy']);
       return undefined;
     },
+    // the same VMSD through the engine's own nested save and load (the compiled code, in the compiled engine)
+    fast: {
+      put(w: Writer, _v: unknown, el: ElementCtx) {
+        el.ctx.saveNested(w, vmsd, (el.state as VirtioState).proxy, vmsd.version_id, [...el.at, 'proxy']);
+      },
+      get(r: Reader, _current: unknown, el: ElementCtx) {
+        el.ctx.loadNested(r, vmsd, (el.state as VirtioState).proxy, 1, [...el.at, 'proxy']);
+        return undefined;
+      },
+    },
   };
   const out = { vmsd, info };
   pciVmsds.set(spec, out);
@@ -461,11 +471,31 @@ export function virtioInfo(spec: VirtioSpec): VirtioInfo {
   const known = infos.get(spec);
   if (known) return known;
   const container = vmstate_virtio(spec);
+  const io = virtioIo(spec, container, saveVmsdDirect, loadVmsdDirect);
   const info: VirtioInfo = {
     name: 'virtio',
     spec,
     recordsOwnLeaves: true,
     nested: [...(spec.vmsd ? [spec.vmsd] : []), container],
+    put: io.put,
+    get: io.get,
+    // the PCIDevice through the engine's own nested save and load (the compiled code, in the compiled engine)
+    fast: virtioIo(spec, container, saveVmsdByCtx, loadVmsdByCtx),
+  };
+  infos.set(spec, info);
+  return info;
+}
+
+type NestedSave = (w: Writer, vmsd: VMStateDescription, state: State, version: number, ctx: VmCtx, at: PathCtx) => void;
+type NestedLoad = (r: Reader, vmsd: VMStateDescription, state: State, version: number, ctx: VmCtx, at: PathCtx) => void;
+const saveVmsdDirect: NestedSave = (w, vmsd, state, version, ctx, at) => saveVmsd(w, vmsd, state, version, ctx, at, null);
+const loadVmsdDirect: NestedLoad = loadVmsd;
+const saveVmsdByCtx: NestedSave = (w, vmsd, state, version, ctx, at) => ctx.saveNested(w, vmsd, state, version, at);
+const loadVmsdByCtx: NestedLoad = (r, vmsd, state, version, ctx, at) => ctx.loadNested(r, vmsd, state, version, at);
+
+/** virtio_save and virtio_load, with the PCIDevice saved and loaded by `saveNested` and `loadNested`. */
+function virtioIo(spec: VirtioSpec, container: VMStateDescription, saveNested: NestedSave, loadNested: NestedLoad): Pick<VMStateInfo, 'put' | 'get'> {
+  return {
     put(w: Writer, value: unknown, el: ElementCtx) {
       const v = value as VirtioState;
       const d = spec.pci(el.ctx.props);
@@ -475,7 +505,7 @@ export function virtioInfo(spec: VirtioSpec): VirtioInfo {
       const pciDev = v.proxy.pci_dev;
       const saved: PciDeviceState = { ...pciDev, config: pciDev.config.slice() };
       saved.config[PCI_STATUS]! &= ~PCI_STATUS_INTERRUPT;
-      saveVmsd(w, vmstate_pci_device(spec.pci), saved, PCI_DEVICE_VERSION, el.ctx, [...el.at, 'proxy', 'pci_dev'], null);
+      saveNested(w, vmstate_pci_device(spec.pci), saved, PCI_DEVICE_VERSION, el.ctx, [...el.at, 'proxy', 'pci_dev']);
       msixSave(w, pciDev, msix, el, ['proxy', 'pci_dev']);
       if (msix) leaf(['config_vector'], () => w.u16(v.config_vector));
       leaf(['status'], () => w.u8(v.status));
@@ -514,7 +544,7 @@ export function virtioInfo(spec: VirtioSpec): VirtioInfo {
       // virtio_pci_load_config
       const pciDev = v.proxy.pci_dev;
       try {
-        loadVmsd(r, vmstate_pci_device(spec.pci), pciDev, pciDev.version_id, el.ctx, [...el.at, 'proxy', 'pci_dev']);
+        loadNested(r, vmstate_pci_device(spec.pci), pciDev, pciDev.version_id, el.ctx, [...el.at, 'proxy', 'pci_dev']);
       } catch (e) {
         throw legacyBarContext(e, spec, props);
       }
@@ -566,6 +596,4 @@ export function virtioInfo(spec: VirtioSpec): VirtioInfo {
       return v;
     },
   };
-  infos.set(spec, info);
-  return info;
 }

@@ -13,7 +13,7 @@ import { cloneState } from '../vmstate/state.js';
 import { programFor, type Program } from '../vmstate/compile/program.js';
 import { configurationVmsd } from './configuration.js';
 import { resolveProps } from './props.js';
-import { freshReset } from './reset-cache.js';
+import { freshReset, stateCloner } from './reset-cache.js';
 import { vmdescNullptrOf, type CompatEntry, type DeviceClass, type MachineType, type Release } from './types.js';
 
 /** One registered device: what identifies its section and its resolved properties. */
@@ -224,7 +224,7 @@ export class Engine {
       const given = states[inst.key];
       if (!given) continue;
       // pre_save hooks may write to the state: save a copy when the VMSD tree has any
-      const state = hasPreSave(inst.cls.vmsd) ? cloneState(given) : given;
+      const state = hasPreSave(inst.cls.vmsd) ? (this.programs ? stateCloner(inst.cls, inst.props)(given) : cloneState(given)) : given;
       const vmsd = inst.cls.vmsd;
       if (vmsd.needed && !vmsd.needed(state, this.ctx(inst, state, null))) continue;
       const headerOffset = w.offset;

@@ -6,39 +6,67 @@
  * (in turn, so that a busy machine slows both alike) and the rest use the
  * faster. Either way the state is the same.
  */
-import { cloneState } from '../vmstate/state.js';
 import type { Props, State } from '../vmstate/types.js';
 import { propsKey } from '../vmstate/compile/program.js';
+import { clonerFor, type Cloner } from '../vmstate/compile/clone.js';
+import { equalFor, type Equal } from '../vmstate/compile/equal.js';
 import type { DeviceClass } from './types.js';
 
 const TRIALS = 4;
 
 interface Plan {
   base: State;
+  /** cloneState by code written for the reset state's shape (compile/clone.ts). */
+  clone: Cloner;
+  /** stateEqual by code written for the reset state's shape (compile/equal.ts). */
+  equal: Equal;
   built: number;
   copied: number;
   trials: number;
 }
 
 const plans = new WeakMap<DeviceClass, Map<string, Plan>>();
+/** The plan of a resolved property set already seen (an engine's instance keeps its props object): no key string per load. */
+const byObject = new WeakMap<DeviceClass, WeakMap<Props, Plan>>();
 
-export function freshReset(cls: DeviceClass, props: Props): State {
+function planOf(cls: DeviceClass, props: Props): Plan {
+  let seen = byObject.get(cls);
+  if (!seen) byObject.set(cls, (seen = new WeakMap()));
+  let p = seen.get(props);
+  if (p) return p;
   let byProps = plans.get(cls);
   if (!byProps) plans.set(cls, (byProps = new Map()));
   const key = propsKey(props);
-  let p = byProps.get(key);
+  p = byProps.get(key);
   if (!p) {
-    p = { base: cls.reset(props), built: 0, copied: 0, trials: 0 };
+    const base = cls.reset(props);
+    p = { base, clone: clonerFor(base), equal: equalFor(base), built: 0, copied: 0, trials: 0 };
     byProps.set(key, p);
   }
+  seen.set(props, p);
+  return p;
+}
+
+export function freshReset(cls: DeviceClass, props: Props): State {
+  const p = planOf(cls, props);
   if (p.trials < 2 * TRIALS) {
     const copy = p.trials++ % 2 === 1;
     const t0 = performance.now();
-    const s = copy ? cloneState(p.base) : cls.reset(props);
+    const s = copy ? p.clone(p.base) : cls.reset(props);
     const dt = performance.now() - t0;
     if (copy) p.copied += dt;
     else p.built += dt;
     return s;
   }
-  return p.copied < p.built ? cloneState(p.base) : cls.reset(props);
+  return p.copied < p.built ? p.clone(p.base) : cls.reset(props);
+}
+
+/** cloneState for states of this device class and properties, by code written for their reset state's shape. */
+export function stateCloner(cls: DeviceClass, props: Props): Cloner {
+  return planOf(cls, props).clone;
+}
+
+/** stateEqual for states of this device class and properties, by code written for their reset state's shape. */
+export function stateComparer(cls: DeviceClass, props: Props): Equal {
+  return planOf(cls, props).equal;
 }

@@ -99,6 +99,16 @@ export interface VMStateInfo {
    */
   vmdesc?: { type: string; elements?: number };
   /**
+   * A specialised put/get the compiled engine calls instead of put/get
+   * (src/vmstate/compile): the same contract — the same bytes, the same
+   * leaves recorded, the same value returned, the same failures (kind,
+   * offset, message) — written for speed (reads straight off the buffer,
+   * blank runs compared natively, no per-element objects). The interpreter
+   * keeps to put/get, the reference test/compiled-engine.test.ts holds
+   * these to.
+   */
+  fast?: { put: VMStateInfo['put']; get: VMStateInfo['get'] };
+  /**
    * VMSDs a custom codec saves inline (QEMU's hand-written savers calling
    * vmstate_save_state themselves), so that static analysis and hooks can
    * reach them. Custom codecs must not modify the state they save.

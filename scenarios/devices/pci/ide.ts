@@ -34,6 +34,7 @@ import {
   field,
 } from '../../../src/vmstate/dsl.js';
 import * as F from '../../../src/vmstate/flags.js';
+import { zeroRun } from '../../common/runs.js';
 
 export const DRQ_STAT = 0x08;
 export const IDE_RETRY_PIO = 0x10;
@@ -90,6 +91,19 @@ const vmstate_info_io_buffer: VMStateInfo = {
     el.state.io_buffer = isZero(b) ? new Uint8Array(0) : b;
     el.ctx.record({ keys: [...el.at, 'io_buffer'], vmsd: el.vmsd.name, field: el.field.name, offset: at, size: n, what: 'field' });
     return undefined;
+  },
+  // the compiled engine's: an all-zero buffer (an idle port's) is compared in place, not copied out and looped over
+  fast: {
+    put: (w, v, el) => vmstate_info_io_buffer.put(w, v, el),
+    get(r: Reader, current: unknown, el: ElementCtx) {
+      const n = Math.max(0, Number(el.state.io_buffer_total_len) | 0);
+      const at = r.offset;
+      if (r.remaining < n || !zeroRun(r.buf, at, n)) return vmstate_info_io_buffer.get(r, current, el);
+      r.offset = at + n;
+      el.state.io_buffer = new Uint8Array(0);
+      el.ctx.record({ keys: [...el.at, 'io_buffer'], vmsd: el.vmsd.name, field: el.field.name, offset: at, size: Number(el.state.io_buffer_total_len) | 0, what: 'field' });
+      return undefined;
+    },
   },
 };
 

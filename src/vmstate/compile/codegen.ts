@@ -3,11 +3,13 @@
  * (run through `new Function` by program.ts). Each field becomes the code
  * the interpreter's walk would run for it (src/vmstate/save.ts, load.ts):
  * primitive scalars and arrays of them written out with their codec
- * inlined, structs as calls into the nested VMSD's compiled code, every
- * other construct (custom codecs, containers, WITH_TMP, null pointers,
- * VBUFFER, fields over the whole struct) as a call to the interpreter's
- * own field function, so that nothing is done differently. Tests decided
- * at compile time (probe.ts) leave no code; the others stay calls.
+ * inlined, structs as calls into the nested VMSD's compiled code, a
+ * custom codec's one element (containers and WITH_TMP too) as a direct
+ * call of the codec — of its `fast` put/get when it has them — and every
+ * other construct (arrays of custom codecs, null pointers, VBUFFER) as a
+ * call to the interpreter's own field function, so that nothing is done
+ * differently. Tests decided at compile time (probe.ts) leave no code;
+ * the others stay calls.
  */
 import * as F from '../flags.js';
 import { isArrayField, isPlainArray, isStruct, nestedVersion } from '../field.js';
@@ -48,17 +50,26 @@ class Emitter {
 const q = JSON.stringify;
 
 /** How the compiler treats a field. */
-type Shape = 'scalar' | 'scalar-array' | 'struct' | 'struct-array' | 'interpreted';
+type Shape = 'scalar' | 'scalar-array' | 'struct' | 'struct-array' | 'codec' | 'interpreted';
 
 export function shapeOf(f: VMStateField): Shape {
-  if (f.member === null || f.flags & (F.VMS_VBUFFER | F.VMS_ARRAY_OF_POINTER)) return 'interpreted';
+  if (f.flags & (F.VMS_VBUFFER | F.VMS_ARRAY_OF_POINTER)) return 'interpreted';
   if (isStruct(f)) {
+    if (f.member === null) return 'interpreted';
     if (!f.vmsd) return 'interpreted';
     return isArrayField(f) ? 'struct-array' : 'struct';
   }
-  if (!f.info || !INLINE.has(f.info)) return 'interpreted';
+  if (!f.info) return 'interpreted';
+  // one element of a custom codec (a field over the whole struct too): a direct call, its fast path when it has one
+  if (!INLINE.has(f.info)) return isArrayField(f) ? 'interpreted' : 'codec';
+  if (f.member === null) return 'interpreted';
   if (isArrayField(f)) return isPlainArray(f) ? 'scalar-array' : 'interpreted';
   return 'scalar';
+}
+
+/** The put/get a one-element codec field is run with: the codec's fast path, else its own. */
+function codecOf(e: Emitter, f: VMStateField): string {
+  return e.k(f.info!.fast ?? f.info!);
 }
 
 /** The element count expression (elementCount's rules). */
@@ -133,6 +144,16 @@ function saveField(e: Emitter, vmsd: VMStateDescription, f: VMStateField, V: str
           for (let i = 0; i < n; i++) ${c.put('elems[i]')};
           ${recordLeaf(e, vmsd, f, `[...at, ${M}]`, 's0', 'w.offset')}
         } }`;
+    }
+    case 'codec': {
+      // saveField's one element: the codec's fast path when it has one
+      if (f.flags & F.VMS_MUST_EXIST && f.num === 0) return '';
+      const keys = f.member === null ? 'at' : `[...at, ${M}]`;
+      const value = f.member === null ? 'undefined' : `state[${M}]`;
+      const rec = f.member !== null && !f.info!.recordsOwnLeaves ? recordLeaf(e, vmsd, f, 'keys', 's0', 'w.offset') : '';
+      return `{ const keys = ${keys}; const s0 = w.offset;
+        ${codecOf(e, f)}.put(w, ${value}, { field: ${Fk}, vmsd: ${V}, state, size: ${f.size ?? 0}, ctx, at: keys, desc: null });
+        ${rec} }`;
     }
     case 'struct': {
       if (f.flags & F.VMS_MUST_EXIST && f.num === 0) return '';
@@ -235,6 +256,13 @@ function loadField(e: Emitter, vmsd: VMStateDescription, f: VMStateField, V: str
           for (let i = 0; i < n; i++) t[i] = ${c.get};
           ${recordLeaf(e, vmsd, f, `[...at, ${M}]`, 's0', 'r.offset')}
         } }`;
+    }
+    case 'codec': {
+      const keys = f.member === null ? 'at' : `[...at, ${M}]`;
+      const rec = f.member !== null && !f.info!.recordsOwnLeaves ? recordLeaf(e, vmsd, f, 'keys', 's0', 'r.offset') : '';
+      return `{ const keys = ${keys}; const s0 = r.offset;
+        const v = ${codecOf(e, f)}.get(r, ${f.member === null ? 'undefined' : `state[${M}]`}, { field: ${Fk}, vmsd: ${V}, state, size: ${f.size ?? 0}, ctx, at: keys });
+        ${rec} ${f.member === null ? '' : `state[${M}] = v;`} }`;
     }
     case 'struct': {
       const Nk = e.nested(f.vmsd!, -1);
