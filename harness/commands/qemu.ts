@@ -19,7 +19,7 @@ import { releases as builtinReleases } from '../../scenarios/releases/index.js';
 import { VmError, hex } from '../../src/wire/errors.js';
 import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
 import { readInput, writableDir } from '../files.js';
-import { jsonEnvelope } from '../format.js';
+import { jsonEnvelope } from '../envelope.js';
 import { machineAlias } from '../names.js';
 import type { Io } from '../io.js';
 
