@@ -133,6 +133,9 @@ for (const s of streams) {
   s.sections = Object.keys(ours).length;
 }
 
+// the floor under every whole-process figure: each runtime starting and doing nothing
+const floor = race(['node', '-e', '0'], [python, '-c', '0'], (c) => c === 0, (c) => c === 0);
+console.log(`\nstart-up alone: node -e 0 ${ms(floor.a.wall)} · ${ms(floor.a.cpu)} CPU   python3 -c 0 ${ms(floor.b.wall)} · ${ms(floor.b.cpu)} CPU`);
 console.log('\ndecode FILE --json vs analyze-migration.py -f FILE, whole process (median wall · median CPU)');
 const whole = [];
 for (const s of streams) {
