@@ -6,7 +6,8 @@
  * own options (harness/args.ts) and prints through the injected Io.
  *
  * Exit codes: 0 as expected, 1 an unexpected result, 2 a usage, scenario or
- * input error (a typed VmError: one line naming what and where), 70 an
+ * input error (a typed VmError: one line naming what and where; for `qemu`
+ * also a run whose failures are all a binary that cannot run), 70 an
  * internal error (a bug of vmcompat's: one line, the stack with --debug).
  */
 import { Command, CommanderError } from 'commander';
@@ -48,8 +49,9 @@ register('dump', "write a binary's -dump-vmstate at one machine type (-M MACHINE
 register('extract-machines', "machine types of a QEMU source tree (compat arrays, option chains) held against the binary's query-machines", async () => (await import('./commands/extract-machines.js')).extractMachinesCommand);
 
 const EPILOG = `Run 'vmcompat help <command>' or 'vmcompat <command> --help' for a command's options.
-Exit codes: 0 as expected, 1 an unexpected result, 2 a usage, scenario or input error,
-70 an internal error (run with --debug for the stack).`;
+Exit codes: 0 as expected, 1 an unexpected result, 2 a usage, scenario or input error
+(for qemu also a binary that cannot run: start-failed, qmp-protocol, a crash or hang
+before it migrated), 70 an internal error (run with --debug for the stack).`;
 
 function program(io: Io, run: (c: CommandEntry, rest: string[]) => Promise<void>, rest: () => string[]): Command {
   const p = new Command('vmcompat')

@@ -102,14 +102,4 @@ export function progressBar(done: number, total: number, unexpected: number, sec
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} cases · ${unexpected} unexpected · ${seconds.toFixed(0)} s`;
 }
 
-/** Version of the `--json` envelope below (not of the report inside it). */
-export const ENVELOPE_VERSION = 1;
-
-/**
- * Every `--json` prints one document of one shape: what wrote it, which
- * command, and the command's own result (for `check`, the report that
- * report.json holds). BigInts become decimal strings.
- */
-export function jsonEnvelope(command: string, result: unknown, version: string): string {
-  return JSON.stringify({ schemaVersion: ENVELOPE_VERSION, tool: { name: 'vmcompat', version }, command, result }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
-}
+export { ENVELOPE_VERSION, jsonEnvelope } from './envelope.js';

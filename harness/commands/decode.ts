@@ -13,7 +13,7 @@ import { encodeStream } from '../../src/wire/encode.js';
 import { VmError, hex } from '../../src/wire/errors.js';
 import { isVmsdState, leafText, stateToJson, type VmsdState } from '../../src/wire/tree.js';
 import type { Io } from '../io.js';
-import { jsonEnvelope } from '../format.js';
+import { jsonEnvelope } from '../envelope.js';
 import { toolVersion } from '../paths.js';
 
 function decodeArgs(): Command {

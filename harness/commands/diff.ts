@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
 import { readInput, releaseSource } from '../files.js';
-import { jsonEnvelope } from '../format.js';
+import { jsonEnvelope } from '../envelope.js';
 import { toolVersion } from '../paths.js';
 import { didYouMean } from '../names.js';
 import { releaseModel, releaseModules } from '../releases.js';

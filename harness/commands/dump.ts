@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { defineCommand, parseCommand, positiveInt, usageError } from '../args.js';
 import { writableFile } from '../files.js';
-import { jsonEnvelope } from '../format.js';
+import { jsonEnvelope } from '../envelope.js';
 import { toolVersion } from '../paths.js';
 import type { Io } from '../io.js';
 import { resolveQemu } from '../../src/qemu/binaries.js';

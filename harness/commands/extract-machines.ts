@@ -7,7 +7,7 @@ import { validateMachines, type MachineValidation, type QueryMachine } from '../
 import { VmError } from '../../src/wire/errors.js';
 import type { Io } from '../io.js';
 import { defineCommand, parseCommand, usageError } from '../args.js';
-import { jsonEnvelope } from '../format.js';
+import { jsonEnvelope } from '../envelope.js';
 import { toolVersion } from '../paths.js';
 
 export const SOURCE_HINT = 'run `npm run source:setup` (bash harness/source-setup.sh) to unpack the QEMU source trees into .cache/src';

@@ -4,7 +4,7 @@ import picomatch from 'picomatch';
 import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
 import { extractCached, writeModel, type Cached } from '../extract-cache.js';
 import { writableFile } from '../files.js';
-import { jsonEnvelope } from '../format.js';
+import { jsonEnvelope } from '../envelope.js';
 import { machineAlias, resolveGlobs } from '../names.js';
 import { packageRoot, toolVersion } from '../paths.js';
 import type { Io } from '../io.js';

@@ -2,7 +2,7 @@ import { defineCommand, parseCommand } from '../args.js';
 import { releases } from '../../scenarios/releases/index.js';
 import { loadScenarios } from '../scenarios.js';
 import type { Io } from '../io.js';
-import { jsonEnvelope } from '../format.js';
+import { jsonEnvelope } from '../envelope.js';
 import { toolVersion } from '../paths.js';
 
 export function listCommand(argv: string[], io: Io): number {

@@ -12,7 +12,7 @@ import { modelByVersion } from '../../src/qemu/model.js';
 import { proveWithBinaries } from '../../src/qemu/prove.js';
 import { releases as builtinReleases } from '../../scenarios/releases/index.js';
 import type { Io } from '../io.js';
-import { jsonEnvelope } from '../format.js';
+import { jsonEnvelope } from '../envelope.js';
 import { toolVersion } from '../paths.js';
 import { BINARY_STAGES, printProve, proveJsonVerdict, proveReport, reportsLine } from '../prove-output.js';
 import { defaultReportDir, writeReports, type ReporterName } from '../reporters/index.js';

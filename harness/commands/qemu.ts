@@ -7,7 +7,7 @@ import { toolVersion } from '../paths.js';
 import { defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
 import { summarize } from '../../src/check/run.js';
 import { resolveQemu, type QemuBinary } from '../../src/qemu/binaries.js';
-import { deviceColumn, runDirection, type RealCaseResult, type RealCaseSpec } from '../../src/qemu/case.js';
+import { binaryFault, deviceColumn, runDirection, type RealCaseResult, type RealCaseSpec } from '../../src/qemu/case.js';
 import { streamLines, writeStream, type WrittenStream } from '../streams.js';
 import { sharedMachines } from '../../src/qemu/machines.js';
 import { mapLimit } from '../../src/qemu/matrix.js';
@@ -19,7 +19,7 @@ import { releases as builtinReleases } from '../../scenarios/releases/index.js';
 import { VmError, hex } from '../../src/wire/errors.js';
 import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError } from '../args.js';
 import { readInput, writableDir } from '../files.js';
-import { jsonEnvelope } from '../format.js';
+import { jsonEnvelope } from '../envelope.js';
 import { didYouMean, machineAlias } from '../names.js';
 import { isGlob } from '../../src/check/glob.js';
 import type { Io } from '../io.js';
@@ -39,8 +39,12 @@ QEMU's migration-test.
 the sections the devices add (or --mutate 'IDSTR[#FIELD]' globs, e.g.
 '*ehci#pcidev.config*'), each loaded by the source first (rejected ones are
 discarded), then taken to the destination and back; failures are shrunk.`,
-    after: `Exit 0 when every case passed (skips allowed), 1 when any failed, 2 on a usage
-error, a binary that cannot be found, or a run in which every case was skipped.`,
+    after: `Exit 0 when every case passed (skips allowed), 1 when a migration failed (a case
+failed for any other reason than the ones below), 2 on a usage error, a binary that
+cannot be found, a run in which every case was skipped, or one whose failures are
+all a binary that cannot run: it exited before QMP answered (start-failed), spoke
+something other than QMP (qmp-protocol), or crashed or hung before it migrated
+(qemu-crashed, timeout at the start). Each such case is still reported with its kind.`,
   })
     .option('--src <BIN>', 'the source build: a path, or 7.2 / 10.0 (default: $QTEST_QEMU_BINARY_SRC)')
     .option('--dst <BIN>', 'the destination build (default: $QTEST_QEMU_BINARY_DST)')
@@ -225,7 +229,23 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
     io.err(`vmcompat qemu: every case was skipped (${results.map((r) => r.message).filter(Boolean)[0] ?? 'no reason given'}): nothing was checked`);
     return 2;
   }
+  // a binary that cannot run a case is no verdict on the migration: exit 2, unless a migration failed too
+  const failed = results.filter((r) => r.status === 'fail');
+  const broken = failed.filter((r) => binaryFault(r.failure));
+  if (broken.length) {
+    const why = [...new Map(broken.map((r) => [`${r.kind}`, r])).values()].map((r) => `${r.kind}: ${firstLineOf(r.message)}`);
+    const rest = failed.length - broken.length;
+    io.err(
+      `vmcompat qemu: ${broken.length} case${broken.length === 1 ? '' : 's'} could not run, the binary's fault (${why.join('; ')}): ` +
+        (rest ? `${rest} other failure${rest === 1 ? ' is a migration failure' : 's are migration failures'} (exit 1)` : 'no migration failed, exit 2 (a binary that cannot run)'),
+    );
+    if (!rest) return 2;
+  }
   return summary.failed === 0 ? 0 : 1;
+}
+
+function firstLineOf(s: string | null | undefined): string {
+  return (s ?? '').split('\n')[0]!.trim();
 }
 
 /** The report `check` writes, for real cases: each expected to pass, in machine order. */

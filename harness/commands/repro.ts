@@ -13,7 +13,7 @@ import { failingStates } from '../../src/check/run.js';
 import { makeEngines } from '../../src/check/case.js';
 import { caseStreams } from '../../src/check/streams.js';
 import { streamLines, writeStream, type WrittenStream } from '../streams.js';
-import { jsonEnvelope } from '../format.js';
+import { jsonEnvelope } from '../envelope.js';
 import { toolVersion } from '../paths.js';
 import { didYouMean, resolveRelease } from '../names.js';
 import { planMatrix } from '../../src/check/matrix.js';

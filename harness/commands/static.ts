@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
 import { didYouMean, releaseAlias } from '../names.js';
-import { jsonEnvelope } from '../format.js';
+import { jsonEnvelope } from '../envelope.js';
 import { toolVersion } from '../paths.js';
 import { parseDump, staticDiff, type Source } from '../../src/static/index.js';
 import { formatReport } from '../../src/static/format.js';

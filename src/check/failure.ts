@@ -45,4 +45,10 @@ export interface Failure {
   bytes?: Uint8Array;
   sentTrace?: TraceEntry[];
   readTrace?: TraceEntry[];
+  /**
+   * Real runs only: the step of the QEMU process that failed (start, save, load,
+   * re-save) when the kind is a process fault (qemu-crashed, timeout,
+   * start-failed, qmp-protocol), as src/qemu/errors.ts's QemuStage.
+   */
+  qemuStage?: 'start' | 'save' | 'load' | 're-save';
 }

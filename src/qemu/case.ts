@@ -177,7 +177,7 @@ export async function runDirection(spec: RealCaseSpec, from: QemuBinary, to: Qem
       const broke = processFailure(e.kind);
       if (broke) {
         // The source process itself failed (crashed, hung, not QMP): no verdict, an error.
-        fail(r, { kind: broke, stage: 'forward', saver: from.name, loader: to.name, path: null, vmsd: null, offset: null, message: `${from.name} could not save: ${e.message}`, qemu: [], qemuKind: null });
+        fail(r, { kind: broke, stage: 'forward', saver: from.name, loader: to.name, path: null, vmsd: null, offset: null, message: `${from.name} could not save: ${e.message}`, qemu: [], qemuKind: null, qemuStage: e.stage });
         return done();
       }
       // The source cannot run this configuration at all: nothing to migrate.
@@ -284,6 +284,19 @@ export function processFailure(kind: string): 'qemu-crashed' | 'timeout' | 'star
   return kind === 'qemu-crashed' || kind === 'timeout' || kind === 'start-failed' || kind === 'qmp-protocol' ? kind : null;
 }
 
+/**
+ * Whether a failed case says that a binary cannot run at all, not that the
+ * migration broke: it did not start (start-failed), it does not speak QMP
+ * (qmp-protocol), or it crashed or hung before it got to migrate (qemu-crashed,
+ * timeout at the start). `vmcompat qemu` exits 2 for a run whose failures are
+ * all of this sort.
+ */
+export function binaryFault(f: Pick<Failure, 'kind' | 'qemuStage'> | undefined | null): boolean {
+  if (!f) return false;
+  if (f.kind === 'start-failed' || f.kind === 'qmp-protocol') return true;
+  return (f.kind === 'qemu-crashed' || f.kind === 'timeout') && f.qemuStage === 'start';
+}
+
 /** Whether any difference is more than a field holding its VMSD's version (differences come real losses first). */
 export function realLoss(ds: readonly FieldDifference[]): boolean {
   return ds.length > 0 && !ds[0]!.encodesVersion;
@@ -335,7 +348,7 @@ export function loadFailure(t: Exclude<ThroughResult, { ok: true }>, stream: Uin
   if (broke) {
     // A crash, a hang or a broken QMP peer says nothing about the stream.
     const what = broke === 'timeout' ? `did not finish the ${t.stage ?? 'load'} of ${saver}'s stream in time and was killed` : `failed while loading ${saver}'s stream`;
-    return { kind: broke, stage: 'forward', saver, loader, path: null, vmsd: null, offset: null, message: `${loader} ${what}: ${t.message}`, qemu: [], qemuKind: null, bytes: stream };
+    return { kind: broke, stage: 'forward', saver, loader, path: null, vmsd: null, offset: null, message: `${loader} ${what}: ${t.message}`, qemu: [], qemuKind: null, bytes: stream, qemuStage: t.stage };
   }
   const d = diagnose(t.stderr);
   let decoded: DecodedStream | null = null;

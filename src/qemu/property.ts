@@ -162,7 +162,7 @@ export async function runRealProperty(spec: RealPropertySpec, from: QemuBinary, 
     if (!(e instanceof QemuError)) throw e;
     const broke = processFailure(e.kind);
     if (broke) {
-      fail(r, { kind: broke, stage: 'baseline', saver: from.name, loader: from.name, path: null, vmsd: null, offset: null, message: `${from.name} could not save: ${e.message}`, qemu: [], qemuKind: null });
+      fail(r, { kind: broke, stage: 'baseline', saver: from.name, loader: from.name, path: null, vmsd: null, offset: null, message: `${from.name} could not save: ${e.message}`, qemu: [], qemuKind: null, qemuStage: e.stage });
       r.timings.totalMs = performance.now() - t0;
       return r;
     }

@@ -69,19 +69,25 @@ function description(v: unknown, where: string, counts: { seen: boolean }): Vmsd
   };
   const raw = list(d, 'Fields', where);
   const names = raw.map((f, i) => str(obj(f, `${where}.Fields[${i}]`, 'a field object'), 'field', `${where}.Fields[${i}]`));
+  // how often each name occurs, and how often it did before each field: repeated names are labelled name[k]
+  const total = new Map<string, number>();
+  for (const n of names) total.set(n, (total.get(n) ?? 0) + 1);
+  const before = new Map<string, number>();
   raw.forEach((x, i) => {
     const at = `${where}.Fields[${i}]`;
     const f = x as Obj;
     const exists = f.field_exists;
     if (typeof exists !== 'boolean') throw new Bad(`${at}.field_exists`, exists === undefined ? 'missing (expected true or false)' : `expected true or false, found ${show(exists)}`);
     const name = names[i]!;
-    const dup = names.filter((n) => n === name).length > 1;
+    const dup = total.get(name)! > 1;
+    const k = before.get(name) ?? 0;
+    before.set(name, k + 1);
     const nested = f.Description === undefined ? null : description(f.Description, `${at}.Description`, counts);
     if (f.num !== undefined) counts.seen = true;
     const size = int(f, 'size', at);
     const field: FieldNode = {
       name,
-      label: dup ? `${name}[${names.slice(0, i).filter((n) => n === name).length}]` : name,
+      label: dup ? `${name}[${k}]` : name,
       version_id: int(f, 'version_id', at),
       test: exists ? { kind: 'opaque' } : null,
       kind: nested ? 'struct' : name === 'unused' ? 'unused' : 'data',

@@ -122,10 +122,16 @@ export function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, 
     target = [key === null ? undefined : state[key]];
   }
   const fieldStart = r.offset;
+  // a count from the state (the wire's, often) is bounded by the bytes present once its elements stop taking any
+  const limit = varrayLimit(f, r);
   if (isPlainArray(f)) {
     // a scalar array: one shared element context, no per-element path
     const el = { field: f, vmsd, state, size, ctx, at: keys };
-    for (let i = 0; i < n; i++) target[i] = f.info!.get(r, target[i], el);
+    for (let i = 0; i < n; i++) {
+      const start = r.offset;
+      target[i] = f.info!.get(r, target[i], el);
+      if (r.offset === start && i >= limit) throw varrayBeyondInput(r, vmsd, f, n, fieldStart, limit, i, keys);
+    }
     if (key !== null) ctx.record({ keys, vmsd: vmsd.name, field: f.name, offset: fieldStart, size: r.offset - fieldStart, what: 'field' });
     return;
   }
@@ -148,6 +154,7 @@ export function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, 
       }
     }
     target[i] = value;
+    if (r.offset === start && i >= limit) throw varrayBeyondInput(r, vmsd, f, n, fieldStart, limit, i, keys);
   }
   if (array) {
     target.length = Math.max(target.length, n);
@@ -155,6 +162,37 @@ export function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, 
       ctx.record({ keys, vmsd: vmsd.name, field: f.name, offset: fieldStart, size: r.offset - fieldStart, what: 'field' });
     }
   } else if (key !== null) state[key] = target[0];
+}
+
+/**
+ * How many elements of `f` may take no bytes: for a VARRAY (its count read
+ * from the state, which on load is the wire's), the bytes present from here
+ * to the end of the input; a fixed array is the destination's own (Infinity).
+ * Elements that each take bytes run into the end of the input first, as in
+ * QEMU (a short read); only elements that take none could loop for a count
+ * of up to 2^32 without reading anything.
+ */
+export function varrayLimit(f: VMStateField, r: Reader): number {
+  return f.flags & F.VMS_VARRAY_ANY ? r.end - r.offset : Infinity;
+}
+
+/**
+ * Element `i` of a VARRAY of `n` read no bytes, and more elements than the
+ * `limit` bytes present at `fieldStart` have been read: the count is not one
+ * the input can back. (QEMU itself would run all n iterations.)
+ */
+export function varrayBeyondInput(r: Reader, vmsd: VMStateDescription, f: VMStateField, n: number, fieldStart: number, limit: number, i: number, keys: PathCtx): VmError {
+  return new VmError({
+    kind: 'bad-input',
+    message:
+      `${vmsd.name}/${f.name}: a count of ${n} (from '${f.num_member}') at ${hex(fieldStart)}, with ${limit} bytes left in the input, ` +
+      `and element ${i} took no bytes: stopped after ${i + 1} elements rather than loop ${n - i - 1} more times over nothing`,
+    offset: fieldStart,
+    errno: EINVAL,
+    vmsd: vmsd.name,
+    path: pathOf(keys),
+    qemu: [],
+  });
 }
 
 /** The -EIO a peek past the end left, where QEMU next looks at the file's error. */

@@ -152,15 +152,36 @@ function hexWidth(n: bigint, bytes: number): string {
 export function leafText(v: Leaf, size: number): string | boolean {
   if (typeof v === 'boolean' || typeof v === 'string') return v;
   if (v instanceof Uint8Array) return hexBytes(v);
+  if (typeof v === 'number' && Number.isSafeInteger(v) && size <= 6 && v < 2 ** (size * 8) && v >= -(2 ** (size * 8 - 1))) {
+    // the common case without a BigInt: every integer of up to 6 bytes is exact as a number
+    if (v >= 0 && v < 256) return smallHex(size)[v]!;
+    if (v >= 0) return '0x' + v.toString(16).padStart(size * 2, '0');
+    return `${'0x' + (v + 2 ** (size * 8)).toString(16).padStart(size * 2, '0')} (${v})`;
+  }
   const n = BigInt(v);
   if (n < 0n) return `${hexWidth(BigInt.asUintN(size * 8, n), size)} (${n})`;
   return hexWidth(n, size);
 }
 
+/** '0x00…00' to '0x00…ff' at each width: most integers in device state are small, and these are shared, not allocated per leaf. */
+const SMALL_HEX: string[][] = [];
+function smallHex(size: number): string[] {
+  return (SMALL_HEX[size] ??= Array.from({ length: 256 }, (_, i) => '0x' + i.toString(16).padStart(size * 2, '0')));
+}
+
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function hexBytes(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (i ? ' ' : '') + (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
-  return s;
+  if (b.length === 0) return '';
+  // one ASCII buffer, one string: no string per byte
+  const out = Buffer.allocUnsafe(b.length * 3 - 1);
+  for (let i = 0, o = 0; i < b.length; i++, o += 3) {
+    const p = HEX_PAIRS[b[i]!]!;
+    out[o] = p.charCodeAt(0);
+    out[o + 1] = p.charCodeAt(1);
+    if (o + 2 < out.length) out[o + 2] = 0x20;
+  }
+  return out.toString('latin1');
 }
 
 /** The analyze-migration.py `-d state` shape of one vmsd: fields by name, arrays as lists, subsections by name. */

@@ -271,14 +271,19 @@ function loadField(e: Emitter, vmsd: VMStateDescription, f: VMStateField, V: str
     }
     case 'struct-array': {
       const Nk = e.nested(f.vmsd!, -1);
+      // a VARRAY's count is bounded by the bytes present once its elements take none (load.ts, varrayLimit)
+      const varray = (f.flags & F.VMS_VARRAY_ANY) !== 0;
       return `{ const n = ${count(e, f, V)};
         if (n > 0) {
           const keys = [...at, ${M}];
           const cur = state[${M}]; const t = Array.isArray(cur) ? cur : []; state[${M}] = t;
+          ${varray ? 'const f0 = r.offset; const lim = r.end - f0;' : ''}
           for (let i = 0; i < n; i++) {
             const c = t[i]; const el = c !== null && typeof c === 'object' ? c : {};
+            ${varray ? 'const s0 = r.offset;' : ''}
             ${Nk}.load(r, el, ${nestedVersion(f)}, ctx, [...keys, i]);
             t[i] = el;
+            ${varray ? `if (r.offset === s0 && i >= lim) throw H.varrayBeyondInput(r, ${V}, ${Fk}, n, f0, lim, i, keys);` : ''}
           }
           t.length = Math.max(t.length, n);
         } }`;

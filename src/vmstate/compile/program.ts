@@ -18,6 +18,7 @@ import {
   versionTooOld,
   wrap,
   stickyEio,
+  varrayBeyondInput,
 } from '../load.js';
 import type { PathCtx, Props, State, VMStateDescription, VMStateField, VmCtx } from '../types.js';
 import { emitLoad, emitSave, type Decider, type Refs } from './codegen.js';
@@ -43,6 +44,7 @@ const H = {
   wrap,
   latin1,
   stickyEio,
+  varrayBeyondInput,
 };
 
 /** A nested VMSD's entry points, filled on first call (cycles and unreached branches cost nothing). */
