@@ -97,30 +97,31 @@ export function isSourceTree(path: string): boolean {
 
 const treeReleases = new Map<string, Promise<Release>>();
 
-/** Bumped when what the snapshot adds to the extracted model (the translated predicates) changes. */
-const SNAPSHOT_VERSION = 3;
+/** Bumped when what the snapshot adds to the extracted model (the translated predicates and hooks) changes. */
+const SNAPSHOT_VERSION = '4h';
 
 /**
  * A tree's snapshot from the one extraction `vmcompat extract` caches
  * (.cache/extracted/<key>.json); the only thing it adds, the translated
- * predicates, is cached beside it under the same key
+ * predicates and pre_save hooks, is cached beside it under the same key
  * (<key>.predicates-<N>.json). The model itself is never stored twice.
  */
 async function treeSnapshot(root: string, progress?: (what: string) => void): Promise<TreeSnapshot> {
   const { file, model } = await extractCached(root, { cacheDir: extractCacheDir() });
   const predFile = file.replace(/\.json$/, `.predicates-${SNAPSHOT_VERSION}.json`);
-  let predicates: TreeSnapshot['predicates'] | undefined;
+  let known: { predicates: TreeSnapshot['predicates']; hooks: NonNullable<TreeSnapshot['hooks']> } | undefined;
   if (exists(predFile)) {
     try {
-      predicates = JSON.parse(readFileSync(predFile, 'utf8')) as TreeSnapshot['predicates'];
+      const k = JSON.parse(readFileSync(predFile, 'utf8')) as typeof known;
+      known = k && typeof k.predicates === 'object' && typeof k.hooks === 'object' ? k : undefined;
     } catch {
-      predicates = undefined; // a broken file is made again
+      known = undefined; // a broken file is made again
     }
   }
-  const snap = await snapshotFromRelease(model, progress, predicates);
-  if (!predicates) {
+  const snap = await snapshotFromRelease(model, progress, known);
+  if (!known) {
     const tmp = `${predFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(snap.predicates));
+    writeFileSync(tmp, JSON.stringify({ predicates: snap.predicates, hooks: snap.hooks ?? {} }));
     renameSync(tmp, predFile);
   }
   return snap;

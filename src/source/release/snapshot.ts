@@ -13,6 +13,7 @@ import type { PropType, PropValue } from '../../machine/types.js';
 import { extractPropertyArrays, type PropertyArray } from '../props/extract.js';
 import { SourceTree } from '../props/context.js';
 import { translatePredicates, type TranslatedFn } from './translate.js';
+import { translateHooks, type TranslatedHook } from './hooks.js';
 
 export const SNAPSHOT_FORMAT = 'vmcompat-tree/1';
 
@@ -26,6 +27,8 @@ export interface TreeSnapshot {
   props: Record<string, PropertyArray[]>;
   /** needed() / field_exists functions by `file#name`. */
   predicates: Record<string, TranslatedFn>;
+  /** pre_save hooks translated to assignments (hooks.ts) by `vmsdFile#name`; absent: none translated. */
+  hooks?: Record<string, TranslatedHook>;
 }
 
 export async function snapshotTree(root: string, progress?: (what: string) => void): Promise<TreeSnapshot> {
@@ -40,7 +43,9 @@ export async function snapshotTree(root: string, progress?: (what: string) => vo
   for (const [k, v] of p.arrays) props[k] = v;
   progress?.('predicates');
   const predicates = await translatePredicates(model, source);
-  return { format: SNAPSHOT_FORMAT, version: model.version, root: model.tree, model, machines, props, predicates };
+  progress?.('hooks');
+  const hooks = await translateHooks(model, source);
+  return { format: SNAPSHOT_FORMAT, version: model.version, root: model.tree, model, machines, props, predicates, hooks };
 }
 
 /** JSON with bigints (property defaults, 64-bit constants) kept as `{"$bigint": "…"}`. */
@@ -58,7 +63,11 @@ export function decodeSnapshot(text: string): TreeSnapshot {
  * types and Property arrays as they are, plus the translated predicates
  * (read from the tree here, the only part not in that model).
  */
-export async function snapshotFromRelease(rel: ExtractedRelease, progress?: (what: string) => void, known?: Record<string, TranslatedFn>): Promise<TreeSnapshot> {
+export async function snapshotFromRelease(
+  rel: ExtractedRelease,
+  progress?: (what: string) => void,
+  known?: { predicates: Record<string, TranslatedFn>; hooks: Record<string, TranslatedHook> },
+): Promise<TreeSnapshot> {
   const { properties, compatArrays, machines, ...model } = rel;
   const props: Record<string, PropertyArray[]> = {};
   for (const a of properties) {
@@ -82,7 +91,10 @@ export async function snapshotFromRelease(rel: ExtractedRelease, progress?: (wha
     } as PropertyArray);
   }
   if (!known) progress?.('predicates');
-  const predicates = known ?? (await translatePredicates(model, new SourceTree(rel.tree)));
+  const source = known ? null : new SourceTree(rel.tree);
+  const predicates = known?.predicates ?? (await translatePredicates(model, source!));
+  if (!known) progress?.('hooks');
+  const hooks = known?.hooks ?? (await translateHooks(model, source!));
   return {
     format: SNAPSHOT_FORMAT,
     version: rel.version,
@@ -91,5 +103,6 @@ export async function snapshotFromRelease(rel: ExtractedRelease, progress?: (wha
     machines: { version: rel.version, root: rel.tree, machines, compatArrays, unresolved: [] },
     props,
     predicates,
+    hooks,
   };
 }
