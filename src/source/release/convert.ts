@@ -27,6 +27,7 @@ import type { PropertyRecord } from '../props/extract.js';
 import { codecName, type CodecTable, type RealizeOverride } from './bindings.js';
 import { applyAssigns, evalExpr, fold, inputsOf, membersOf, substitute, type Expr, type PredicateEnv } from './predicate.js';
 import type { TreeSnapshot } from './snapshot.js';
+import { boardMachines, notUserCreatable } from './placement.js';
 
 const PRIMITIVES: ReadonlyMap<string, VMStateInfo> = new Map(
   Object.entries(I).filter(([k, v]) => k.startsWith('vmstate_info_') && typeof (v as VMStateInfo).put === 'function') as [string, VMStateInfo][],
@@ -205,7 +206,16 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
   } catch {
     /* a reset that throws is reported by the case itself */
   }
+  const placement = snap.placement;
+  const boardOnly =
+    placement && notUserCreatable(chain.map((x) => x.name), placement)
+      ? {
+          machines: boardMachines(c.name, placement, snap.model, snap.machines),
+          why: boardOnlyWhy(c.name, chain, placement),
+        }
+      : undefined;
   return {
+    ...(boardOnly ? { boardOnly } : {}),
     name: c.name,
     type: c.name,
     parents: [...chain.slice(1).map((x) => x.name), ...dc.bound.parents],
@@ -217,6 +227,14 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
     gen: { custom: dc.custom },
     extracted: dc.notes,
   };
+}
+
+/** Why a class that is not user-creatable is absent from a machine type: who says so, and where the code that names it is. */
+function boardOnlyWhy(name: string, chain: readonly ExtractedClass[], p: NonNullable<TreeSnapshot['placement']>): string {
+  const says = chain.find((x) => x.name in p.userCreatable);
+  const files = p.mentions[name] ?? [];
+  const where = files.length ? `only the boards of other machine types name it (${files.join(', ')})` : 'no code of the target creates it';
+  return `not user-creatable (${says?.class_init ?? says?.name ?? 'its class'} sets user_creatable = false, ${says?.at.file ?? ''}) and ${where}`;
 }
 
 /**

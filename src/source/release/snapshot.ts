@@ -14,6 +14,7 @@ import { extractPropertyArrays, type PropertyArray } from '../props/extract.js';
 import { SourceTree } from '../props/context.js';
 import { translatePredicates, type TranslatedFn } from './translate.js';
 import { translateHooks, type TranslatedHook } from './hooks.js';
+import { extractPlacement, type Placement } from './placement.js';
 
 export const SNAPSHOT_FORMAT = 'vmcompat-tree/1';
 
@@ -29,6 +30,8 @@ export interface TreeSnapshot {
   predicates: Record<string, TranslatedFn>;
   /** pre_save hooks translated to assignments (hooks.ts) by `vmsdFile#name`; absent: none translated. */
   hooks?: Record<string, TranslatedHook>;
+  /** Which classes are not user-creatable and which files may create them (placement.ts); absent: every class pluggable. */
+  placement?: Placement;
 }
 
 export async function snapshotTree(root: string, progress?: (what: string) => void): Promise<TreeSnapshot> {
@@ -45,7 +48,9 @@ export async function snapshotTree(root: string, progress?: (what: string) => vo
   const predicates = await translatePredicates(model, source);
   progress?.('hooks');
   const hooks = await translateHooks(model, source);
-  return { format: SNAPSHOT_FORMAT, version: model.version, root: model.tree, model, machines, props, predicates, hooks };
+  progress?.('placement');
+  const placement = extractPlacement(root, model);
+  return { format: SNAPSHOT_FORMAT, version: model.version, root: model.tree, model, machines, props, predicates, hooks, placement };
 }
 
 /** JSON with bigints (property defaults, 64-bit constants) kept as `{"$bigint": "…"}`. */
@@ -66,7 +71,7 @@ export function decodeSnapshot(text: string): TreeSnapshot {
 export async function snapshotFromRelease(
   rel: ExtractedRelease,
   progress?: (what: string) => void,
-  known?: { predicates: Record<string, TranslatedFn>; hooks: Record<string, TranslatedHook> },
+  known?: { predicates: Record<string, TranslatedFn>; hooks: Record<string, TranslatedHook>; placement: Placement },
 ): Promise<TreeSnapshot> {
   const { properties, compatArrays, machines, ...model } = rel;
   const props: Record<string, PropertyArray[]> = {};
@@ -95,6 +100,7 @@ export async function snapshotFromRelease(
   const predicates = known?.predicates ?? (await translatePredicates(model, source!));
   if (!known) progress?.('hooks');
   const hooks = known?.hooks ?? (await translateHooks(model, source!));
+  const placement = known?.placement ?? extractPlacement(rel.tree, model);
   return {
     format: SNAPSHOT_FORMAT,
     version: rel.version,
@@ -104,5 +110,6 @@ export async function snapshotFromRelease(
     props,
     predicates,
     hooks,
+    placement,
   };
 }
