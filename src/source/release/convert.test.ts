@@ -235,3 +235,21 @@ describe('releaseFromSnapshot: translated pre_save hooks, container members, rea
     expect(d.extracted?.inputs.map((i) => i.name)).toEqual(['core_pio_needed()']);
   });
 });
+
+describe('releaseFromSnapshot: a class pre_save that fills the state from KVM', () => {
+  test('the fields it never writes are held at their reset value (gen.fixed, with the hook named); the others are generated', () => {
+    const s = snapshot();
+    const top = s.model.vmsds.find((v) => v.name === 'toy')!;
+    top.hooks = { ...top.hooks, pre_save: 'toy_dispatch_pre_save' };
+    s.outsideFills = { 'toy-base': { fn: 'kvm_toy_get', file: 'hw/misc/kvm-toy.c', line: 9, members: ['ctrl', 'regs'] } };
+    const d = releaseFromSnapshot(s, { codecs: none }).devices[0]!;
+    expect(Object.keys(d.gen?.fixed ?? {}).sort()).toEqual(['toy/extra:extra', 'toy:arr', 'toy:n', 'toy:q']);
+    expect(d.gen!.fixed!['toy:n']).toMatch(/kvm_toy_get \(hw\/misc\/kvm-toy\.c:9\) fills the state from KVM and never sets n/);
+    const drawn = { ...d.reset({ extra: true, width: 2 }), ctrl: 9, n: 5, extra: 7 };
+    const held = d.gen!.refine!(drawn, { extra: true, width: 2 });
+    expect([held.ctrl, held.n, held.extra]).toEqual([9, 2, 0]);
+    // without the VMSD's pre_save (nothing dispatches to the class hook) every field is generated
+    top.hooks = { post_load: 'toy_post_load' };
+    expect(releaseFromSnapshot(s, { codecs: none }).devices[0]!.gen?.fixed).toBeUndefined();
+  });
+});

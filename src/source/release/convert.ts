@@ -206,6 +206,7 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
   } catch {
     /* a reset that throws is reported by the case itself */
   }
+  const fixed = outsideFixed(chain, top, view, snap);
   const placement = snap.placement;
   const boardOnly =
     placement && notUserCreatable(chain.map((x) => x.name), placement)
@@ -224,8 +225,45 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
     idstr: vmsd.name,
     instanceId: 0,
     reset,
-    gen: { custom: dc.custom },
+    gen: Object.keys(fixed).length ? { custom: dc.custom, fixed, refine: holdAtReset(Object.keys(fixed).map((k) => k.slice(k.indexOf(':') + 1)), reset) } : { custom: dc.custom },
     extracted: dc.notes,
+  };
+}
+
+/**
+ * A class whose pre_save dispatches to a class hook that fills the state
+ * from KVM (outside-fills.ts): the fields of its VMSD's struct (subsections
+ * included) that hook never writes are held at their reset value, each with
+ * the reason.
+ */
+function outsideFixed(chain: readonly ExtractedClass[], top: ExtractedVmsd, view: ModelView, snap: TreeSnapshot): Record<string, string> {
+  const fill = chain.map((c) => snap.outsideFills?.[c.name]).find((x) => x !== undefined);
+  if (!fill || !top.hooks.pre_save) return {};
+  const written = new Set(fill.members);
+  const out: Record<string, string> = {};
+  const visit = (v: ExtractedVmsd, seen: Set<ExtractedVmsd>) => {
+    if (seen.has(v)) return;
+    seen.add(v);
+    for (const f of v.fields ?? []) {
+      if (!f.offset || f.name === 'unused') continue;
+      const member = f.name.split(/[.[]/)[0]!;
+      if (!written.has(member)) out[`${v.name}:${f.name}`] = `${fill.fn} (${fill.file}:${fill.line}) fills the state from KVM and never sets ${member}: it keeps its reset value`;
+    }
+    for (const s of v.subsections) {
+      const sv = view.vmsd(s);
+      if (sv) visit(sv, seen);
+    }
+  };
+  visit(top, new Set());
+  return out;
+}
+
+/** A generated state's `members` put back to their reset value (what the in-kernel device never changes). */
+function holdAtReset(members: readonly string[], reset: (p: Props) => State): (s: State, p: Props) => State {
+  return (s, p) => {
+    const r = reset(p);
+    for (const m of members) if (m in r) s[m] = r[m];
+    return s;
   };
 }
 

@@ -15,6 +15,7 @@ import { SourceTree } from '../props/context.js';
 import { translatePredicates, type TranslatedFn } from './translate.js';
 import { translateHooks, type TranslatedHook } from './hooks.js';
 import { extractPlacement, type Placement } from './placement.js';
+import { extractOutsideFills, type OutsideFill } from './outside-fills.js';
 
 export const SNAPSHOT_FORMAT = 'vmcompat-tree/1';
 
@@ -32,6 +33,8 @@ export interface TreeSnapshot {
   hooks?: Record<string, TranslatedHook>;
   /** Which classes are not user-creatable and which files may create them (placement.ts); absent: every class pluggable. */
   placement?: Placement;
+  /** Class pre_save hooks that fill the state from KVM, with what they write (outside-fills.ts), by QOM type. */
+  outsideFills?: Record<string, OutsideFill>;
 }
 
 export async function snapshotTree(root: string, progress?: (what: string) => void): Promise<TreeSnapshot> {
@@ -50,7 +53,8 @@ export async function snapshotTree(root: string, progress?: (what: string) => vo
   const hooks = await translateHooks(model, source);
   progress?.('placement');
   const placement = extractPlacement(root, model);
-  return { format: SNAPSHOT_FORMAT, version: model.version, root: model.tree, model, machines, props, predicates, hooks, placement };
+  const outsideFills = extractOutsideFills(root, model);
+  return { format: SNAPSHOT_FORMAT, version: model.version, root: model.tree, model, machines, props, predicates, hooks, placement, outsideFills };
 }
 
 /** JSON with bigints (property defaults, 64-bit constants) kept as `{"$bigint": "…"}`. */
@@ -71,7 +75,7 @@ export function decodeSnapshot(text: string): TreeSnapshot {
 export async function snapshotFromRelease(
   rel: ExtractedRelease,
   progress?: (what: string) => void,
-  known?: { predicates: Record<string, TranslatedFn>; hooks: Record<string, TranslatedHook>; placement: Placement },
+  known?: { predicates: Record<string, TranslatedFn>; hooks: Record<string, TranslatedHook>; placement: Placement; outsideFills: Record<string, OutsideFill> },
 ): Promise<TreeSnapshot> {
   const { properties, compatArrays, machines, ...model } = rel;
   const props: Record<string, PropertyArray[]> = {};
@@ -101,6 +105,7 @@ export async function snapshotFromRelease(
   if (!known) progress?.('hooks');
   const hooks = known?.hooks ?? (await translateHooks(model, source!));
   const placement = known?.placement ?? extractPlacement(rel.tree, model);
+  const outsideFills = known?.outsideFills ?? extractOutsideFills(rel.tree, model);
   return {
     format: SNAPSHOT_FORMAT,
     version: rel.version,
@@ -111,5 +116,6 @@ export async function snapshotFromRelease(
     predicates,
     hooks,
     placement,
+    outsideFills,
   };
 }
