@@ -107,31 +107,32 @@ export function isSourceTree(path: string): boolean {
 
 const treeReleases = new Map<string, Promise<Release>>();
 
-/** Bumped when what the snapshot adds to the extracted model (the translated predicates) changes. */
-const SNAPSHOT_VERSION = 3;
+/** Bumped when what the snapshot adds to the extracted model (the translated predicates and hooks) changes. */
+const SNAPSHOT_VERSION = '6hpk';
 
 /**
  * A tree's snapshot from the one extraction `vmcompat extract` caches
  * (.cache/extracted/<key>.json); the only thing it adds, the translated
- * predicates, is cached beside it under the same key
+ * predicates, pre_save hooks, placement facts and KVM-filled hooks, is cached beside it under the same key
  * (<key>.predicates-<N>.json). The model itself is never stored twice.
  */
 async function treeSnapshot(root: string, progress?: (what: string) => void): Promise<TreeSnapshot> {
   const { file, model } = await extractCached(root, { cacheDir: extractCacheDir() });
   // the predicates come from the snapshot's own code (translate.ts …): its hash is in their file name
   const predFile = file.replace(/\.json$/, `.predicates-${SNAPSHOT_VERSION}-${extractorHash(extractorEntry('src/source/release/snapshot.js'))}.json`);
-  let predicates: TreeSnapshot['predicates'] | undefined;
+  let known: { predicates: TreeSnapshot['predicates']; hooks: NonNullable<TreeSnapshot['hooks']>; placement: NonNullable<TreeSnapshot['placement']>; outsideFills: NonNullable<TreeSnapshot['outsideFills']> } | undefined;
   if (exists(predFile)) {
     try {
-      predicates = JSON.parse(readFileSync(predFile, 'utf8')) as TreeSnapshot['predicates'];
+      const k = JSON.parse(readFileSync(predFile, 'utf8')) as typeof known;
+      known = k && typeof k.predicates === 'object' && typeof k.hooks === 'object' && typeof k.placement === 'object' && typeof k.outsideFills === 'object' ? k : undefined;
     } catch {
-      predicates = undefined; // a broken file is made again
+      known = undefined; // a broken file is made again
     }
   }
-  const snap = await snapshotFromRelease(model, progress, predicates);
-  if (!predicates) {
+  const snap = await snapshotFromRelease(model, progress, known);
+  if (!known) {
     const tmp = `${predFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(snap.predicates));
+    writeFileSync(tmp, JSON.stringify({ predicates: snap.predicates, hooks: snap.hooks ?? {}, placement: snap.placement ?? { userCreatable: {}, mentions: {} }, outsideFills: snap.outsideFills ?? {} }));
     renameSync(tmp, predFile);
   }
   return snap;

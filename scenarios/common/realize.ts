@@ -19,6 +19,9 @@ export const realizeOverrides: readonly RealizeOverride[] = [
   // hw/scsi/esp.c esp_init / realize: fifo8_create(&s->fifo, ESP_FIFO_SZ) 16, (&s->cmdfifo, ESP_CMDFIFO_SZ) 32 (include/hw/scsi/esp.h)
   { vmsd: 'esp', member: 'fifo.capacity', value: 16, from: 'esp realize: fifo8_create(&s->fifo, ESP_FIFO_SZ)' },
   { vmsd: 'esp', member: 'cmdfifo.capacity', value: 32, from: 'esp realize: fifo8_create(&s->cmdfifo, ESP_CMDFIFO_SZ)' },
+  // hw/scsi/esp-pci.c esp_pci_scsi_realize: s->dma_memory_read / dma_memory_write = the PCI DMA helpers (non-NULL: esp/pdma is never needed)
+  { vmsd: 'esp/pdma', member: 'dma_memory_read', value: 1, from: 'esp_pci_scsi_realize: s->dma_memory_read = esp_pci_dma_memory_read', devices: ['am53c974', 'dc390'] },
+  { vmsd: 'esp/pdma', member: 'dma_memory_write', value: 1, from: 'esp_pci_scsi_realize: s->dma_memory_write = esp_pci_dma_memory_write', devices: ['am53c974', 'dc390'] },
   // hw/block/fdc.c fdctrl_realize_common: fdctrl->fifo_size = 512
   { vmsd: 'fdc', member: 'fifo_size', value: 512, from: 'fdctrl_realize_common: fdctrl->fifo_size = 512' },
   // hw/ide/core.c ide_init1: s->io_buffer_total_len = IDE_DMA_BUF_SECTORS * 512 + 4, IDE_DMA_BUF_SECTORS 256

@@ -57,6 +57,14 @@ describe('virtio-gpu 8.2 <-> 9.0 (the seed bug)', () => {
   it('a 9.0 machine type is not applicable to 8.2.0', () => {
     expect(skipReason({ device: 'virtio-gpu', from: rel('8.2.0'), to: rel('9.0.0'), machine: 'pc-q35-9.0' })).toBe('8.2.0 has no machine type pc-q35-9.0');
   });
+
+  it('a board-only class cannot apply at a machine type whose board does not create it, on either side', () => {
+    const [a, b] = [rel('9.0.0'), rel('9.0.1')];
+    const only = (r: typeof a, machines: string[]) => ({ ...r, devices: r.devices.map((d) => (d.name === 'virtio-gpu' ? { ...d, boardOnly: { machines, why: 'the board does not create it' } } : d)) });
+    const spec = (from: typeof a, to: typeof a) => ({ device: 'virtio-gpu', from, to, machine: 'pc-q35-8.2' });
+    expect(skipReason(spec(only(a, ['pc-q35-8.2']), b))).toBeNull();
+    expect(skipReason(spec(a, only(b, ['pc-i440fx-8.2'])))).toBe('virtio-gpu cannot be in pc-q35-8.2 (9.0.1): the board does not create it');
+  });
 });
 
 describe('isa-ipmi-kcs', () => {

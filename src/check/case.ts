@@ -24,11 +24,15 @@ export function caseId(device: string, from: string, to: string, machine: string
   return `${device}/${from}->${to}/${machine}`;
 }
 
-/** Why a case cannot apply (a release lacks the machine type or the device), or null. */
+/** Why a case cannot apply (a release lacks the machine type or the device, or the device is board-only and that machine's board does not create it), or null. */
 export function skipReason(spec: CaseSpec): string | null {
   for (const r of [spec.from, spec.to]) {
     if (!r.machines.some((m) => m.name === spec.machine)) return `${r.name} has no machine type ${spec.machine}`;
     if (!r.devices.some((d) => d.name === spec.device)) return `${r.name} has no device ${spec.device}`;
+  }
+  for (const r of [spec.from, spec.to]) {
+    const b = r.devices.find((d) => d.name === spec.device)!.boardOnly;
+    if (b && !b.machines.includes(spec.machine)) return `${spec.device} cannot be in ${spec.machine} (${r.name}): ${b.why}`;
   }
   return null;
 }

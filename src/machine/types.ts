@@ -104,6 +104,13 @@ export interface DeviceClass {
   gen?: DeviceGen;
   /** A class built from a QEMU source tree: what its model leaves out, so verdicts can say so. */
   extracted?: ExtractedNotes;
+  /**
+   * A class that is not user-creatable: it is in a VM only where the board
+   * creates it. `machines`: the machine types whose board code may; at any
+   * other the case cannot apply (skipped, saying `why`). Absent: pluggable
+   * anywhere.
+   */
+  boardOnly?: { machines: readonly string[]; why: string };
 }
 
 /** What an extracted class's model does not carry (src/source/release). */

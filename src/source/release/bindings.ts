@@ -61,4 +61,6 @@ export interface RealizeOverride {
   member: string;
   value: number;
   from: string;
+  /** The QOM types whose realize sets it (absent: every class with the VMSD); a test may read it (a pointer realize sets: 1 for non-NULL). */
+  devices?: readonly string[];
 }

@@ -243,3 +243,73 @@ describe('sections vmstate_register*() registers (no class has them as dc->vmsd)
     expect(top.reachable).toBeUndefined();
   });
 });
+
+describe('releaseFromSnapshot: translated pre_save hooks, container members, realize-time constants', () => {
+  /** A front end saving `core.ver` before the `core` struct, whose tests read MIN(version, ver); a pre_save setting ver to the core VMSD's version. */
+  function frontEnd(hooks: TreeSnapshot['hooks']): TreeSnapshot {
+    const s = snapshot();
+    const coreAt = { file: 'hw/misc/core.c', line: 1 };
+    const minVer = (op: string, v: string) => ({ k: 'bin' as const, op, l: { k: 'call' as const, fn: 'MIN', args: [{ k: 'version' as const }, { k: 'member' as const, root: 'self' as const, path: ['ver'] }] }, r: { k: 'int' as const, v } });
+    const core = vmsd('vmstate_core', 'core', [
+      fld('old', { info: 'vmstate_info_uint8', size: 1, field_exists: 'core_is_old', offset: 'CoreState.old' }),
+      fld('new', { info: 'vmstate_info_uint8', size: 1, field_exists: 'core_is_new', offset: 'CoreState.new' }),
+    ], { version_id: 7, at: coreAt, subsections: [{ name: 'vmstate_core_pio', file: coreAt.file }] });
+    const pio = vmsd('vmstate_core_pio', 'core/pio', [fld('pio', { info: 'vmstate_info_uint8', size: 1, offset: 'CoreState.pio' })], { at: coreAt, hooks: { needed: 'core_pio_needed' } });
+    const top = vmsd('vmstate_front', 'front', [
+      fld('core.ver', { info: 'vmstate_info_uint8', size: 1, offset: 'FrontState.core.ver' }),
+      fld('core', { flags: ['VMS_STRUCT'], vmsd: { name: 'vmstate_core', file: coreAt.file }, offset: 'FrontState.core' }),
+    ], { hooks: { pre_save: 'core_pre_save' } });
+    s.model.vmsds = [core, pio, top];
+    s.model.classes = [{ name: 'front', parent: 'device', abstract: false, class_init: null, instance: 'FrontState', vmsd: { name: 'vmstate_front', file: at.file }, vmsdAt: at, props: null, at }];
+    s.predicates = {
+      'hw/misc/core.c#core_is_old': { ok: true, expr: minVer('<', '5'), at: coreAt },
+      'hw/misc/core.c#core_is_new': { ok: true, expr: minVer('>=', '5'), at: coreAt },
+      // dma_read == NULL && busy: false once realize sets the callback (busy is neither migrated nor a property)
+      'hw/misc/core.c#core_pio_needed': { ok: true, expr: { k: 'bin', op: '&&', l: { k: 'bin', op: '==', l: { k: 'member', root: 'self', path: ['dma_read'] }, r: { k: 'int', v: '0' } }, r: { k: 'member', root: 'self', path: ['busy'] } }, at: coreAt },
+    };
+    s.hooks = hooks;
+    return s;
+  }
+  const preSave = { 'hw/misc/toy.c#core_pre_save': { ok: true as const, assigns: [{ root: 'self' as const, path: ['core', 'ver'], e: { k: 'int' as const, v: '7' } }], at } };
+  const realize = [{ vmsd: 'core/pio', member: 'dma_read', value: 1, from: 'front_realize: dma_read = front_dma_read', devices: ['front'] }];
+
+  test('the pre_save runs on save (no "hook not modelled"); the nested tests read the member the container saved', () => {
+    const d = releaseFromSnapshot(frontEnd(preSave), { codecs: none, realize }).devices[0]!;
+    expect(d.extracted?.hooks).toEqual([]);
+    expect(d.extracted?.inputs).toEqual([]);
+    const s = d.reset({});
+    s['core.ver'] = 3;
+    d.vmsd.pre_save!(s, { props: {}, device: s } as never);
+    expect(s['core.ver']).toBe(7);
+    const core = d.vmsd.fields[1]!.vmsd!;
+    const [old, neu] = core.fields.map((f) => f.field_exists!(s.core as never, 7, { props: {}, device: s } as never));
+    expect([old, neu]).toEqual([false, true]);
+    expect(core.subsections![0]!.needed!(s.core as never, { props: {}, device: s } as never)).toBe(false);
+  });
+
+  test('an untranslated pre_save stays a note; without the realize entry the subsection test is a named input', () => {
+    const d = releaseFromSnapshot(frontEnd({ 'hw/misc/toy.c#core_pre_save': { ok: false, reason: 'a call to x()', at } }), { codecs: none }).devices[0]!;
+    expect(d.extracted?.hooks).toEqual(['front.pre_save = core_pre_save']);
+    expect(d.vmsd.pre_save).toBeUndefined();
+    expect(d.extracted?.unmodelled).toEqual([]);
+    expect(d.extracted?.inputs.map((i) => i.name)).toEqual(['core_pio_needed()']);
+  });
+});
+
+describe('releaseFromSnapshot: a class pre_save that fills the state from KVM', () => {
+  test('the fields it never writes are held at their reset value (gen.fixed, with the hook named); the others are generated', () => {
+    const s = snapshot();
+    const top = s.model.vmsds.find((v) => v.name === 'toy')!;
+    top.hooks = { ...top.hooks, pre_save: 'toy_dispatch_pre_save' };
+    s.outsideFills = { 'toy-base': { fn: 'kvm_toy_get', file: 'hw/misc/kvm-toy.c', line: 9, members: ['ctrl', 'regs'] } };
+    const d = releaseFromSnapshot(s, { codecs: none }).devices[0]!;
+    expect(Object.keys(d.gen?.fixed ?? {}).sort()).toEqual(['toy/extra:extra', 'toy:arr', 'toy:n', 'toy:q']);
+    expect(d.gen!.fixed!['toy:n']).toMatch(/kvm_toy_get \(hw\/misc\/kvm-toy\.c:9\) fills the state from KVM and never sets n/);
+    const drawn = { ...d.reset({ extra: true, width: 2 }), ctrl: 9, n: 5, extra: 7 };
+    const held = d.gen!.refine!(drawn, { extra: true, width: 2 });
+    expect([held.ctrl, held.n, held.extra]).toEqual([9, 2, 0]);
+    // without the VMSD's pre_save (nothing dispatches to the class hook) every field is generated
+    top.hooks = { post_load: 'toy_post_load' };
+    expect(releaseFromSnapshot(s, { codecs: none }).devices[0]!.gen?.fixed).toBeUndefined();
+  });
+});

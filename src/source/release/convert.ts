@@ -25,8 +25,9 @@ import { ModelView } from '../extract.js';
 import type { ExtractedClass, ExtractedField, ExtractedVmsd } from '../model.js';
 import type { PropertyRecord } from '../props/extract.js';
 import { codecName, type CodecTable, type ReachableRule, type RealizeOverride } from './bindings.js';
-import { evalExpr, inputsOf, membersOf, type Expr, type PredicateEnv } from './predicate.js';
+import { applyAssigns, evalExpr, fold, inputsOf, membersOf, substitute, type Expr, type PredicateEnv } from './predicate.js';
 import type { TreeSnapshot } from './snapshot.js';
+import { boardMachines, notUserCreatable } from './placement.js';
 
 const PRIMITIVES: ReadonlyMap<string, VMStateInfo> = new Map(
   Object.entries(I).filter(([k, v]) => k.startsWith('vmstate_info_') && typeof (v as VMStateInfo).put === 'function') as [string, VMStateInfo][],
@@ -46,6 +47,8 @@ interface DeviceCtx {
   bound: { props: Record<string, PropDef>; parents: string[]; resets: { member: string; reset: (p: Props) => unknown }[]; deviceVmsds: VMStateDescription[] };
   device: string;
   reachable: readonly ReachableRule[];
+  /** The realize-time values (scenarios/common/realize.ts) that apply to this class. */
+  realize: readonly RealizeOverride[];
 }
 
 export interface ConvertOptions {
@@ -258,8 +261,9 @@ function deviceClass(
     bound: { props: {}, parents: [], resets: [], deviceVmsds: [] },
     device: c.name,
     reachable,
+    realize: realize.filter((o) => !o.devices || o.devices.includes(c.name)),
   };
-  const vmsd = new VmsdConverter(snap, view, codecs, dc).convert(top);
+  const vmsd = new VmsdConverter(snap, view, codecs, dc).convert(top, undefined, []);
   const facts = classFacts(chain);
   for (const [name, i] of dc.inputs) {
     props[name] = { type: 'bool', default: facts[name] ?? i.default };
@@ -268,7 +272,7 @@ function deviceClass(
   for (const [k, d] of Object.entries(dc.bound.props)) if (!(k in props)) props[k] = d;
   aliasParentMembers(propMembers, dc.bound.deviceVmsds);
   const names = vmsdNames(vmsd);
-  const overrides = realize.filter((o) => names.has(o.vmsd));
+  const overrides = dc.realize.filter((o) => names.has(o.vmsd));
   if (overrides.length) dc.notes.overrides = overrides.map((o) => `${o.vmsd}.${o.member} = ${o.value} (${o.from})`);
   const resetTemplate = blankState(vmsd);
   for (const dv of dc.bound.deviceVmsds) for (const [k, x] of Object.entries(blankState(dv))) if (!(k in resetTemplate)) resetTemplate[k] = x;
@@ -298,7 +302,17 @@ function deviceClass(
   } catch {
     /* a reset that throws is reported by the case itself */
   }
+  const fixed = outsideFixed(chain, top, view, snap);
+  const placement = snap.placement;
+  const boardOnly =
+    placement && notUserCreatable(chain.map((x) => x.name), placement)
+      ? {
+          machines: boardMachines(c.name, placement, snap.model, snap.machines),
+          why: boardOnlyWhy(c.name, chain, placement),
+        }
+      : undefined;
   return {
+    ...(boardOnly ? { boardOnly } : {}),
     name: section?.name ?? c.name,
     type: c.name,
     parents: [...chain.slice(1).map((x) => x.name), ...dc.bound.parents],
@@ -308,9 +322,54 @@ function deviceClass(
     instanceId: section?.instanceId ?? 0,
     ...(section && section.aliasId >= 0 ? { aliasId: section.aliasId } : {}),
     reset,
-    gen: { custom: dc.custom },
+    gen: Object.keys(fixed).length ? { custom: dc.custom, fixed, refine: holdAtReset(Object.keys(fixed).map((k) => k.slice(k.indexOf(':') + 1)), reset) } : { custom: dc.custom },
     extracted: dc.notes,
   };
+}
+
+/**
+ * A class whose pre_save dispatches to a class hook that fills the state
+ * from KVM (outside-fills.ts): the fields of its VMSD's struct (subsections
+ * included) that hook never writes are held at their reset value, each with
+ * the reason.
+ */
+function outsideFixed(chain: readonly ExtractedClass[], top: ExtractedVmsd, view: ModelView, snap: TreeSnapshot): Record<string, string> {
+  const fill = chain.map((c) => snap.outsideFills?.[c.name]).find((x) => x !== undefined);
+  if (!fill || !top.hooks.pre_save) return {};
+  const written = new Set(fill.members);
+  const out: Record<string, string> = {};
+  const visit = (v: ExtractedVmsd, seen: Set<ExtractedVmsd>) => {
+    if (seen.has(v)) return;
+    seen.add(v);
+    for (const f of v.fields ?? []) {
+      if (!f.offset || f.name === 'unused') continue;
+      const member = f.name.split(/[.[]/)[0]!;
+      if (!written.has(member)) out[`${v.name}:${f.name}`] = `${fill.fn} (${fill.file}:${fill.line}) fills the state from KVM and never sets ${member}: it keeps its reset value`;
+    }
+    for (const s of v.subsections) {
+      const sv = view.vmsd(s);
+      if (sv) visit(sv, seen);
+    }
+  };
+  visit(top, new Set());
+  return out;
+}
+
+/** A generated state's `members` put back to their reset value (what the in-kernel device never changes). */
+function holdAtReset(members: readonly string[], reset: (p: Props) => State): (s: State, p: Props) => State {
+  return (s, p) => {
+    const r = reset(p);
+    for (const m of members) if (m in r) s[m] = r[m];
+    return s;
+  };
+}
+
+/** Why a class that is not user-creatable is absent from a machine type: who says so, and where the code that names it is. */
+function boardOnlyWhy(name: string, chain: readonly ExtractedClass[], p: NonNullable<TreeSnapshot['placement']>): string {
+  const says = chain.find((x) => x.name in p.userCreatable);
+  const files = p.mentions[name] ?? [];
+  const where = files.length ? `only the boards of other machine types name it (${files.join(', ')})` : 'no code of the target creates it';
+  return `not user-creatable (${says?.class_init ?? says?.name ?? 'its class'} sets user_creatable = false, ${says?.at.file ?? ''}) and ${where}`;
 }
 
 /**
@@ -471,16 +530,32 @@ class VmsdConverter {
     private readonly dc: DeviceCtx,
   ) {}
 
-  convert(v: ExtractedVmsd, selfMembers?: Set<string>): VMStateDescription {
+  /**
+   * Where each converted VMSD's struct sits in the device's top state (a
+   * struct field's member path), when it is reached once, not as an array
+   * element: a test of the nested struct may read a member its container
+   * migrates (`esp.mig_version_id` saved before the `esp` struct).
+   */
+  private readonly prefixes = new Map<ExtractedVmsd, string[] | null>();
+
+  convert(v: ExtractedVmsd, selfMembers?: Set<string>, prefix: string[] | null = null): VMStateDescription {
     const known = this.done.get(v);
     if (known) return known;
     const out: VMStateDescription = { name: v.name, version_id: v.version_id, minimum_version_id: v.minimum_version_id, fields: [] };
     const rule = this.dc.reachable.find((r) => r.vmsd === v.name);
     if (rule) out.reachable = rule.rule;
     this.done.set(v, out);
+    this.prefixes.set(v, prefix);
     const members = selfMembers ?? membersOfVmsd(this.view, v);
     for (const [hook, fn] of Object.entries(v.hooks)) {
       if (hook === 'needed') continue;
+      if (hook === 'pre_save') {
+        const pre = this.preSave(v, fn, members);
+        if (typeof pre === 'function') {
+          out.pre_save = pre;
+          continue;
+        }
+      }
       this.dc.notes.hooks.push(`${v.name}.${hook} = ${fn}`);
     }
     if (v.hooks.needed) {
@@ -494,7 +569,7 @@ class VmsdConverter {
         this.dc.notes.unmodelled.push(`subsection ${s.name} of ${v.name} (not found in the tree)`);
         return [];
       }
-      return [this.convert(sv, members)];
+      return [this.convert(sv, members, prefix)];
     });
     return out;
   }
@@ -511,9 +586,11 @@ class VmsdConverter {
     let expr: Expr | null = null;
     let reason = t && !t.ok ? t.reason : 'not translated';
     if (t?.ok) {
-      const bad = membersOf(t.expr).find((m) => !this.resolvable(m, members));
+      // realize-time members (the override table) are constants of the class: folded away before what is left must resolve
+      const e = fold(substitute(this.throughContainer(v, t.expr, members), (m) => (this.resolvable(m, members) ? undefined : this.realized(v, m))));
+      const bad = membersOf(e).find((m) => !this.resolvable(m, members));
       if (bad) reason = `reads ${bad.path.join('.')}, which is neither migrated nor a property`;
-      else expr = t.expr;
+      else expr = e;
     }
     if (!expr) {
       const name = `${fn}()`;
@@ -528,11 +605,67 @@ class VmsdConverter {
     };
   }
 
-  private resolvable(m: Extract<Expr, { k: 'member' }>, self: Set<string>): boolean {
+  /** A member of the VMSD's struct the realize-time table sets for this class (the reset state carries it). */
+  private realized(v: ExtractedVmsd, m: Extract<Expr, { k: 'member' }>): number | undefined {
+    if (m.root !== 'self') return undefined;
+    return this.dc.realize.find((o) => o.vmsd === v.name && o.member === m.path.join('.'))?.value;
+  }
+
+  /** Members of a nested struct its own VMSD does not migrate but its container does (at the struct's place in the device): read from the device. */
+  private throughContainer(v: ExtractedVmsd, e: Expr, members: Set<string>): Expr {
+    const at = this.prefixes.get(v);
+    if (!at || !at.length) return e;
+    const map = (x: Expr): Expr => {
+      switch (x.k) {
+        case 'member': {
+          if (x.root !== 'self' || this.resolvable(x, members)) return x;
+          const path = [...at, ...x.path];
+          // a key of the container that names the member itself (`core.ver`), not the struct it sits in (`core`)
+          const names = path.filter((p): p is string => typeof p === 'string');
+          for (let n = names.length; n > at.length; n--) if (this.dc.deviceMembers.has(names.slice(0, n).join('.'))) return { k: 'member', root: 'device', path };
+          return x;
+        }
+        case 'un':
+          return { ...x, e: map(x.e) };
+        case 'bin':
+          return { ...x, l: map(x.l), r: map(x.r) };
+        case 'cond':
+          return { ...x, c: map(x.c), a: map(x.a), b: map(x.b) };
+        case 'call':
+          return { ...x, args: x.args.map(map) };
+        default:
+          return x;
+      }
+    };
+    return map(e);
+  }
+
+  /** A translated pre_save (hooks.ts) whose members all resolve, writing only migrated members; else why not. */
+  private preSave(v: ExtractedVmsd, fn: string, members: Set<string>): NonNullable<VMStateDescription['pre_save']> | string {
+    const t = this.snap.hooks?.[`${v.at.file}#${fn}`];
+    if (!t) return 'not translated';
+    if (!t.ok) return t.reason;
+    for (const a of t.assigns) {
+      const target: Extract<Expr, { k: 'member' }> = { k: 'member', root: a.root, path: a.path };
+      if (!this.resolvable(target, members, false)) return `writes ${a.path.join('.')}, which is not migrated`;
+      const read = [...membersOf(a.e), ...(a.when ? membersOf(a.when) : [])];
+      const bad = read.find((m) => !this.resolvable(m, members));
+      if (bad) return `reads ${bad.path.join('.')}, which is neither migrated nor a property`;
+      for (const i of [...inputsOf(a.e), ...(a.when ? inputsOf(a.when) : [])]) {
+        if (!this.dc.inputs.has(i)) this.dc.inputs.set(i, { default: false, reason: `${fn} calls ${i}, which the model cannot answer` });
+      }
+    }
+    const assigns = t.assigns;
+    return (state, ctx) => {
+      applyAssigns(assigns, { self: state, device: ctx.device, props: ctx.props, propMembers: this.dc.propMembers, version: v.version_id });
+    };
+  }
+
+  private resolvable(m: Extract<Expr, { k: 'member' }>, self: Set<string>, orProperty = true): boolean {
     const names = m.path.filter((p): p is string => typeof p === 'string');
     const set = m.root === 'self' ? self : this.dc.deviceMembers;
     for (let n = names.length; n > 0; n--) if (set.has(names.slice(0, n).join('.'))) return true;
-    return this.dc.propMembers.has(names.join('.'));
+    return orProperty && this.dc.propMembers.has(names.join('.'));
   }
 
   private field(v: ExtractedVmsd, f: ExtractedField, members: Set<string>): VMStateField {
@@ -555,7 +688,9 @@ class VmsdConverter {
     const nested = f.vmsd ? this.view.vmsd(f.vmsd) : undefined;
     if (f.vmsd && !nested) return unmodelled(`names VMSD ${f.vmsd.name}, not found in the tree`);
     if (flags & (F.VMS_STRUCT | F.VMS_VSTRUCT)) {
-      base.vmsd = this.convert(nested!);
+      const at = this.prefixes.get(v);
+      const once = at && f.offset && !(flags & (F.VMS_ARRAY | F.VMS_VARRAY_ANY | F.VMS_POINTER | F.VMS_ARRAY_OF_POINTER));
+      base.vmsd = this.convert(nested!, undefined, once ? [...at, f.name] : null);
       if (flags & F.VMS_VSTRUCT) base.struct_version_id = f.struct_version_id;
       return base;
     }

@@ -181,3 +181,95 @@ export function membersOf(e: Expr, out: Extract<Expr, { k: 'member' }>[] = []): 
   else if (e.k === 'call') for (const a of e.args) membersOf(a, out);
   return out;
 }
+
+/** One assignment of a translated hook (hooks.ts): `member = e`, only when `when` holds. */
+export interface Assign {
+  root: 'self' | 'device';
+  path: (string | number)[];
+  e: Expr;
+  when?: Expr;
+}
+
+/** Runs a translated hook's assignments in order on the state (and the device's), each value in the member's own JS type. */
+export function applyAssigns(assigns: readonly Assign[], env: PredicateEnv): void {
+  for (const a of assigns) {
+    if (a.when && evalExpr(a.when, env) === 0n) continue;
+    setMember(env, a.root, a.path, evalExpr(a.e, env));
+  }
+}
+
+/** Sets the member a path names: the longest dotted prefix that is a state key, then indices and nested keys. */
+export function setMember(env: PredicateEnv, root: 'self' | 'device', path: readonly (string | number)[], v: bigint): void {
+  const base = root === 'self' ? env.self : env.device;
+  for (let n = path.length; n > 0; n--) {
+    const head = path.slice(0, n);
+    if (head.some((p) => typeof p !== 'string')) continue;
+    const k = head.join('.');
+    if (!(k in base)) continue;
+    let holder: Record<string | number, unknown> = base;
+    let last: string | number = k;
+    for (const p of path.slice(n)) {
+      const next = holder[last];
+      if (next === null || typeof next !== 'object') throw new VmError({ kind: 'bad-state', message: `hook: '${path.join('.')}' does not reach a member` });
+      holder = next as Record<string | number, unknown>;
+      last = p;
+    }
+    const cur = holder[last];
+    holder[last] = typeof cur === 'boolean' ? v !== 0n : typeof cur === 'bigint' ? v : Number(v);
+    return;
+  }
+  throw new VmError({ kind: 'bad-state', message: `hook: '${path.join('.')}' is not in the state` });
+}
+
+const EMPTY_ENV: PredicateEnv = { self: {}, device: {}, props: {}, propMembers: new Map(), version: 0 };
+
+/** Constant subexpressions folded (`0 && x` is 0, `1 || x` is 1): what is left reads only what it must. */
+export function fold(e: Expr): Expr {
+  const isConst = (x: Expr): x is Extract<Expr, { k: 'int' }> => x.k === 'int';
+  const int = (v: bigint): Expr => ({ k: 'int', v: v.toString() });
+  switch (e.k) {
+    case 'un': {
+      const a = fold(e.e);
+      return isConst(a) ? int(evalExpr({ ...e, e: a }, EMPTY_ENV)) : { ...e, e: a };
+    }
+    case 'bin': {
+      const l = fold(e.l);
+      const r = fold(e.r);
+      if (e.op === '&&' && ((isConst(l) && l.v === '0') || (isConst(r) && r.v === '0'))) return int(0n);
+      if (e.op === '||' && ((isConst(l) && l.v !== '0') || (isConst(r) && r.v !== '0'))) return int(1n);
+      return isConst(l) && isConst(r) ? int(evalExpr({ ...e, l, r }, EMPTY_ENV)) : { ...e, l, r };
+    }
+    case 'cond': {
+      const c = fold(e.c);
+      if (isConst(c)) return fold(c.v !== '0' ? e.a : e.b);
+      return { ...e, c, a: fold(e.a), b: fold(e.b) };
+    }
+    case 'call':
+      return { ...e, args: e.args.map(fold) };
+    default:
+      return e;
+  }
+}
+
+/** Members replaced by constants where `value` knows them. */
+export function substitute(e: Expr, value: (m: Extract<Expr, { k: 'member' }>) => number | undefined): Expr {
+  const go = (x: Expr): Expr => {
+    switch (x.k) {
+      case 'member': {
+        const v = value(x);
+        return v === undefined ? x : { k: 'int', v: String(v) };
+      }
+      case 'un':
+        return { ...x, e: go(x.e) };
+      case 'bin':
+        return { ...x, l: go(x.l), r: go(x.r) };
+      case 'cond':
+        return { ...x, c: go(x.c), a: go(x.a), b: go(x.b) };
+      case 'call':
+        return { ...x, args: x.args.map(go) };
+      default:
+        return x;
+    }
+  };
+  return go(e);
+}

@@ -15,6 +15,9 @@ import type { PropType, PropValue } from '../../machine/types.js';
 import { extractPropertyArrays, type PropertyArray } from '../props/extract.js';
 import { SourceTree } from '../props/context.js';
 import { translatePredicates, type TranslatedFn } from './translate.js';
+import { translateHooks, type TranslatedHook } from './hooks.js';
+import { extractPlacement, type Placement } from './placement.js';
+import { extractOutsideFills, type OutsideFill } from './outside-fills.js';
 
 export const SNAPSHOT_FORMAT = 'vmcompat-tree/1';
 
@@ -28,6 +31,12 @@ export interface TreeSnapshot {
   props: Record<string, PropertyArray[]>;
   /** needed() / field_exists functions by `file#name`. */
   predicates: Record<string, TranslatedFn>;
+  /** pre_save hooks translated to assignments (hooks.ts) by `vmsdFile#name`; absent: none translated. */
+  hooks?: Record<string, TranslatedHook>;
+  /** Which classes are not user-creatable and which files may create them (placement.ts); absent: every class pluggable. */
+  placement?: Placement;
+  /** Class pre_save hooks that fill the state from KVM, with what they write (outside-fills.ts), by QOM type. */
+  outsideFills?: Record<string, OutsideFill>;
 }
 
 export async function snapshotTree(root: string, progress?: (what: string) => void): Promise<TreeSnapshot> {
@@ -43,7 +52,12 @@ export async function snapshotTree(root: string, progress?: (what: string) => vo
   for (const [k, v] of p.arrays) props[k] = v;
   progress?.('predicates');
   const predicates = await translatePredicates(model, source);
-  return { format: SNAPSHOT_FORMAT, version: model.version, root: model.tree, model, machines, props, predicates };
+  progress?.('hooks');
+  const hooks = await translateHooks(model, source);
+  progress?.('placement');
+  const placement = extractPlacement(root, model);
+  const outsideFills = extractOutsideFills(root, model);
+  return { format: SNAPSHOT_FORMAT, version: model.version, root: model.tree, model, machines, props, predicates, hooks, placement, outsideFills };
 }
 
 /** JSON with bigints (property defaults, 64-bit constants) kept as `{"$bigint": "…"}`. */
@@ -61,7 +75,11 @@ export function decodeSnapshot(text: string): TreeSnapshot {
  * types and Property arrays as they are, plus the translated predicates
  * (read from the tree here, the only part not in that model).
  */
-export async function snapshotFromRelease(rel: ExtractedRelease, progress?: (what: string) => void, known?: Record<string, TranslatedFn>): Promise<TreeSnapshot> {
+export async function snapshotFromRelease(
+  rel: ExtractedRelease,
+  progress?: (what: string) => void,
+  known?: { predicates: Record<string, TranslatedFn>; hooks: Record<string, TranslatedHook>; placement: Placement; outsideFills: Record<string, OutsideFill> },
+): Promise<TreeSnapshot> {
   const { properties, compatArrays, machines, ...model } = rel;
   const props: Record<string, PropertyArray[]> = {};
   for (const a of properties) {
@@ -85,7 +103,12 @@ export async function snapshotFromRelease(rel: ExtractedRelease, progress?: (wha
     } as PropertyArray);
   }
   if (!known) progress?.('predicates');
-  const predicates = known ?? (await translatePredicates(model, new SourceTree(rel.tree)));
+  const source = known ? null : new SourceTree(rel.tree);
+  const predicates = known?.predicates ?? (await translatePredicates(model, source!));
+  if (!known) progress?.('hooks');
+  const hooks = known?.hooks ?? (await translateHooks(model, source!));
+  const placement = known?.placement ?? extractPlacement(rel.tree, model);
+  const outsideFills = known?.outsideFills ?? extractOutsideFills(rel.tree, model);
   return {
     format: SNAPSHOT_FORMAT,
     version: rel.version,
@@ -94,5 +117,8 @@ export async function snapshotFromRelease(rel: ExtractedRelease, progress?: (wha
     machines: { version: rel.version, root: rel.tree, machines, compatArrays, unresolved: [] },
     props,
     predicates,
+    hooks,
+    placement,
+    outsideFills,
   };
 }

@@ -10,7 +10,7 @@ async function tr(src: string) {
     const fns = tree.rootNode.namedChildren.filter((n) => n?.type === 'function_definition');
     const defs = new Map(fns.map((d) => [d!.childForFieldName('declarator')!.childForFieldName('declarator')!.text.replace(/^\*/, ''), d!]));
     // the last function is the one translated; the others are the file's helpers it may call
-    return await translateFunction(fns[fns.length - 1]!, null, defs);
+    return await translateFunction(fns[fns.length - 1]!, null, { defs });
   } finally {
     tree.delete();
   }

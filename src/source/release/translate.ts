@@ -24,12 +24,50 @@ const INPUT_HELPERS = new Set([
   'runstate_check', 'kvm_enabled', 'xen_enabled', 'tcg_enabled', 'qtest_enabled',
 ]);
 
-class Untranslatable extends Error {}
-const no = (why: string): never => {
+export class Untranslatable extends Error {}
+export const no = (why: string): never => {
   throw new Untranslatable(why);
 };
 
-type Binding = { kind: 'self' | 'device'; prefix: (string | number)[] } | { kind: 'value'; e: Expr } | { kind: 'version' };
+export type Binding = { kind: 'self' | 'device'; prefix: (string | number)[] } | { kind: 'value'; e: Expr } | { kind: 'version' };
+
+/** What a function's text can name beyond its own scope: a VMSD's version (`vmstate_x.version_id`), a QOM child of the opaque by name. */
+export interface TranslateLookups {
+  /** The version_id of the VMSD with this C name (the function's own file first), or undefined. */
+  vmsdVersion?: (cname: string) => number | undefined;
+  /** The member a QOM child of the opaque's object is embedded at (`object_initialize_child(obj, "esp", &s->esp, …)`), or undefined. */
+  childMember?: (child: string) => string | undefined;
+  /** The C functions of the same file by name, for calls the translation inlines. */
+  defs?: ReadonlyMap<string, Node>;
+}
+
+/** The C function definitions of one file by name. */
+export function functionDefs(root: Node): Map<string, Node> {
+  const defs = new Map<string, Node>();
+  for (const d of root.namedChildren) {
+    if (d?.type !== 'function_definition') continue;
+    const name = functionName(d);
+    if (name) defs.set(name, d);
+  }
+  return defs;
+}
+
+/** `vmstate_x.version_id` lookups over the model's VMSDs: the one in `file` first, else the only one of that name. */
+export function vmsdVersions(model: ExtractedModel, file: string): (cname: string) => number | undefined {
+  return (cname) => {
+    const all = model.vmsds.filter((v) => v.cname === cname);
+    return (all.find((v) => v.at.file === file) ?? (all.length === 1 ? all[0] : undefined))?.version_id;
+  };
+}
+
+/** A QOM child's member, from the `object_initialize_child(obj, "NAME", &x->MEMBER, …)` calls of a unit's text. */
+export function childMembers(text: string): (child: string) => string | undefined {
+  const found = new Map<string, string>();
+  for (const m of text.matchAll(/object_initialize_child\s*\(\s*[^,]+,\s*"([^"]+)"\s*,\s*&\s*\w+\s*->\s*([\w.]+)\s*,/g)) {
+    if (!found.has(m[1]!)) found.set(m[1]!, m[2]!);
+  }
+  return (child) => found.get(child);
+}
 
 export async function translatePredicates(model: ExtractedModel, source: SourceTree): Promise<Record<string, TranslatedFn>> {
   const wanted = new Map<string, Set<string>>();
@@ -53,13 +91,9 @@ export async function translatePredicates(model: ExtractedModel, source: SourceT
       continue;
     }
     const tree = await parseC(ctx.unit.text);
+    const lookups: TranslateLookups = { vmsdVersion: vmsdVersions(model, file), childMember: childMembers(ctx.unit.text) };
     try {
-      const defs = new Map<string, Node>();
-      for (const d of tree.rootNode.namedChildren) {
-        if (d?.type !== 'function_definition') continue;
-        const name = functionName(d);
-        if (name) defs.set(name, d);
-      }
+      const defs = functionDefs(tree.rootNode);
       for (const n of names) {
         const def = defs.get(n);
         if (!def) {
@@ -68,7 +102,7 @@ export async function translatePredicates(model: ExtractedModel, source: SourceT
         }
         const at = { file, line: def.startPosition.row + 1 };
         try {
-          out[`${file}#${n}`] = { ok: true, expr: await translateFunction(def, ctx, defs), at };
+          out[`${file}#${n}`] = { ok: true, expr: await translateFunction(def, ctx, { ...lookups, defs }), at };
         } catch (e) {
           if (!(e instanceof Untranslatable)) throw e;
           out[`${file}#${n}`] = { ok: false, reason: e.message, at };
@@ -81,13 +115,13 @@ export async function translatePredicates(model: ExtractedModel, source: SourceT
   return out;
 }
 
-function functionName(def: Node): string | null {
+export function functionName(def: Node): string | null {
   let d = def.childForFieldName('declarator');
   while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
   return d?.childForFieldName('declarator')?.text ?? null;
 }
 
-function paramNames(def: Node): string[] {
+export function paramNames(def: Node): string[] {
   let d = def.childForFieldName('declarator');
   while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
   const list = d?.childForFieldName('parameters');
@@ -100,22 +134,22 @@ function paramNames(def: Node): string[] {
 
 /**
  * Translates one C function (its parameters: the opaque, then the version
- * for a field test). `defs`: the functions of the same file, so that a call
- * to one of them with the state (`!other_needed(opaque)`) is that function's
- * translation with its parameters bound to the call's arguments.
+ * for a field test). `lookups.defs`: the functions of the same file, so that
+ * a call to one of them with the state (`!other_needed(opaque)`) is that
+ * function's translation with its parameters bound to the call's arguments.
  */
-export async function translateFunction(def: Node, ctx: UnitContext | null, defs?: ReadonlyMap<string, Node>): Promise<Expr> {
+export async function translateFunction(def: Node, ctx: UnitContext | null, lookups: TranslateLookups = {}): Promise<Expr> {
   const scope = new Map<string, Binding>();
   const [opaque, version] = paramNames(def);
   if (opaque) scope.set(opaque, { kind: 'self', prefix: [] });
   if (version) scope.set(version, { kind: 'version' });
-  return bodyExpr(def, ctx, scope, defs, 0);
+  return bodyExpr(def, ctx, scope, lookups, 0);
 }
 
-async function bodyExpr(def: Node, ctx: UnitContext | null, scope: Map<string, Binding>, defs: ReadonlyMap<string, Node> | undefined, depth: number): Promise<Expr> {
+async function bodyExpr(def: Node, ctx: UnitContext | null, scope: Map<string, Binding>, lookups: TranslateLookups, depth: number): Promise<Expr> {
   const body = def.childForFieldName('body');
   if (!body) no('no body');
-  const t = new Translator(ctx, scope, defs, depth);
+  const t = new Translator(ctx, scope, lookups, depth);
   const e = await t.block(body!.namedChildren.filter((n): n is Node => n !== null && n.type !== 'comment'), 0);
   if (!e) no('the function can end without returning');
   return e!;
@@ -123,13 +157,33 @@ async function bodyExpr(def: Node, ctx: UnitContext | null, scope: Map<string, B
 
 const QOM_CAST = /^[A-Z][A-Z0-9_]*$/;
 
-class Translator {
+export class Translator {
   constructor(
-    private readonly ctx: UnitContext | null,
-    private readonly scope: Map<string, Binding>,
-    private readonly defs?: ReadonlyMap<string, Node>,
-    private readonly depth = 0,
+    readonly ctx: UnitContext | null,
+    readonly scope: Map<string, Binding>,
+    readonly lookups: TranslateLookups = {},
+    readonly depth = 0,
   ) {}
+
+  /** The same translator over a copy of the scope (a branch's own locals). */
+  fork(): Translator {
+    return new Translator(this.ctx, new Map(this.scope), this.lookups, this.depth);
+  }
+
+  /** `local = e;` / `local op= e;` for a local value or the version parameter: rebinds it; false for anything else. */
+  async localAssignment(s: Node): Promise<boolean> {
+    const a = s.namedChildren.find((n) => n !== null && n.type !== 'comment');
+    if (!a || a.type !== 'assignment_expression') return false;
+    const left = unparen(a.childForFieldName('left')!);
+    if (left.type !== 'identifier') return false;
+    const b = this.scope.get(left.text);
+    if (!b || (b.kind !== 'value' && b.kind !== 'version')) return false;
+    const op = a.childForFieldName('operator')!.text;
+    const right = await this.expr(a.childForFieldName('right')!);
+    const cur: Expr = b.kind === 'version' ? { k: 'version' } : b.e;
+    this.scope.set(left.text, { kind: 'value', e: op === '=' ? right : { k: 'bin', op: op.slice(0, -1), l: cur, r: right } });
+    return true;
+  }
 
   /** Statements from `i` on, as one expression; null when they fall off the end. */
   async block(stmts: Node[], i: number): Promise<Expr | null> {
@@ -146,10 +200,14 @@ class Translator {
       }
       case 'if_statement': {
         const c = await this.expr(unparen(s.childForFieldName('condition')!));
-        const thenE = await this.block(stmtsOf(s.childForFieldName('consequence')!), 0);
+        const thenE = await this.fork().block(stmtsOf(s.childForFieldName('consequence')!), 0);
         const alt = s.childForFieldName('alternative');
         const altStmts = alt ? stmtsOf(alt.type === 'else_clause' ? alt.namedChildren.find((n) => n !== null)! : alt) : [];
-        const rest = async () => (alt ? ((await this.block(altStmts, 0)) ?? (await this.block(stmts, i + 1))) : this.block(stmts, i + 1));
+        const rest = async () => {
+          if (!alt) return this.block(stmts, i + 1);
+          const t = this.fork();
+          return (await t.block(altStmts, 0)) ?? (await t.block(stmts, i + 1));
+        };
         const elseE = await rest();
         if (!thenE) {
           // `if (c) { declarations only }` is not a predicate shape we follow
@@ -162,13 +220,14 @@ class Translator {
         return this.block([...stmtsOf(s), ...stmts.slice(i + 1)], 0);
       case 'expression_statement':
         if (s.text.trim() === ';') return this.block(stmts, i + 1);
+        if (await this.localAssignment(s)) return this.block(stmts, i + 1);
         return no(`a statement with effects: '${s.text.slice(0, 60)}'`);
       default:
         return no(`a ${s.type.replace(/_/g, ' ')} (line ${s.startPosition.row + 1})`);
     }
   }
 
-  private async declaration(d: Node): Promise<void> {
+  async declaration(d: Node): Promise<void> {
     for (const c of d.namedChildren) {
       if (!c || c.type !== 'init_declarator') continue;
       let x = c.childForFieldName('declarator');
@@ -202,12 +261,19 @@ class Translator {
         return b ? { kind: 'device', prefix: [] } : null;
       }
       if (QOM_CAST.test(fn) && args.length === 1) return this.alias(args[0]!);
+      if (fn === 'object_resolve_path_component' && args.length === 2 && args[1]!.type === 'string_literal') {
+        // a QOM child of the object by name: the member the unit embeds it at
+        const b = this.alias(args[0]!);
+        const child = args[1]!.text.slice(1, -1);
+        const member = this.lookups.childMember?.(child);
+        return b && b.kind !== 'value' && b.kind !== 'version' && member ? { kind: b.kind, prefix: [...b.prefix, ...member.split('.')] } : null;
+      }
     }
     return null;
   }
 
   /** A member access as a root and a path (`s->a.b[2]` → self, [a, b, 2]). */
-  private path(n: Node): { root: 'self' | 'device'; path: (string | number)[] } | null {
+  path(n: Node): { root: 'self' | 'device'; path: (string | number)[] } | null {
     n = unparen(n);
     if (n.type === 'identifier') {
       const b = this.scope.get(n.text);
@@ -227,6 +293,14 @@ class Translator {
     return null;
   }
 
+  /** `vmstate_x.version_id` / `.minimum_version_id`: a VMSD's own version, a constant. */
+  private vmsdField(n: Node): number | undefined {
+    const arg = unparen(n.childForFieldName('argument')!);
+    const f = n.childForFieldName('field')?.text;
+    if (arg.type !== 'identifier' || this.scope.has(arg.text) || f !== 'version_id' || n.child(1)?.text !== '.') return undefined;
+    return this.lookups.vmsdVersion?.(arg.text);
+  }
+
   async expr(n: Node): Promise<Expr> {
     n = unparen(n);
     switch (n.type) {
@@ -236,6 +310,7 @@ class Translator {
       case 'true':
         return { k: 'int', v: '1' };
       case 'false':
+      case 'null':
         return { k: 'int', v: '0' };
       case 'identifier': {
         const b = this.scope.get(n.text);
@@ -254,7 +329,11 @@ class Translator {
           return { k: 'member', root: base!.root, path: [...base!.path, Number(idx.k === 'int' ? idx.v : 0)] };
         }
         const p = this.path(n);
-        if (!p) no(`'${n.text}' is not a member of the state`);
+        if (!p) {
+          const v = this.vmsdField(n);
+          if (v !== undefined) return { k: 'int', v: String(v) };
+          no(`'${n.text}' is not a member of the state`);
+        }
         return { k: 'member', ...p! };
       }
       case 'pointer_expression': {
@@ -310,7 +389,7 @@ class Translator {
     }
     const macro = this.ctx?.unit.macros.get(fn);
     if (macro && Array.isArray(macro.params)) return this.macroCall(n, fn);
-    const def = this.defs?.get(fn);
+    const def = this.lookups.defs?.get(fn);
     if (def) return this.inline(def, fn, args);
     return no(`a call to ${fn}()`);
   }
@@ -328,7 +407,7 @@ class Translator {
       if (params[k]) scope.set(params[k]!, b);
     }
     try {
-      return await bodyExpr(def, this.ctx, scope, this.defs, this.depth + 1);
+      return await bodyExpr(def, this.ctx, scope, this.lookups, this.depth + 1);
     } catch (e) {
       if (e instanceof Untranslatable) return no(`a call to ${fn}(): ${e.message}`);
       throw e;
