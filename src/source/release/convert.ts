@@ -303,14 +303,7 @@ function deviceClass(
     /* a reset that throws is reported by the case itself */
   }
   const fixed = outsideFixed(chain, top, view, snap);
-  const placement = snap.placement;
-  const boardOnly =
-    placement && notUserCreatable(chain.map((x) => x.name), placement)
-      ? {
-          machines: boardMachines(c.name, placement, snap.model, snap.machines),
-          why: boardOnlyWhy(c.name, chain, placement),
-        }
-      : undefined;
+  const boardOnly = boardOnlyOf(snap, view, c, chain);
   return {
     ...(boardOnly ? { boardOnly } : {}),
     name: section?.name ?? c.name,
@@ -365,6 +358,27 @@ function holdAtReset(members: readonly string[], reset: (p: Props) => State): (s
 }
 
 /** Why a class that is not user-creatable is absent from a machine type: who says so, and where the code that names it is. */
+/**
+ * Where a class that is not user-creatable can be (DeviceClass.boardOnly).
+ * An abstract owner (a class-less section registered by a common realize,
+ * such as apic-common's) is where any of its concrete subclasses can be:
+ * none board-only means anywhere, else the union of their machine types.
+ */
+function boardOnlyOf(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, chain: readonly ExtractedClass[]): DeviceClass['boardOnly'] {
+  const placement = snap.placement;
+  if (!placement || !notUserCreatable(chain.map((x) => x.name), placement)) return undefined;
+  const why = boardOnlyWhy(c.name, chain, placement);
+  if (!c.abstract) return { machines: boardMachines(c.name, placement, snap.model, snap.machines), why };
+  const subs = snap.model.classes.filter((d) => !d.abstract && d.name !== c.name && ancestry(view, d.name).some((x) => x.name === c.name));
+  if (!subs.length) return { machines: boardMachines(c.name, placement, snap.model, snap.machines), why };
+  const machines = new Set<string>();
+  for (const d of subs) {
+    if (!notUserCreatable(ancestry(view, d.name).map((x) => x.name), placement)) return undefined;
+    for (const m of boardMachines(d.name, placement, snap.model, snap.machines)) machines.add(m);
+  }
+  return { machines: [...machines], why: `${why}; nor any of its subclasses (${subs.map((d) => d.name).join(', ')})` };
+}
+
 function boardOnlyWhy(name: string, chain: readonly ExtractedClass[], p: NonNullable<TreeSnapshot['placement']>): string {
   const says = chain.find((x) => x.name in p.userCreatable);
   const files = p.mentions[name] ?? [];
