@@ -17,6 +17,7 @@ import { VMSTATE_QLIST_V, VMSTATE_QTAILQ_V, VMSTATE_WITH_TMP_TEST } from '../../
 import * as F from '../../vmstate/flags.js';
 import * as I from '../../vmstate/info.js';
 import { blankState } from '../../gen/blank.js';
+import { codecless } from '../../vmstate/check.js';
 import { blankValue } from '../../gen/scalar.js';
 import type { CustomArbitrary } from '../../gen/types.js';
 import type { CompatEntry, DeviceClass, ExtractedNotes, MachineType, PropDef, Release } from '../../machine/types.js';
@@ -43,8 +44,18 @@ interface DeviceCtx {
   /** Members the device's own VMSD tree migrates (container_of lookups). */
   deviceMembers: Set<string>;
   /** What codec bindings add to the class (bindings.ts CodecBinding). */
-  bound: { props: Record<string, PropDef>; parents: string[]; resets: { member: string; reset: (p: Props) => unknown }[]; deviceVmsds: VMStateDescription[] };
+  bound: {
+    props: Record<string, PropDef>;
+    parents: string[];
+    resets: { member: string; reset: (p: Props) => unknown }[];
+    /** Members a codec with no member reads from the struct that holds it (MSI-X's table and PBA in the PCIDevice), by the VMSD that has the field. */
+    structResets: { vmsd: VMStateDescription; reset: (p: Props) => State }[];
+    deviceVmsds: VMStateDescription[];
+    realized: Record<string, PropDef['default']>;
+  };
   device: string;
+  props: Readonly<Record<string, PropDef>>;
+  classProps(name: string): Readonly<Record<string, PropDef>> | undefined;
 }
 
 export interface ConvertOptions {
@@ -142,14 +153,20 @@ function zeroOf(t: PropDef['type']): PropDef['default'] {
   return 0;
 }
 
+/** A class's typed properties with their defaults (its own and its ancestors'). */
+function propDefs(records: readonly PropertyRecord[]): Record<string, PropDef> {
+  const props: Record<string, PropDef> = {};
+  for (const p of records) if (p.type) props[p.name] = { type: p.type, default: p.default ?? zeroOf(p.type) };
+  return props;
+}
+
 function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top: ExtractedVmsd, codecs: CodecTable, realize: readonly RealizeOverride[]): DeviceClass {
   const chain = ancestry(view, c.name);
   const records = classProps(snap, chain);
-  const props: Record<string, PropDef> = {};
+  const props = propDefs(records);
   const propMembers = new Map<string, { prop: string; bit?: number }[]>();
   for (const p of records) {
     if (!p.type) continue;
-    props[p.name] = { type: p.type, default: p.default ?? zeroOf(p.type) };
     const l = propMembers.get(p.member) ?? [];
     l.push(p.bit === undefined ? { prop: p.name } : { prop: p.name, bit: p.bit });
     propMembers.set(p.member, l);
@@ -160,8 +177,10 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
     inputs: new Map(),
     propMembers,
     deviceMembers: membersOfVmsd(view, top),
-    bound: { props: {}, parents: [], resets: [], deviceVmsds: [] },
+    bound: { props: {}, parents: [], resets: [], structResets: [], deviceVmsds: [], realized: {} },
     device: c.name,
+    props,
+    classProps: (name) => (view.classDefs(name).length ? propDefs(classProps(snap, ancestry(view, name))) : undefined),
   };
   const vmsd = new VmsdConverter(snap, view, codecs, dc).convert(top);
   const facts = classFacts(chain);
@@ -170,16 +189,23 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
     dc.notes.inputs.push({ name, reason: i.reason });
   }
   for (const [k, d] of Object.entries(dc.bound.props)) if (!(k in props)) props[k] = d;
+  for (const [k, v] of Object.entries(dc.bound.realized)) if (props[k]) props[k] = { ...props[k], default: v };
   aliasParentMembers(propMembers, dc.bound.deviceVmsds);
   const names = vmsdNames(vmsd);
-  const overrides = realize.filter((o) => names.has(o.vmsd));
-  if (overrides.length) dc.notes.overrides = overrides.map((o) => `${o.vmsd}.${o.member} = ${o.value} (${o.from})`);
+  for (const dv of dc.bound.deviceVmsds) vmsdNames(dv, names);
+  const overrides = realize.filter((o) => names.has(o.vmsd) && (!o.device || o.device.includes(c.name)));
+  if (overrides.length) dc.notes.overrides = overrides.map((o) => `${o.vmsd}.${o.member} = ${typeof o.value === 'number' ? o.value : 'from the properties'} (${o.from})`);
   const resetTemplate = blankState(vmsd);
   for (const dv of dc.bound.deviceVmsds) for (const [k, x] of Object.entries(blankState(dv))) if (!(k in resetTemplate)) resetTemplate[k] = x;
-  if (overrides.length) applyRealize(vmsd, resetTemplate, overrides);
+  const counts = countMembers([vmsd, ...dc.bound.deviceVmsds]);
   const reset = (p: Readonly<Record<string, unknown>>): State => {
     const s = structuredCloneState(resetTemplate);
     for (const [member, list] of propMembers) {
+      // a property that sets a count or size member (hpet's `timers`): the member is set even where no VMSD migrates it
+      if (!(member in s) && counts.has(member)) {
+        setPath(s, member, propValue(list, p, 0));
+        continue;
+      }
       if (!(member in s)) continue;
       let v: unknown = s[member];
       for (const { prop, bit } of list) {
@@ -190,6 +216,8 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
       s[member] = typeof s[member] === 'bigint' && typeof v === 'number' ? BigInt(v) : typeof s[member] === 'number' && typeof v === 'bigint' ? Number(v) : v;
     }
     for (const r of dc.bound.resets) s[r.member] = r.reset(p as Props);
+    if (overrides.length) applyRealize(vmsd, s, overrides, p as Props);
+    for (const sr of dc.bound.structResets) eachStruct(vmsd, s, (d, st) => d === sr.vmsd && Object.assign(st, sr.reset(p as Props)));
     conformCounts(vmsd, s);
     for (const dv of dc.bound.deviceVmsds) conformCounts(dv, s);
     conformBuffers(vmsd, s, p);
@@ -278,8 +306,43 @@ function missingCounts(v: VMStateDescription, s: State, extra: readonly VMStateD
   return [...out];
 }
 
+/** A property-set member's value: the property, or the bits of the bit properties over `base`. */
+function propValue(list: readonly { prop: string; bit?: number }[], p: Readonly<Record<string, unknown>>, base: unknown): unknown {
+  let v = base;
+  for (const { prop, bit } of list) {
+    const pv = p[prop];
+    if (bit === undefined) v = pv;
+    else if (pv === true) v = typeof v === 'bigint' ? v | (1n << BigInt(bit)) : Number(v ?? 0) | (1 << bit);
+  }
+  return typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** Sets `path` (a member, or `struct.member` into a nested struct the state has). */
+function setPath(s: State, path: string, v: unknown): void {
+  const dot = path.indexOf('.');
+  const head = dot < 0 ? '' : path.slice(0, dot);
+  const inner = head ? s[head] : undefined;
+  if (inner && typeof inner === 'object' && !Array.isArray(inner) && !(inner instanceof Uint8Array)) setPath(inner as State, path.slice(dot + 1), v);
+  else s[path] = v;
+}
+
+/** Count and size members the VMSDs name (num_member, size_member), as paths from the top: `num_timers`, `xhci.numintrs`. */
+function countMembers(vmsds: readonly VMStateDescription[]): Set<string> {
+  const out = new Set<string>();
+  const visit = (v: VMStateDescription, prefix: string, depth: number) => {
+    if (depth > 8) return;
+    eachField(v, (f) => {
+      if (f.num_member) out.add(prefix + f.num_member);
+      if (f.size_member) out.add(prefix + f.size_member);
+      if (f.vmsd && f.member !== null && f.flags & F.VMS_STRUCT && !(f.flags & F.VMS_ARRAY)) visit(f.vmsd, `${prefix}${f.member}.`, depth + 1);
+    });
+  };
+  for (const v of vmsds) visit(v, '', 0);
+  return out;
+}
+
 /** Sets the realize-time members the override table names, where their VMSD's struct is. */
-function applyRealize(v: VMStateDescription, s: State, overrides: readonly RealizeOverride[]): void {
+function applyRealize(v: VMStateDescription, s: State, overrides: readonly RealizeOverride[], props: Props): void {
   eachStruct(v, s, (d, st) => {
     for (const o of overrides) {
       if (o.vmsd !== d.name) continue;
@@ -288,7 +351,7 @@ function applyRealize(v: VMStateDescription, s: State, overrides: readonly Reali
       let obj: State = st;
       let i = 0;
       while (i < path.length - 1 && obj[path[i]!] && typeof obj[path[i]!] === 'object') obj = obj[path[i++]!] as State;
-      obj[path.slice(i).join('.')] = o.value;
+      obj[path.slice(i).join('.')] = typeof o.value === 'number' ? o.value : o.value(props);
     }
   });
 }
@@ -429,6 +492,27 @@ class VmsdConverter {
     };
   }
 
+  /**
+   * Why a VMSTATE_VALIDATE cannot be trusted, or null. It checks an
+   * invariant of the device, so a verdict through it needs its test
+   * translated, every member it reads migrated by its own VMSD or set by a
+   * property (anything else is realize's or a hook's, which the model does
+   * not run: hpet's num_timers_save, copied by pre_save), and no
+   * untranslated pre_save / pre_load in its VMSD that could set them.
+   */
+  private validateUnknown(v: ExtractedVmsd, f: ExtractedField, members: Set<string>): string | null {
+    const what = `VMSTATE_VALIDATE '${f.name}'`;
+    const t = f.field_exists ? this.snap.predicates[`${v.at.file}#${f.field_exists}`] : undefined;
+    if (!t?.ok) return `${what}: its test ${f.field_exists ?? '(none)'} is not translated${t && !t.ok ? ` (${t.reason})` : ''}`;
+    const hook = v.hooks.pre_save ?? v.hooks.pre_load;
+    if (hook) return `${what} checks what ${v.name}'s ${v.hooks.pre_save ? 'pre_save' : 'pre_load'} ${hook} may set, and no hook is modelled`;
+    for (const m of membersOf(t.expr)) {
+      const path = m.path.filter((x): x is string => typeof x === 'string').join('.');
+      if (m.root !== 'self' || !(members.has(path) || this.dc.propMembers.has(path))) return `${what}: its test reads ${path}, which is neither migrated by ${v.name} nor a property (realize sets it)`;
+    }
+    return null;
+  }
+
   private resolvable(m: Extract<Expr, { k: 'member' }>, self: Set<string>): boolean {
     const names = m.path.filter((p): p is string => typeof p === 'string');
     const set = m.root === 'self' ? self : this.dc.deviceMembers;
@@ -460,6 +544,11 @@ class VmsdConverter {
       if (flags & F.VMS_VSTRUCT) base.struct_version_id = f.struct_version_id;
       return base;
     }
+    // VMSTATE_VALIDATE: a test over zero elements, no bytes; a false test fails the load (VMS_MUST_EXIST)
+    if (!f.info && codecless(base)) {
+      const why = this.validateUnknown(v, f, members);
+      return why ? unmodelled(why) : base;
+    }
     if (!f.info) return unmodelled('has no VMStateInfo');
     const cname = codecName(f.info);
     if (cname === 'vmstate_info_tmp' && nested) return { ...VMSTATE_WITH_TMP_TEST(test, this.convert(nested)), version_id: f.version_id };
@@ -472,17 +561,19 @@ class VmsdConverter {
       if ((flags & (F.VMS_BUFFER | F.VMS_ARRAY)) && f.size === null && !(flags & F.VMS_VBUFFER)) return unmodelled('size unresolved');
       return { ...base, info: prim };
     }
-    const bind = this.codecs[cname]?.(f, { device: this.dc.device, vmsd: (name) => this.byName(name, f.at.file) });
+    const bind = this.codecs[cname]?.(f, { device: this.dc.device, vmsd: (name) => this.byName(name, f.at.file), props: this.dc.props, classProps: this.dc.classProps });
     if (!bind) return unmodelled(`codec ${cname} has no hand-written binding`);
     if (typeof bind === 'string') return unmodelled(`codec ${cname}: ${bind}`);
     if (bind.arbitrary) this.dc.custom[bind.info.name] = bind.arbitrary;
     if (bind.note) this.dc.notes.hooks.push(`${v.name}:${f.name}: ${bind.note}`);
     const b = this.dc.bound;
     if (bind.props) Object.assign(b.props, bind.props);
+    if (bind.realized) Object.assign(b.realized, bind.realized);
     if (bind.parents) b.parents.push(...bind.parents.filter((x) => !b.parents.includes(x)));
     if (bind.deviceVmsds) b.deviceVmsds.push(...bind.deviceVmsds);
     const member = base.member ?? bind.member ?? null;
     if (bind.reset && member) b.resets.push({ member, reset: bind.reset });
+    if (bind.structReset) b.structResets.push({ vmsd: this.done.get(v)!, reset: bind.structReset });
     return { ...base, member, info: bind.info };
   }
 }
