@@ -17,8 +17,11 @@
 import type { Props } from '../../src/vmstate/types.js';
 
 export interface SourceFact {
-  file: string;
+  /** The file, or its names across releases (ivshmem.c became ivshmem-pci.c). */
+  file: string | readonly string[];
   text: string;
+  /** The class is new (igb, 8.0): the fact holds in the trees that have the file. */
+  newer?: true;
 }
 
 export interface MsixRealize {
@@ -55,8 +58,8 @@ export const msixRealize: Readonly<Record<string, MsixRealize>> = {
     vectors: () => 10,
     from: 'igb_init_msix: msix_init(…, IGB_MSIX_VEC_NUM = 10, …)',
     source: [
-      { file: 'hw/net/igb.c', text: 'msix_init(PCI_DEVICE(s), IGB_MSIX_VEC_NUM,' },
-      { file: 'hw/net/igb_core.h', text: '#define IGB_MSIX_VEC_NUM (10)' },
+      { file: 'hw/net/igb.c', text: 'msix_init(PCI_DEVICE(s), IGB_MSIX_VEC_NUM,', newer: true },
+      { file: 'hw/net/igb_core.h', text: '#define IGB_MSIX_VEC_NUM (10)', newer: true },
     ],
   },
   vmxnet3: {
@@ -85,8 +88,8 @@ export const msixRealize: Readonly<Record<string, MsixRealize>> = {
     vectors: (p) => Number(p.vectors ?? 1),
     from: 'ivshmem_setup_interrupts: msix_init_exclusive_bar(…, s->vectors, …); ivshmem_doorbell_init sets IVSHMEM_MSI',
     source: [
-      { file: 'hw/misc/ivshmem-pci.c', text: 'if (ivshmem_has_feature(s, IVSHMEM_MSI)) { if (msix_init_exclusive_bar(PCI_DEVICE(s), s->vectors, 1, errp)) {' },
-      { file: 'hw/misc/ivshmem-pci.c', text: 's->features |= (1 << IVSHMEM_MSI);' },
+      { file: ['hw/misc/ivshmem-pci.c', 'hw/misc/ivshmem.c'], text: 'if (ivshmem_has_feature(s, IVSHMEM_MSI)) { if (msix_init_exclusive_bar(PCI_DEVICE(s), s->vectors, 1, errp)) {' },
+      { file: ['hw/misc/ivshmem-pci.c', 'hw/misc/ivshmem.c'], text: 's->features |= (1 << IVSHMEM_MSI);' },
     ],
   },
   'pcie-root-port': {

@@ -28,6 +28,13 @@ export interface CodecBinding {
   /** QOM types compat entries may name for it (the proxy and its ancestors). */
   parents?: string[];
   /**
+   * The field cannot travel in the configuration the cases run (virtio-net's
+   * vhost-user backend state, with no vhost-user backend): the subsection
+   * that holds it is never needed, for this reason. `info` is then a codec
+   * that refuses to run. Only for a field of a subsection with a needed().
+   */
+  absent?: string;
+  /**
    * Defaults realize replaces (a property whose default means `auto`, as
    * virtio-blk's num-queues, which realize sets from the vCPU count): the
    * class's property keeps its type and takes this default.

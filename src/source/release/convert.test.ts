@@ -277,3 +277,42 @@ describe('VMSTATE_VALIDATE', () => {
     expect(releaseFromSnapshot(s, { codecs: none }).devices[0]!.extracted!.unmodelled.join('\n')).toMatch(/checks what toy's pre_save toy_pre_save may set/);
   });
 });
+
+describe('properties of ancestor structs, absent codecs, tmp counts', () => {
+  test('a property declared on an ancestor struct reaches the member a nested VMSD migrates (PCIEPort aer_log_max → exp.aer_log.log_max)', () => {
+    const s = snapshot([fld('parent_obj.dev', { flags: ['VMS_STRUCT'], vmsd: { name: 'vmstate_toy_log', file: at.file }, size: 8, offset: 'ToyState.parent_obj.dev' })]);
+    s.model.vmsds.push(vmsd('vmstate_toy_log', 'toy-log', [fld('log_max', { info: 'vmstate_info_uint16_equal', size: 2, offset: 'ToyLog.log_max' })], { version_id: 1 }));
+    // declared on the struct ToyState embeds as parent_obj: its path lacks the first parent_obj
+    s.props.toy_props![0]!.props.push({ name: 'log_max', info: 'qdev_prop_uint16', type: 'uint16', default: 8, struct: 'ToyBase', member: 'dev.log_max', file: at.file, line: 2 } as never);
+    const d = releaseFromSnapshot(s, { codecs: none }).devices[0]!;
+    expect((d.reset({ extra: true, width: 2, log_max: 12 })['parent_obj.dev'] as Record<string, unknown>).log_max).toBe(12);
+  });
+
+  test('an absent codec makes its subsection never needed (no input drawn for it), and says so; outside a subsection it is refused', () => {
+    const info = { name: 'never', put: () => { throw new Error('ran'); }, get: () => { throw new Error('ran'); } } as never;
+    const codecs: CodecTable = { vmstate_info_toyblob: () => ({ info, absent: 'needs a back-end the cases do not have' }) };
+    const s = snapshot([], { 'hw/misc/toy.c#toy_b_needed': { ok: false, reason: 'a call to get_backend()', at } });
+    s.model.vmsds.push(vmsd('vmstate_toy_b', 'toy/b', [fld('b', { info: 'vmstate_info_toyblob', size: 4 })], { hooks: { needed: 'toy_b_needed' } }));
+    s.model.vmsds.find((v) => v.name === 'toy')!.subsections.push({ name: 'vmstate_toy_b', file: at.file });
+    const r = releaseFromSnapshot(s, { codecs });
+    const d = r.devices[0]!;
+    expect(d.extracted!.unmodelled).toEqual([]);
+    expect(d.extracted!.inputs.map((i) => i.name)).not.toContain('toy_b_needed()');
+    expect(d.extracted!.hooks).toContain('toy/b never sent: needs a back-end the cases do not have');
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['toy'] });
+    expect(e.load(e.save({ toy: e.resetState('toy') }).bytes).ok).toBe(true);
+    const top = releaseFromSnapshot(snapshot([fld('b', { info: 'vmstate_info_toyblob', size: 4 })]), { codecs }).devices[0]!;
+    expect(top.extracted!.unmodelled.join('\n')).toMatch(/toy is not a subsection with a needed\(\)/);
+  });
+
+  test('a VMSTATE_WITH_TMP whose varray is counted by a member of the tmp it does not migrate is unverifiable, naming the pre_save', () => {
+    const s = snapshot([fld('tmp', { info: 'vmstate_info_tmp', flags: ['VMS_SINGLE'], vmsd: { name: 'vmstate_toy_tmp', file: at.file }, size: 16, offset: null })]);
+    s.model.vmsds.push(
+      vmsd('vmstate_toy_tmp', 'toy-tmp', [fld('vqs_1', { info: 'vmstate_info_uint32', size: 4, flags: ['VMS_VARRAY_UINT16', 'VMS_POINTER'], offset: 'ToyTmp.vqs_1', num_offset: 'ToyTmp.pairs_1' })], {
+        hooks: { pre_save: 'toy_tmp_pre_save' },
+      }),
+    );
+    const d = releaseFromSnapshot(s, { codecs: none }).devices[0]!;
+    expect(d.extracted!.unmodelled.join('\n')).toMatch(/VMSTATE_WITH_TMP toy-tmp\): the count 'pairs_1' of vqs_1 is the tmp's, set by its pre_save toy_tmp_pre_save/);
+  });
+});

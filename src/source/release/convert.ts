@@ -198,12 +198,28 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
   const resetTemplate = blankState(vmsd);
   for (const dv of dc.bound.deviceVmsds) for (const [k, x] of Object.entries(blankState(dv))) if (!(k in resetTemplate)) resetTemplate[k] = x;
   const counts = countMembers([vmsd, ...dc.bound.deviceVmsds]);
+  // a property of an ancestor's struct whose member a nested VMSD migrates (PCIEPort's aer_log_max → PCIDevice's exp.aer_log.log_max)
+  const nested = new Map<string, string[]>();
+  for (const member of propMembers.keys()) {
+    if (member in resetTemplate || counts.has(member)) continue;
+    const keys = locate(resetTemplate, member);
+    if (keys) nested.set(member, keys);
+  }
   const reset = (p: Readonly<Record<string, unknown>>): State => {
     const s = structuredCloneState(resetTemplate);
     for (const [member, list] of propMembers) {
       // a property that sets a count or size member (hpet's `timers`): the member is set even where no VMSD migrates it
       if (!(member in s) && counts.has(member)) {
         setPath(s, member, propValue(list, p, 0));
+        continue;
+      }
+      const keys = nested.get(member);
+      if (keys) {
+        let obj = s;
+        for (const k of keys.slice(0, -1)) obj = obj[k] as State;
+        const leaf = keys[keys.length - 1]!;
+        const v = propValue(list, p, obj[leaf]);
+        obj[leaf] = typeof obj[leaf] === 'bigint' && typeof v === 'number' ? BigInt(v) : v;
         continue;
       }
       if (!(member in s)) continue;
@@ -315,6 +331,32 @@ function propValue(list: readonly { prop: string; bit?: number }[], p: Readonly<
     else if (pv === true) v = typeof v === 'bigint' ? v | (1n << BigInt(bit)) : Number(v ?? 0) | (1 << bit);
   }
   return typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/**
+ * The state keys that reach a property's member inside nested structs (a
+ * struct member's key may itself be dotted: `parent_obj.parent_obj`), or
+ * null. The member path is relative to the struct that declares the
+ * property, which may be an ancestor embedded as `parent_obj`: a path that
+ * does not resolve is tried again under one, two, three `parent_obj.`.
+ */
+function locate(s: State, member: string): string[] | null {
+  const walk = (o: State, path: string, depth: number): string[] | null => {
+    if (depth > 8) return null;
+    if (path in o && (typeof o[path] !== 'object' || o[path] instanceof Uint8Array)) return [path];
+    for (const k of Object.keys(o)) {
+      const x = o[k];
+      if (!path.startsWith(`${k}.`) || !x || typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array) continue;
+      const rest = walk(x as State, path.slice(k.length + 1), depth + 1);
+      if (rest) return [k, ...rest];
+    }
+    return null;
+  };
+  for (let up = 0; up <= 3; up++) {
+    const keys = walk(s, `${'parent_obj.'.repeat(up)}${member}`, 0);
+    if (keys && keys.length > 1) return keys;
+  }
+  return null;
 }
 
 /** Sets `path` (a member, or `struct.member` into a nested struct the state has). */
@@ -551,7 +593,16 @@ class VmsdConverter {
     }
     if (!f.info) return unmodelled('has no VMStateInfo');
     const cname = codecName(f.info);
-    if (cname === 'vmstate_info_tmp' && nested) return { ...VMSTATE_WITH_TMP_TEST(test, this.convert(nested)), version_id: f.version_id };
+    if (cname === 'vmstate_info_tmp' && nested) {
+      // the tmp struct is filled by its pre_save from the parent: a count it does not migrate comes from there
+      const own = membersOfVmsd(this.view, nested);
+      const counted = (nested.fields ?? []).find((x) => (x.num_offset || x.size_offset) && !own.has(stripType(x.num_offset ?? x.size_offset)!));
+      if (counted) {
+        const m = stripType(counted.num_offset ?? counted.size_offset);
+        return unmodelled(`(VMSTATE_WITH_TMP ${nested.name}): the count '${m}' of ${counted.name} is the tmp's, set by ${nested.hooks.pre_save ? `its pre_save ${nested.hooks.pre_save}` : 'code'} the model does not run`);
+      }
+      return { ...VMSTATE_WITH_TMP_TEST(test, this.convert(nested)), version_id: f.version_id };
+    }
     if ((cname === 'vmstate_info_qtailq' || cname === 'vmstate_info_qlist') && nested) {
       const mk = cname === 'vmstate_info_qtailq' ? VMSTATE_QTAILQ_V : VMSTATE_QLIST_V;
       return { ...mk(f.name, f.version_id, this.convert(nested)), field_exists: test };
@@ -564,6 +615,15 @@ class VmsdConverter {
     const bind = this.codecs[cname]?.(f, { device: this.dc.device, vmsd: (name) => this.byName(name, f.at.file), props: this.dc.props, classProps: this.dc.classProps });
     if (!bind) return unmodelled(`codec ${cname} has no hand-written binding`);
     if (typeof bind === 'string') return unmodelled(`codec ${cname}: ${bind}`);
+    if (bind.absent) {
+      const owner = this.done.get(v)!;
+      if (!v.hooks.needed) return unmodelled(`codec ${cname}: ${bind.absent}, but ${v.name} is not a subsection with a needed()`);
+      // its needed() is answered: never, in the cases' configuration (no longer an input drawn both ways)
+      owner.needed = () => false;
+      this.dc.inputs.delete(`${v.hooks.needed}()`);
+      this.dc.notes.hooks.push(`${v.name} never sent: ${bind.absent}`);
+      return { ...base, info: bind.info };
+    }
     if (bind.arbitrary) this.dc.custom[bind.info.name] = bind.arbitrary;
     if (bind.note) this.dc.notes.hooks.push(`${v.name}:${f.name}: ${bind.note}`);
     const b = this.dc.bound;
