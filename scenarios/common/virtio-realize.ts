@@ -62,7 +62,39 @@ function balloonQueues(p: Props): number[] {
   return q;
 }
 
+/*
+ * virtio-input (hw/input/virtio-input.c, virtio-input-hid.c): VIRTIO_ID_INPUT 18, modern only
+ * (virtio_pci_force_virtio_1), queues evt and sts of 64, no device feature bits, no vdc->vmsd; the
+ * proxy class is PCI_CLASS_INPUT_KEYBOARD / _MOUSE, or _OTHER for the tablet (virtio-input-pci.c).
+ * The config length is realize's: the largest config entry + 8 (virtio_input_device_realize), and
+ * the keyboard's largest entry is its EV_KEY bitmap, sized by the keymap generated at build time
+ * (not in the source tree); so the lengths are the ones the 7.2.22 and 10.0.2 binaries put in
+ * their streams (keyboard 37, mouse and tablet 51), measured with `vmcompat qemu --keep-streams`.
+ */
+const inputSpec = (classId: number, len: number) =>
+  virtioSpec({ device: { virtioId: 18, classId, configLen: () => len }, deviceFeatures: () => 0n });
+const INPUT_SOURCE: SourceFact[] = [
+  { file: 'hw/input/virtio-input.c', text: 'vinput->cfg_size += 8;' },
+  { file: 'hw/input/virtio-input.c', text: 'vinput->evt = virtio_add_queue(vdev, 64, virtio_input_handle_evt);' },
+  { file: 'hw/input/virtio-input.c', text: 'vinput->sts = virtio_add_queue(vdev, 64, virtio_input_handle_sts);' },
+  { file: 'hw/virtio/virtio-input-pci.c', text: 'DEFINE_PROP_UINT32("vectors", VirtIOPCIProxy, nvectors, 2),' },
+  { file: 'hw/virtio/virtio-input-pci.c', text: 'virtio_pci_force_virtio_1(vpci_dev);' },
+];
+const input = (name: string, classId: number, len: number): VirtioRealize => ({
+  proxy: [`virtio-${name}-pci`, 'virtio-input-hid-pci', 'virtio-input-pci', 'virtio-pci', 'pci-device'],
+  spec: inputSpec(classId, len),
+  vectors: 2,
+  queues: () => [64, 64],
+  source: INPUT_SOURCE,
+});
+const PCI_CLASS_INPUT_KEYBOARD = 0x0900;
+const PCI_CLASS_INPUT_MOUSE = 0x0902;
+const PCI_CLASS_INPUT_OTHER = 0x0980;
+
 export const virtioRealize: Readonly<Record<string, VirtioRealize>> = {
+  'virtio-keyboard-device': input('keyboard', PCI_CLASS_INPUT_KEYBOARD, 37),
+  'virtio-mouse-device': input('mouse', PCI_CLASS_INPUT_MOUSE, 51),
+  'virtio-tablet-device': input('tablet', PCI_CLASS_INPUT_OTHER, 51),
   // hw/display/virtio-gpu-base.c virtio_gpu_base_device_realize: control queue 64, cursor queue 16; virtio-gpu-pci.c: 3 vectors
   'virtio-gpu-device': { proxy: proxyOf('gpu'), spec: virtio_gpu_spec, vectors: 3, queues: () => [64, 16] },
   // hw/virtio/virtio-rng.c virtio_rng_device_realize: one queue of 8; virtio-rng-pci.c: 2 vectors
