@@ -41,4 +41,6 @@ export const realizeOverrides: readonly RealizeOverride[] = [
   // hw/usb/hcd-xhci-nec.c nec_xhci_instance_init: numintrs = the intrs property, numslots = slots; usb_xhci_realize clamps them
   { vmsd: 'xhci-core', member: 'numintrs', value: (p) => xhciNumintrs(Number(p.intrs ?? 16)), from: 'nec_xhci_instance_init: numintrs = intrs (clamped by usb_xhci_realize)', device: ['nec-usb-xhci'] },
   { vmsd: 'xhci-core', member: 'numslots', value: (p) => clampSlots(Number(p.slots ?? 64)), from: 'nec_xhci_instance_init: numslots = slots (clamped by usb_xhci_realize)', device: ['nec-usb-xhci'] },
+  // hw/ide/ahci.c (7.2) sysbus_ahci_realize: ahci_realize(&s->ahci, …, s->num_ports) sets ahci.ports from num-ports (10.0's property sets ahci.ports itself)
+  { vmsd: 'ahci', member: 'ports', value: (p) => Number(p['num-ports'] ?? 1), from: 'sysbus_ahci_realize: ahci_realize(…, num_ports) sets ports', device: ['sysbus-ahci'] },
 ];

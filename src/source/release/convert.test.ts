@@ -316,3 +316,13 @@ describe('properties of ancestor structs, absent codecs, tmp counts', () => {
     expect(d.extracted!.unmodelled.join('\n')).toMatch(/VMSTATE_WITH_TMP toy-tmp\): the count 'pairs_1' of vqs_1 is the tmp's, set by its pre_save toy_tmp_pre_save/);
   });
 });
+
+describe('state rules', () => {
+  test('a class\'s state rule becomes its generator\'s refine and every verdict says it', () => {
+    const rule = { why: 'ctrl held at 1 (toy_realize)', refine: (s: Record<string, unknown>) => ({ ...s, ctrl: 1 }) };
+    const d = releaseFromSnapshot(snapshot(), { codecs: none, stateRules: { toy: rule, other: rule } }).devices[0]!;
+    expect(d.gen!.refine!({ ctrl: 7 }, {})).toEqual({ ctrl: 1 });
+    expect(d.extracted!.hooks).toContain('generator rule: ctrl held at 1 (toy_realize)');
+    expect(releaseFromSnapshot(snapshot(), { codecs: none }).devices[0]!.gen!.refine).toBeUndefined();
+  });
+});

@@ -64,6 +64,14 @@ export interface ConvertOptions {
   realize?: readonly RealizeOverride[];
   /** Only these QOM types (all when absent). */
   only?: readonly string[];
+  /** What a running guest can reach that no VMSD says, by QOM type (scenarios/common/tree-gen.ts): the generator's refine, and why. */
+  stateRules?: Readonly<Record<string, StateRule>>;
+}
+
+/** A rule the generator applies to a class's states (DeviceGen.refine), with the reason every verdict of the class carries. */
+export interface StateRule {
+  refine(state: State, props: Props): State;
+  why: string;
 }
 
 export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): Release {
@@ -76,7 +84,7 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
     const v = cv?.ref ? view.vmsd(cv.ref) : undefined;
     if (!v || !v.fields) continue;
     seen.add(c.name);
-    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? []));
+    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], opts.stateRules?.[c.name]));
   }
   const machines: MachineType[] = snap.machines.machines.map((m) => ({ name: m.name, compat: m.compat.map(stripWhere) }));
   const compatArrays: Record<string, CompatEntry[]> = {};
@@ -160,7 +168,7 @@ function propDefs(records: readonly PropertyRecord[]): Record<string, PropDef> {
   return props;
 }
 
-function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top: ExtractedVmsd, codecs: CodecTable, realize: readonly RealizeOverride[]): DeviceClass {
+function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top: ExtractedVmsd, codecs: CodecTable, realize: readonly RealizeOverride[], rule?: StateRule): DeviceClass {
   const chain = ancestry(view, c.name);
   const records = classProps(snap, chain);
   const props = propDefs(records);
@@ -232,10 +240,13 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
       s[member] = typeof s[member] === 'bigint' && typeof v === 'number' ? BigInt(v) : typeof s[member] === 'number' && typeof v === 'bigint' ? Number(v) : v;
     }
     for (const r of dc.bound.resets) s[r.member] = r.reset(p as Props);
-    if (overrides.length) applyRealize(vmsd, s, overrides, p as Props);
-    for (const sr of dc.bound.structResets) eachStruct(vmsd, s, (d, st) => d === sr.vmsd && Object.assign(st, sr.reset(p as Props)));
-    conformCounts(vmsd, s);
-    for (const dv of dc.bound.deviceVmsds) conformCounts(dv, s);
+    // an override may size an array whose new elements need overrides of their own (AHCI ports → IDE pio_state): twice
+    for (let pass = 0; pass < (overrides.length ? 2 : 1); pass++) {
+      if (overrides.length) applyRealize(vmsd, s, overrides, p as Props);
+      for (const sr of dc.bound.structResets) eachStruct(vmsd, s, (d, st) => d === sr.vmsd && Object.assign(st, sr.reset(p as Props)));
+      conformCounts(vmsd, s);
+      for (const dv of dc.bound.deviceVmsds) conformCounts(dv, s);
+    }
     conformBuffers(vmsd, s, p);
     return s;
   };
@@ -246,6 +257,7 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
   } catch {
     /* a reset that throws is reported by the case itself */
   }
+  if (rule) dc.notes.hooks.push(`generator rule: ${rule.why}`);
   return {
     name: c.name,
     type: c.name,
@@ -255,7 +267,7 @@ function deviceClass(snap: TreeSnapshot, view: ModelView, c: ExtractedClass, top
     idstr: vmsd.name,
     instanceId: 0,
     reset,
-    gen: { custom: dc.custom },
+    gen: rule ? { custom: dc.custom, refine: rule.refine } : { custom: dc.custom },
     extracted: dc.notes,
   };
 }
