@@ -21,6 +21,8 @@
  *                               PCIDevice (msix.ts), as many vectors as
  *                               the class's realize gives it
  *                               (msix-realize.ts)
+ *   vmstate_info_bitmap         VMSTATE_BITMAP: be64 words of a bitmap
+ *                               whose size member counts bits (bitmap.ts)
  *   vmstate_hack_uint32_as_uint16  fw_cfg's v1 `cur_offset` (be16 into a
  *                               32-bit member; only loads, QEMU refuses to
  *                               save with it)
@@ -38,6 +40,7 @@ import { virtioGpuCodec, vmstate_info_virtio_gpu_blob } from '../devices/virtio-
 import { virtioGpuArbitrary } from '../devices/virtio-gpu.gen.js';
 import { vmstate_hack_uint32_as_uint16 } from '../devices/platform/fw_cfg.js';
 import { vmstate_info_msix } from './msix.js';
+import { bitmapArbitrary, vmstate_info_bitmap } from './bitmap.js';
 import { msixRealize } from './msix-realize.js';
 import { msixCustom } from './pci.gen.js';
 import { msixResetTable } from './pci.js';
@@ -134,6 +137,7 @@ export const codecs: CodecTable = {
   },
   // virtio-net-device/backend: needed only when the vhost-user back-end migrates its own state; the cases have no vhost-user back-end
   vhost_user_net_load_state: () => ({ info: refusing('virtio-net vhost-user backend state', 'needs a vhost-user back-end'), absent: 'the back-end state of a vhost-user net device; the cases run without a vhost-user back-end' }),
+  vmstate_info_bitmap: () => ({ info: vmstate_info_bitmap, arbitrary: bitmapArbitrary }),
   // a v2 save never reaches it (the field exists only at version 1): nothing to generate
   vmstate_hack_uint32_as_uint16: () => ({ info: vmstate_hack_uint32_as_uint16, arbitrary: () => fc.constant({}) }),
   vmstate_info_pci_irq_state: () => ({
