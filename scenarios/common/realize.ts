@@ -11,6 +11,11 @@
  */
 import type { State } from '../../src/vmstate/types.js';
 import type { ReachableRule, RealizeOverride } from '../../src/source/release/bindings.js';
+import { xhciNumintrs } from './msix-realize.js';
+
+/** usb_xhci_realize: numports_2 and numports_3 (the p2 / p3 properties of the inner XHCIState, 4 each, at most 15) added up. */
+const xhciNumports = (p: Record<string, unknown>) => Math.min(Number(p.p2 ?? 4), 15) + Math.min(Number(p.p3 ?? 4), 15);
+const clampSlots = (n: number) => Math.max(1, Math.min(n, 64));
 
 export const realizeOverrides: readonly RealizeOverride[] = [
   // hw/char/serial.c serial_realize: fifo8_create(&s->recv_fifo / &s->xmit_fifo, UART_FIFO_LENGTH), 16 (include/hw/char/serial.h)
@@ -35,6 +40,16 @@ export const realizeOverrides: readonly RealizeOverride[] = [
   { vmsd: 'CPU hotplug state', member: 'dev_count', value: 1, from: 'cpu_hotplug_hw_init: dev_count = possible_cpus->len (-smp 1)' },
   // hw/display/vmware_vga.c vmsvga_init: s->scratch_size = SVGA_SCRATCH_SIZE 0x8000
   { vmsd: 'vmware_vga_internal', member: 'scratch_size', value: 0x8000, from: 'vmsvga_init: scratch_size = SVGA_SCRATCH_SIZE' },
+  // hw/usb/hcd-xhci.c usb_xhci_realize: numports = numports_2 + numports_3 (p2, p3 of the XHCIState the PCI and sysbus classes embed)
+  { vmsd: 'xhci-core', member: 'numports', value: xhciNumports, from: 'usb_xhci_realize: numports = numports_2 + numports_3 (p2, p3: 4 each)' },
+  // hw/usb/hcd-xhci-pci.c qemu_xhci_instance_init: numintrs = XHCI_MAXINTRS 16, numslots = XHCI_MAXSLOTS 64
+  { vmsd: 'xhci-core', member: 'numintrs', value: 16, from: 'qemu_xhci_instance_init: numintrs = XHCI_MAXINTRS', devices: ['qemu-xhci'] },
+  { vmsd: 'xhci-core', member: 'numslots', value: 64, from: 'qemu_xhci_instance_init: numslots = XHCI_MAXSLOTS', devices: ['qemu-xhci'] },
+  // hw/usb/hcd-xhci-nec.c nec_xhci_instance_init: numintrs = the intrs property, numslots = slots; usb_xhci_realize clamps them
+  { vmsd: 'xhci-core', member: 'numintrs', value: (p) => xhciNumintrs(Number(p.intrs ?? 16)), from: 'nec_xhci_instance_init: numintrs = intrs (clamped by usb_xhci_realize)', devices: ['nec-usb-xhci'] },
+  { vmsd: 'xhci-core', member: 'numslots', value: (p) => clampSlots(Number(p.slots ?? 64)), from: 'nec_xhci_instance_init: numslots = slots (clamped by usb_xhci_realize)', devices: ['nec-usb-xhci'] },
+  // hw/ide/ahci.c (7.2) sysbus_ahci_realize: ahci_realize(&s->ahci, …, s->num_ports) sets ahci.ports from num-ports (10.0's property sets ahci.ports itself)
+  { vmsd: 'ahci', member: 'ports', value: (p) => Number(p['num-ports'] ?? 1), from: 'sysbus_ahci_realize: ahci_realize(…, num_ports) sets ports', devices: ['sysbus-ahci'] },
 ];
 
 /**

@@ -35,7 +35,7 @@ function isVmsd(v: unknown): v is VMStateDescription {
 }
 
 /** Whether a field carries no bytes and needs no codec (VMSTATE_VALIDATE: a test over zero elements). */
-function codecless(f: VMStateField): boolean {
+export function codecless(f: VMStateField): boolean {
   return (f.flags & F.VMS_MUST_EXIST) !== 0 && (f.flags & F.VMS_ARRAY) !== 0 && f.num === 0;
 }
 

@@ -19,12 +19,27 @@ export interface CodecBinding {
   member?: string;
   /** The field member's reset value under the class's properties (the codec's own state, e.g. VirtioState). */
   reset?(props: Props): unknown;
+  /** Members a codec with no member reads from the struct that holds its field, at reset (MSI-X's vector table and pending bits in the PCIDevice). */
+  structReset?(props: Props): State;
   /** VMSDs the codec runs over the device's whole state (vdc->vmsd, a custom saver's inner VMSD): the reset state has their members. */
   deviceVmsds?: VMStateDescription[];
   /** Properties the class gains from where realize puts it (a virtio device's PCI proxy); the class's own win. */
   props?: Record<string, PropDef>;
   /** QOM types compat entries may name for it (the proxy and its ancestors). */
   parents?: string[];
+  /**
+   * The field cannot travel in the configuration the cases run (virtio-net's
+   * vhost-user backend state, with no vhost-user backend): the subsection
+   * that holds it is never needed, for this reason. `info` is then a codec
+   * that refuses to run. Only for a field of a subsection with a needed().
+   */
+  absent?: string;
+  /**
+   * Defaults realize replaces (a property whose default means `auto`, as
+   * virtio-blk's num-queues, which realize sets from the vCPU count): the
+   * class's property keeps its type and takes this default.
+   */
+  realized?: Record<string, PropDef['default']>;
 }
 
 /** What a binding may ask about the class and tree being converted. */
@@ -33,6 +48,10 @@ export interface BindingCtx {
   device: string;
   /** A VMSD of the same tree by its migration name (the field's file first), converted; undefined when the tree has none. */
   vmsd(name: string): VMStateDescription | undefined;
+  /** The class's properties as the tree defines them (its own and its ancestors'). */
+  props: Readonly<Record<string, PropDef>>;
+  /** Another class's properties in the same tree (a virtio device's PCI proxy); undefined when the tree has no such class. */
+  classProps(qomType: string): Readonly<Record<string, PropDef>> | undefined;
 }
 
 /** A binding: the codec, or why this field cannot have one (a sentence, said on the incomplete verdict), or null (unknown). */
@@ -44,11 +63,6 @@ export function codecName(info: string): string {
   return get ? get[1]! : info.replace(/^&\s*/, '');
 }
 
-/**
- * A realize-time value a VMSD counts or sizes by but never migrates
- * (Fifo8's `capacity`, set by fifo8_create): the VMSD whose struct holds
- * `member` (a dotted path inside it), the value, and where QEMU sets it.
- */
 /** A VMSD's reachability rule by name (VMStateDescription.reachable), with where QEMU decides it. */
 export interface ReachableRule {
   vmsd: string;
@@ -56,10 +70,18 @@ export interface ReachableRule {
   rule: (state: State) => void;
 }
 
+/**
+ * A realize-time value a VMSD counts or sizes by but never migrates
+ * (Fifo8's `capacity`, set by fifo8_create): the VMSD whose struct holds
+ * `member` (a dotted path inside it), the value (a constant, or what
+ * realize computes from the class's properties), and where QEMU sets it.
+ * `devices` limits it to those QOM types (classes that share a VMSD and
+ * realize it differently); absent, every class whose VMSDs reach `vmsd`.
+ */
 export interface RealizeOverride {
   vmsd: string;
   member: string;
-  value: number;
+  value: number | ((props: Props) => number);
   from: string;
   /** The QOM types whose realize sets it (absent: every class with the VMSD); a test may read it (a pointer realize sets: 1 for non-NULL). */
   devices?: readonly string[];

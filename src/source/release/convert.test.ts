@@ -313,3 +313,146 @@ describe('releaseFromSnapshot: a class pre_save that fills the state from KVM', 
     expect(releaseFromSnapshot(s, { codecs: none }).devices[0]!.gen?.fixed).toBeUndefined();
   });
 });
+
+describe('codec bindings with realize facts', () => {
+  /** A struct field over the device itself (VMSTATE_MSIX's shape): a nested VMSD whose one field's codec has no member. */
+  const withTable = () => {
+    const s = snapshot([fld('parent_obj', { flags: ['VMS_STRUCT'], vmsd: { name: 'vmstate_toy_tbl', file: at.file }, size: 8, offset: 'ToyState.parent_obj' })]);
+    s.model.vmsds.push(vmsd('vmstate_toy_tbl', 'toy-tbl', [fld('tbl', { info: 'vmstate_info_toytbl', size: 0, offset: null })], { version_id: 0, minimum_version_id: 0 }));
+    return s;
+  };
+  // writes the struct's `table` bytes, as msix_save writes msix_table: its length is the realize fact
+  const info = {
+    name: 'toytbl',
+    put: (w: { bytes(b: Uint8Array): void }, _v: unknown, el: { state: Record<string, unknown> }) => w.bytes((el.state.table as Uint8Array | undefined) ?? new Uint8Array(0)),
+    get: (r: { bytes(n: number): Uint8Array }, _c: unknown, el: { state: Record<string, unknown> }) => {
+      el.state.table = r.bytes(((el.state.table as Uint8Array | undefined) ?? new Uint8Array(0)).length);
+      return undefined;
+    },
+  } as never;
+
+  test('structReset puts what a memberless codec reads into the struct that holds it, from the properties', () => {
+    const codecs: CodecTable = { vmstate_info_toytbl: () => ({ info, structReset: (p) => ({ table: new Uint8Array(Number(p.width) * 4) }) }) };
+    const r = releaseFromSnapshot(withTable(), { codecs });
+    const d = r.devices[0]!;
+    expect(d.extracted!.unmodelled).toEqual([]);
+    expect(((d.reset({ extra: true, width: 3 }).parent_obj as Record<string, unknown>).table as Uint8Array).length).toBe(12);
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['toy'] });
+    const a = e.save({ toy: e.resetState('toy') }, { describe: false }).sections[0]!;
+    // without the fact the codec writes nothing: the 8 table bytes (width 2) are the difference
+    const bare = releaseFromSnapshot(withTable(), { codecs: { vmstate_info_toytbl: () => ({ info }) } });
+    const eb = new Engine(bare, 'pc-q35-1.3', { devices: ['toy'] });
+    const b = eb.save({ toy: eb.resetState('toy') }, { describe: false }).sections[0]!;
+    expect(a.payloadEnd - b.payloadEnd).toBe(8);
+  });
+
+  test('the binding sees the class\'s tree properties and another class\'s, and its realized defaults replace the class\'s', () => {
+    const seen: unknown[] = [];
+    const codecs: CodecTable = {
+      vmstate_info_toytbl: (_f, ctx) => {
+        seen.push(Object.keys(ctx.props).sort(), ctx.classProps('toy-base'), ctx.classProps('no-such-class'));
+        return { info, realized: { width: 5 } };
+      },
+    };
+    const d = releaseFromSnapshot(withTable(), { codecs }).devices[0]!;
+    expect(seen).toEqual([['extra', 'width'], { width: { type: 'int32', default: 2 } }, undefined]);
+    expect(d.props.width).toEqual({ type: 'int32', default: 5 });
+  });
+});
+
+describe('counts set by properties and realize', () => {
+  test('a property that sets a count member no VMSD migrates sizes the array (hpet 10.0: timers → num_timers)', () => {
+    const s = snapshot([fld('t', { info: 'vmstate_info_uint8', size: 1, flags: ['VMS_VARRAY_UINT8'], num_offset: 'ToyState.nt' })]);
+    s.props.toy_props![0]!.props.push({ name: 'timers', info: 'qdev_prop_uint8', type: 'uint8', default: 3, struct: 'ToyState', member: 'nt', file: at.file, line: 2 } as never);
+    const d = releaseFromSnapshot(s, { codecs: none }).devices[0]!;
+    expect(d.extracted!.unmodelled).toEqual([]);
+    const st = d.reset({ extra: true, width: 2, timers: 5 });
+    expect(st.nt).toBe(5);
+    expect(st.t).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  test('an override may be limited to some classes and computed from the properties', () => {
+    const s = snapshot([fld('t', { info: 'vmstate_info_uint8', size: 1, flags: ['VMS_VARRAY_UINT8'], num_offset: 'ToyState.nt' })]);
+    const mine = releaseFromSnapshot(s, { codecs: none, realize: [{ vmsd: 'toy', member: 'nt', value: (p) => Number(p.width) + 1, from: 'toy_realize', devices: ['toy'] }] }).devices[0]!;
+    expect(mine.extracted!.unmodelled).toEqual([]);
+    expect(mine.extracted!.overrides).toEqual(['toy.nt = from the properties (toy_realize)']);
+    expect(mine.reset({ extra: true, width: 6 }).nt).toBe(7);
+    const other = releaseFromSnapshot(s, { codecs: none, realize: [{ vmsd: 'toy', member: 'nt', value: 4, from: 'x', devices: ['other-toy'] }] }).devices[0]!;
+    expect(other.extracted!.unmodelled.join('\n')).toMatch(/its count member 'nt' is set at realize/);
+  });
+});
+
+describe('VMSTATE_VALIDATE', () => {
+  const validate = (o: Partial<ExtractedField> = {}) => fld('n must be small', { info: null, size: 0, num: 0, flags: ['VMS_ARRAY', 'VMS_MUST_EXIST'], offset: null, field_exists: 'toy_small', ...o });
+  const small = { 'hw/misc/toy.c#toy_small': { ok: true as const, expr: { k: 'bin' as const, op: '<=' as const, l: { k: 'member' as const, root: 'self' as const, path: ['ctrl'] }, r: { k: 'int' as const, v: '3' } }, at } };
+
+  test('a translated test over migrated members is a codecless field: a false test fails the load, naming it', () => {
+    const r = releaseFromSnapshot(snapshot([validate()], small), { codecs: none });
+    expect(r.devices[0]!.extracted!.unmodelled).toEqual([]);
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['toy'] });
+    expect(e.load(e.save({ toy: { ...e.resetState('toy'), ctrl: 2 } }).bytes).ok).toBe(true);
+    // the sender's own save refuses it too (QEMU's "Output state validation failed")
+    expect(() => e.save({ toy: { ...e.resetState('toy'), ctrl: 9 } })).toThrow(/validation failed/);
+  });
+
+  test('a test reading what realize sets, an untranslated test, or one in a VMSD with an unmodelled pre_save leaves the class unverifiable', () => {
+    const hidden = { 'hw/misc/toy.c#toy_small': { ok: true as const, expr: { k: 'member' as const, root: 'self' as const, path: ['log_max'] }, at } };
+    expect(releaseFromSnapshot(snapshot([validate()], hidden), { codecs: none }).devices[0]!.extracted!.unmodelled.join('\n')).toMatch(
+      /VMSTATE_VALIDATE 'n must be small': its test reads log_max, which is neither migrated by toy nor a property/,
+    );
+    const untranslated = { 'hw/misc/toy.c#toy_small': { ok: false as const, reason: 'the function can end without returning', at } };
+    expect(releaseFromSnapshot(snapshot([validate()], untranslated), { codecs: none }).devices[0]!.extracted!.unmodelled.join('\n')).toMatch(/its test toy_small is not translated \(the function can end without returning\)/);
+    const s = snapshot([validate()], small);
+    s.model.vmsds.find((v) => v.name === 'toy')!.hooks.pre_save = 'toy_pre_save';
+    expect(releaseFromSnapshot(s, { codecs: none }).devices[0]!.extracted!.unmodelled.join('\n')).toMatch(/checks what toy's pre_save toy_pre_save may set/);
+  });
+});
+
+describe('properties of ancestor structs, absent codecs, tmp counts', () => {
+  test('a property declared on an ancestor struct reaches the member a nested VMSD migrates (PCIEPort aer_log_max → exp.aer_log.log_max)', () => {
+    const s = snapshot([fld('parent_obj.dev', { flags: ['VMS_STRUCT'], vmsd: { name: 'vmstate_toy_log', file: at.file }, size: 8, offset: 'ToyState.parent_obj.dev' })]);
+    s.model.vmsds.push(vmsd('vmstate_toy_log', 'toy-log', [fld('log_max', { info: 'vmstate_info_uint16_equal', size: 2, offset: 'ToyLog.log_max' })], { version_id: 1 }));
+    // declared on the struct ToyState embeds as parent_obj: its path lacks the first parent_obj
+    s.props.toy_props![0]!.props.push({ name: 'log_max', info: 'qdev_prop_uint16', type: 'uint16', default: 8, struct: 'ToyBase', member: 'dev.log_max', file: at.file, line: 2 } as never);
+    const d = releaseFromSnapshot(s, { codecs: none }).devices[0]!;
+    expect((d.reset({ extra: true, width: 2, log_max: 12 })['parent_obj.dev'] as Record<string, unknown>).log_max).toBe(12);
+  });
+
+  test('an absent codec makes its subsection never needed (no input drawn for it), and says so; outside a subsection it is refused', () => {
+    const info = { name: 'never', put: () => { throw new Error('ran'); }, get: () => { throw new Error('ran'); } } as never;
+    const codecs: CodecTable = { vmstate_info_toyblob: () => ({ info, absent: 'needs a back-end the cases do not have' }) };
+    const s = snapshot([], { 'hw/misc/toy.c#toy_b_needed': { ok: false, reason: 'a call to get_backend()', at } });
+    s.model.vmsds.push(vmsd('vmstate_toy_b', 'toy/b', [fld('b', { info: 'vmstate_info_toyblob', size: 4 })], { hooks: { needed: 'toy_b_needed' } }));
+    s.model.vmsds.find((v) => v.name === 'toy')!.subsections.push({ name: 'vmstate_toy_b', file: at.file });
+    const r = releaseFromSnapshot(s, { codecs });
+    const d = r.devices[0]!;
+    expect(d.extracted!.unmodelled).toEqual([]);
+    expect(d.extracted!.inputs.map((i) => i.name)).not.toContain('toy_b_needed()');
+    expect(d.extracted!.hooks).toContain('toy/b never sent: needs a back-end the cases do not have');
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['toy'] });
+    expect(e.load(e.save({ toy: e.resetState('toy') }).bytes).ok).toBe(true);
+    const top = releaseFromSnapshot(snapshot([fld('b', { info: 'vmstate_info_toyblob', size: 4 })]), { codecs }).devices[0]!;
+    expect(top.extracted!.unmodelled.join('\n')).toMatch(/toy is not a subsection with a needed\(\)/);
+  });
+
+  test('a VMSTATE_WITH_TMP whose varray is counted by a member of the tmp it does not migrate is unverifiable, naming the pre_save', () => {
+    const s = snapshot([fld('tmp', { info: 'vmstate_info_tmp', flags: ['VMS_SINGLE'], vmsd: { name: 'vmstate_toy_tmp', file: at.file }, size: 16, offset: null })]);
+    s.model.vmsds.push(
+      vmsd('vmstate_toy_tmp', 'toy-tmp', [fld('vqs_1', { info: 'vmstate_info_uint32', size: 4, flags: ['VMS_VARRAY_UINT16', 'VMS_POINTER'], offset: 'ToyTmp.vqs_1', num_offset: 'ToyTmp.pairs_1' })], {
+        hooks: { pre_save: 'toy_tmp_pre_save' },
+      }),
+    );
+    const d = releaseFromSnapshot(s, { codecs: none }).devices[0]!;
+    expect(d.extracted!.unmodelled.join('\n')).toMatch(/VMSTATE_WITH_TMP toy-tmp\): the count 'pairs_1' of vqs_1 is the tmp's, set by its pre_save toy_tmp_pre_save/);
+  });
+});
+
+describe('state rules', () => {
+  test('a class\'s state rule becomes its generator\'s refine and every verdict says it', () => {
+    const rule = { why: 'ctrl held at 1 (toy_realize)', refine: (s: Record<string, unknown>) => ({ ...s, ctrl: 1 }) };
+    const d = releaseFromSnapshot(snapshot(), { codecs: none, stateRules: { toy: rule, other: rule } }).devices[0]!;
+    expect(d.gen!.refine!({ ctrl: 7 }, {})).toEqual({ ctrl: 1 });
+    expect(d.extracted!.hooks).toContain('generator rule: ctrl held at 1 (toy_realize)');
+    expect(releaseFromSnapshot(snapshot(), { codecs: none }).devices[0]!.gen!.refine).toBeUndefined();
+  });
+});

@@ -17,6 +17,7 @@ import { VMSTATE_QLIST_V, VMSTATE_QTAILQ_V, VMSTATE_WITH_TMP_TEST } from '../../
 import * as F from '../../vmstate/flags.js';
 import * as I from '../../vmstate/info.js';
 import { blankState } from '../../gen/blank.js';
+import { codecless } from '../../vmstate/check.js';
 import { blankValue } from '../../gen/scalar.js';
 import type { CustomArbitrary } from '../../gen/types.js';
 import type { CompatEntry, DeviceClass, ExtractedNotes, MachineType, PropDef, Release } from '../../machine/types.js';
@@ -44,11 +45,21 @@ interface DeviceCtx {
   /** Members the device's own VMSD tree migrates (container_of lookups). */
   deviceMembers: Set<string>;
   /** What codec bindings add to the class (bindings.ts CodecBinding). */
-  bound: { props: Record<string, PropDef>; parents: string[]; resets: { member: string; reset: (p: Props) => unknown }[]; deviceVmsds: VMStateDescription[] };
+  bound: {
+    props: Record<string, PropDef>;
+    parents: string[];
+    resets: { member: string; reset: (p: Props) => unknown }[];
+    /** Members a codec with no member reads from the struct that holds it (MSI-X's table and PBA in the PCIDevice), by the VMSD that has the field. */
+    structResets: { vmsd: VMStateDescription; reset: (p: Props) => State }[];
+    deviceVmsds: VMStateDescription[];
+    realized: Record<string, PropDef['default']>;
+  };
   device: string;
   reachable: readonly ReachableRule[];
   /** The realize-time values (scenarios/common/realize.ts) that apply to this class. */
   realize: readonly RealizeOverride[];
+  props: Readonly<Record<string, PropDef>>;
+  classProps(name: string): Readonly<Record<string, PropDef>> | undefined;
 }
 
 export interface ConvertOptions {
@@ -59,6 +70,14 @@ export interface ConvertOptions {
   reachable?: readonly ReachableRule[];
   /** Only these QOM types (all when absent). */
   only?: readonly string[];
+  /** What a running guest can reach that no VMSD says, by QOM type (scenarios/common/tree-gen.ts): the generator's refine, and why. */
+  stateRules?: Readonly<Record<string, StateRule>>;
+}
+
+/** A rule the generator applies to a class's states (DeviceGen.refine), with the reason every verdict of the class carries. */
+export interface StateRule {
+  refine(state: State, props: Props): State;
+  why: string;
 }
 
 export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): Release {
@@ -71,10 +90,10 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
     const v = cv?.ref ? view.vmsd(cv.ref) : undefined;
     if (!v || !v.fields) continue;
     seen.add(c.name);
-    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable));
+    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable, opts.stateRules?.[c.name]));
   }
   for (const site of registeredSections(snap, view, opts, new Set(devices.map((d) => d.name)))) {
-    const d = deviceClass(snap, view, site.owner, site.vmsd, opts.codecs, opts.realize ?? [], site, opts.reachable);
+    const d = deviceClass(snap, view, site.owner, site.vmsd, opts.codecs, opts.realize ?? [], site, opts.reachable, opts.stateRules?.[site.owner.name]);
     d.extracted!.registered = site.note;
     devices.push(d);
   }
@@ -231,6 +250,13 @@ function zeroOf(t: PropDef['type']): PropDef['default'] {
   return 0;
 }
 
+/** A class's typed properties with their defaults (its own and its ancestors'). */
+function propDefs(records: readonly PropertyRecord[]): Record<string, PropDef> {
+  const props: Record<string, PropDef> = {};
+  for (const p of records) if (p.type) props[p.name] = { type: p.type, default: p.default ?? zeroOf(p.type) };
+  return props;
+}
+
 function deviceClass(
   snap: TreeSnapshot,
   view: ModelView,
@@ -240,14 +266,14 @@ function deviceClass(
   realize: readonly RealizeOverride[],
   section?: RegisteredSection,
   reachable: readonly ReachableRule[] = [],
+  rule?: StateRule,
 ): DeviceClass {
   const chain = section && !section.owner.at.file ? [] : ancestry(view, c.name);
   const records = classProps(snap, chain);
-  const props: Record<string, PropDef> = {};
+  const props = propDefs(records);
   const propMembers = new Map<string, { prop: string; bit?: number }[]>();
   for (const p of records) {
     if (!p.type) continue;
-    props[p.name] = { type: p.type, default: p.default ?? zeroOf(p.type) };
     const l = propMembers.get(p.member) ?? [];
     l.push(p.bit === undefined ? { prop: p.name } : { prop: p.name, bit: p.bit });
     propMembers.set(p.member, l);
@@ -258,10 +284,12 @@ function deviceClass(
     inputs: new Map(),
     propMembers,
     deviceMembers: membersOfVmsd(view, top),
-    bound: { props: {}, parents: [], resets: [], deviceVmsds: [] },
+    bound: { props: {}, parents: [], resets: [], structResets: [], deviceVmsds: [], realized: {} },
     device: c.name,
     reachable,
     realize: realize.filter((o) => !o.devices || o.devices.includes(c.name)),
+    props,
+    classProps: (name) => (view.classDefs(name).length ? propDefs(classProps(snap, ancestry(view, name))) : undefined),
   };
   const vmsd = new VmsdConverter(snap, view, codecs, dc).convert(top, undefined, []);
   const facts = classFacts(chain);
@@ -270,16 +298,39 @@ function deviceClass(
     dc.notes.inputs.push({ name, reason: i.reason });
   }
   for (const [k, d] of Object.entries(dc.bound.props)) if (!(k in props)) props[k] = d;
+  for (const [k, v] of Object.entries(dc.bound.realized)) if (props[k]) props[k] = { ...props[k], default: v };
   aliasParentMembers(propMembers, dc.bound.deviceVmsds);
   const names = vmsdNames(vmsd);
+  for (const dv of dc.bound.deviceVmsds) vmsdNames(dv, names);
   const overrides = dc.realize.filter((o) => names.has(o.vmsd));
-  if (overrides.length) dc.notes.overrides = overrides.map((o) => `${o.vmsd}.${o.member} = ${o.value} (${o.from})`);
+  if (overrides.length) dc.notes.overrides = overrides.map((o) => `${o.vmsd}.${o.member} = ${typeof o.value === 'number' ? o.value : 'from the properties'} (${o.from})`);
   const resetTemplate = blankState(vmsd);
   for (const dv of dc.bound.deviceVmsds) for (const [k, x] of Object.entries(blankState(dv))) if (!(k in resetTemplate)) resetTemplate[k] = x;
-  if (overrides.length) applyRealize(vmsd, resetTemplate, overrides);
+  const counts = countMembers([vmsd, ...dc.bound.deviceVmsds]);
+  // a property of an ancestor's struct whose member a nested VMSD migrates (PCIEPort's aer_log_max → PCIDevice's exp.aer_log.log_max)
+  const nested = new Map<string, string[]>();
+  for (const member of propMembers.keys()) {
+    if (member in resetTemplate || counts.has(member)) continue;
+    const keys = locate(resetTemplate, member);
+    if (keys) nested.set(member, keys);
+  }
   const reset = (p: Readonly<Record<string, unknown>>): State => {
     const s = structuredCloneState(resetTemplate);
     for (const [member, list] of propMembers) {
+      // a property that sets a count or size member (hpet's `timers`): the member is set even where no VMSD migrates it
+      if (!(member in s) && counts.has(member)) {
+        setPath(s, member, propValue(list, p, 0));
+        continue;
+      }
+      const keys = nested.get(member);
+      if (keys) {
+        let obj = s;
+        for (const k of keys.slice(0, -1)) obj = obj[k] as State;
+        const leaf = keys[keys.length - 1]!;
+        const v = propValue(list, p, obj[leaf]);
+        obj[leaf] = typeof obj[leaf] === 'bigint' && typeof v === 'number' ? BigInt(v) : v;
+        continue;
+      }
       if (!(member in s)) continue;
       let v: unknown = s[member];
       for (const { prop, bit } of list) {
@@ -290,8 +341,13 @@ function deviceClass(
       s[member] = typeof s[member] === 'bigint' && typeof v === 'number' ? BigInt(v) : typeof s[member] === 'number' && typeof v === 'bigint' ? Number(v) : v;
     }
     for (const r of dc.bound.resets) s[r.member] = r.reset(p as Props);
-    conformCounts(vmsd, s);
-    for (const dv of dc.bound.deviceVmsds) conformCounts(dv, s);
+    // an override may size an array whose new elements need overrides of their own (AHCI ports → IDE pio_state): twice
+    for (let pass = 0; pass < (overrides.length ? 2 : 1); pass++) {
+      if (overrides.length) applyRealize(vmsd, s, overrides, p as Props);
+      for (const sr of dc.bound.structResets) eachStruct(vmsd, s, (d, st) => d === sr.vmsd && Object.assign(st, sr.reset(p as Props)));
+      conformCounts(vmsd, s);
+      for (const dv of dc.bound.deviceVmsds) conformCounts(dv, s);
+    }
     conformBuffers(vmsd, s, p);
     return s;
   };
@@ -304,6 +360,7 @@ function deviceClass(
   }
   const fixed = outsideFixed(chain, top, view, snap);
   const boardOnly = boardOnlyOf(snap, view, c, chain);
+  if (rule) dc.notes.hooks.push(`generator rule: ${rule.why}`);
   return {
     ...(boardOnly ? { boardOnly } : {}),
     name: section?.name ?? c.name,
@@ -315,7 +372,7 @@ function deviceClass(
     instanceId: section?.instanceId ?? 0,
     ...(section && section.aliasId >= 0 ? { aliasId: section.aliasId } : {}),
     reset,
-    gen: Object.keys(fixed).length ? { custom: dc.custom, fixed, refine: holdAtReset(Object.keys(fixed).map((k) => k.slice(k.indexOf(':') + 1)), reset) } : { custom: dc.custom },
+    gen: genOf(dc.custom, fixed, reset, rule),
     extracted: dc.notes,
   };
 }
@@ -349,6 +406,15 @@ function outsideFixed(chain: readonly ExtractedClass[], top: ExtractedVmsd, view
 }
 
 /** A generated state's `members` put back to their reset value (what the in-kernel device never changes). */
+/** The class's generator hooks: members a KVM-filling hook never sets held at reset, then the class's own rule. */
+function genOf(custom: DeviceCtx['custom'], fixed: Record<string, string>, reset: (p: Props) => State, rule: StateRule | undefined): NonNullable<DeviceClass['gen']> {
+  const steps = [...(Object.keys(fixed).length ? [holdAtReset(Object.keys(fixed).map((k) => k.slice(k.indexOf(':') + 1)), reset)] : []), ...(rule ? [rule.refine] : [])];
+  const out: NonNullable<DeviceClass['gen']> = { custom, ...(Object.keys(fixed).length ? { fixed } : {}) };
+  if (steps.length === 1) out.refine = steps[0]!;
+  else if (steps.length > 1) out.refine = (s: State, p: Props) => steps.reduce((x, f) => f(x, p), s);
+  return out;
+}
+
 function holdAtReset(members: readonly string[], reset: (p: Props) => State): (s: State, p: Props) => State {
   return (s, p) => {
     const r = reset(p);
@@ -448,8 +514,69 @@ function missingCounts(v: VMStateDescription, s: State, extra: readonly VMStateD
   return [...out];
 }
 
+/** A property-set member's value: the property, or the bits of the bit properties over `base`. */
+function propValue(list: readonly { prop: string; bit?: number }[], p: Readonly<Record<string, unknown>>, base: unknown): unknown {
+  let v = base;
+  for (const { prop, bit } of list) {
+    const pv = p[prop];
+    if (bit === undefined) v = pv;
+    else if (pv === true) v = typeof v === 'bigint' ? v | (1n << BigInt(bit)) : Number(v ?? 0) | (1 << bit);
+  }
+  return typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/**
+ * The state keys that reach a property's member inside nested structs (a
+ * struct member's key may itself be dotted: `parent_obj.parent_obj`), or
+ * null. The member path is relative to the struct that declares the
+ * property, which may be an ancestor embedded as `parent_obj`: a path that
+ * does not resolve is tried again under one, two, three `parent_obj.`.
+ */
+function locate(s: State, member: string): string[] | null {
+  const walk = (o: State, path: string, depth: number): string[] | null => {
+    if (depth > 8) return null;
+    if (path in o && (typeof o[path] !== 'object' || o[path] instanceof Uint8Array)) return [path];
+    for (const k of Object.keys(o)) {
+      const x = o[k];
+      if (!path.startsWith(`${k}.`) || !x || typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array) continue;
+      const rest = walk(x as State, path.slice(k.length + 1), depth + 1);
+      if (rest) return [k, ...rest];
+    }
+    return null;
+  };
+  for (let up = 0; up <= 3; up++) {
+    const keys = walk(s, `${'parent_obj.'.repeat(up)}${member}`, 0);
+    if (keys && keys.length > 1) return keys;
+  }
+  return null;
+}
+
+/** Sets `path` (a member, or `struct.member` into a nested struct the state has). */
+function setPath(s: State, path: string, v: unknown): void {
+  const dot = path.indexOf('.');
+  const head = dot < 0 ? '' : path.slice(0, dot);
+  const inner = head ? s[head] : undefined;
+  if (inner && typeof inner === 'object' && !Array.isArray(inner) && !(inner instanceof Uint8Array)) setPath(inner as State, path.slice(dot + 1), v);
+  else s[path] = v;
+}
+
+/** Count and size members the VMSDs name (num_member, size_member), as paths from the top: `num_timers`, `xhci.numintrs`. */
+function countMembers(vmsds: readonly VMStateDescription[]): Set<string> {
+  const out = new Set<string>();
+  const visit = (v: VMStateDescription, prefix: string, depth: number) => {
+    if (depth > 8) return;
+    eachField(v, (f) => {
+      if (f.num_member) out.add(prefix + f.num_member);
+      if (f.size_member) out.add(prefix + f.size_member);
+      if (f.vmsd && f.member !== null && f.flags & F.VMS_STRUCT && !(f.flags & F.VMS_ARRAY)) visit(f.vmsd, `${prefix}${f.member}.`, depth + 1);
+    });
+  };
+  for (const v of vmsds) visit(v, '', 0);
+  return out;
+}
+
 /** Sets the realize-time members the override table names, where their VMSD's struct is. */
-function applyRealize(v: VMStateDescription, s: State, overrides: readonly RealizeOverride[]): void {
+function applyRealize(v: VMStateDescription, s: State, overrides: readonly RealizeOverride[], props: Props): void {
   eachStruct(v, s, (d, st) => {
     for (const o of overrides) {
       if (o.vmsd !== d.name) continue;
@@ -458,7 +585,7 @@ function applyRealize(v: VMStateDescription, s: State, overrides: readonly Reali
       let obj: State = st;
       let i = 0;
       while (i < path.length - 1 && obj[path[i]!] && typeof obj[path[i]!] === 'object') obj = obj[path[i++]!] as State;
-      obj[path.slice(i).join('.')] = o.value;
+      obj[path.slice(i).join('.')] = typeof o.value === 'number' ? o.value : o.value(props);
     }
   });
 }
@@ -622,7 +749,9 @@ class VmsdConverter {
   /** A member of the VMSD's struct the realize-time table sets for this class (the reset state carries it). */
   private realized(v: ExtractedVmsd, m: Extract<Expr, { k: 'member' }>): number | undefined {
     if (m.root !== 'self') return undefined;
-    return this.dc.realize.find((o) => o.vmsd === v.name && o.member === m.path.join('.'))?.value;
+    const o = this.dc.realize.find((x) => x.vmsd === v.name && x.member === m.path.join('.'));
+    // a value realize computes from the properties is known only per case: not folded here
+    return typeof o?.value === 'number' ? o.value : undefined;
   }
 
   /** Members of a nested struct its own VMSD does not migrate but its container does (at the struct's place in the device): read from the device. */
@@ -675,6 +804,27 @@ class VmsdConverter {
     };
   }
 
+  /**
+   * Why a VMSTATE_VALIDATE cannot be trusted, or null. It checks an
+   * invariant of the device, so a verdict through it needs its test
+   * translated, every member it reads migrated by its own VMSD or set by a
+   * property (anything else is realize's or a hook's, which the model does
+   * not run: hpet's num_timers_save, copied by pre_save), and no
+   * untranslated pre_save / pre_load in its VMSD that could set them.
+   */
+  private validateUnknown(v: ExtractedVmsd, f: ExtractedField, members: Set<string>): string | null {
+    const what = `VMSTATE_VALIDATE '${f.name}'`;
+    const t = f.field_exists ? this.snap.predicates[`${v.at.file}#${f.field_exists}`] : undefined;
+    if (!t?.ok) return `${what}: its test ${f.field_exists ?? '(none)'} is not translated${t && !t.ok ? ` (${t.reason})` : ''}`;
+    const hook = v.hooks.pre_save ?? v.hooks.pre_load;
+    if (hook) return `${what} checks what ${v.name}'s ${v.hooks.pre_save ? 'pre_save' : 'pre_load'} ${hook} may set, and no hook is modelled`;
+    for (const m of membersOf(t.expr)) {
+      const path = m.path.filter((x): x is string => typeof x === 'string').join('.');
+      if (m.root !== 'self' || !(members.has(path) || this.dc.propMembers.has(path))) return `${what}: its test reads ${path}, which is neither migrated by ${v.name} nor a property (realize sets it)`;
+    }
+    return null;
+  }
+
   private resolvable(m: Extract<Expr, { k: 'member' }>, self: Set<string>, orProperty = true): boolean {
     const names = m.path.filter((p): p is string => typeof p === 'string');
     const set = m.root === 'self' ? self : this.dc.deviceMembers;
@@ -708,9 +858,23 @@ class VmsdConverter {
       if (flags & F.VMS_VSTRUCT) base.struct_version_id = f.struct_version_id;
       return base;
     }
+    // VMSTATE_VALIDATE: a test over zero elements, no bytes; a false test fails the load (VMS_MUST_EXIST)
+    if (!f.info && codecless(base)) {
+      const why = this.validateUnknown(v, f, members);
+      return why ? unmodelled(why) : base;
+    }
     if (!f.info) return unmodelled('has no VMStateInfo');
     const cname = codecName(f.info);
-    if (cname === 'vmstate_info_tmp' && nested) return { ...VMSTATE_WITH_TMP_TEST(test, this.convert(nested)), version_id: f.version_id };
+    if (cname === 'vmstate_info_tmp' && nested) {
+      // the tmp struct is filled by its pre_save from the parent: a count it does not migrate comes from there
+      const own = membersOfVmsd(this.view, nested);
+      const counted = (nested.fields ?? []).find((x) => (x.num_offset || x.size_offset) && !own.has(stripType(x.num_offset ?? x.size_offset)!));
+      if (counted) {
+        const m = stripType(counted.num_offset ?? counted.size_offset);
+        return unmodelled(`(VMSTATE_WITH_TMP ${nested.name}): the count '${m}' of ${counted.name} is the tmp's, set by ${nested.hooks.pre_save ? `its pre_save ${nested.hooks.pre_save}` : 'code'} the model does not run`);
+      }
+      return { ...VMSTATE_WITH_TMP_TEST(test, this.convert(nested)), version_id: f.version_id };
+    }
     if ((cname === 'vmstate_info_qtailq' || cname === 'vmstate_info_qlist') && nested) {
       const mk = cname === 'vmstate_info_qtailq' ? VMSTATE_QTAILQ_V : VMSTATE_QLIST_V;
       return { ...mk(f.name, f.version_id, this.convert(nested)), field_exists: test };
@@ -720,17 +884,28 @@ class VmsdConverter {
       if ((flags & (F.VMS_BUFFER | F.VMS_ARRAY)) && f.size === null && !(flags & F.VMS_VBUFFER)) return unmodelled('size unresolved');
       return { ...base, info: prim };
     }
-    const bind = this.codecs[cname]?.(f, { device: this.dc.device, vmsd: (name) => this.byName(name, f.at.file) });
+    const bind = this.codecs[cname]?.(f, { device: this.dc.device, vmsd: (name) => this.byName(name, f.at.file), props: this.dc.props, classProps: this.dc.classProps });
     if (!bind) return unmodelled(`codec ${cname} has no hand-written binding`);
     if (typeof bind === 'string') return unmodelled(`codec ${cname}: ${bind}`);
+    if (bind.absent) {
+      const owner = this.done.get(v)!;
+      if (!v.hooks.needed) return unmodelled(`codec ${cname}: ${bind.absent}, but ${v.name} is not a subsection with a needed()`);
+      // its needed() is answered: never, in the cases' configuration (no longer an input drawn both ways)
+      owner.needed = () => false;
+      this.dc.inputs.delete(`${v.hooks.needed}()`);
+      this.dc.notes.hooks.push(`${v.name} never sent: ${bind.absent}`);
+      return { ...base, info: bind.info };
+    }
     if (bind.arbitrary) this.dc.custom[bind.info.name] = bind.arbitrary;
     if (bind.note) this.dc.notes.hooks.push(`${v.name}:${f.name}: ${bind.note}`);
     const b = this.dc.bound;
     if (bind.props) Object.assign(b.props, bind.props);
+    if (bind.realized) Object.assign(b.realized, bind.realized);
     if (bind.parents) b.parents.push(...bind.parents.filter((x) => !b.parents.includes(x)));
     if (bind.deviceVmsds) b.deviceVmsds.push(...bind.deviceVmsds);
     const member = base.member ?? bind.member ?? null;
     if (bind.reset && member) b.resets.push({ member, reset: bind.reset });
+    if (bind.structReset) b.structResets.push({ vmsd: this.done.get(v)!, reset: bind.structReset });
     return { ...base, member, info: bind.info };
   }
 }
