@@ -9,14 +9,14 @@ import { toReportCase, type ReportCase } from '../../src/check/report-schema.js'
 import { resolveQemu, type QemuBinary } from '../../src/qemu/binaries.js';
 import type { RealCaseResult } from '../../src/qemu/case.js';
 import { modelByVersion } from '../../src/qemu/model.js';
-import { proveWithBinaries } from '../../src/qemu/prove.js';
+import { proveExitCode, proveWithBinaries, sortProveFailures } from '../../src/qemu/prove.js';
 import { releases as builtinReleases } from '../../scenarios/releases/index.js';
 import type { Io } from '../io.js';
 import { jsonEnvelope } from '../envelope.js';
 import { toolVersion } from '../paths.js';
 import { BINARY_STAGES, printProve, proveJsonVerdict, proveReport, reportsLine } from '../prove-output.js';
 import { defaultReportDir, writeReports, type ReporterName } from '../reporters/index.js';
-import { resultLines } from './qemu.js';
+import { binaryFaultLine, resultLines } from './qemu.js';
 
 export interface ProveBinariesArgs {
   base: string;
@@ -59,7 +59,11 @@ export async function proveBinaries(args: ProveBinariesArgs, io: Io): Promise<nu
   const t0 = performance.now();
   const { plan, results } = await proveWithBinaries({ base, fix, peer, machines: args.machines, devices, models: modelByVersion(builtinReleases) });
   const cases: ReportCase[] = results.map((r, i) => toReportCase(r, plan.cases[i]!, Math.round(r.timings.totalMs)));
-  const verdict = judgeProve(plan, cases);
+  // a case a build could not run leaves its row unchecked (never regressed or not fixed)
+  const sorted = sortProveFailures(results);
+  const cannot = new Set(sorted.cannotRun.map((r) => results.indexOf(r)));
+  const verdict = judgeProve(plan, cases, { cannotRun: (c) => cannot.has(c.index) });
+  const code = proveExitCode(verdict.ok, sorted);
   const reporters = args.reporters ?? [];
   const dir = reporters.length ? (args.reportDir ?? defaultReportDir(startedAt)) : null;
   const files = dir
@@ -98,7 +102,7 @@ export async function proveBinaries(args: ProveBinariesArgs, io: Io): Promise<nu
         toolVersion(),
       ),
     );
-    return verdict.ok ? 0 : 1;
+    return exitWith(io, code, sorted);
   }
 
   io.out(
@@ -125,5 +129,24 @@ export async function proveBinaries(args: ProveBinariesArgs, io: Io): Promise<nu
     (performance.now() - t0) / 1000,
   );
   if (dir) io.out(reportsLine(dir, files));
-  return verdict.ok ? 0 : 1;
+  return exitWith(io, code, sorted);
+}
+
+/** Says on stderr which cases a build could not run and what decided the exit status beside them. */
+function exitWith(io: Io, code: number, sorted: ReturnType<typeof sortProveFailures>): number {
+  const { cannotRun, decisive, baseFailures } = sorted;
+  if (!cannotRun.length) return code;
+  const n = decisive.length;
+  const base = baseFailures.length;
+  const asides = base ? ` (${base} failure${base === 1 ? '' : 's'} of the base against the peer, which a proof looks for, decide${base === 1 ? 's' : ''} nothing)` : '';
+  io.err(
+    binaryFaultLine(
+      'prove',
+      cannotRun,
+      n
+        ? `${n} other failure${n === 1 ? ' is a migration failure' : 's are migration failures'} of the fix or across it (exit 1)${asides}`
+        : `no migration that decides the proof failed${asides}, exit ${code}${code === 2 ? ' (a binary that cannot run)' : ''}`,
+    ),
+  );
+  return code;
 }

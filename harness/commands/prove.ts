@@ -34,7 +34,13 @@ what they name is always a binary. A short version names the newest release
 model of its series (7.2 is 7.2.1) among models, the provisioned build among
 binaries (7.2 is the 7.2 build, whose real version is 7.2.22, as is 7.2.22).`,
     after: `Exit 0 when the fix removes every failure and introduces none (and the base
-fails somewhere), 1 when not, 2 on a usage error.`,
+fails somewhere), 1 when not, 2 on a usage error. With binaries, a case a
+build could not run (start-failed, qmp-protocol, qemu-crashed or timeout at
+the start) leaves its row unchecked, and the run exits 2 when that is all
+that kept the proof from being decided; 1 as soon as the fix fails against
+the peer, or a move across the fix fails, as a migration (the base failing
+against the peer is what a proof looks for and decides nothing). Stderr
+names the cases that could not run and what decided the status.`,
   })
     .option('--base <R1>', 'the release (or binary) with the bug')
     .option('--fix <R2>', 'the release (or binary) with the fix')

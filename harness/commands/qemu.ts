@@ -233,15 +233,17 @@ export async function qemuCommand(argv: string[], io: Io): Promise<number> {
   const failed = results.filter((r) => r.status === 'fail');
   const broken = failed.filter((r) => binaryFault(r.failure));
   if (broken.length) {
-    const why = [...new Map(broken.map((r) => [`${r.kind}`, r])).values()].map((r) => `${r.kind}: ${firstLineOf(r.message)}`);
     const rest = failed.length - broken.length;
-    io.err(
-      `vmcompat qemu: ${broken.length} case${broken.length === 1 ? '' : 's'} could not run, the binary's fault (${why.join('; ')}): ` +
-        (rest ? `${rest} other failure${rest === 1 ? ' is a migration failure' : 's are migration failures'} (exit 1)` : 'no migration failed, exit 2 (a binary that cannot run)'),
-    );
+    io.err(binaryFaultLine('qemu', broken, rest ? `${rest} other failure${rest === 1 ? ' is a migration failure' : 's are migration failures'} (exit 1)` : 'no migration failed, exit 2 (a binary that cannot run)'));
     if (!rest) return 2;
   }
   return summary.failed === 0 ? 0 : 1;
+}
+
+/** The stderr line of a run in which a binary could not run some cases: how many, each kind once with its reason, then `verdict`. */
+export function binaryFaultLine(command: string, broken: readonly RealCaseResult[], verdict: string): string {
+  const why = [...new Map(broken.map((r) => [`${r.kind}`, r])).values()].map((r) => `${r.kind}: ${firstLineOf(r.message)}`);
+  return `vmcompat ${command}: ${broken.length} case${broken.length === 1 ? '' : 's'} could not run, the binary's fault (${why.join('; ')}): ${verdict}`;
 }
 
 function firstLineOf(s: string | null | undefined): string {

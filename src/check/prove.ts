@@ -147,9 +147,20 @@ const passes = (c: ReportCase) => c.status === 'pass';
 /** The verdict a case must have for the run to be green, as check counts it. */
 const asExpected = (c: ReportCase) => c.outcome === 'pass' || c.outcome === 'expected-failure';
 /** A case that says nothing about the proof: it threw, or a build could not run it. */
-const unchecked = (c: ReportCase) => c.status === 'error' || c.status === 'skip';
+const uncheckedCase = (c: ReportCase) => c.status === 'error' || c.status === 'skip';
 
-export function judgeProve(plan: ProvePlan, results: readonly ReportCase[]): ProveVerdict {
+export interface JudgeOptions {
+  /**
+   * Failed cases that say a build could not run them at all (real builds:
+   * src/qemu/case.ts's binaryFault), not that the migration broke: like a case
+   * that threw, they leave their row unchecked, never fixed, not-fixed or regressed.
+   */
+  cannotRun?: (c: ReportCase) => boolean;
+}
+
+export function judgeProve(plan: ProvePlan, results: readonly ReportCase[], opts: JudgeOptions = {}): ProveVerdict {
+  const cannotRun = opts.cannotRun ?? (() => false);
+  const unchecked = (c: ReportCase) => uncheckedCase(c) || cannotRun(c);
   const byIndex = new Map(results.map((r) => [r.index, r]));
   const rows: ProveRow[] = [];
   for (let i = 0; i < plan.cases.length; i += CASES_PER_ROW) {
@@ -163,7 +174,8 @@ export function judgeProve(plan: ProvePlan, results: readonly ReportCase[]): Pro
   const n = (v: RowVerdict) => rows.filter((r) => r.verdict === v).length;
   const at = (k: number) => `${k} device × machine type combination${k === 1 ? '' : 's'}`;
   const across = rows.flatMap((r) => [r.across.forward, r.across.backward]);
-  const acrossFailures = rows.filter((r) => !passes(r.across.forward) || !passes(r.across.backward)).length;
+  // a case a build could not run is no failure of the move across the fix: it is counted as not checked below
+  const acrossFailures = rows.filter((r) => [r.across.forward, r.across.backward].some((c) => !passes(c) && !cannotRun(c))).length;
   const acrossUnexpected = across.filter((c) => !asExpected(c));
   let reason: string;
   let proved = false;
@@ -185,13 +197,13 @@ export function judgeProve(plan: ProvePlan, results: readonly ReportCase[]): Pro
   if (acrossFailures) {
     const known = across.filter((c) => c.outcome === 'expected-failure');
     const scenarios = [...new Set(known.map((c) => c.scenario).filter((x): x is string => x !== null))];
-    const unknown = across.filter((c) => c.status === 'fail' && c.unexpected).length;
+    const unknown = across.filter((c) => c.status === 'fail' && c.unexpected && !cannotRun(c)).length;
     const how = unknown
       ? `${unknown} case${unknown === 1 ? '' : 's'} no scenario expects${known.length ? `, ${known.length} expected by ${scenarioNames(scenarios)}` : ''}: a VM moved across the fix breaks there, see the table`
       : `every one expected by ${scenarioNames(scenarios)}`;
     reason += `; ${plan.base} ↔ ${plan.fix} fails at ${at(acrossFailures)} (${how})`;
   }
-  const surprises = acrossUnexpected.filter((c) => c.status !== 'fail');
+  const surprises = acrossUnexpected.filter((c) => c.status !== 'fail' || cannotRun(c));
   if (surprises.length) {
     const ups = surprises.filter((c) => c.status === 'pass').length;
     const parts = [ups ? `${ups} case${ups === 1 ? ' passes' : 's pass'} that a scenario expects to fail` : '', surprises.length - ups ? `${surprises.length - ups} case${surprises.length - ups === 1 ? '' : 's'} could not be checked` : ''].filter(Boolean);

@@ -1,6 +1,7 @@
 import * as F from '../vmstate/flags.js';
 import * as I from '../vmstate/info.js';
 import type { State, VMStateDescription, VMStateField, VMStateInfo } from '../vmstate/types.js';
+import { setMember } from '../vmstate/state.js';
 import { decodeStream, type DecodedStream } from '../wire/decode.js';
 import { VmError } from '../wire/errors.js';
 import { isVmsdState, type FieldState, type Value, type VmsdState } from '../wire/tree.js';
@@ -338,7 +339,7 @@ function fill(vmsd: VMStateDescription, decoded: VmsdState, out: State): void {
     const got = byName.get(f.member);
     if (!got) continue; // not sent at this machine type
     const conv = (v: Value): unknown => (isVmsdState(v) && f.vmsd ? stateFromDecoded(f.vmsd, v) : v);
-    out[f.member] = f.flags & (F.VMS_ARRAY | F.VMS_VARRAY_ANY) ? got.values.map(conv) : conv(got.values[0]!);
+    setMember(out, f.member, f.flags & (F.VMS_ARRAY | F.VMS_VARRAY_ANY) ? got.values.map(conv) : conv(got.values[0]!));
   }
   for (const sub of decoded.subsections) {
     const model = vmsd.subsections?.find((s) => s.name === sub.name);

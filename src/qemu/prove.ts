@@ -1,6 +1,6 @@
-import { proveCases, proveDirections, type ProvePlan } from '../check/prove.js';
+import { CASES_PER_ROW, proveCases, proveDirections, type ProvePlan } from '../check/prove.js';
 import type { QemuBinary } from './binaries.js';
-import { DETERMINISTIC_RTC, deviceColumn, runDirection, type RealCaseResult, type RealCaseSpec } from './case.js';
+import { DETERMINISTIC_RTC, binaryFault, deviceColumn, runDirection, type RealCaseResult, type RealCaseSpec } from './case.js';
 import { saveToFile } from './driver.js';
 import { QemuError } from './errors.js';
 import { isVersioned, listMachines, selectMachines, sharedMachines } from './machines.js';
@@ -72,4 +72,33 @@ export async function proveWithBinaries(spec: BinaryProveSpec): Promise<BinaryPr
     return out;
   });
   return { plan, results: rows.flat() };
+}
+
+/**
+ * A proof's failures sorted as the exit code reads them (#14): the cases a build
+ * could not run at all (binaryFault), the migration failures that decide
+ * against the proof (the fix against the peer, and a move across the fix no
+ * scenario expects to fail), and the base's failures against the peer, which
+ * are what a proof looks for and decide nothing by themselves. Results are in
+ * plan order (proveCases: CASES_PER_ROW per row).
+ */
+export function sortProveFailures(results: readonly RealCaseResult[]): { cannotRun: RealCaseResult[]; decisive: RealCaseResult[]; baseFailures: RealCaseResult[] } {
+  const out = { cannotRun: [] as RealCaseResult[], decisive: [] as RealCaseResult[], baseFailures: [] as RealCaseResult[] };
+  results.forEach((r, i) => {
+    if (r.status !== 'fail') return;
+    if (binaryFault(r.failure)) out.cannotRun.push(r);
+    else if (i % CASES_PER_ROW < 2) out.baseFailures.push(r);
+    else if (i % CASES_PER_ROW < 4 || r.unexpected) out.decisive.push(r);
+  });
+  return out;
+}
+
+/**
+ * The exit status of a proof with real builds: 0 proved (and base ↔ fix as
+ * expected), 2 when it is not and the only reason is a build that cannot run
+ * (no decisive migration failure), 1 as soon as a migration decides against it.
+ */
+export function proveExitCode(ok: boolean, sorted: ReturnType<typeof sortProveFailures>): 0 | 1 | 2 {
+  if (ok) return 0;
+  return sorted.cannotRun.length && !sorted.decisive.length ? 2 : 1;
 }

@@ -5,6 +5,7 @@ import * as F from './flags.js';
 import { elementCount, elementSize, fieldExists, isArrayField, isPlainArray, isStruct, nestedVersion } from './field.js';
 import { vmstate_info_nullptr } from './info.js';
 import { pathOf } from './path.js';
+import { setMember } from './state.js';
 import type { PathCtx, PostLoadFailure, State, VMStateDescription, VMStateField, VmCtx } from './types.js';
 
 /**
@@ -117,7 +118,7 @@ export function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, 
   if (array) {
     const cur = key === null ? undefined : state[key];
     target = Array.isArray(cur) ? cur : [];
-    if (key !== null) state[key] = target;
+    if (key !== null) setMember(state, key, target);
   } else {
     target = [key === null ? undefined : state[key]];
   }
@@ -161,7 +162,7 @@ export function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, 
     if (!isStruct(f) && key !== null) {
       ctx.record({ keys, vmsd: vmsd.name, field: f.name, offset: fieldStart, size: r.offset - fieldStart, what: 'field' });
     }
-  } else if (key !== null) state[key] = target[0];
+  } else if (key !== null) setMember(state, key, target[0]);
 }
 
 /**

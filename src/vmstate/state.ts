@@ -32,9 +32,23 @@ function cloneObject(v: object): unknown {
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) {
     const x = o[k];
-    out[k] = x !== null && typeof x === 'object' ? cloneObject(x) : x;
+    const y = x !== null && typeof x === 'object' ? cloneObject(x) : x;
+    if (k === '__proto__') setMember(out, k, y);
+    else out[k] = y;
   }
   return out;
+}
+
+/**
+ * `state[key] = value` for a member of any name: a member named `__proto__`
+ * (a legal C member, so a legal QEMU field name, and one a stream or a dump
+ * may spell) becomes an own property, where a plain assignment to a fresh
+ * object would set its prototype instead.
+ */
+export function setMember(state: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__' && !Object.prototype.hasOwnProperty.call(state, key)) {
+    Object.defineProperty(state, key, { value, writable: true, enumerable: true, configurable: true });
+  } else state[key] = value;
 }
 
 /** Deep equality over state trees. */
@@ -84,7 +98,7 @@ export function stateToJson(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stateToJson);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = stateToJson(x);
+    for (const [k, x] of Object.entries(v)) setMember(out, k, stateToJson(x));
     return out;
   }
   return v;
@@ -110,7 +124,7 @@ export function diffFromReset(state: unknown, reset: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(state)) {
       const d = diffFromReset(state[k], reset[k]);
-      if (d !== undefined) out[k] = d;
+      if (d !== undefined) setMember(out, k, d);
     }
     return out;
   }

@@ -41,17 +41,17 @@ function arrayCloner(sample: unknown[]): Cloner {
 
 function structCloner(sample: Record<string, unknown>): Cloner {
   const keys = Object.keys(sample);
-  // an object literal cannot spell a member named __proto__ (it sets the prototype instead)
-  if (keys.includes('__proto__')) return generic;
   const nested: Cloner[] = [];
   const members = keys.map((k) => {
     const v = sample[k];
     const at = `o[${JSON.stringify(k)}]`;
+    // a literal's `"__proto__": v` sets the prototype; a computed key defines an own property, as cloneState's copy has
+    const key = k === '__proto__' ? `[${JSON.stringify(k)}]` : JSON.stringify(k);
     if (isStruct(v) || Array.isArray(v)) {
       nested.push(clonerFor(v));
-      return `${JSON.stringify(k)}: (x = ${at}, x !== null && typeof x === 'object' ? C[${nested.length - 1}](x) : x)`;
+      return `${key}: (x = ${at}, x !== null && typeof x === 'object' ? C[${nested.length - 1}](x) : x)`;
     }
-    return `${JSON.stringify(k)}: (x = ${at}, x !== null && typeof x === 'object' ? G(x) : x)`;
+    return `${key}: (x = ${at}, x !== null && typeof x === 'object' ? G(x) : x)`;
   });
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const make = new Function(

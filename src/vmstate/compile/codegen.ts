@@ -240,7 +240,8 @@ export function emitLoad(vmsd: VMStateDescription): { source: string; refs: Refs
 function loadField(e: Emitter, vmsd: VMStateDescription, f: VMStateField, V: string): string {
   const Fk = e.k(f);
   const M = q(f.member);
-  switch (shapeOf(f)) {
+  // `state["__proto__"] = v` would set a fresh struct's prototype: the interpreter stores that member as an own property
+  switch (f.member === '__proto__' ? 'interpreted' : shapeOf(f)) {
     case 'interpreted':
       return `H.loadField(r, ${V}, ${Fk}, state, ctx, at);`;
     case 'scalar': {
