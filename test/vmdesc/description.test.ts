@@ -64,7 +64,7 @@ beforeAll(async () => {
     const file = join(tmp.path, `${bin}.bin`);
     writeFileSync(file, bytes);
     const io = collectIo();
-    expect(decodeCommand([file, '--desc'], io)).toBe(0);
+    expect(await decodeCommand([file, '--desc'], io)).toBe(0);
     real[bin] = JSON.parse(io.lines.join('\n')) as Desc;
   }
 }, 120_000);
