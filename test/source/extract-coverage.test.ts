@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { main } from '../../harness/cli.js';
 import { collectIo } from '../../harness/io.js';
@@ -12,6 +12,7 @@ import { coverage, coverageHolds } from '../../src/source/coverage.js';
 import type { ExtractedRelease, ExtractedVmsd } from '../../src/source/model.js';
 import { validateAgainstDump } from '../../src/source/validate.js';
 import { parseDump, type Dump } from '../../src/static/dump.js';
+import { tree } from './trees.js';
 
 /**
  * Debian's 7.2.22 and 10.0.2 trees, extracted (once each, through the
@@ -22,13 +23,6 @@ import { parseDump, type Dump } from '../../src/static/dump.js';
 // a cold cache extracts each tree once (tens of seconds on a busy machine); later tests read the cache
 vi.setConfig({ testTimeout: 300_000 });
 
-const SETUP = 'run `npm run setup` (harness/setup.sh) to unpack the QEMU source trees and provision the binaries';
-
-function tree(path: string): string {
-  const p = resolve(path);
-  if (!existsSync(join(p, 'VERSION'))) throw new Error(`${p}: QEMU source tree missing; ${SETUP}`);
-  return p;
-}
 
 const release = (path: string) => once(async () => (await extractCached(tree(path), { cacheDir: extractCacheDir() })).model);
 const release10 = release('.cache/src/qemu-10.0.2');

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { extractCacheDir } from '../../harness/commands/extract.js';
 import { extractCached } from '../../harness/extract-cache.js';
@@ -8,6 +6,7 @@ import { dumpVmstate } from '../../src/qemu/import.js';
 import { targetConfig, targetSources } from '../../src/source/config.js';
 import { classSetAgainstDump, vmsdClasses } from '../../src/source/validate.js';
 import { parseDump } from '../../src/static/dump.js';
+import { tree } from './trees.js';
 
 /**
  * The device classes extracted from Debian's 7.2.22 and 10.0.2 trees are
@@ -20,13 +19,6 @@ import { parseDump } from '../../src/static/dump.js';
  */
 vi.setConfig({ testTimeout: 300_000 });
 
-const SETUP = 'run `npm run setup` (harness/setup.sh) to unpack the QEMU source trees and provision the binaries';
-
-function tree(path: string): string {
-  const p = resolve(path);
-  if (!existsSync(join(p, 'VERSION'))) throw new Error(`${p}: QEMU source tree missing; ${SETUP}`);
-  return p;
-}
 
 const cases = [
   { version: '10.0.2', bin: '10.0', root: '.cache/src/qemu-10.0.2', uninstalled: { 'hw-display-qxl': ['pci-qxl', 'qxl', 'qxl-vga'], 'hw-display-virtio-gpu-gl': ['virtio-gpu-gl-device'], 'hw-display-virtio-vga-gl': ['virtio-vga-gl', 'virtio-vga-gl-base-type'] } },
