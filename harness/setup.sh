@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DEBIAN_FRONTEND=noninteractive
-# what each step takes, measured on a fresh 2-core Debian 12 machine with Debian's mirror close by
-echo "[setup] 4 steps, about 4 minutes in all: QEMU 7.2 + 10.0 debs (~1 min), their source trees (~1 min), the trees' extracted models (~35 s), Chromium (~1 min)"
+# measured on a fresh 2-core Debian 12 machine with Debian's mirror close by: about 2 minutes in all
+echo "[setup] 4 steps, about 2 minutes on a fresh machine with a close mirror (longer on a slow one): QEMU 7.2 + 10.0, their source trees, the trees' extracted models (about 45 s, both at once), Chromium; each step prints its time"
 step() {
   local name=$1 start=$SECONDS
   shift
