@@ -3,7 +3,7 @@ import { VmError } from '../wire/errors.js';
 import type { Engine } from '../machine/engine.js';
 import * as F from '../vmstate/flags.js';
 import { elementCount, elementSize, fieldExists, isArrayField, isStruct, nestedVersion } from '../vmstate/field.js';
-import { cloneState } from '../vmstate/state.js';
+import { cloneState, stateEqual } from '../vmstate/state.js';
 import type { Props, State, VMStateDescription, VMStateField, VmCtx } from '../vmstate/types.js';
 import { probeCtx } from './_internals/ctx.js';
 import { isCustomField } from './_internals/field-kind.js';
@@ -218,13 +218,22 @@ function structFieldArbitrary(
   const n = generatedCount(f, owner, base, controlled);
   const rst = Array.isArray(reset) ? reset : [];
   let blank: State | undefined;
+  // one arbitrary per distinct reset element: a long array of equal elements (xhci's 16 × 5,632 event
+  // slots) shares one, instead of one object graph per element (arbitraries are stateless, so sharing
+  // draws exactly what separate ones would)
+  let last: { reset: State; arb: Arbitrary<unknown> } | undefined;
+  const shared = (r: State): Arbitrary<unknown> => {
+    if (last && (last.reset === r || stateEqual(last.reset, r))) return last.arb;
+    last = { reset: r, arb: rawVmsdArbitrary(f.vmsd!, version, r, env) };
+    return last.arb;
+  };
   const elements = Array.from({ length: n }, (_, i): Arbitrary<unknown> => {
     const r = rst[i];
     // null-ness of a pointer element is structural: the destination expects a marker exactly where it has null
     if (f.flags & F.VMS_ARRAY_OF_POINTER && r === null) return fc.constant(null);
-    if (isObj(r)) return rawVmsdArbitrary(f.vmsd!, version, r, env);
+    if (isObj(r)) return shared(r);
     blank ??= blankState(f.vmsd!, version);
-    return rawVmsdArbitrary(f.vmsd!, version, blank, env);
+    return shared(blank);
   });
   return part(m, fc.tuple(...elements));
 }
