@@ -2,8 +2,8 @@ import { EINVAL, VmError, hex, printable } from '../wire/errors.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import * as C from '../wire/constants.js';
-import { checkFooter, readCommand, readConfiguration, readFullHeader, readHeader, readOptionalFooter, readPartHeader, readRecordType, readSectionHeader, unknownSectionType, writeFooter, writeFullHeader, writeHeader, writeVmdesc } from '../wire/framing.js';
-import { newRamContext, readRamPayload, type RamContext } from '../wire/ram.js';
+import { checkFooter, readFullHeader, readHeader, readRecordType, unknownSectionType, writeFooter, writeFullHeader, writeHeader, writeVmdesc } from '../wire/framing.js';
+import { eachFullSection } from '../wire/full-sections.js';
 import type { Vmdesc } from '../wire/vmdesc.js';
 import { loadVmsd } from '../vmstate/load.js';
 import { saveVmsd } from '../vmstate/save.js';
@@ -293,42 +293,9 @@ export class Engine {
    * to another length than it describes, is a VmError naming it.
    */
   describeStream(bytes: Uint8Array): Vmdesc {
-    const r = new Reader(bytes);
-    readHeader(r);
-    if (r.peekByte(0) === C.QEMU_VM_CONFIGURATION) {
-      r.u8();
-      readConfiguration(r, (name) => {
-        if (name === 'configuration/target-page-bits') r.skip(4, 'target page bits');
-        else for (let n = r.u32('capability count'); n > 0; n--) r.skip(r.u8('capability length'), 'capability');
-      });
-    }
     const devices: Vmdesc['devices'] = [];
-    const iterables = new Map<number, string>();
-    let ram: RamContext | null = null;
-    for (;;) {
-      const { offset, type } = readRecordType(r);
-      if (type === C.QEMU_VM_EOF) break;
-      if (type === C.QEMU_VM_COMMAND) {
-        const c = readCommand(r);
-        r.offset = c.payloadOffset + c.payloadLength;
-        continue;
-      }
-      let sectionId: number;
-      let idstr: string;
-      if (type === C.QEMU_VM_SECTION_START || type === C.QEMU_VM_SECTION_FULL) {
-        const h = readSectionHeader(r, type, offset, iterables, 'described');
-        ({ sectionId, idstr } = h);
-        if (type === C.QEMU_VM_SECTION_FULL) {
-          devices.push(this.describeSection(r, h, offset));
-          readOptionalFooter(r, sectionId, idstr);
-          continue;
-        }
-      } else if (type === C.QEMU_VM_SECTION_PART || type === C.QEMU_VM_SECTION_END) {
-        ({ sectionId, idstr } = readPartHeader(r, type, offset, iterables));
-      } else throw unknownSectionType(type, offset);
-      readRamPayload(r, (ram ??= newRamContext(PAGE_SIZE)));
-      readOptionalFooter(r, sectionId, idstr);
-    }
+    const r = new Reader(bytes);
+    eachFullSection(r, PAGE_SIZE, (h, offset) => devices.push(this.describeSection(r, h, offset)));
     return { page_size: PAGE_SIZE, devices };
   }
 

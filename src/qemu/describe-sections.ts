@@ -1,8 +1,7 @@
 import * as C from '../wire/constants.js';
 import { decodeVmsd, deviceLabel } from '../wire/decode.js';
 import { VmError, hex } from '../wire/errors.js';
-import { readCommand, readConfiguration, readHeader, readOptionalFooter, readPartHeader, readRecordType, readSectionHeader, unknownSectionType } from '../wire/framing.js';
-import { newRamContext, readRamPayload, type RamContext } from '../wire/ram.js';
+import { eachFullSection } from '../wire/full-sections.js';
 import { Reader } from '../wire/reader.js';
 import { deviceKey, findVmdesc, type Vmdesc, type VmdescDevice } from '../wire/vmdesc.js';
 import type { Release } from '../machine/types.js';
@@ -53,81 +52,49 @@ export function describeSections(buf: Uint8Array, release: Release | null, machi
   const owns = index(own);
   const others = index(other);
   const r = new Reader(buf);
-  readHeader(r);
-  if (r.peekByte(0) === C.QEMU_VM_CONFIGURATION) {
-    r.u8();
-    readConfiguration(r, (name) => {
-      if (name === 'configuration/target-page-bits') r.skip(4, 'target page bits');
-      else if (name === 'configuration/uuid') r.skip(16, 'uuid');
-      else for (let n = r.u32('capability count'); n > 0; n--) r.skip(r.u8('capability length'), 'capability');
-    });
-  }
   const sections: DescribedSection[] = [];
-  const iterables = new Map<number, string>();
-  let ram: RamContext | null = null;
-  for (;;) {
-    const { offset, type } = readRecordType(r);
-    if (type === C.QEMU_VM_EOF) break;
-    if (type === C.QEMU_VM_COMMAND) {
-      const c = readCommand(r);
-      r.offset = c.payloadOffset + c.payloadLength;
-      continue;
+  eachFullSection(r, own?.page_size ?? other?.page_size ?? PAGE_SIZE, (h, offset) => {
+    const key = deviceKey(h.idstr, h.instanceId);
+    const o = owns.get(key) ?? null;
+    const x = others.get(key) ?? null;
+    const payloadOffset = r.offset;
+    // the payload's length by the stream's own description, when it has one
+    let ownEnd: number | null = null;
+    if (o) {
+      const rr = new Reader(buf, payloadOffset);
+      decodeVmsd(rr, o, h.idstr);
+      ownEnd = rr.offset;
     }
-    let sectionId: number;
-    let idstr: string;
-    if (type === C.QEMU_VM_SECTION_START || type === C.QEMU_VM_SECTION_FULL) {
-      const h = readSectionHeader(r, type, offset, iterables, 'described');
-      ({ sectionId, idstr } = h);
-      if (type === C.QEMU_VM_SECTION_FULL) {
-        const key = deviceKey(h.idstr, h.instanceId);
-        const o = owns.get(key) ?? null;
-        const x = others.get(key) ?? null;
-        const payloadOffset = r.offset;
-        // the payload's length by the stream's own description, when it has one
-        let ownEnd: number | null = null;
-        if (o) {
-          const rr = new Reader(buf, payloadOffset);
-          decodeVmsd(rr, o, h.idstr);
-          ownEnd = rr.offset;
-        }
-        let model: VmdescDevice | null = null;
-        let trace: TraceEntry[] = [];
-        let modelWhy: string | null = release ? null : 'no release model given';
-        if (release && machine) {
-          const d = modelDescription(release, machine, buf, { idstr: h.idstr, instanceId: h.instanceId, versionId: h.versionId, payloadOffset, payloadLength: ownEnd === null ? null : ownEnd - payloadOffset });
-          if (d.ok) [model, trace] = [d.desc, d.trace];
-          else modelWhy = d.why;
-        }
-        if (model) {
-          const rr = new Reader(buf, payloadOffset);
-          decodeVmsd(rr, model, h.idstr);
-          // with no description to hold it to, the model's end must be where the footer is
-          if (ownEnd === null && !(buf[rr.offset] === C.QEMU_VM_SECTION_FOOTER && new DataView(buf.buffer, buf.byteOffset).getUint32(rr.offset + 1) === sectionId)) {
-            [model, trace, modelWhy] = [null, [], `${release!.name} ends it at ${hex(rr.offset)}, where no footer of section ${sectionId} is`];
-          } else r.offset = rr.offset;
-        }
-        if (!model) {
-          const by = o ?? x;
-          if (!by) {
-            throw new VmError({
-              kind: 'unknown-section',
-              message: `section '${h.idstr}' instance ${h.instanceId} at ${hex(offset)}: ${release ? `${release.name} does not describe it (${modelWhy})` : 'no release model given'}, and ${own ? "the stream's description does not list it" : 'the stream has no description'}${other ? ", nor does the other stream's" : ', nor does the other stream'}`,
-              offset,
-            });
-          }
-          if (ownEnd !== null) r.offset = ownEnd;
-          else decodeVmsd(r, by, h.idstr);
-        }
-        sections.push({ label: deviceLabel(h.idstr, h.instanceId), idstr: h.idstr, instanceId: h.instanceId, versionId: h.versionId, offset, model, trace, modelWhy, own: o, other: x });
-        readOptionalFooter(r, sectionId, idstr);
-        continue;
+    let model: VmdescDevice | null = null;
+    let trace: TraceEntry[] = [];
+    let modelWhy: string | null = release ? null : 'no release model given';
+    if (release && machine) {
+      const d = modelDescription(release, machine, buf, { idstr: h.idstr, instanceId: h.instanceId, versionId: h.versionId, payloadOffset, payloadLength: ownEnd === null ? null : ownEnd - payloadOffset });
+      if (d.ok) [model, trace] = [d.desc, d.trace];
+      else modelWhy = d.why;
+    }
+    if (model) {
+      const rr = new Reader(buf, payloadOffset);
+      decodeVmsd(rr, model, h.idstr);
+      // with no description to hold it to, the model's end must be where the footer is
+      if (ownEnd === null && !(buf[rr.offset] === C.QEMU_VM_SECTION_FOOTER && new DataView(buf.buffer, buf.byteOffset).getUint32(rr.offset + 1) === h.sectionId)) {
+        [model, trace, modelWhy] = [null, [], `${release!.name} ends it at ${hex(rr.offset)}, where no footer of section ${h.sectionId} is`];
+      } else r.offset = rr.offset;
+    }
+    if (!model) {
+      const by = o ?? x;
+      if (!by) {
+        throw new VmError({
+          kind: 'unknown-section',
+          message: `section '${h.idstr}' instance ${h.instanceId} at ${hex(offset)}: ${release ? `${release.name} does not describe it (${modelWhy})` : 'no release model given'}, and ${own ? "the stream's description does not list it" : 'the stream has no description'}${other ? ", nor does the other stream's" : ', nor does the other stream'}`,
+          offset,
+        });
       }
-    } else if (type === C.QEMU_VM_SECTION_PART || type === C.QEMU_VM_SECTION_END) {
-      ({ sectionId, idstr } = readPartHeader(r, type, offset, iterables));
-    } else throw unknownSectionType(type, offset);
-    readRamPayload(r, (ram ??= newRamContext(own?.page_size ?? other?.page_size ?? PAGE_SIZE)));
-    readOptionalFooter(r, sectionId, idstr);
-  }
+      if (ownEnd !== null) r.offset = ownEnd;
+      else decodeVmsd(r, by, h.idstr);
+    }
+    sections.push({ label: deviceLabel(h.idstr, h.instanceId), idstr: h.idstr, instanceId: h.instanceId, versionId: h.versionId, offset, model, trace, modelWhy, own: o, other: x });
+  });
   return { sections, own };
 }
 
