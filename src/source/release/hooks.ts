@@ -19,7 +19,7 @@ import type { ExtractedModel } from '../model.js';
 import type { SourceTree, UnitContext } from '../props/context.js';
 import { parseC } from '../parse.js';
 import { membersOf, type Assign, type Expr } from './predicate.js';
-import { childMembers, functionDefs, no, paramNames, Translator, Untranslatable, vmsdVersions, type Binding, type TranslateLookups } from './translate.js';
+import { attempt, childMembers, functionDefs, no, paramNames, Translator, vmsdVersions, type Binding, type TranslateLookups } from './translate.js';
 
 export type TranslatedHook = { ok: true; assigns: Assign[]; at: { file: string; line: number } } | { ok: false; reason: string; at: { file: string; line: number } | null };
 
@@ -57,13 +57,7 @@ export async function translateHooks(model: ExtractedModel, source: SourceTree):
           continue;
         }
         const at = { file: found.file, line: found.def.startPosition.row + 1 };
-        try {
-          const assigns = await translateHookFunction(found.def, found.ctx, { vmsdVersion: vmsdVersions(model, found.file), childMember });
-          out[`${file}#${n}`] = { ok: true, assigns, at };
-        } catch (e) {
-          if (!(e instanceof Untranslatable)) throw e;
-          out[`${file}#${n}`] = { ok: false, reason: e.message, at };
-        }
+        out[`${file}#${n}`] = await attempt(at, async () => ({ assigns: await translateHookFunction(found.def, found.ctx, { vmsdVersion: vmsdVersions(model, found.file), childMember }) }));
       }
     }
   } finally {

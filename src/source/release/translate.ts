@@ -29,6 +29,18 @@ export const no = (why: string): never => {
   throw new Untranslatable(why);
 };
 
+type Where = { file: string; line: number };
+
+/** The record of one function's translation: `{ ok: true, ...made, at }`, or why it did not translate (any other error propagates). */
+export async function attempt<T extends object>(at: Where, make: () => Promise<T>): Promise<({ ok: true; at: Where } & T) | { ok: false; reason: string; at: Where }> {
+  try {
+    return { ok: true, ...(await make()), at };
+  } catch (e) {
+    if (!(e instanceof Untranslatable)) throw e;
+    return { ok: false, reason: e.message, at };
+  }
+}
+
 export type Binding = { kind: 'self' | 'device'; prefix: (string | number)[] } | { kind: 'value'; e: Expr } | { kind: 'version' };
 
 /** What a function's text can name beyond its own scope: a VMSD's version (`vmstate_x.version_id`), a QOM child of the opaque by name. */
@@ -101,12 +113,7 @@ export async function translatePredicates(model: ExtractedModel, source: SourceT
           continue;
         }
         const at = { file, line: def.startPosition.row + 1 };
-        try {
-          out[`${file}#${n}`] = { ok: true, expr: await translateFunction(def, ctx, { ...lookups, defs }), at };
-        } catch (e) {
-          if (!(e instanceof Untranslatable)) throw e;
-          out[`${file}#${n}`] = { ok: false, reason: e.message, at };
-        }
+        out[`${file}#${n}`] = await attempt(at, async () => ({ expr: await translateFunction(def, ctx, { ...lookups, defs }) }));
       }
     } finally {
       tree.delete();
