@@ -37,6 +37,7 @@ const VERDICT: Record<ProveRow['verdict'], string> = {
   'not-fixed': 'NOT FIXED',
   regressed: 'REGRESSED',
   error: 'ERROR',
+  'could-not-run': 'COULD NOT RUN',
 };
 
 export interface ProvePrint {

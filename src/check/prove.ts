@@ -117,7 +117,12 @@ export function proveCases(
   return cases;
 }
 
-export type RowVerdict = 'fixed' | 'unaffected' | 'not-fixed' | 'regressed' | 'error';
+/**
+ * `error`: a case of the row threw or was skipped, the tool's fault or the model's;
+ * `could-not-run`: a build could not run one (it did not start, spoke no QMP, hung or
+ * crashed at the start), the binary's fault. Neither says anything of the fix.
+ */
+export type RowVerdict = 'fixed' | 'unaffected' | 'not-fixed' | 'regressed' | 'error' | 'could-not-run';
 
 export interface ProveRow {
   device: string;
@@ -160,7 +165,6 @@ export interface JudgeOptions {
 
 export function judgeProve(plan: ProvePlan, results: readonly ReportCase[], opts: JudgeOptions = {}): ProveVerdict {
   const cannotRun = opts.cannotRun ?? (() => false);
-  const unchecked = (c: ReportCase) => uncheckedCase(c) || cannotRun(c);
   const byIndex = new Map(results.map((r) => [r.index, r]));
   const rows: ProveRow[] = [];
   for (let i = 0; i < plan.cases.length; i += CASES_PER_ROW) {
@@ -168,7 +172,7 @@ export function judgeProve(plan: ProvePlan, results: readonly ReportCase[], opts
     const all = [bf, bb, ff, fb];
     const fixOk = passes(ff) && passes(fb);
     const baseOk = passes(bf) && passes(bb);
-    const verdict: RowVerdict = all.some(unchecked) ? 'error' : fixOk ? (baseOk ? 'unaffected' : 'fixed') : baseOk ? 'regressed' : 'not-fixed';
+    const verdict: RowVerdict = all.some(uncheckedCase) ? 'error' : all.some(cannotRun) ? 'could-not-run' : fixOk ? (baseOk ? 'unaffected' : 'fixed') : baseOk ? 'regressed' : 'not-fixed';
     rows.push({ device: bf.device, machine: bf.machine, base: { forward: bf, backward: bb }, fix: { forward: ff, backward: fb }, across: { forward: xf, backward: xb }, verdict });
   }
   const n = (v: RowVerdict) => rows.filter((r) => r.verdict === v).length;
@@ -179,7 +183,12 @@ export function judgeProve(plan: ProvePlan, results: readonly ReportCase[], opts
   const acrossUnexpected = across.filter((c) => !asExpected(c));
   let reason: string;
   let proved = false;
-  if (n('error')) reason = `not proved: ${at(n('error'))} could not be checked (a case threw, or a build could not run it)`;
+  if (n('error') || n('could-not-run')) {
+    const parts = [];
+    if (n('error')) parts.push(`${at(n('error'))} could not be checked (a case threw or was skipped)`);
+    if (n('could-not-run')) parts.push(`${at(n('could-not-run'))} could not be run (a build could not run a case)`);
+    reason = `not proved: ${parts.join('; ')}`;
+  }
   else if (n('not-fixed') || n('regressed')) {
     const parts = [];
     if (n('not-fixed')) parts.push(`${plan.fix} still fails where ${plan.base} fails at ${at(n('not-fixed'))}`);
@@ -206,7 +215,14 @@ export function judgeProve(plan: ProvePlan, results: readonly ReportCase[], opts
   const surprises = acrossUnexpected.filter((c) => c.status !== 'fail' || cannotRun(c));
   if (surprises.length) {
     const ups = surprises.filter((c) => c.status === 'pass').length;
-    const parts = [ups ? `${ups} case${ups === 1 ? ' passes' : 's pass'} that a scenario expects to fail` : '', surprises.length - ups ? `${surprises.length - ups} case${surprises.length - ups === 1 ? '' : 's'} could not be checked` : ''].filter(Boolean);
+    const norun = surprises.filter(cannotRun).length;
+    const threw = surprises.length - ups - norun;
+    const cases = (k: number) => `${k} case${k === 1 ? '' : 's'}`;
+    const parts = [
+      ups ? `${ups} case${ups === 1 ? ' passes' : 's pass'} that a scenario expects to fail` : '',
+      threw ? `${cases(threw)} could not be checked` : '',
+      norun ? `${cases(norun)} could not be run` : '',
+    ].filter(Boolean);
     reason += `; ${plan.base} ↔ ${plan.fix}: ${parts.join(', ')}`;
   }
   return { rows, proved, reason, acrossFailures, acrossUnexpected, ok: proved && acrossUnexpected.length === 0 };
