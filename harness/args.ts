@@ -89,6 +89,16 @@ export function helpText(cmd: Command): string {
 }
 
 /** `--engine`'s help: the compiled engine unless told otherwise; the interpreter is the reference it is tested against. */
+export const CASE_MEMORY_HELP = "each worker's heap cap in MB: a case that exhausts it is that case's error, the run goes on (default: half the machine's memory over the workers, 1024 to 4096)";
+
+/** `--case-memory MB`: at least 64, or the default for this many workers. */
+export function caseMemory(v: string | undefined, workers: number, fallback: (workers: number) => number): number {
+  if (v === undefined) return fallback(workers);
+  const mb = positiveInt(v, '--case-memory');
+  if (mb < 64) throw usageError(`--case-memory expects at least 64 (MB), got ${mb}: a worker needs that much to load the models`);
+  return mb;
+}
+
 export const ENGINE_HELP = 'compiled (default) | interpreted: how VMSDs run (the interpreter is the reference; also VMCOMPAT_ENGINE)';
 
 /** Applies `--engine` for this process and its workers (they inherit the environment); a bad value is a usage error. */

@@ -47,16 +47,24 @@ export function executor(releases: readonly Release[], config: ExecConfig, arbit
           scenario: c.scenario,
           reference: c.reference,
         });
-        const out = toReportCase(r, c, ms());
-        // a replay needs the same VM (device list, globals) and the same release models
-        if (out.repro) out.repro += replayFlags(c);
-        if (out.repro && config.releaseModules?.length) out.repro += (config.releaseArgs ?? config.releaseModules).map((m) => ` --releases ${shellWord(m)}`).join('');
-        return out;
+        return withReplayContext(toReportCase(r, c, ms()), c, config);
       } catch (e) {
         const err = e as Error;
         const where = err.stack?.split('\n').slice(0, 4).join('\n') ?? String(e);
-        return errorCase(c, `the case threw: ${where}`, ms(), config.examples ? null : caseSeed(config.seed, c.id));
+        return erroredCase(c, `the case threw: ${where}`, ms(), config);
       }
     },
   };
+}
+
+/** A replay needs the same VM (device list, globals) and the same release models. */
+export function withReplayContext(out: ReportCase, c: PlannedCase, config: ExecConfig): ReportCase {
+  if (out.repro) out.repro += replayFlags(c);
+  if (out.repro && config.releaseModules?.length) out.repro += (config.releaseArgs ?? config.releaseModules).map((m) => ` --releases ${shellWord(m)}`).join('');
+  return out;
+}
+
+/** A case that threw or whose worker died: an error, with the replay line a result would have. */
+export function erroredCase(c: PlannedCase, message: string, durationMs: number, config: ExecConfig): ReportCase {
+  return withReplayContext(errorCase(c, message, durationMs, config.examples ? null : caseSeed(config.seed, c.id)), c, config);
 }

@@ -6,15 +6,15 @@
  * in plan order: a case's verdict depends only on its id and the seed.
  */
 import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { VmError } from '../src/wire/errors.js';
 import { deviceStateArbitrary } from '../scenarios/devices/gen-registry.js';
-import { caseSeed } from '../src/check/seed.js';
-import { errorCase, type ReportCase } from '../src/check/report-schema.js';
+import type { ReportCase } from '../src/check/report-schema.js';
 import type { PlannedCase } from '../src/check/matrix.js';
 import type { Release } from '../src/machine/types.js';
-import { executor, type ExecConfig } from './execute.js';
+import { erroredCase, executor, type ExecConfig } from './execute.js';
 import type { WorkerRequest } from './worker.js';
 import { packageRoot } from './paths.js';
 
@@ -24,6 +24,18 @@ export interface PoolOptions {
   releases: readonly Release[];
   config: ExecConfig;
   onResult?: (r: ReportCase) => void;
+  /**
+   * The old-generation heap cap of each worker, in MB. Given, every case runs on a
+   * worker thread (one with --workers 1), so that a case that exhausts it is that
+   * case's error and the run goes on; absent, one worker runs on this thread.
+   */
+  caseMemoryMb?: number;
+}
+
+/** The default cap: half of this machine's memory shared by the workers, 1 to 4 GB each. */
+export function defaultCaseMemoryMb(workers: number, total = totalmem()): number {
+  const share = Math.floor(total / 2 / 2 ** 20 / Math.max(1, workers));
+  return Math.min(4096, Math.max(1024, share));
 }
 
 export function workerScript(): string {
@@ -42,19 +54,20 @@ export async function runCases(cases: readonly PlannedCase[], opts: PoolOptions)
   const work = [...cases.filter((c) => !c.skip && c.expect.status === 'fail'), ...cases.filter((c) => !c.skip && c.expect.status !== 'fail')];
   for (const c of cases) if (c.skip) done(local.run(c));
   const n = Math.min(opts.workers, work.length);
-  if (n <= 1) {
+  if (n <= 1 && opts.caseMemoryMb === undefined) {
     for (const c of work) {
       done(local.run(c));
       // let the terminal redraw between cases
       await new Promise<void>((r) => setImmediate(r));
     }
   } else {
-    await onWorkers(work, n, opts.config, done);
+    await onWorkers(work, Math.max(1, n), opts.config, done, opts.caseMemoryMb);
   }
   return cases.map((c) => out.get(c.index)!);
 }
 
-function onWorkers(work: readonly PlannedCase[], n: number, config: ExecConfig, done: (r: ReportCase) => void): Promise<void> {
+function onWorkers(work: readonly PlannedCase[], n: number, config: ExecConfig, done: (r: ReportCase) => void, capMb?: number): Promise<void> {
+  if (work.length === 0) return Promise.resolve();
   const script = workerScript();
   if (!existsSync(script)) {
     throw new VmError({ kind: 'bad-input', message: `${script} is missing: run \`npm run build\` (or use --workers 1)` });
@@ -63,7 +76,7 @@ function onWorkers(work: readonly PlannedCase[], n: number, config: ExecConfig, 
   let finished = 0;
   return new Promise<void>((resolve) => {
     const start = () => {
-      const w = new Worker(script, { workerData: { config } });
+      const w = new Worker(script, { workerData: { config }, ...(capMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: capMb } }) });
       let current: PlannedCase | null = null;
       let t0 = 0;
       const feed = () => {
@@ -90,11 +103,13 @@ function onWorkers(work: readonly PlannedCase[], n: number, config: ExecConfig, 
         if (!current) return;
         const c = current;
         current = null;
-        done(errorCase(c, `the worker died running this case: ${why}`, Math.round(performance.now() - t0), config.examples ? null : caseSeed(config.seed, c.id)));
+        done(erroredCase(c, `the worker died running this case: ${why}`, Math.round(performance.now() - t0), config));
         settle();
         if (next < work.length) start();
       };
-      w.on('error', (e) => lost(e.stack ?? e.message));
+      w.on('error', (e: Error & { code?: string }) =>
+        lost(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the case exhausted the worker's heap cap of ${capMb} MB (--case-memory raises it)` : (e.stack ?? e.message)),
+      );
       w.on('exit', (code) => lost(`it exited with code ${code}`));
       feed();
     };

@@ -8,10 +8,10 @@ import { loadScenarios } from '../scenarios.js';
 import { columnWidths, groupLines, jsonEnvelope, summaryLine } from '../format.js';
 import { failureGroups } from '../reporters/groups.js';
 import type { Io } from '../io.js';
-import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError, applyEngine, ENGINE_HELP } from '../args.js';
+import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError, applyEngine, ENGINE_HELP, CASE_MEMORY_HELP, caseMemory } from '../args.js';
 import { existingPath, releaseSource, writableDir } from '../files.js';
 import { resolveFilters } from '../filters.js';
-import { runCases } from '../pool.js';
+import { defaultCaseMemoryMb, runCases } from '../pool.js';
 import { CaseFeed, type CaseShown } from '../progress.js';
 import { toolVersion } from '../paths.js';
 import { ALL_REPORTERS, defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
@@ -66,6 +66,7 @@ unexpected pass included), 2 on a usage, scenario or input error.`,
     .option('--junit-skips', 'keep the cases that cannot apply in junit.xml (as <skipped>)')
     .option('--quiet', 'print unexpected results, the failure groups and the summary only')
     .option('--verbose', 'print every case, passing ones included, also off a terminal')
+    .option('--case-memory <MB>', CASE_MEMORY_HELP)
     .option('--engine <KIND>', ENGINE_HELP)
     .option('--json', 'print the report on stdout (in the vmcompat envelope) instead of case lines; writes no files unless --reporter is given');
 }
@@ -90,6 +91,7 @@ interface CheckOptions {
   seed?: string;
   examples?: boolean;
   workers?: string;
+  caseMemory?: string;
   shard?: string;
   reporter?: string[];
   'reportDir'?: string;
@@ -107,6 +109,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   applyEngine(values.engine);
   const seed = values.seed === undefined ? randomSeed() : int32(values.seed, '--seed');
   const workers = values.workers === undefined ? availableParallelism() : positiveInt(values.workers, '--workers');
+  const caseMemoryMb = caseMemory(values.caseMemory, workers, defaultCaseMemoryMb);
   const shard = values.shard === undefined ? null : parseShard(values.shard);
   const reporters = parseReporters(values.reporter, values.json || values.list ? [] : ALL_REPORTERS);
   // every path before any work: a run must not find out at its end that its reports cannot be written
@@ -150,7 +153,7 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   const feed = values.json ? null : new CaseFeed(io, cases, { lines: true, show });
   let results;
   try {
-    results = await runCases(cases, { workers, releases, config: { examples: values.examples!, runs, seed, releaseModules: modules, releaseArgs: replayPaths(values.releases ?? []), ...(quick ? { shrinkBudget: QUICK_SHRINK_BUDGET } : {}) }, onResult: (r) => feed?.add(r) });
+    results = await runCases(cases, { workers, caseMemoryMb, releases, config: { examples: values.examples!, runs, seed, releaseModules: modules, releaseArgs: replayPaths(values.releases ?? []), ...(quick ? { shrinkBudget: QUICK_SHRINK_BUDGET } : {}) }, onResult: (r) => feed?.add(r) });
   } finally {
     feed?.finish();
   }

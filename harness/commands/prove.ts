@@ -3,14 +3,14 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { randomSeed } from '../../src/check/seed.js';
 import { judgeProve, planProve } from '../../src/check/prove.js';
-import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError, applyEngine, ENGINE_HELP } from '../args.js';
+import { defineCommand, int32, parseCommand, positiveInt, repeatable, usageError, applyEngine, ENGINE_HELP, CASE_MEMORY_HELP, caseMemory } from '../args.js';
 import { machineAlias, releaseAlias } from '../names.js';
 import { existingPath, releaseSource, writableDir } from '../files.js';
 import { ALL_REPORTERS, defaultReportDir, parseReporters, writeReports } from '../reporters/index.js';
 import { toolVersion } from '../paths.js';
 import { explain, jsonEnvelope } from '../format.js';
 import type { Io } from '../io.js';
-import { runCases } from '../pool.js';
+import { defaultCaseMemoryMb, runCases } from '../pool.js';
 import { loadScenarios } from '../scenarios.js';
 import { MODEL_STAGES, printProve, proveJsonVerdict, proveReport, reportsLine } from '../prove-output.js';
 import { isBuiltinQemu, proveBinaries } from './prove-binaries.js';
@@ -56,6 +56,7 @@ names the cases that could not run and what decided the status.`,
     .option('--reporter <NAME>', `${ALL_REPORTERS.join(' | ')} | none (repeatable or comma-separated; default all), as check writes them`, repeatable)
     .option('--report-dir <DIR>', 'where to write them (default reports/<UTC timestamp>/)')
     .option('--verbose', 'list every unaffected device and machine type')
+    .option('--case-memory <MB>', CASE_MEMORY_HELP)
     .option('--engine <KIND>', ENGINE_HELP)
     .option('--json', 'the verdict as JSON (in the vmcompat envelope)');
 }
@@ -70,6 +71,7 @@ interface ProveOptions {
   runs: string;
   seed?: string;
   workers?: string;
+  caseMemory?: string;
   releases?: string[];
   scenario?: string[];
   patch?: string[];
@@ -127,6 +129,7 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
   const runs = positiveInt(values.runs!, '--runs');
   const seed = values.seed === undefined ? randomSeed() : int32(values.seed, '--seed');
   const workers = values.workers === undefined ? availableParallelism() : positiveInt(values.workers, '--workers');
+  const caseMemoryMb = caseMemory(values.caseMemory, workers, defaultCaseMemoryMb);
   for (const m of values.releases ?? []) releaseSource(m, '--releases');
   const modules = withPatches(releaseModules(values.releases), values.patch);
   const releases = await loadReleases(modules);
@@ -139,7 +142,7 @@ export async function proveCommand(argv: string[], io: Io): Promise<number> {
   const plan = planProve(releases, { base, fix, peer, machine: values.machine?.map(machineAlias), device: values.device, scenarioCases: scenarios.flatMap((s) => s.cases) });
   const startedAt = new Date();
   const t0 = performance.now();
-  const results = await runCases(plan.cases, { workers, releases, config: { examples: false, runs, seed, releaseModules: modules } });
+  const results = await runCases(plan.cases, { workers, caseMemoryMb, releases, config: { examples: false, runs, seed, releaseModules: modules } });
   const verdict = judgeProve(plan, results);
   const report = proveReport(plan, results, {
     command: ['vmcompat', 'prove', ...argv],
