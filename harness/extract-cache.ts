@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { VmError } from '../src/wire/errors.js';
 import { EXTRACTOR_VERSION, treeVersion, type ExtractOptions } from '../src/source/extract.js';
@@ -68,14 +68,20 @@ export async function extractCached(rootArg: string, opts: CacheOptions): Promis
   const file = join(opts.cacheDir, `${key}.json`);
   if (!opts.refresh && !opts.only && existsSync(file)) {
     const model = readModel(file);
-    if (model && model.key === key && model.tree === root) return { model, file, hit: true, ms: Date.now() - t0 };
+    if (model && model.key === key && model.tree === root) {
+      touch(file);
+      return { model, file, hit: true, ms: Date.now() - t0 };
+    }
   }
   const model = await extractRelease(root, opts);
   if (model.vmsds.length === 0) {
     throw new VmError({ kind: 'bad-input', message: `${rootArg}: no VMStateDescription in the ${model.files} C files read (QEMU ${model.version}): not a QEMU source tree with device models` });
   }
   model.key = key;
-  if (!opts.only) writeModel(file, model);
+  if (!opts.only) {
+    writeModel(file, model);
+    pruneCache(opts.cacheDir);
+  }
   return { model, file, hit: false, ms: Date.now() - t0 };
 }
 
@@ -95,4 +101,71 @@ export function writeModel(file: string, model: ExtractedRelease): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(model));
   renameSync(tmp, file);
+}
+
+/** How many models of one tree version and target the cache keeps: the most recently used. */
+export const KEEP_PER_TREE = 4;
+const MODEL_FILE = /^qemu-(.+)-([A-Za-z0-9_]+-[a-z]+)-x\d+-[0-9a-f]+-[0-9a-f]+\.json$/;
+/** A write that died half-way leaves `<file>.<pid>.tmp`: an hour later, nobody is finishing it. */
+const STALE_TMP_MS = 3_600_000;
+
+/** Marks a model as used now: pruning keeps the most recently used. */
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // read-only cache: pruning then goes by when it was written
+  }
+}
+
+/**
+ * Keeps, per tree version and target, the `keep` most recently used models
+ * (every edit of a tree or of the extractor makes a new key, 2.5 MB each) and
+ * the predicate files beside them; removes the others' predicate files, the
+ * predicate files whose model is gone and stale half-written files. Returns
+ * the names removed.
+ */
+export function pruneCache(cacheDir: string, keep = KEEP_PER_TREE): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(cacheDir);
+  } catch {
+    return [];
+  }
+  const mtime = (name: string) => {
+    try {
+      return statSync(join(cacheDir, name)).mtimeMs;
+    } catch {
+      return -1;
+    }
+  };
+  const groups = new Map<string, { name: string; t: number }[]>();
+  for (const name of names) {
+    const m = MODEL_FILE.exec(name);
+    if (!m) continue;
+    const g = `${m[1]}\0${m[2]}`;
+    groups.set(g, [...(groups.get(g) ?? []), { name, t: mtime(name) }]);
+  }
+  const gone: string[] = [];
+  for (const models of groups.values()) {
+    models.sort((a, b) => b.t - a.t || (a.name < b.name ? -1 : 1));
+    gone.push(...models.slice(keep).map((m) => m.name));
+  }
+  const present = new Set(names.filter((n) => !gone.includes(n)));
+  for (const name of names) {
+    const companion = /^(.+)\.predicates-.+\.json$/.exec(name);
+    if (companion && !present.has(`${companion[1]}.json`)) gone.push(name);
+    if (name.endsWith('.tmp') && Date.now() - mtime(name) > STALE_TMP_MS) gone.push(name);
+  }
+  const removed: string[] = [];
+  for (const name of new Set(gone)) {
+    try {
+      rmSync(join(cacheDir, name), { force: true });
+      removed.push(name);
+    } catch {
+      // another run removed it, or the cache is read-only: nothing to do
+    }
+  }
+  return removed.sort();
 }
