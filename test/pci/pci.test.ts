@@ -12,6 +12,7 @@ import { findRelease } from '../../scenarios/releases/index.js';
 import { pciConfigMismatch, PCI_COMMAND, PCI_STATUS, type PciDeviceState } from '../../scenarios/common/pci.js';
 import { VIRTIO_NO_VECTOR, type VirtioState } from '../../scenarios/common/virtio.js';
 import { PORT_CMD_LIST_ON } from '../../scenarios/devices/pci/ahci.js';
+import { virtioRealize } from '../../scenarios/common/virtio-realize.js';
 
 const rel = (name: string) => findRelease(name)!;
 const engine = (release: string, machine: string, device: string, overrides: Record<string, string> = {}) =>
@@ -167,5 +168,14 @@ describe('device models', () => {
     expect(checkState(engines('9.2.0', '10.0.0', 'pc-q35-9.2', 'virtio-balloon'), 'virtio-balloon', s)).toBeNull();
     const n = engine('10.0.0', 'pc-q35-10.0', 'virtio-balloon');
     expect((n.resetState('virtio-balloon').virtio as VirtioState).proxy.pci_dev.msix_table?.length).toBe(32);
+  });
+
+  test('virtio-balloon: the free page hint queue is VIRTQUEUE_MAX_SIZE (1024) long in every release, as the tree models have it', () => {
+    const props = { 'free-page-hint': 'on', 'free-page-reporting': 'on' };
+    for (const r of ['7.2.0', '9.0.1', '10.0.0']) {
+      const vq = (engine(r, 'pc-q35-7.2', 'virtio-balloon', props).resetState('virtio-balloon').virtio as VirtioState).vq;
+      expect([r, vq.map((q) => q.vring_num)]).toEqual([r, [128, 128, 128, 1024, 32]]);
+    }
+    expect(virtioRealize['virtio-balloon-device']!.queues({ 'free-page-hint': true })).toEqual([128, 128, 128, 1024]);
   });
 });
