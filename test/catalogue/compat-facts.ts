@@ -15,10 +15,10 @@
  *        adds the three lines)
  *   U810 5ed3dabe57dd "hw/pci: Disable PCI_ERR_UNCOR_MASK register for
  *        machine type < 8.0" (master, mst's PULL 19/40 of 2023-05-19, 8.1
- *        cycle), first in 8.1.0 of the modelled releases; backported to
- *        8.0.1 as adc49750d2 (the v8.0.2 announcement's changelog, which
- *        carries 8.0.1's), a stable release not modelled; QEMU's 7.2 stable
- *        series never took it (none of Debian's v7.2.N.diff adds it)
+ *        cycle), in 8.1.0; backported to 8.0.1 as adc49750d2 (the v8.0.2
+ *        announcement's changelog, which carries 8.0.1's), so first in
+ *        8.0.1 of the modelled releases; QEMU's 7.2 stable series never
+ *        took it (none of Debian's v7.2.N.diff adds it)
  */
 export interface CompatFact {
   array: string;
@@ -42,7 +42,7 @@ export const COMPAT_FACTS: CompatFact[] = [
   f('hw_compat_7_2', 'e1000e', 'migrate-timadj', 'off'),
   f('hw_compat_7_2', 'virtio-mem', 'x-early-migration', 'false'),
   f('hw_compat_7_2', 'migration', 'x-preempt-pre-7-2', 'true'),
-  f('hw_compat_7_2', 'pci-device', 'x-pcie-err-unc-mask', 'off', 'Q10, U810', '8.1.0'),
+  f('hw_compat_7_2', 'pci-device', 'x-pcie-err-unc-mask', 'off', 'Q10, U810', '8.0.1'),
   f('pc_compat_7_2', 'ICH9-LPC', 'noreboot', 'true'),
   f('hw_compat_8_0', 'migration', 'multifd-flush-after-each-section', 'on'),
   f('hw_compat_8_0', 'pci-device', 'x-pcie-ari-nextfn-1', 'on'),
