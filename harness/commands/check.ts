@@ -5,6 +5,7 @@ import { randomSeed } from '../../src/check/seed.js';
 import { parseShard, planMatrix, shardCases, type PlannedCase } from '../../src/check/matrix.js';
 import { SCHEMA_VERSION, planSummary, summarizeCases, type Report } from '../../src/check/report-schema.js';
 import { loadScenarios } from '../scenarios.js';
+import { expectedKindText } from '../../src/check/scenario.js';
 import { columnWidths, groupLines, jsonEnvelope, summaryLine } from '../format.js';
 import { failureGroups } from '../reporters/groups.js';
 import type { Io } from '../io.js';
@@ -204,7 +205,7 @@ function listPlan(io: Io, cases: readonly PlannedCase[], json: boolean): number 
   const widths = columnWidths(cases);
   for (const c of cases) {
     const head = `${c.device.padEnd(widths.device)}  ${`${c.from} → ${c.to}`.padEnd(widths.pair)}  ${c.machine.padEnd(widths.machine)}`;
-    const what = c.skip ? `skipped: ${c.skip}` : c.expect.status === 'pass' ? 'expect pass' : `expect ${c.expect.kind}`;
+    const what = c.skip ? `skipped: ${c.skip}` : c.expect.status === 'pass' ? 'expect pass' : `expect ${expectedKindText(c.expect)}`;
     io.out(` ${c.skip ? '-' : '·'} ${head}  ${what}${c.scenario ? `  (${c.scenario})` : ''}`);
   }
   const skipped = cases.filter((c) => c.skip).length;

@@ -19,6 +19,7 @@ import { didYouMean, resolveRelease } from '../names.js';
 import { planMatrix } from '../../src/check/matrix.js';
 import { deviceList, sideGlobals } from '../vm-args.js';
 import { loadScenarios } from '../scenarios.js';
+import { expectedKindText } from '../../src/check/scenario.js';
 import type { Io } from '../io.js';
 import { loadReleases, releaseModules } from '../releases.js';
 
@@ -170,7 +171,7 @@ export async function reproCommand(argv: string[], io: Io): Promise<number> {
     io.out(`  why: ${result.cause}: ${result.why}`);
     io.out(`  fix: ${result.hint}`);
   }
-  if (known_) io.out(`  a known failure: scenario '${known_.scenario}' expects ${known_.expect.status === 'fail' ? known_.expect.kind : 'a pass'}${result.unexpected ? ' (this is NOT what it expects)' : ''}${known_.reference ? ` · ${known_.reference}` : ''}`);
+  if (known_) io.out(`  a known failure: scenario '${known_.scenario}' expects ${known_.expect.status === 'fail' ? expectedKindText(known_.expect) : 'a pass'}${result.unexpected ? ' (this is NOT what it expects)' : ''}${known_.reference ? ` · ${known_.reference}` : ''}`);
   io.out(`  ${f.stage}: ${f.saver} saved, ${f.loader} loaded`);
   if (f.vmsd || f.path) io.out(`  at ${[f.vmsd, f.path].filter(Boolean).join(' ')}${f.offset !== null ? ` @${hex(f.offset)}` : ''}`);
   io.out(`  ${f.message}`);

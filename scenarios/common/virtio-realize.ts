@@ -11,7 +11,7 @@
  */
 import type { PropDef } from '../../src/machine/types.js';
 import type { Props } from '../../src/vmstate/types.js';
-import { virtio_balloon_spec } from '../devices/virtio-balloon.js';
+import { balloonQueues, virtio_balloon_spec } from '../devices/virtio-balloon.js';
 import { virtio_blk_spec } from '../devices/virtio-blk.js';
 import { virtio_gpu_spec } from '../devices/virtio-gpu.js';
 import { virtio_net_specs } from '../devices/virtio-net.js';
@@ -53,14 +53,6 @@ export const virtio_scsi_spec = virtioSpec({
   // virtio_scsi_get_features: the host_features bits of the hotplug and param_change properties
   deviceFeatures: (p) => (p.hotplug !== false ? 1n << VIRTIO_SCSI_F_HOTPLUG : 0n) | (p.param_change !== false ? 1n << VIRTIO_SCSI_F_CHANGE : 0n),
 });
-
-/** virtio_balloon_device_realize: inflate, deflate, stats (128), free page hint (VIRTQUEUE_MAX_SIZE), reporting (32). */
-function balloonQueues(p: Props): number[] {
-  const q = [128, 128, 128];
-  if (p['free-page-hint'] === true) q.push(1024);
-  if (p['free-page-reporting'] === true) q.push(32);
-  return q;
-}
 
 /*
  * virtio-input (hw/input/virtio-input.c, virtio-input-hid.c): VIRTIO_ID_INPUT 18, modern only
@@ -138,6 +130,9 @@ export const virtioRealize: Readonly<Record<string, VirtioRealize>> = {
     deviceVmsd: 'virtio-balloon-device',
     source: [
       { file: 'hw/virtio/virtio-balloon.c', text: 's->svq = virtio_add_queue(vdev, 128, virtio_balloon_receive_stats);' },
+      { file: 'hw/virtio/virtio-balloon.c', text: 's->free_page_vq = virtio_add_queue(vdev, VIRTQUEUE_MAX_SIZE,' },
+      { file: 'hw/virtio/virtio-balloon.c', text: 's->reporting_vq = virtio_add_queue(vdev, 32,' },
+      { file: 'include/hw/virtio/virtio.h', text: '#define VIRTQUEUE_MAX_SIZE 1024' },
       { file: 'hw/virtio/virtio-balloon.c', text: 'vdc->vmsd = &vmstate_virtio_balloon_device;' },
     ],
   },

@@ -46,6 +46,8 @@ import { virtioPciFlags, virtioPciLayout, type VirtioPciDevice } from './virtio-
 export { leafRecorder } from './leaf.js';
 
 export const VIRTIO_QUEUE_MAX = 1024;
+/** The largest ring a queue may have (virtio.h VIRTQUEUE_MAX_SIZE), a different constant of the same value. */
+export const VIRTQUEUE_MAX_SIZE = 1024;
 export const VIRTIO_NO_VECTOR = 0xffff;
 
 /* Feature bits the core knows (include/standard-headers/linux/virtio_config.h, virtio_ring.h). */

@@ -9,7 +9,8 @@
  * restarts the stats timer.
  *
  * Queues: inflate, deflate, stats (128 each), then the free-page-hint
- * queue (128) and the reporting queue (32) when those features are on.
+ * queue (VIRTQUEUE_MAX_SIZE, 1024) and the reporting queue (32) when those
+ * features are on (7.2.22 and 10.0.2 alike).
  * Config space: 8 bytes, 12 with free-page-hint, 16 with page-poison
  * (on by default).
  *
@@ -23,7 +24,7 @@ import type { DeviceClass } from '../../src/machine/types.js';
 import type { Props, VMStateDescription } from '../../src/vmstate/types.js';
 import { VMSTATE_SINGLE, VMSTATE_UINT32 } from '../../src/vmstate/dsl.js';
 import { pciIdstr, type PciSlotOptions } from '../common/pci.js';
-import { hasFeature, hostFeatures, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, virtioPciProxy, type VirtioState } from '../common/virtio.js';
+import { hasFeature, hostFeatures, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, virtioPciProxy, VIRTQUEUE_MAX_SIZE, type VirtioState } from '../common/virtio.js';
 
 export type VirtioBalloonVariant = '7.2' | '10.0';
 
@@ -91,10 +92,10 @@ export function virtioBalloonVariant(release: string): VirtioBalloonVariant {
   return Number(release.split('.')[0]) >= 10 ? '10.0' : '7.2';
 }
 
-/** The queues as virtio_balloon_device_realize adds them. */
-function queues(p: Props): number[] {
+/** The queues as virtio_balloon_device_realize adds them: inflate, deflate, stats, free page hint, reporting. */
+export function balloonQueues(p: Props): number[] {
   const q = [128, 128, 128];
-  if (p['free-page-hint'] === true) q.push(128);
+  if (p['free-page-hint'] === true) q.push(VIRTQUEUE_MAX_SIZE);
   if (p['free-page-reporting'] === true) q.push(32);
   return q;
 }
@@ -119,7 +120,7 @@ export function virtioBalloon(variant: VirtioBalloonVariant, opts: PciSlotOption
     instanceId: 0,
     reset(p) {
       return {
-        virtio: virtioReset(virtio_balloon_spec, p, new Uint8Array(balloonConfigLen(p)), queues(p)),
+        virtio: virtioReset(virtio_balloon_spec, p, new Uint8Array(balloonConfigLen(p)), balloonQueues(p)),
         num_pages: 0,
         actual: 0,
         free_page_hint_cmd_id: 0,

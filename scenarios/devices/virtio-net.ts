@@ -33,14 +33,16 @@
  * get_features drops the checksum/TSO/ECN/UFO/USO offloads and hash
  * reporting. Queues rx 256, tx 256, ctrl 64; vectors 2 × pairs + 2.
  *
- * Not modelled: 7.2.0 to 8.0.0 also add VIRTIO_F_RING_RESET in
- * get_features whenever the peer is not vhost (93a97dc5200a), whatever
- * hw_compat_7_1's queue_reset=false says; 1fac00f70b32 "virtio-net: not
- * enable vq reset feature unconditionally" removed that (master May 2023,
- * so 8.1.0; stable 7.2.3 and 8.0.1, as 302ac06ab9). Modelling it needs the
- * 7.2.3 and 8.0.1 releases, and at pc-*-7.1 and older a 7.2.0–8.0.0 sender
- * then fails two ways (the feature check, the VLAN loss below), which one
- * first depending on the seed.
+ * VIRTIO_F_RING_RESET: 93a97dc5200a "virtio-net: enable vq reset feature"
+ * (7.2.0) added it in get_features whenever the peer is not vhost (this
+ * model's NIC has no peer), whatever the core's queue_reset property says,
+ * so at pc-*-7.1 and older, where hw_compat_7_1 sets queue_reset=false, the
+ * device still offers it. A guest that negotiated it cannot move to a release
+ * that keeps the property's word: virtio_load refuses the features.
+ * 1fac00f70b32 "virtio-net: not enable vq reset feature unconditionally"
+ * removed the line (master, May 2023: 8.1.0; stable 7.2.3 and 8.0.1), so
+ * 7.2.0–7.2.2 and 8.0.0 have it (ringResetAlways). The 7.2.22 tree has the
+ * fix.
  */
 import { EINVAL } from '../../src/wire/errors.js';
 import type { DeviceClass } from '../../src/machine/types.js';
@@ -64,7 +66,7 @@ import { vmstate_info_buffer, vmstate_info_uint16, vmstate_info_uint16_equal } f
 import { pciIdstr, type PciSlotOptions } from '../common/pci.js';
 import { nicProps } from '../common/nic.js';
 import { TMP_PARENT, VMSTATE_STRUCT_POINTER_ELEMENT, VMSTATE_UNUSED_VARRAY_UINT32, VMSTATE_WITH_TMP } from '../common/tmp.js';
-import { hasFeature, hostFeatures, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, virtioPciProxy, type VirtioState } from '../common/virtio.js';
+import { hasFeature, hostFeatures, virtioCommonProps, virtioInfo, virtioReset, virtioSpec, virtioPciProxy, VIRTIO_F_RING_RESET, type VirtioState } from '../common/virtio.js';
 
 export type VirtioNetVariant = '7.2' | '8.2';
 
@@ -157,8 +159,15 @@ const NEEDS_VNET_HDR = [
   VIRTIO_NET.RSS, // no eBPF RSS program without a tap peer
 ];
 
-function deviceFeatures(p: Props, variant: VirtioNetVariant): bigint {
+/** Whether `release`'s get_features adds VIRTIO_F_RING_RESET without a vhost peer (93a97dc5200a, until 1fac00f70b32). */
+export function ringResetAlways(release: string): boolean {
+  const [a, b, c] = release.split('.').map(Number) as [number, number, number];
+  return (a === 7 && b === 2 && c < 3) || (a === 8 && b === 0 && c < 1);
+}
+
+function deviceFeatures(p: Props, variant: VirtioNetVariant, ringReset = false): bigint {
   let f = 1n << VIRTIO_NET.MAC;
+  if (ringReset) f |= 1n << VIRTIO_F_RING_RESET;
   for (const [name, bit, dflt] of FEATURE_PROPS) {
     // the USO properties exist from 8.2 (hw_compat_8_1 turns them off for older machine types)
     if (variant === '7.2' && (bit === VIRTIO_NET.HOST_USO || bit === VIRTIO_NET.GUEST_USO4 || bit === VIRTIO_NET.GUEST_USO6)) continue;
@@ -317,10 +326,10 @@ function vmstate_virtio_net_device(): VMStateDescription {
   };
 }
 
-function spec(variant: VirtioNetVariant) {
+function spec(variant: VirtioNetVariant, ringReset = false) {
   return virtioSpec({
     device: { virtioId: 1, legacyDeviceId: 0x1000, classId: 0x0200, configLen: (p) => netConfigLen(p, variant), optionRom: true },
-    deviceFeatures: (p) => deviceFeatures(p, variant),
+    deviceFeatures: (p) => deviceFeatures(p, variant, ringReset),
     vmsd: vmstate_virtio_net_device(),
     setFeatures(s, features) {
       // virtio_net_set_features: the VLAN filter table
@@ -333,13 +342,15 @@ function spec(variant: VirtioNetVariant) {
 }
 
 export const virtio_net_specs = { '7.2': spec('7.2'), '8.2': spec('8.2') } as const;
+/** 7.2.0–7.2.2 and 8.0.0: RING_RESET always offered (ringResetAlways). */
+const virtio_net_spec_ring_reset = spec('7.2', true);
 
-function vmstate_virtio_net(variant: VirtioNetVariant): VMStateDescription {
+function vmstate_virtio_net(sp: ReturnType<typeof spec>): VMStateDescription {
   return {
     name: 'virtio-net',
     version_id: 11,
     minimum_version_id: 11,
-    fields: [{ ...field('virtio', { info: virtioInfo(virtio_net_specs[variant]) }) }],
+    fields: [{ ...field('virtio', { info: virtioInfo(sp) }) }],
   };
 }
 
@@ -354,8 +365,9 @@ export function parseMac(mac: string): number[] {
 
 export { DEFAULT_MAC } from '../common/nic.js';
 
-export function virtioNet(variant: VirtioNetVariant, opts: PciSlotOptions = {}): DeviceClass {
-  const sp = virtio_net_specs[variant];
+export function virtioNet(variant: VirtioNetVariant, opts: PciSlotOptions & { ringResetAlways?: boolean } = {}): DeviceClass {
+  if (opts.ringResetAlways && variant !== '7.2') throw new Error(`virtio-net ${variant}: RING_RESET was always offered only by 7.2.0–7.2.2 and 8.0.0`);
+  const sp = opts.ringResetAlways ? virtio_net_spec_ring_reset : virtio_net_specs[variant];
   const props: DeviceClass['props'] = {
     ...virtioCommonProps(4),
     ...nicProps('efi-virtio.rom', opts.release),
@@ -374,7 +386,7 @@ export function virtioNet(variant: VirtioNetVariant, opts: PciSlotOptions = {}):
     parents: ['virtio-device', 'device'],
     proxy: virtioPciProxy('net'),
     props,
-    vmsd: vmstate_virtio_net(variant),
+    vmsd: vmstate_virtio_net(sp),
     idstr: pciIdstr(opts.slot ?? 3, 'virtio-net'),
     instanceId: 0,
     guestVisible: ['vlans'],

@@ -20,7 +20,7 @@ import type { DeviceClass } from '../../src/machine/types.js';
 import { virtioBalloon, virtioBalloonVariant, type VirtioBalloonVariant } from '../devices/virtio-balloon.js';
 import { virtioBlk } from '../devices/virtio-blk.js';
 import { virtioGpu, virtioGpuVariant, type VirtioGpuVariant } from '../devices/virtio-gpu.js';
-import { virtioNet, virtioNetVariant, type VirtioNetVariant } from '../devices/virtio-net.js';
+import { ringResetAlways, virtioNet, virtioNetVariant, type VirtioNetVariant } from '../devices/virtio-net.js';
 import { virtioRng } from '../devices/virtio-rng.js';
 import { e1000, e1000Variant, type E1000Variant } from '../devices/pci/e1000.js';
 import { e1000e, e1000eVariant } from '../devices/pci/e1000e.js';
@@ -42,7 +42,7 @@ import { ahciGen } from '../devices/pci/ahci.gen.js';
 import { ehciGen } from '../devices/pci/ehci.gen.js';
 import { xhciGen } from '../devices/pci/xhci.gen.js';
 
-export const PCI_RELEASES = ['7.2.0', '7.2.1', '8.0.0', '8.1.0', '8.2.0', '9.0.0', '9.0.1', '9.1.0', '9.2.0', '10.0.0'] as const;
+export const PCI_RELEASES = ['7.2.0', '7.2.1', '7.2.3', '8.0.0', '8.0.1', '8.1.0', '8.2.0', '9.0.0', '9.0.1', '9.1.0', '9.2.0', '10.0.0'] as const;
 
 /** Where each device sits on bus 0. */
 export const PCI_SLOTS = {
@@ -75,8 +75,8 @@ const gpu = memo((v: VirtioGpuVariant) => withGen(virtioGpu(v, { slot: PCI_SLOTS
 // NIC models take the release for PCIDevice's rombar (uint32 1 before 10.0, int32 -1 from 10.0.0: a7a3784128fa)
 const rombarOf = (release: string) => (Number(release.split('.')[0]) >= 10 ? '10.0.0' : '7.2.0');
 const net = memo((key: string) => {
-  const [v, release] = key.split('@') as [VirtioNetVariant, string];
-  return withGen(virtioNet(v, { slot: PCI_SLOTS['virtio-net'], release }), virtioNetGen);
+  const [v, release, ringReset] = key.split('@') as [VirtioNetVariant, string, string];
+  return withGen(virtioNet(v, { slot: PCI_SLOTS['virtio-net'], release, ringResetAlways: ringReset === 'ring-reset' }), virtioNetGen);
 });
 const balloon = memo((v: VirtioBalloonVariant) => withGen(virtioBalloon(v, { slot: PCI_SLOTS['virtio-balloon'] }), virtioBalloonGen));
 const blk = memo((_: 'all') => withGen(virtioBlk({ slot: PCI_SLOTS['virtio-blk'] }), virtioBlkGen));
@@ -98,7 +98,7 @@ export function pciDevices(release: string): DeviceClass[] {
   if (!(PCI_RELEASES as readonly string[]).includes(release)) return [];
   return [
     gpu(virtioGpuVariant(release)),
-    net(`${virtioNetVariant(release)}@${rombarOf(release)}`),
+    net(`${virtioNetVariant(release)}@${rombarOf(release)}@${ringResetAlways(release) ? 'ring-reset' : ''}`),
     blk('all'),
     balloon(virtioBalloonVariant(release)),
     rng('all'),

@@ -6,9 +6,11 @@
  *
  * The content is what QEMU 10.0.2's `query-machines` (compat-props) shows,
  * split into the generic and the PC array by where each entry lives in the
- * tree, plus the entries an older tree lacked: hw_compat_8_2's virtio-gpu
- * line, which 9.0.0 did not have (added by the 9.0.1 stable fix), and
- * hw_compat_7_1's virtio-rng-pci lines, which 7.2.0 did not have.
+ * tree, plus the entries an older tree lacked or held elsewhere:
+ * hw_compat_8_2's virtio-gpu line, which 9.0.0 did not have (added by the
+ * 9.0.1 stable fix), hw_compat_7_1's virtio-rng-pci lines, which 7.2.0 did
+ * not have, hw_compat_7_2's x-pcie-err-unc-mask (8.0.1 and 8.1.0 on), and
+ * the USO lines 8.2.0 and 9.0.0 had in hw_compat_8_0 instead of hw_compat_8_1.
  * test/catalogue/compat-facts.ts holds the same facts with their sources.
  */
 import type { CompatEntry } from '../../src/machine/types.js';
@@ -54,15 +56,28 @@ export const hw_compat_8_0: CompatEntry[] = [
 ];
 export const pc_compat_8_0: CompatEntry[] = [e('virtio-mem', 'unplugged-inaccessible', 'auto')];
 
-export const hw_compat_8_1: CompatEntry[] = [
-  e('base-pci-bridge', 'x-pci-express-writeable-slt-bug', 'true'),
-  e('ramfb', 'x-migrate', 'off'),
-  e('vfio-pci-nohotplug', 'x-ramfb-migrate', 'off'),
-  e('igb', 'x-pcie-flr-init', 'off'),
+/** virtio-net's USO properties (53da8b5a99, 8.2) and their compat entries, set off for older machine types. */
+const uso_off: CompatEntry[] = [
   e('virtio-net-device', 'host_uso', 'off'),
   e('virtio-net-device', 'guest_uso4', 'off'),
   e('virtio-net-device', 'guest_uso6', 'off'),
 ];
+/**
+ * hw_compat_8_0 and hw_compat_8_1 as 8.2.0 and 9.0.0 released them: the USO
+ * entries landed in hw_compat_8_0, so at pc-*-8.1 an 8.2/9.0 virtio-net
+ * offers USO that 8.1 lacks (with a tap peer). 9710401276a0 "hw/core/machine:
+ * move compatibility flags for VirtIO-net USO to machine 8.1" (master, 9.1
+ * cycle; stable 8.2.5 and 9.0.1, per the v9.0.1 announcement) moved them.
+ */
+export const hw_compat_8_0_v820: CompatEntry[] = [...hw_compat_8_0, ...uso_off];
+export const hw_compat_8_1_v820: CompatEntry[] = [
+  e('base-pci-bridge', 'x-pci-express-writeable-slt-bug', 'true'),
+  e('ramfb', 'x-migrate', 'off'),
+  e('vfio-pci-nohotplug', 'x-ramfb-migrate', 'off'),
+  e('igb', 'x-pcie-flr-init', 'off'),
+];
+/** hw_compat_8_1 from 9.0.1 (and 8.2.5, not modelled) on: with the USO entries. */
+export const hw_compat_8_1: CompatEntry[] = [...hw_compat_8_1_v820, ...uso_off];
 export const pc_compat_8_1: CompatEntry[] = [];
 
 /** hw_compat_8_2 as released in 9.0.0. */

@@ -1,7 +1,9 @@
 import type { Release } from '../../src/machine/types.js';
 import { release_7_2_0 } from './7.2.0.js';
 import { release_7_2_1 } from './7.2.1.js';
+import { release_7_2_3 } from './7.2.3.js';
 import { release_8_0_0 } from './8.0.0.js';
+import { release_8_0_1 } from './8.0.1.js';
 import { release_8_1_0 } from './8.1.0.js';
 import { release_8_2_0 } from './8.2.0.js';
 import { release_9_0_0 } from './9.0.0.js';
@@ -14,7 +16,9 @@ import { release_10_0_0 } from './10.0.0.js';
 export const releases: Release[] = [
   release_7_2_0,
   release_7_2_1,
+  release_7_2_3,
   release_8_0_0,
+  release_8_0_1,
   release_8_1_0,
   release_8_2_0,
   release_9_0_0,

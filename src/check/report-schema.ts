@@ -12,7 +12,7 @@ import { caseResult } from './result.js';
 import { replayLine } from './seed.js';
 import type { CaseResult } from './run.js';
 import type { DesyncOrigin, Stage } from './failure.js';
-import type { Expectation } from './scenario.js';
+import { expectedKindText, type Expectation } from './scenario.js';
 import type { Plan, PlannedCase, Shard } from './matrix.js';
 
 export const SCHEMA_VERSION = 1;
@@ -120,7 +120,7 @@ export function outcomeOf(status: ReportStatus, unexpected: boolean): Outcome {
   return unexpected ? 'unexpected-failure' : 'expected-failure';
 }
 
-const expectedOf = (e: Expectation) => ({ expected: e.status, expectedKind: e.status === 'fail' ? e.kind : null });
+const expectedOf = (e: Expectation) => ({ expected: e.status, expectedKind: expectedKindText(e) });
 
 /** A case runner's verdict as a report case: JSON-safe, with the failure's hex dump rendered. */
 export function toReportCase(r: CaseResult, planned: PlannedCase, durationMs: number): ReportCase {

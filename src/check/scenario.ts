@@ -1,7 +1,27 @@
 import { VmError, type ErrorKind } from '../wire/errors.js';
 
-/** What a scenario says a case should do. */
-export type Expectation = { status: 'pass' } | { status: 'fail'; kind: ErrorKind };
+/**
+ * What a scenario says a case should do. A failure names the kind it fails
+ * with; where QEMU's behaviour allows more than one (two independent breaks
+ * in one pair, which one a state meets first depending on the state), the
+ * others are in `orKinds`, and any of them is the expected failure.
+ */
+export type Expectation = { status: 'pass' } | { status: 'fail'; kind: ErrorKind; orKinds?: readonly ErrorKind[] };
+
+/** Every failure kind an expectation accepts (none for a pass). */
+export function expectedKinds(e: Expectation): readonly ErrorKind[] {
+  return e.status === 'fail' ? [e.kind, ...(e.orKinds ?? [])] : [];
+}
+
+/** Whether a failure of `kind` is what `e` expects. */
+export function failsAsExpected(e: Expectation, kind: string | null): boolean {
+  return kind !== null && (expectedKinds(e) as readonly string[]).includes(kind);
+}
+
+/** The expected failure kinds as one phrase ("a or b"), null for a pass. */
+export function expectedKindText(e: Expectation): string | null {
+  return e.status === 'fail' ? expectedKinds(e).join(' or ') : null;
+}
 
 /** One expanded case of a scenario. */
 export interface ScenarioCase {
@@ -43,13 +63,21 @@ function strings(v: unknown, file: string, where: string): string[] {
 function expectation(v: unknown, file: string, where: string): Expectation {
   if (v === 'pass' || (typeof v === 'object' && v !== null && (v as { status?: unknown }).status === 'pass')) return { status: 'pass' };
   if (typeof v === 'object' && v !== null && (v as { status?: unknown }).status === 'fail') {
-    const kind = (v as { kind?: unknown }).kind;
-    if (typeof kind !== 'string' || !KINDS.has(kind)) {
-      throw bad(file, `${where}.kind`, `unknown failure kind ${JSON.stringify(kind)} (known: ${[...KINDS].join(', ')})`);
-    }
-    return { status: 'fail', kind: kind as ErrorKind };
+    const raw = (v as { kind?: unknown }).kind;
+    // one kind, or a non-empty list of distinct kinds any of which is expected
+    const list = Array.isArray(raw) ? raw : [raw];
+    if (list.length === 0) throw bad(file, `${where}.kind`, 'an empty list of failure kinds (name at least one)');
+    list.forEach((kind, i) => {
+      const at = Array.isArray(raw) ? `${where}.kind[${i}]` : `${where}.kind`;
+      if (typeof kind !== 'string' || !KINDS.has(kind)) {
+        throw bad(file, at, `unknown failure kind ${JSON.stringify(kind)} (known: ${[...KINDS].join(', ')})`);
+      }
+      if (list.indexOf(kind) !== i) throw bad(file, at, `failure kind '${kind}' listed twice`);
+    });
+    const [kind, ...rest] = list as ErrorKind[];
+    return rest.length ? { status: 'fail', kind: kind!, orKinds: rest } : { status: 'fail', kind: kind! };
   }
-  throw bad(file, where, `expected "pass" or {"status": "fail", "kind": …}, found ${JSON.stringify(v)}`);
+  throw bad(file, where, `expected "pass" or {"status": "fail", "kind": K or [K, …]}, found ${JSON.stringify(v)}`);
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as F from '../vmstate/flags.js';
 import { isStruct, nestedVersion } from '../vmstate/field.js';
+import { hasMember, setMember } from '../vmstate/state.js';
 import type { State, VMStateDescription } from '../vmstate/types.js';
 import { isCustomField } from './_internals/field-kind.js';
 import { blankValue } from './scalar.js';
@@ -15,14 +16,14 @@ export function blankState(vmsd: VMStateDescription, version: number = vmsd.vers
   const visit = (v: VMStateDescription) => {
     for (const f of v.fields) {
       const m = f.member;
-      if (m === null || m in out || isCustomField(f)) continue;
+      if (m === null || hasMember(out, m) || isCustomField(f)) continue;
       const fixed = f.flags & F.VMS_ARRAY ? (f.num ?? 0) : f.flags & F.VMS_VARRAY_ANY ? 0 : -1;
       const one = () => (isStruct(f) ? blankState(f.vmsd!, nestedVersion(f)) : blankValue(f.info?.name ?? '', f.size ?? 0));
       if (fixed < 0) {
         // a VBUFFER's size is another member, zero here
-        out[m] = f.flags & F.VMS_VBUFFER ? new Uint8Array(0) : one();
+        setMember(out, m, f.flags & F.VMS_VBUFFER ? new Uint8Array(0) : one());
       } else {
-        out[m] = Array.from({ length: fixed }, one);
+        setMember(out, m, Array.from({ length: fixed }, one));
       }
     }
     for (const sub of v.subsections ?? []) visit(sub);

@@ -3,7 +3,7 @@ import { VmError } from '../wire/errors.js';
 import type { Engine } from '../machine/engine.js';
 import * as F from '../vmstate/flags.js';
 import { elementCount, elementSize, fieldExists, isArrayField, isStruct, nestedVersion } from '../vmstate/field.js';
-import { cloneState, stateEqual } from '../vmstate/state.js';
+import { cloneState, hasMember, memberOf, setMember, stateEqual } from '../vmstate/state.js';
 import type { Props, State, VMStateDescription, VMStateField, VmCtx } from '../vmstate/types.js';
 import { probeCtx } from './_internals/ctx.js';
 import { isCustomField } from './_internals/field-kind.js';
@@ -127,7 +127,7 @@ function controlledMembers(planned: Planned[], base: State, env: GenEnv): Map<st
       if (!w) return;
       const mult = f.flags & F.VMS_MULTIPLY_ELEMENTS ? Math.max(1, f.num ?? 1) : 1;
       const typeMax = Math.min(intRange(w.f.info!.name)![1], VARRAY_MAX.find(([flag]) => f.flags & flag)![1]);
-      const want = Math.max(Math.ceil(env.maxArrayLength / mult), Number(base[f.num_member!] ?? 0));
+      const want = Math.max(Math.ceil(env.maxArrayLength / mult), Number(memberOf(base, f.num_member!) ?? 0));
       limit(f.num_member!, Math.max(0, Math.min(typeMax, want)));
     }
     if (f.flags & F.VMS_VBUFFER) {
@@ -135,7 +135,7 @@ function controlledMembers(planned: Planned[], base: State, env: GenEnv): Map<st
       if (!w) return;
       const mult = f.flags & F.VMS_MULTIPLY ? Math.max(1, f.size ?? 1) : 1;
       const typeMax = Math.min(intRange(w.f.info!.name)![1], 0x7fffffff); // read as a signed 32-bit value
-      const want = Math.max(Math.floor(env.maxBufferSize / mult), Number(base[f.size_member!] ?? 0));
+      const want = Math.max(Math.floor(env.maxBufferSize / mult), Number(memberOf(base, f.size_member!) ?? 0));
       limit(f.size_member!, Math.max(0, Math.min(typeMax, want)));
     }
   });
@@ -167,7 +167,7 @@ function fieldArbitrary(p: Planned, base: State, env: GenEnv, controlled: Map<st
   }
   const m = f.member;
   if (m === null) return null;
-  const reset = base[m] ?? blankValue(f.info?.name ?? '', f.size ?? 0);
+  const reset = memberOf(base, m) ?? blankValue(f.info?.name ?? '', f.size ?? 0);
   if (isStruct(f)) return structFieldArbitrary(f, owner, base, env, controlled);
   const name = f.info?.name;
   if (!name || isEqualInfo(name) || isValuelessInfo(name)) return null;
@@ -211,7 +211,7 @@ function structFieldArbitrary(
   controlled: Map<string, number>,
 ): Part | null {
   const m = f.member!;
-  const reset = base[m];
+  const reset = memberOf(base, m);
   const version = nestedVersion(f);
   const isObj = (v: unknown): v is State => v !== null && typeof v === 'object' && !Array.isArray(v);
   if (!isArrayField(f)) return isObj(reset) ? part(m, rawVmsdArbitrary(f.vmsd!, version, reset, env)) : ungenerated(env, owner, f, `the reset state has no struct at '${m}'`);
@@ -258,7 +258,7 @@ function customArbitrary({ f, owner, version }: Planned, base: State, env: GenEn
     deviceKey: env.deviceKey,
     props: env.props,
     resetState: base,
-    resetValue: f.member === null ? undefined : base[f.member],
+    resetValue: f.member === null ? undefined : memberOf(base, f.member),
     deviceReset: env.deviceReset,
     field: f,
     owner,
@@ -282,20 +282,20 @@ function merger(base: State, members: readonly (string | null)[]): (values: read
   const keys = Object.keys(base);
   const last = new Map<string, number>();
   members.forEach((m, i) => m !== null && last.set(m, i));
-  const added = [...last.keys()].filter((m) => !(m in base));
+  const added = [...last.keys()].filter((m) => !hasMember(base, m));
   if (members.includes(null)) {
-    // a custom codec's patch may write any member: merge key by key
+    // a custom codec's patch may write any member: merge key by key (own members only: a member may be named __proto__ or constructor)
     return (values, extra) => {
-      const patched: StatePatch = {};
+      const patched = new Map<string, unknown>();
       for (let i = 0; i < members.length; i++) {
         const m = members[i];
-        if (m === null) Object.assign(patched, values[i] as StatePatch);
-        else patched[m] = values[i];
+        if (m === null) for (const [k, v] of Object.entries(values[i] as StatePatch)) patched.set(k, v);
+        else patched.set(m, values[i]);
       }
-      if (extra) for (const [k, v] of Object.entries(extra)) if (!(k in patched)) patched[k] = v;
+      if (extra) for (const [k, v] of Object.entries(extra)) if (!patched.has(k)) patched.set(k, v);
       const out: State = {};
-      for (const k of keys) out[k] = k in patched ? patched[k] : cloneState(base[k]);
-      for (const k of Object.keys(patched)) if (!(k in out)) out[k] = patched[k];
+      for (const k of keys) setMember(out, k, patched.has(k) ? patched.get(k) : cloneState(base[k]));
+      for (const [k, v] of patched) if (!hasMember(out, k)) setMember(out, k, v);
       return out;
     };
   }
@@ -306,10 +306,10 @@ function merger(base: State, members: readonly (string | null)[]): (values: read
     for (let j = 0; j < keys.length; j++) {
       const i = slot[j]!;
       const k = keys[j]!;
-      out[k] = i >= 0 ? values[i] : extra && k in extra ? extra[k] : cloneState(base[k]);
+      setMember(out, k, i >= 0 ? values[i] : extra && hasMember(extra, k) ? extra[k] : cloneState(base[k]));
     }
-    for (let j = 0; j < added.length; j++) out[added[j]!] = values[addedSlot[j]!];
-    if (extra) for (const k of Object.keys(extra)) if (!(k in out)) out[k] = extra[k];
+    for (let j = 0; j < added.length; j++) setMember(out, added[j]!, values[addedSlot[j]!]);
+    if (extra) for (const k of Object.keys(extra)) if (!hasMember(out, k)) setMember(out, k, extra[k]);
     return out;
   };
 }

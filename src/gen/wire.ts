@@ -1,6 +1,6 @@
 import * as F from '../vmstate/flags.js';
 import { elementCount, elementSize, fieldExists, isArrayField, isStruct, nestedVersion } from '../vmstate/field.js';
-import { cloneState, stateEqual } from '../vmstate/state.js';
+import { cloneState, hasMember, memberOf, setMember, stateEqual } from '../vmstate/state.js';
 import type { State, VMStateDescription, VMStateField, VmCtx } from '../vmstate/types.js';
 import { isCustomField } from './_internals/field-kind.js';
 import { blankState } from './blank.js';
@@ -88,12 +88,12 @@ function walk(vmsd: VMStateDescription, version: number, state: State, reset: St
 }
 
 function restore(state: State, reset: State | null, m: string): number {
-  if (reset && m in reset) {
-    if (stateEqual(state[m], reset[m])) return 0;
-    state[m] = cloneState(reset[m]);
+  if (reset && hasMember(reset, m)) {
+    if (stateEqual(memberOf(state, m), reset[m])) return 0;
+    setMember(state, m, cloneState(reset[m]));
     return 1;
   }
-  if (!(m in state)) return 0;
+  if (!hasMember(state, m)) return 0;
   delete state[m];
   return 1;
 }
@@ -102,10 +102,11 @@ const isObject = (v: unknown): v is State => v !== null && typeof v === 'object'
 
 function fixField(f: VMStateField, owner: VMStateDescription, state: State, reset: State | null, ctx: VmCtx): void {
   const m = f.member!;
-  const resetValue = reset ? reset[m] : undefined;
+  const resetValue = reset ? memberOf(reset, m) : undefined;
   if (isArrayField(f)) {
     const n = elementCount(f, state, owner);
-    const cur = Array.isArray(state[m]) ? (state[m] as unknown[]) : [];
+    const had = memberOf(state, m);
+    const cur = Array.isArray(had) ? (had as unknown[]) : [];
     const rst = Array.isArray(resetValue) ? resetValue : [];
     const struct = isStruct(f);
     if (!struct && cur.length === n && rst.length <= n) return; // the common case: a scalar array of the right length
@@ -118,17 +119,17 @@ function fixField(f: VMStateField, owner: VMStateDescription, state: State, rese
       out.push(el);
     }
     for (let i = n; i < rst.length; i++) out.push(cloneState(rst[i]));
-    state[m] = out;
+    setMember(state, m, out);
   } else if (isStruct(f)) {
-    const el = state[m];
+    const el = memberOf(state, m);
     if (isObject(el)) conformToWire(f.vmsd!, nestedVersion(f), el, isObject(resetValue) ? resetValue : null, ctx);
   } else if (f.info?.name === 'buffer') {
     const size = elementSize(f, state, owner);
-    const b = state[m];
+    const b = memberOf(state, m);
     if (!(b instanceof Uint8Array) || b.length !== size) {
       const out = new Uint8Array(size);
       if (b instanceof Uint8Array) out.set(b.subarray(0, size));
-      state[m] = out;
+      setMember(state, m, out);
     }
   }
 }

@@ -51,6 +51,16 @@ export function setMember(state: Record<string, unknown>, key: string, value: un
   } else state[key] = value;
 }
 
+/** Whether `state` has the member `key` itself: never one it inherits (`constructor`, `__proto__`, `toString` are C member names too). */
+export function hasMember(state: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(state, key);
+}
+
+/** `state[key]` for a member the state has, undefined for one it lacks (never an inherited `constructor` or prototype). */
+export function memberOf(state: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(state, key) ? state[key] : undefined;
+}
+
 /** Deep equality over state trees. */
 export function stateEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

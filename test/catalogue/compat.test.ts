@@ -12,7 +12,7 @@ import type { DeviceClass } from '../../src/machine/types.js';
 import { COMPAT_FACTS, EMPTY_ARRAYS, Q35_DEFAULTS_SINCE } from './compat-facts.js';
 
 const NEWEST: Record<string, string> = {
-  '7.2.0': '7.2', '7.2.1': '7.2', '8.0.0': '8.0', '8.1.0': '8.1', '8.2.0': '8.2', '9.0.0': '9.0', '9.0.1': '9.0', '9.1.0': '9.1', '9.2.0': '9.2', '10.0.0': '10.0',
+  '7.2.0': '7.2', '7.2.1': '7.2', '7.2.3': '7.2', '8.0.0': '8.0', '8.0.1': '8.0', '8.1.0': '8.1', '8.2.0': '8.2', '9.0.0': '9.0', '9.0.1': '9.0', '9.1.0': '9.1', '9.2.0': '9.2', '10.0.0': '10.0',
 };
 const VERSIONS = ['7.0', '7.1', '7.2', '8.0', '8.1', '8.2', '9.0', '9.1', '9.2', '10.0'];
 const arrayVersion = (a: string) => a.replace(/^(hw|pc)_compat_/, '').replace('_', '.');
@@ -28,10 +28,19 @@ describe('compat arrays against the facts', () => {
     for (const fact of COMPAT_FACTS) {
       if (!(fact.array in expected)) continue;
       if (fact.since && compareReleases(name, fact.since) < 0) continue;
+      if (fact.before && compareReleases(name, fact.before) >= 0) continue;
       expected[fact.array]!.push(`${fact.driver}.${fact.property}=${fact.value}`);
     }
     const got = Object.fromEntries(Object.entries(r.compatArrays).map(([a, es]) => [a, es.map((e) => `${e.driver}.${e.property}=${e.value}`)]));
     expect(got).toEqual(expected);
+  });
+
+  it("virtio-net's USO entries: in hw_compat_8_0 in 8.2.0 and 9.0.0, in hw_compat_8_1 from 9.0.1 (9710401276a0)", () => {
+    const where = (n: string) => {
+      const a = releases.find((r) => r.name === n)!.compatArrays;
+      return ['hw_compat_8_0', 'hw_compat_8_1'].filter((k) => (a[k] ?? []).some((e) => e.property === 'host_uso'));
+    };
+    expect(['8.1.0', '8.2.0', '9.0.0', '9.0.1', '10.0.0'].map(where)).toEqual([[], ['hw_compat_8_0'], ['hw_compat_8_0'], ['hw_compat_8_1'], ['hw_compat_8_1']]);
   });
 
   it('9.0.0 lacks the virtio-gpu entry of hw_compat_8_2 and 9.0.1 has it (the stable fix)', () => {

@@ -10,13 +10,16 @@ import { cloneState } from '../../src/vmstate/state.js';
 import type { State } from '../../src/vmstate/types.js';
 import { findRelease } from '../../scenarios/releases/index.js';
 import { pciConfigMismatch, PCI_COMMAND, PCI_STATUS, type PciDeviceState } from '../../scenarios/common/pci.js';
-import { VIRTIO_NO_VECTOR, type VirtioState } from '../../scenarios/common/virtio.js';
+import { hasFeature, hostFeatures, VIRTIO_F_RING_RESET, VIRTIO_NO_VECTOR, type VirtioSpec, type VirtioState } from '../../scenarios/common/virtio.js';
 import { PORT_CMD_LIST_ON } from '../../scenarios/devices/pci/ahci.js';
+import { virtioRealize } from '../../scenarios/common/virtio-realize.js';
 
 const rel = (name: string) => findRelease(name)!;
 const engine = (release: string, machine: string, device: string, overrides: Record<string, string> = {}) =>
   new Engine(rel(release), machine, { devices: [device], overrides: { [device]: overrides } });
 const engines = (from: string, to: string, machine: string, device: string) => ({ a: engine(from, machine, device), b: engine(to, machine, device) });
+/** The virtio spec a device class's `virtio` field is bound to. */
+const virtioSpecOf = (e: Engine): VirtioSpec => (e.instance('virtio-net').cls.vmsd.fields[0]!.info as unknown as { spec: VirtioSpec }).spec;
 
 describe('PCI config space', () => {
   test('7.2.0 virtio-rng-pci at pc-q35-7.1 has MSI-X that 8.0.0 does not: the capability pointer is a checked, read-only byte', () => {
@@ -167,5 +170,42 @@ describe('device models', () => {
     expect(checkState(engines('9.2.0', '10.0.0', 'pc-q35-9.2', 'virtio-balloon'), 'virtio-balloon', s)).toBeNull();
     const n = engine('10.0.0', 'pc-q35-10.0', 'virtio-balloon');
     expect((n.resetState('virtio-balloon').virtio as VirtioState).proxy.pci_dev.msix_table?.length).toBe(32);
+  });
+
+  test('virtio-net RING_RESET: 7.2.0–7.2.2 and 8.0.0 offer it at pc-*-7.1 whatever queue_reset says; 7.2.3, 8.0.1 and 8.1.0 do not (1fac00f70b32)', () => {
+    const host = (r: string, m: string) => {
+      const e = engine(r, m, 'virtio-net');
+      return hasFeature(hostFeatures(virtioSpecOf(e), e.instance('virtio-net').props), VIRTIO_F_RING_RESET);
+    };
+    const row = (m: string) => ['7.2.0', '7.2.1', '7.2.3', '8.0.0', '8.0.1', '8.1.0'].map((r) => host(r, m));
+    expect(row('pc-q35-7.1')).toEqual([true, true, false, true, false, false]);
+    expect(row('pc-i440fx-7.0')).toEqual([true, true, false, true, false, false]);
+    expect(row('pc-q35-7.2')).toEqual([true, true, true, true, true, true]);
+  });
+
+  test('virtio-net RING_RESET: a guest that negotiated it cannot load where it is not offered; the other way it loads', () => {
+    const a = engine('8.0.0', 'pc-q35-7.1', 'virtio-net');
+    const s = a.resetState('virtio-net');
+    const v = s.virtio as VirtioState;
+    Object.assign(v, { status: 0x0f, started: true, guest_features: hostFeatures(virtioSpecOf(a), a.instance('virtio-net').props) });
+    expect(hasFeature(v.guest_features, VIRTIO_F_RING_RESET)).toBe(true);
+    const r = engine('8.0.1', 'pc-q35-7.1', 'virtio-net').load(a.save({ 'virtio-net': s }).bytes);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.kind).toBe('post-load-failed');
+    expect(r.error.qemu[0]).toMatch(/^Features 0x1[0-9a-f]{10} unsupported\. Allowed features: 0x[0-9a-f]+$/);
+    const b = engine('8.0.1', 'pc-q35-7.1', 'virtio-net');
+    const t = b.resetState('virtio-net');
+    Object.assign(t.virtio as VirtioState, { status: 0x0f, started: true, guest_features: hostFeatures(virtioSpecOf(b), b.instance('virtio-net').props) });
+    expect(a.load(b.save({ 'virtio-net': t }).bytes).ok).toBe(true);
+  });
+
+  test('virtio-balloon: the free page hint queue is VIRTQUEUE_MAX_SIZE (1024) long in every release, as the tree models have it', () => {
+    const props = { 'free-page-hint': 'on', 'free-page-reporting': 'on' };
+    for (const r of ['7.2.0', '9.0.1', '10.0.0']) {
+      const vq = (engine(r, 'pc-q35-7.2', 'virtio-balloon', props).resetState('virtio-balloon').virtio as VirtioState).vq;
+      expect([r, vq.map((q) => q.vring_num)]).toEqual([r, [128, 128, 128, 1024, 32]]);
+    }
+    expect(virtioRealize['virtio-balloon-device']!.queues({ 'free-page-hint': true })).toEqual([128, 128, 128, 1024]);
   });
 });

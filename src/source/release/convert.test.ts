@@ -5,6 +5,9 @@ import type { CodecTable } from './bindings.js';
 import { releaseFromSnapshot } from './convert.js';
 import { SNAPSHOT_FORMAT, type TreeSnapshot } from './snapshot.js';
 import { VmError } from '../../wire/errors.js';
+import fc from 'fast-check';
+import { stateArbitrary } from '../../gen/state.js';
+import { stateEqual } from '../../vmstate/state.js';
 
 /** Hand-made extracted records (no QEMU text): a device with a scalar, an array, a varray and its count, a struct, unused bytes and a subsection. */
 const at = { file: 'hw/misc/toy.c', line: 1 };
@@ -92,6 +95,44 @@ describe('releaseFromSnapshot', () => {
     const saved = e.save({ toy: st });
     const back = e.load(saved.bytes);
     expect(back.ok && back.states.toy).toMatchObject({ ctrl: 5, q: [7, 8], extra: 9 });
+  });
+
+  test('fields named __proto__ and constructor are own members of the reset state and of every generated state, and round-trip', () => {
+    const r = releaseFromSnapshot(
+      snapshot([
+        fld('__proto__', { info: 'vmstate_info_uint32', size: 4 }),
+        fld('constructor', { info: 'vmstate_info_uint8', size: 1, flags: ['VMS_VARRAY_INT32', 'VMS_POINTER'], num_offset: 'ToyState.n' }),
+      ]),
+      { codecs: none },
+    );
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['toy'] });
+    const s = e.resetState('toy');
+    const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+    expect(Object.getPrototypeOf(s)).toBe(Object.prototype);
+    expect([own(s, '__proto__'), own(s, 'constructor')]).toEqual([true, true]);
+    expect([s['__proto__'], s['constructor']]).toEqual([0, [0, 0]]); // the varray as long as the count the width property sets
+    const d = r.devices[0]!;
+    const states = fc.sample(stateArbitrary(e, 'toy', d.gen!), { numRuns: 50, seed: 3 });
+    expect(states.some((x) => x['__proto__'] !== 0)).toBe(true);
+    for (const x of states) {
+      expect(Object.getPrototypeOf(x)).toBe(Object.prototype);
+      expect(own(x, '__proto__') && own(x, 'constructor')).toBe(true);
+      const back = e.load(e.save({ toy: x }).bytes);
+      expect(back.ok && stateEqual(back.states.toy, x)).toBe(true);
+    }
+  });
+
+  test.each(['__proto__', 'constructor'])('a property that sets a count member named %s, which no VMSD migrates, sets it and sizes the array it counts', (member) => {
+    const snap = snapshot([fld('vq', { info: 'vmstate_info_uint8', size: 1, flags: ['VMS_VARRAY_INT32', 'VMS_POINTER'], num_offset: `ToyState.${member}` })]);
+    snap.props.toy_props![0]!.props.push({ name: 'len', info: 'qdev_prop_int32', type: 'int32', default: 3, struct: 'ToyState', member, file: at.file, line: 2 } as never);
+    const r = releaseFromSnapshot(snap, { codecs: none });
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['toy'] });
+    const s = e.resetState('toy');
+    expect(Object.getPrototypeOf(s)).toBe(Object.prototype);
+    expect(Object.prototype.hasOwnProperty.call(s, member)).toBe(true);
+    expect([s[member], s.vq]).toEqual([3, [0, 0, 0]]);
+    const back = e.load(e.save({ toy: { ...s, vq: [1, 2, 3] } }).bytes);
+    expect(back.ok && back.states.toy!.vq).toEqual([1, 2, 3]);
   });
 
   test('a translated needed() reads a bit property: the compat entry that turns it off drops the subsection', () => {

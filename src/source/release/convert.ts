@@ -18,6 +18,7 @@ import * as F from '../../vmstate/flags.js';
 import * as I from '../../vmstate/info.js';
 import { blankState } from '../../gen/blank.js';
 import { codecless } from '../../vmstate/check.js';
+import { hasMember, memberOf, setMember } from '../../vmstate/state.js';
 import { blankValue } from '../../gen/scalar.js';
 import type { CustomArbitrary } from '../../gen/types.js';
 import type { CompatEntry, DeviceClass, ExtractedNotes, MachineType, PropDef, Release } from '../../machine/types.js';
@@ -305,12 +306,12 @@ function deviceClass(
   const overrides = dc.realize.filter((o) => names.has(o.vmsd));
   if (overrides.length) dc.notes.overrides = overrides.map((o) => `${o.vmsd}.${o.member} = ${typeof o.value === 'number' ? o.value : 'from the properties'} (${o.from})`);
   const resetTemplate = blankState(vmsd);
-  for (const dv of dc.bound.deviceVmsds) for (const [k, x] of Object.entries(blankState(dv))) if (!(k in resetTemplate)) resetTemplate[k] = x;
+  for (const dv of dc.bound.deviceVmsds) for (const [k, x] of Object.entries(blankState(dv))) if (!hasMember(resetTemplate, k)) setMember(resetTemplate, k, x);
   const counts = countMembers([vmsd, ...dc.bound.deviceVmsds]);
   // a property of an ancestor's struct whose member a nested VMSD migrates (PCIEPort's aer_log_max → PCIDevice's exp.aer_log.log_max)
   const nested = new Map<string, string[]>();
   for (const member of propMembers.keys()) {
-    if (member in resetTemplate || counts.has(member)) continue;
+    if (hasMember(resetTemplate, member) || counts.has(member)) continue;
     const keys = locate(resetTemplate, member);
     if (keys) nested.set(member, keys);
   }
@@ -318,7 +319,7 @@ function deviceClass(
     const s = structuredCloneState(resetTemplate);
     for (const [member, list] of propMembers) {
       // a property that sets a count or size member (hpet's `timers`): the member is set even where no VMSD migrates it
-      if (!(member in s) && counts.has(member)) {
+      if (!hasMember(s, member) && counts.has(member)) {
         setPath(s, member, propValue(list, p, 0));
         continue;
       }
@@ -328,23 +329,23 @@ function deviceClass(
         for (const k of keys.slice(0, -1)) obj = obj[k] as State;
         const leaf = keys[keys.length - 1]!;
         const v = propValue(list, p, obj[leaf]);
-        obj[leaf] = typeof obj[leaf] === 'bigint' && typeof v === 'number' ? BigInt(v) : v;
+        setMember(obj, leaf, typeof obj[leaf] === 'bigint' && typeof v === 'number' ? BigInt(v) : v);
         continue;
       }
-      if (!(member in s)) continue;
+      if (!hasMember(s, member)) continue;
       let v: unknown = s[member];
       for (const { prop, bit } of list) {
         const pv = p[prop];
         if (bit === undefined) v = pv;
         else if (pv === true) v = typeof v === 'bigint' ? v | (1n << BigInt(bit)) : Number(v ?? 0) | (1 << bit);
       }
-      s[member] = typeof s[member] === 'bigint' && typeof v === 'number' ? BigInt(v) : typeof s[member] === 'number' && typeof v === 'bigint' ? Number(v) : v;
+      setMember(s, member, typeof s[member] === 'bigint' && typeof v === 'number' ? BigInt(v) : typeof s[member] === 'number' && typeof v === 'bigint' ? Number(v) : v);
     }
-    for (const r of dc.bound.resets) s[r.member] = r.reset(p as Props);
+    for (const r of dc.bound.resets) setMember(s, r.member, r.reset(p as Props));
     // an override may size an array whose new elements need overrides of their own (AHCI ports → IDE pio_state): twice
     for (let pass = 0; pass < (overrides.length ? 2 : 1); pass++) {
       if (overrides.length) applyRealize(vmsd, s, overrides, p as Props);
-      for (const sr of dc.bound.structResets) eachStruct(vmsd, s, (d, st) => d === sr.vmsd && Object.assign(st, sr.reset(p as Props)));
+      for (const sr of dc.bound.structResets) eachStruct(vmsd, s, (d, st) => d === sr.vmsd && assignMembers(st, sr.reset(p as Props)));
       conformCounts(vmsd, s);
       for (const dv of dc.bound.deviceVmsds) conformCounts(dv, s);
     }
@@ -418,7 +419,7 @@ function genOf(custom: DeviceCtx['custom'], fixed: Record<string, string>, reset
 function holdAtReset(members: readonly string[], reset: (p: Props) => State): (s: State, p: Props) => State {
   return (s, p) => {
     const r = reset(p);
-    for (const m of members) if (m in r) s[m] = r[m];
+    for (const m of members) if (hasMember(r, m)) setMember(s, m, r[m]);
     return s;
   };
 }
@@ -492,7 +493,7 @@ function eachStruct(v: VMStateDescription, s: State, visit: (v: VMStateDescripti
   visit(v, s);
   for (const f of v.fields) {
     if (!f.vmsd || f.member === null || !(f.flags & (F.VMS_STRUCT | F.VMS_VSTRUCT))) continue;
-    const m = s[f.member];
+    const m = memberOf(s, f.member);
     const items = Array.isArray(m) ? m : [m];
     for (const x of items) if (x && typeof x === 'object' && !(x instanceof Uint8Array)) eachStruct(f.vmsd, x as State, visit, depth + 1);
   }
@@ -535,7 +536,7 @@ function propValue(list: readonly { prop: string; bit?: number }[], p: Readonly<
 function locate(s: State, member: string): string[] | null {
   const walk = (o: State, path: string, depth: number): string[] | null => {
     if (depth > 8) return null;
-    if (path in o && (typeof o[path] !== 'object' || o[path] instanceof Uint8Array)) return [path];
+    if (hasMember(o, path) && (typeof o[path] !== 'object' || o[path] instanceof Uint8Array)) return [path];
     for (const k of Object.keys(o)) {
       const x = o[k];
       if (!path.startsWith(`${k}.`) || !x || typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array) continue;
@@ -555,9 +556,9 @@ function locate(s: State, member: string): string[] | null {
 function setPath(s: State, path: string, v: unknown): void {
   const dot = path.indexOf('.');
   const head = dot < 0 ? '' : path.slice(0, dot);
-  const inner = head ? s[head] : undefined;
+  const inner = head ? memberOf(s, head) : undefined;
   if (inner && typeof inner === 'object' && !Array.isArray(inner) && !(inner instanceof Uint8Array)) setPath(inner as State, path.slice(dot + 1), v);
-  else s[path] = v;
+  else setMember(s, path, v);
 }
 
 /** Count and size members the VMSDs name (num_member, size_member), as paths from the top: `num_timers`, `xhci.numintrs`. */
@@ -584,8 +585,8 @@ function applyRealize(v: VMStateDescription, s: State, overrides: readonly Reali
       // the engine keys a struct member by its name, a flattened member by its dotted path
       let obj: State = st;
       let i = 0;
-      while (i < path.length - 1 && obj[path[i]!] && typeof obj[path[i]!] === 'object') obj = obj[path[i++]!] as State;
-      obj[path.slice(i).join('.')] = typeof o.value === 'number' ? o.value : o.value(props);
+      while (i < path.length - 1 && memberOf(obj, path[i]!) && typeof obj[path[i]!] === 'object') obj = obj[path[i++]!] as State;
+      setMember(obj, path.slice(i).join('.'), typeof o.value === 'number' ? o.value : o.value(props));
     }
   });
 }
@@ -598,14 +599,16 @@ function conformCounts(v: VMStateDescription, s: State): void {
 function conformOne(v: VMStateDescription, s: State): void {
   for (const f of v.fields) {
     if (f.member === null) continue;
-    if (f.flags & F.VMS_VARRAY_ANY && f.num_member && typeof s[f.num_member] === 'number') {
+    if (f.flags & F.VMS_VARRAY_ANY && f.num_member && typeof memberOf(s, f.num_member) === 'number') {
       const n = Math.max(0, Number(s[f.num_member]) * (f.flags & F.VMS_MULTIPLY_ELEMENTS ? (f.num ?? 1) : 1));
-      const cur = Array.isArray(s[f.member]) ? (s[f.member] as unknown[]) : [];
+      const had = memberOf(s, f.member);
+      const cur = Array.isArray(had) ? (had as unknown[]) : [];
       const one = () => (f.vmsd ? blankState(f.vmsd) : blankValue(f.info?.name ?? '', f.size ?? 0));
-      if (n <= 1024) s[f.member] = Array.from({ length: n }, (_, i) => (i < cur.length ? cur[i] : one()));
-    } else if (f.flags & F.VMS_VBUFFER && f.size_member && typeof s[f.size_member] === 'number') {
+      if (n <= 1024) setMember(s, f.member, Array.from({ length: n }, (_, i) => (i < cur.length ? cur[i] : one())));
+    } else if (f.flags & F.VMS_VBUFFER && f.size_member && typeof memberOf(s, f.size_member) === 'number') {
       const n = Number(s[f.size_member]) * (f.flags & F.VMS_MULTIPLY ? (f.size ?? 1) : 1);
-      if (n >= 0 && n <= 1 << 20 && !(s[f.member] instanceof Uint8Array && (s[f.member] as Uint8Array).length === n)) s[f.member] = new Uint8Array(n);
+      const had = memberOf(s, f.member);
+      if (n >= 0 && n <= 1 << 20 && !(had instanceof Uint8Array && had.length === n)) setMember(s, f.member, new Uint8Array(n));
     }
   }
 }
@@ -621,9 +624,9 @@ function conformBuffers(v: VMStateDescription, s: State, props: Readonly<Record<
     if (depth > 8) return;
     for (const f of d.fields) {
       if (f.member === null) continue;
-      if (f.vmsd && st[f.member] && typeof st[f.member] === 'object' && !Array.isArray(st[f.member])) visit(f.vmsd, st[f.member] as State, depth + 1);
+      const cur = memberOf(st, f.member);
+      if (f.vmsd && cur && typeof cur === 'object' && !Array.isArray(cur)) visit(f.vmsd, cur as State, depth + 1);
       if (!(f.flags & F.VMS_BUFFER) || !f.field_exists || f.size === undefined) continue;
-      const cur = st[f.member];
       if (cur instanceof Uint8Array && cur.length === f.size) continue;
       let exists = false;
       try {
@@ -631,10 +634,15 @@ function conformBuffers(v: VMStateDescription, s: State, props: Readonly<Record<
       } catch {
         exists = false;
       }
-      if (exists) st[f.member] = new Uint8Array(f.size);
+      if (exists) setMember(st, f.member, new Uint8Array(f.size));
     }
   };
   visit(v, s, 0);
+}
+
+/** Object.assign for members: each own member of `from` becomes an own member of `to` (a `__proto__` one included). */
+function assignMembers(to: State, from: State): void {
+  for (const k of Object.keys(from)) setMember(to, k, from[k]);
 }
 
 function structuredCloneState(s: State): State {
