@@ -25,7 +25,7 @@ import type { FieldExists, Props, State, VMStateDescription, VMStateField, VMSta
 import { ModelView } from '../extract.js';
 import type { ExtractedClass, ExtractedField, ExtractedVmsd } from '../model.js';
 import type { PropertyRecord } from '../props/extract.js';
-import { codecName, type CodecTable, type ReachableRule, type RealizeOverride } from './bindings.js';
+import { codecName, type CodecTable, type PredicateOverride, type ReachableRule, type RealizeOverride } from './bindings.js';
 import { applyAssigns, evalExpr, fold, inputsOf, membersOf, substitute, type Expr, type PredicateEnv } from './predicate.js';
 import type { TreeSnapshot } from './snapshot.js';
 import { boardMachines, notUserCreatable } from './placement.js';
@@ -58,6 +58,8 @@ interface DeviceCtx {
   reachable: readonly ReachableRule[];
   /** The realize-time values (scenarios/common/realize.ts) that apply to this class. */
   realize: readonly RealizeOverride[];
+  /** Hand-written answers for opaque predicates (scenarios/common/predicates.ts) that apply to this class. */
+  predicates: readonly PredicateOverride[];
   props: Readonly<Record<string, PropDef>>;
   classProps(name: string): Readonly<Record<string, PropDef>> | undefined;
 }
@@ -72,6 +74,8 @@ export interface ConvertOptions {
   only?: readonly string[];
   /** What a running guest can reach that no VMSD says, by QOM type (scenarios/common/tree-gen.ts): the generator's refine, and why. */
   stateRules?: Readonly<Record<string, StateRule>>;
+  /** Hand-written answers for predicates that do not translate, by C function (scenarios/common/predicates.ts). */
+  predicates?: readonly PredicateOverride[];
 }
 
 /** A rule the generator applies to a class's states (DeviceGen.refine), with the reason every verdict of the class carries. */
@@ -90,10 +94,10 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
     const v = cv?.ref ? view.vmsd(cv.ref) : undefined;
     if (!v || !v.fields) continue;
     seen.add(c.name);
-    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable, opts.stateRules?.[c.name]));
+    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable, opts.stateRules?.[c.name], opts.predicates));
   }
   for (const site of registeredSections(snap, view, opts, new Set(devices.map((d) => d.name)))) {
-    const d = deviceClass(snap, view, site.owner, site.vmsd, opts.codecs, opts.realize ?? [], site, opts.reachable, opts.stateRules?.[site.owner.name]);
+    const d = deviceClass(snap, view, site.owner, site.vmsd, opts.codecs, opts.realize ?? [], site, opts.reachable, opts.stateRules?.[site.owner.name], opts.predicates);
     d.extracted!.registered = site.note;
     devices.push(d);
   }
@@ -267,6 +271,7 @@ function deviceClass(
   section?: RegisteredSection,
   reachable: readonly ReachableRule[] = [],
   rule?: StateRule,
+  predicates: readonly PredicateOverride[] = [],
 ): DeviceClass {
   const chain = section && !section.owner.at.file ? [] : ancestry(view, c.name);
   const records = classProps(snap, chain);
@@ -288,6 +293,7 @@ function deviceClass(
     device: c.name,
     reachable,
     realize: realize.filter((o) => !o.devices || o.devices.includes(c.name)),
+    predicates: predicates.filter((o) => !o.devices || o.devices.includes(c.name)),
     props,
     classProps: (name) => (view.classDefs(name).length ? propDefs(classProps(snap, ancestry(view, name))) : undefined),
   };
@@ -722,6 +728,13 @@ class VmsdConverter {
     return v ? this.convert(v) : undefined;
   }
 
+  /**
+   * A needed() or field test: its translation, else the override table's
+   * answer, else an opaque predicate: a named input (`fn()`, a bool
+   * property the case draws both ways). An opaque needed() defaults to
+   * false (the subsection is not sent, as in a device that never left the
+   * common case), an opaque field test to true (the field is sent).
+   */
   private predicate(v: ExtractedVmsd, fn: string, members: Set<string>, what: 'needed' | 'test'): FieldExists {
     const t = this.snap.predicates[`${v.at.file}#${fn}`];
     let expr: Expr | null = null;
@@ -734,8 +747,14 @@ class VmsdConverter {
       else expr = e;
     }
     if (!expr) {
+      const o = this.dc.predicates.find((x) => x.fn === fn);
+      if (o) {
+        const said = `${v.name} ${what} ${fn} from the override table (${o.from})`;
+        if (!this.dc.notes.predicates?.includes(said)) (this.dc.notes.predicates ??= []).push(said);
+        return (state: State, version: number, ctx: VmCtx) => o.test(state, ctx.props, version, ctx.device);
+      }
       const name = `${fn}()`;
-      if (!this.dc.inputs.has(name)) this.dc.inputs.set(name, { default: true, reason: `${v.name} ${what} ${fn}: ${reason}` });
+      if (!this.dc.inputs.has(name)) this.dc.inputs.set(name, { default: what === 'test', reason: `${v.name} ${what} ${fn}: ${reason}` });
       expr = { k: 'input', name };
     }
     for (const i of inputsOf(expr)) if (!this.dc.inputs.has(i)) this.dc.inputs.set(i, { default: false, reason: `${fn} calls ${i}, which the model cannot answer` });
