@@ -21,12 +21,12 @@ import { codecless } from '../../vmstate/check.js';
 import { blankValue } from '../../gen/scalar.js';
 import type { CustomArbitrary } from '../../gen/types.js';
 import type { CompatEntry, DeviceClass, ExtractedNotes, MachineType, PropDef, Release } from '../../machine/types.js';
-import type { FieldExists, Props, State, VMStateDescription, VMStateField, VMStateInfo, VmCtx } from '../../vmstate/types.js';
+import type { FieldExists, PostLoadFailure, Props, State, VMStateDescription, VMStateField, VMStateInfo, VmCtx } from '../../vmstate/types.js';
 import { ModelView } from '../extract.js';
 import type { ExtractedClass, ExtractedField, ExtractedVmsd } from '../model.js';
 import type { PropertyRecord } from '../props/extract.js';
 import { codecName, type CodecTable, type PredicateOverride, type ReachableRule, type RealizeOverride } from './bindings.js';
-import { applyAssigns, evalExpr, fold, inputsOf, membersOf, substitute, type Expr, type PredicateEnv } from './predicate.js';
+import { applyAssigns, errnoOf, evalExpr, exprText, fold, inputsOf, isReject, membersOf, substitute, wouldReject, type Expr, type HookStep, type PredicateEnv, type Reject } from './predicate.js';
 import type { TreeSnapshot } from './snapshot.js';
 import { boardMachines, notUserCreatable } from './placement.js';
 
@@ -42,6 +42,8 @@ interface DeviceCtx {
   custom: Record<string, CustomArbitrary>;
   inputs: Map<string, { default: boolean; reason: string }>;
   propMembers: Map<string, { prop: string; bit?: number }[]>;
+  /** Converted VMSDs whose post_load can refuse the load, with its steps (the generator keeps to what they accept). */
+  rejecting: Map<VMStateDescription, readonly HookStep[]>;
   /** Members the device's own VMSD tree migrates (container_of lookups). */
   deviceMembers: Set<string>;
   /** What codec bindings add to the class (bindings.ts CodecBinding). */
@@ -287,6 +289,7 @@ function deviceClass(
     notes: { at: section ? `${section.at.file}:${section.at.line}` : `${c.at.file}:${c.at.line}`, unmodelled: [], hooks: [], inputs: [] },
     custom: {},
     inputs: new Map(),
+    rejecting: new Map(),
     propMembers,
     deviceMembers: membersOfVmsd(view, top),
     bound: { props: {}, parents: [], resets: [], structResets: [], deviceVmsds: [], realized: {} },
@@ -367,6 +370,7 @@ function deviceClass(
   const fixed = outsideFixed(chain, top, view, snap);
   const boardOnly = boardOnlyOf(snap, view, c, chain);
   if (rule) dc.notes.hooks.push(`generator rule: ${rule.why}`);
+  const accept = dc.rejecting.size ? acceptedBy(vmsd, dc.rejecting, dc.propMembers, reset) : undefined;
   return {
     ...(boardOnly ? { boardOnly } : {}),
     name: section?.name ?? c.name,
@@ -378,7 +382,7 @@ function deviceClass(
     instanceId: section?.instanceId ?? 0,
     ...(section && section.aliasId >= 0 ? { aliasId: section.aliasId } : {}),
     reset,
-    gen: genOf(dc.custom, fixed, reset, rule),
+    gen: genOf(dc.custom, fixed, reset, rule, accept),
     extracted: dc.notes,
   };
 }
@@ -413,12 +417,58 @@ function outsideFixed(chain: readonly ExtractedClass[], top: ExtractedVmsd, view
 
 /** A generated state's `members` put back to their reset value (what the in-kernel device never changes). */
 /** The class's generator hooks: members a KVM-filling hook never sets held at reset, then the class's own rule. */
-function genOf(custom: DeviceCtx['custom'], fixed: Record<string, string>, reset: (p: Props) => State, rule: StateRule | undefined): NonNullable<DeviceClass['gen']> {
-  const steps = [...(Object.keys(fixed).length ? [holdAtReset(Object.keys(fixed).map((k) => k.slice(k.indexOf(':') + 1)), reset)] : []), ...(rule ? [rule.refine] : [])];
+function genOf(custom: DeviceCtx['custom'], fixed: Record<string, string>, reset: (p: Props) => State, rule: StateRule | undefined, accept?: (s: State, p: Props) => State): NonNullable<DeviceClass['gen']> {
+  const steps = [...(Object.keys(fixed).length ? [holdAtReset(Object.keys(fixed).map((k) => k.slice(k.indexOf(':') + 1)), reset)] : []), ...(rule ? [rule.refine] : []), ...(accept ? [accept] : [])];
   const out: NonNullable<DeviceClass['gen']> = { custom, ...(Object.keys(fixed).length ? { fixed } : {}) };
   if (steps.length === 1) out.refine = steps[0]!;
   else if (steps.length > 1) out.refine = (s: State, p: Props) => steps.reduce((x, f) => f(x, p), s);
   return out;
+}
+
+/**
+ * The generator keeps to what the device's own post_load accepts (a state
+ * it refuses is none a running QEMU has): where a translated post_load
+ * (hooks.ts) would refuse a generated struct, the members its refusals read
+ * go back to their reset value (the top struct's from the class's reset,
+ * a nested one's blank), once; a state still refused stays, and its own
+ * round trip says so.
+ */
+function acceptedBy(top: VMStateDescription, rejecting: ReadonlyMap<VMStateDescription, readonly HookStep[]>, propMembers: PredicateEnv['propMembers'], reset: (p: Props) => State): (s: State, p: Props) => State {
+  return (s, p) => {
+    let fresh: State | null = null;
+    eachStruct(top, s, (d, st) => {
+      const steps = rejecting.get(d);
+      if (!steps) return;
+      const ctx = { props: p, device: s } as unknown as VmCtx;
+      if (d.needed && d !== top && !safe(() => d.needed!(st, ctx))) return;
+      const env: PredicateEnv = { self: st, device: s, props: p, propMembers, version: d.version_id };
+      if (!wouldReject(steps, env, structuredCloneState)) return;
+      const from = st === s ? (fresh ??= reset(p)) : blankState(d);
+      for (const r of steps) if (isReject(r) && r.when) for (const m of membersOf(r.when)) if (m.root === 'self') resetKey(st, from, m.path);
+    });
+    return s;
+  };
+}
+
+const safe = (f: () => boolean) => {
+  try {
+    return f();
+  } catch {
+    return false;
+  }
+};
+
+/** The state key a member path falls in (its longest dotted prefix that is a key), copied from `from`. */
+function resetKey(st: State, from: State, path: readonly (string | number)[]): void {
+  for (let n = path.length; n > 0; n--) {
+    const head = path.slice(0, n);
+    if (head.some((x) => typeof x !== 'string')) continue;
+    const k = head.join('.');
+    if (k in st && k in from) {
+      st[k] = structuredCloneState({ v: from[k] } as State).v;
+      return;
+    }
+  }
 }
 
 function holdAtReset(members: readonly string[], reset: (p: Props) => State): (s: State, p: Props) => State {
@@ -696,13 +746,7 @@ class VmsdConverter {
     const members = selfMembers ?? membersOfVmsd(this.view, v);
     for (const [hook, fn] of Object.entries(v.hooks)) {
       if (hook === 'needed') continue;
-      if (hook === 'pre_save') {
-        const pre = this.preSave(v, fn, members);
-        if (typeof pre === 'function') {
-          out.pre_save = pre;
-          continue;
-        }
-      }
+      if (this.installHook(out, v, hook, fn, members) === null) continue;
       this.dc.notes.hooks.push(`${v.name}.${hook} = ${fn}`);
     }
     if (v.hooks.needed) {
@@ -802,25 +846,52 @@ class VmsdConverter {
     return map(e);
   }
 
-  /** A translated pre_save (hooks.ts) whose members all resolve, writing only migrated members; else why not. */
-  private preSave(v: ExtractedVmsd, fn: string, members: Set<string>): NonNullable<VMStateDescription['pre_save']> | string {
+  /**
+   * A translated hook's steps (hooks.ts) whose members all resolve, writing
+   * only migrated members; else why not. A load hook keeps the steps before
+   * the first that does not resolve (C runs in order), saying the rest in
+   * `rest`; a pre_save is all or nothing.
+   */
+  private hookSteps(v: ExtractedVmsd, fn: string, members: Set<string>, load: boolean): { steps: HookStep[]; rest?: string } | string {
     const t = this.snap.hooks?.[`${v.at.file}#${fn}`];
     if (!t) return 'not translated';
     if (!t.ok) return t.reason;
+    const steps: HookStep[] = [];
     for (const a of t.assigns) {
-      const target: Extract<Expr, { k: 'member' }> = { k: 'member', root: a.root, path: a.path };
-      if (!this.resolvable(target, members, false)) return `writes ${a.path.join('.')}, which is not migrated`;
-      const read = [...membersOf(a.e), ...(a.when ? membersOf(a.when) : [])];
+      let why: string | null = null;
+      const read = [...(isReject(a) ? [] : membersOf(a.e)), ...(a.when ? membersOf(a.when) : [])];
+      if (!isReject(a) && !this.resolvable({ k: 'member', root: a.root, path: a.path }, members, false)) why = `writes ${a.path.join('.')}, which is not migrated`;
       const bad = read.find((m) => !this.resolvable(m, members));
-      if (bad) return `reads ${bad.path.join('.')}, which is neither migrated nor a property`;
-      for (const i of [...inputsOf(a.e), ...(a.when ? inputsOf(a.when) : [])]) {
+      if (!why && bad) why = `reads ${bad.path.join('.')}, which is neither migrated nor a property`;
+      if (why) {
+        if (!load || !steps.length) return why;
+        return { steps, rest: `from line ${isReject(a) ? a.line : '?'}: ${why}` };
+      }
+      for (const i of [...(isReject(a) ? [] : inputsOf(a.e)), ...(a.when ? inputsOf(a.when) : [])]) {
         if (!this.dc.inputs.has(i)) this.dc.inputs.set(i, { default: false, reason: `${fn} calls ${i}, which the model cannot answer` });
       }
+      steps.push(a);
     }
-    const assigns = t.assigns;
-    return (state, ctx) => {
-      applyAssigns(assigns, { self: state, device: ctx.device, props: ctx.props, propMembers: this.dc.propMembers, version: v.version_id });
-    };
+    return t.rest ? { steps, rest: t.rest } : { steps };
+  }
+
+  /** Installs a translated hook on the converted VMSD: a pre_save's assignments, a load hook's assignments and refusals. */
+  private installHook(out: VMStateDescription, v: ExtractedVmsd, hook: string, fn: string, members: Set<string>): string | null {
+    if (hook !== 'pre_save' && hook !== 'post_load' && hook !== 'pre_load') return 'not translated';
+    const h = this.hookSteps(v, fn, members, hook !== 'pre_save');
+    if (typeof h === 'string') return h;
+    const env = (state: State, ctx: VmCtx, version: number): PredicateEnv => ({ self: state, device: ctx.device, props: ctx.props, propMembers: this.dc.propMembers, version });
+    const refused = (r: Reject | null): PostLoadFailure | undefined =>
+      r ? { errno: errnoOf(r.reject), message: `${fn} (${v.name}.${hook}, line ${r.line}) returns ${r.reject}${r.when ? ` when ${exprText(r.when)}` : ''}` } : undefined;
+    const { steps } = h;
+    if (hook === 'pre_save') out.pre_save = (state, ctx) => void applyAssigns(steps, env(state, ctx, v.version_id));
+    else if (hook === 'pre_load') out.pre_load = (state, ctx) => refused(applyAssigns(steps, env(state, ctx, v.version_id)));
+    else {
+      out.post_load = (state, version, ctx) => refused(applyAssigns(steps, env(state, ctx, version)));
+      if (steps.some(isReject)) this.dc.rejecting.set(out, steps);
+    }
+    if (h.rest) this.dc.notes.hooks.push(`${v.name}.${hook} = ${fn} in part (not modelled ${h.rest})`);
+    return null;
   }
 
   /**

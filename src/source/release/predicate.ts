@@ -190,12 +190,34 @@ export interface Assign {
   when?: Expr;
 }
 
-/** Runs a translated hook's assignments in order on the state (and the device's), each value in the member's own JS type. */
-export function applyAssigns(assigns: readonly Assign[], env: PredicateEnv): void {
-  for (const a of assigns) {
+/** A load hook's refusal (hooks.ts): `return <code>` (a negative errno) when `when` holds, at `line` of the hook. */
+export interface Reject {
+  reject: string;
+  when?: Expr;
+  line: number;
+}
+
+/** One step of a translated hook: an assignment, or (post_load / pre_load) a refusal. */
+export type HookStep = Assign | Reject;
+
+export const isReject = (s: HookStep): s is Reject => 'reject' in s;
+
+/** Runs a translated hook's steps in order on the state (and the device's), each value in the member's own JS type; the refusal that stops it, or null. */
+export function applyAssigns(steps: readonly HookStep[], env: PredicateEnv): Reject | null {
+  for (const a of steps) {
     if (a.when && evalExpr(a.when, env) === 0n) continue;
+    if (isReject(a)) return a;
     setMember(env, a.root, a.path, evalExpr(a.e, env));
   }
+  return null;
+}
+
+/** The refusal a hook's steps would return on this state, without changing it (a copy of the state takes the assignments). */
+export function wouldReject(steps: readonly HookStep[], env: PredicateEnv, copy: (s: Record<string, unknown>) => Record<string, unknown>): Reject | null {
+  if (!steps.some(isReject)) return null;
+  const self = copy(env.self);
+  const device = env.device === env.self ? self : copy(env.device);
+  return applyAssigns(steps, { ...env, self, device });
 }
 
 /** Sets the member a path names: the longest dotted prefix that is a state key, then indices and nested keys. */
@@ -272,4 +294,39 @@ export function substitute(e: Expr, value: (m: Extract<Expr, { k: 'member' }>) =
     }
   };
   return go(e);
+}
+
+/** An expression as C-like text, for people (`msg_len < 0 || msg_len > 8`). */
+export function exprText(e: Expr): string {
+  const p = (x: Expr) => (x.k === 'bin' || x.k === 'cond' ? `(${exprText(x)})` : exprText(x));
+  switch (e.k) {
+    case 'int':
+      return e.v;
+    case 'version':
+      return 'version_id';
+    case 'member':
+      return `${e.root === 'device' ? 'device.' : ''}${e.path.map((x) => (typeof x === 'number' ? `[${x}]` : x)).join('.').replace(/\.\[/g, '[')}`;
+    case 'input':
+      return e.name;
+    case 'un':
+      return `${e.op}${p(e.e)}`;
+    case 'bin':
+      return `${p(e.l)} ${e.op} ${p(e.r)}`;
+    case 'cond':
+      return `${p(e.c)} ? ${p(e.a)} : ${p(e.b)}`;
+    case 'call':
+      return `${e.fn}(${e.args.map(exprText).join(', ')})`;
+  }
+}
+
+/** Linux's errno values for the names load hooks return (-EINVAL …); 22 (EINVAL) for a name not listed. */
+const ERRNO: Readonly<Record<string, number>> = { EPERM: 1, ENOENT: 2, EIO: 5, E2BIG: 7, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EFAULT: 14, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22, ENOSPC: 28, ERANGE: 34, ENOSYS: 38, ENOTSUP: 95, EOPNOTSUPP: 95 };
+
+/** The errno a refusal's return text stands for (`-EINVAL` → 22, `-1` → 1). */
+export function errnoOf(text: string): number {
+  const t = text.replace(/[()\s]/g, '');
+  const name = /^-?(E[A-Z0-9]+)$/.exec(t)?.[1];
+  if (name) return ERRNO[name] ?? 22;
+  const n = Number(t);
+  return Number.isFinite(n) && n !== 0 ? Math.abs(n) : 22;
 }

@@ -51,6 +51,27 @@ export interface TranslateLookups {
   childMember?: (child: string) => string | undefined;
   /** The C functions of the same file by name, for calls the translation inlines. */
   defs?: ReadonlyMap<string, Node>;
+  /** The element count of a file-scope array by name (`ARRAY_SIZE(transfer_end_table)`), or undefined. */
+  arrayLength?: (name: string) => number | undefined;
+}
+
+/** Element counts of a file's file-scope arrays: `T name[] = { a, b, … }` (the initialiser's elements) or `T name[N]` (a literal N). */
+export function arrayLengths(root: Node): (name: string) => number | undefined {
+  const found = new Map<string, number>();
+  for (const d of root.namedChildren) {
+    if (d?.type !== 'declaration') continue;
+    for (const c of d.namedChildren) {
+      const decl = c?.type === 'init_declarator' ? c.childForFieldName('declarator') : c?.type === 'array_declarator' ? c : null;
+      if (decl?.type !== 'array_declarator') continue;
+      const name = decl.childForFieldName('declarator');
+      if (name?.type !== 'identifier') continue;
+      const size = decl.childForFieldName('size');
+      const init = c!.type === 'init_declarator' ? c!.childForFieldName('value') : null;
+      if (size && /^\d+$/.test(size.text)) found.set(name.text, Number(size.text));
+      else if (!size && init?.type === 'initializer_list') found.set(name.text, init.namedChildren.filter((x) => x !== null && x.type !== 'comment').length);
+    }
+  }
+  return (name) => found.get(name);
 }
 
 /** The C function definitions of one file by name. */
@@ -104,6 +125,7 @@ export async function translatePredicates(model: ExtractedModel, source: SourceT
     }
     const tree = await parseC(ctx.unit.text);
     const lookups: TranslateLookups = { vmsdVersion: vmsdVersions(model, file), childMember: childMembers(ctx.unit.text) };
+    lookups.arrayLength = arrayLengths(tree.rootNode);
     try {
       const defs = functionDefs(tree.rootNode);
       for (const n of names) {
@@ -383,6 +405,10 @@ export class Translator {
     const fn = n.childForFieldName('function')?.text ?? '';
     const args = (n.childForFieldName('arguments')?.namedChildren ?? []).filter((x): x is Node => x !== null && x.type !== 'comment');
     if (QOM_CAST.test(fn) && args.length === 1 && this.path(args[0]!)) return this.expr(args[0]!);
+    if (fn === 'ARRAY_SIZE' && args.length === 1 && args[0]!.type === 'identifier' && !this.scope.has(args[0]!.text)) {
+      const n = this.lookups.arrayLength?.(args[0]!.text);
+      if (n !== undefined) return { k: 'int', v: String(n) };
+    }
     if (STATE_HELPERS.has(fn)) return { k: 'call', fn, args: await Promise.all(args.map((a) => this.expr(a))) };
     if (fn.startsWith('migrate_') && args.length === 0) return { k: 'input', name: `${fn}()` };
     if (INPUT_HELPERS.has(fn)) {
