@@ -87,3 +87,36 @@ describe('an untranslatable needed() is an opaque predicate', () => {
     expect(f.message).not.toMatch(/fails only when/);
   });
 });
+
+describe('hooks on verdicts', () => {
+  const withHook = (version: string, hooks: Record<string, string>, translated?: TreeSnapshot['hooks']): Release => {
+    const snap = snapshot(version, false, {});
+    snap.model.vmsds[0]!.hooks = hooks;
+    if (translated) snap.hooks = translated;
+    return { ...releaseFromSnapshot(snap, { codecs: {} }), name: version };
+  };
+
+  test('a hook with no translation is named by its C function on the verdict (the JSON message too); one translated in part says what is left', () => {
+    const a = withHook('2.0', { post_load: 'toy_post_load', pre_save: 'toy_pre_save' });
+    const r = runCase({ device: 'toy', from: a, to: withHook('1.0', {}), machine: 'pc-q35-1.0' }, null, mode);
+    expect(r.status, r.message ?? '').toBe('pass');
+    expect(r.message).toMatch(/hook not modelled: toy\.post_load = toy_post_load, toy\.pre_save = toy_pre_save/);
+    expect(JSON.parse(JSON.stringify(r)).message).toMatch(/toy_post_load/);
+    const part = withHook('2.0', { post_load: 'toy_post_load' }, {
+      'hw/misc/toy.c#toy_post_load': { ok: true, assigns: [{ reject: '-EINVAL', when: { k: 'bin', op: '>', l: { k: 'member', root: 'self', path: ['ctrl'] }, r: { k: 'int', v: '9' } }, line: 4 }], rest: 'from line 6: a call to timer_mod()', at },
+    });
+    const p = runCase({ device: 'toy', from: part, to: withHook('1.0', {}), machine: 'pc-q35-1.0' }, null, mode);
+    expect(p.message).toMatch(/hook modelled in part: toy\.post_load = toy_post_load in part \(not modelled from line 6: a call to timer_mod\(\)\)/);
+    expect(p.message).not.toMatch(/hook not modelled/);
+  });
+
+  test('a refusal only the destination has fails the forward load as post_load rejected, naming the condition', () => {
+    const strict = withHook('2.0', { post_load: 'toy_post_load' }, {
+      'hw/misc/toy.c#toy_post_load': { ok: true, assigns: [{ reject: '-EINVAL', when: { k: 'bin', op: '>', l: { k: 'member', root: 'self', path: ['ctrl'] }, r: { k: 'int', v: '9' } }, line: 4 }], at },
+    });
+    const r = runCase({ device: 'toy', from: withHook('1.0', {}), to: strict, machine: 'pc-q35-1.0' }, null, { ...mode, runs: 50 });
+    expect(r.status).toBe('fail');
+    expect(r.stage).toBe('forward');
+    expect(r.message).toMatch(/toy_post_load \(toy\.post_load, line 4\) returns -EINVAL when ctrl > 9/);
+  });
+});

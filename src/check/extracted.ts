@@ -94,10 +94,13 @@ function withInputs(spec: CaseSpec, v: InputVariant): CaseSpec {
 /** The notes every verdict of this case carries: hooks not modelled, named inputs. */
 export function caseNotes(spec: CaseSpec): string | null {
   const cls = classesOf(spec);
-  const hooks = [...new Set(cls.flatMap((c) => c.extracted?.hooks ?? []))];
+  const all = [...new Set(cls.flatMap((c) => c.extracted?.hooks ?? []))];
+  const partly = all.filter((h) => / in part \(/.test(h));
+  const hooks = all.filter((h) => !partly.includes(h));
   const inputs = [...new Set(cls.flatMap((c) => (c.extracted?.inputs ?? []).map((i) => i.name)))];
   const parts: string[] = [];
   if (hooks.length) parts.push(`hook not modelled: ${hooks.slice(0, 6).join(', ')}${hooks.length > 6 ? ` (+${hooks.length - 6})` : ''}`);
+  if (partly.length) parts.push(`hook modelled in part: ${partly.slice(0, 4).join(', ')}${partly.length > 4 ? ` (+${partly.length - 4})` : ''}`);
   if (inputs.length) parts.push(`opaque inputs drawn both ways: ${inputs.slice(0, 6).join(', ')}${inputs.length > 6 ? ` (+${inputs.length - 6})` : ''}`);
   const overrides = [...new Set(cls.flatMap((c) => c.extracted?.overrides ?? []))];
   const answered = [...new Set(cls.flatMap((c) => c.extracted?.predicates ?? []))];

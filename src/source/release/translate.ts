@@ -61,7 +61,9 @@ export function arrayLengths(root: Node): (name: string) => number | undefined {
   for (const d of root.namedChildren) {
     if (d?.type !== 'declaration') continue;
     for (const c of d.namedChildren) {
-      const decl = c?.type === 'init_declarator' ? c.childForFieldName('declarator') : c?.type === 'array_declarator' ? c : null;
+      let decl = c?.type === 'init_declarator' ? c.childForFieldName('declarator') : c;
+      // `T *name[]`: an array of pointers
+      while (decl?.type === 'pointer_declarator') decl = decl.childForFieldName('declarator');
       if (decl?.type !== 'array_declarator') continue;
       const name = decl.childForFieldName('declarator');
       if (name?.type !== 'identifier') continue;
