@@ -496,3 +496,19 @@ describe('load hooks translated (hooks.ts)', () => {
     expect(d.extracted!.hooks).toEqual(['toy.post_load = toy_post_load in part (not modelled from line 9: a call to toy_timer_start())']);
   });
 });
+
+describe('VMSTATE_WITH_TMP: the tmp VMSD\'s pre_save reads its parent', () => {
+  test('tmp->has_flag = tmp->parent->flag.on is translated and run: the tmp carries the parent\'s member, no "hook not modelled"', () => {
+    const s = snapshot([fld('tmp', { info: 'vmstate_info_tmp', vmsd: { name: 'vmstate_toy_tmp', file: at.file }, offset: null, flags: [] }), fld('flag.on', { info: 'vmstate_info_uint8', size: 1 })]);
+    s.model.vmsds.push(vmsd('vmstate_toy_tmp', 'toy-tmp', [fld('has_flag', { info: 'vmstate_info_uint8', size: 1, offset: 'struct ToyTmp.has_flag' })], { hooks: { pre_save: 'toy_tmp_pre_save' } }));
+    s.hooks = { 'hw/misc/toy.c#toy_tmp_pre_save': { ok: true, assigns: [{ root: 'self', path: ['has_flag'], e: { k: 'member', root: 'self', path: ['parent', 'flag', 'on'] } }], at } };
+    const r = releaseFromSnapshot(s, { codecs: none });
+    const d = r.devices[0]!;
+    expect(d.extracted!.hooks).toEqual(['toy.post_load = toy_post_load']);
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['toy'] });
+    const bytes = (on: number) => e.save({ toy: { ...e.resetState('toy'), 'flag.on': on } }, { describe: false }).bytes;
+    const [off, on] = [bytes(0), bytes(7)];
+    // the tmp's byte and the parent's member both follow it
+    expect([...off].filter((b, i) => b !== on[i]).length).toBe(2);
+  });
+});

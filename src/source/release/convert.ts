@@ -13,7 +13,7 @@
  * verdict.
  */
 import { VmError } from '../../wire/errors.js';
-import { VMSTATE_QLIST_V, VMSTATE_QTAILQ_V, VMSTATE_WITH_TMP_TEST } from '../../vmstate/containers.js';
+import { TMP_PARENT, VMSTATE_QLIST_V, VMSTATE_QTAILQ_V, VMSTATE_WITH_TMP_TEST } from '../../vmstate/containers.js';
 import * as F from '../../vmstate/flags.js';
 import * as I from '../../vmstate/info.js';
 import { blankState } from '../../gen/blank.js';
@@ -963,7 +963,9 @@ class VmsdConverter {
         const m = stripType(counted.num_offset ?? counted.size_offset);
         return unmodelled(`(VMSTATE_WITH_TMP ${nested.name}): the count '${m}' of ${counted.name} is the tmp's, set by ${nested.hooks.pre_save ? `its pre_save ${nested.hooks.pre_save}` : 'code'} the model does not run`);
       }
-      return { ...VMSTATE_WITH_TMP_TEST(test, this.convert(nested)), version_id: f.version_id };
+      // the tmp's hooks read and write the struct it is saved from through `parent` (tmp->parent->has_ufo)
+      const withParent = new Set([...own, ...[...members].map((m) => `${TMP_PARENT}.${m}`)]);
+      return { ...VMSTATE_WITH_TMP_TEST(test, this.convert(nested, withParent)), version_id: f.version_id };
     }
     if ((cname === 'vmstate_info_qtailq' || cname === 'vmstate_info_qlist') && nested) {
       const mk = cname === 'vmstate_info_qtailq' ? VMSTATE_QTAILQ_V : VMSTATE_QLIST_V;

@@ -7,6 +7,7 @@
  * JSON-safe, so it is cached with the tree.
  */
 import { VmError } from '../../wire/errors.js';
+import { TMP_PARENT } from '../../vmstate/containers.js';
 
 export type Expr =
   | { k: 'int'; v: string }
@@ -38,6 +39,19 @@ const toBig = (v: unknown, what: string): bigint => {
   throw new VmError({ kind: 'bad-state', message: `predicate: ${what} is not a number (${typeof v})` });
 };
 
+const isState = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
+
+/** Whether a state has a key that is a dotted prefix of the path (its longest-prefix lookup finds something). */
+const hasPrefixKey = (st: Record<string, unknown>, path: readonly (string | number)[]): boolean => {
+  const names: string[] = [];
+  for (const p of path) {
+    if (typeof p !== 'string') break;
+    names.push(p);
+    if (names.join('.') in st) return true;
+  }
+  return false;
+};
+
 /** The value at a member path: the longest dotted prefix that is a state key, then indices and nested keys; else the properties behind it. */
 export function memberValue(env: PredicateEnv, root: 'self' | 'device', path: readonly (string | number)[]): unknown {
   const base = root === 'self' ? env.self : env.device;
@@ -48,7 +62,10 @@ export function memberValue(env: PredicateEnv, root: 'self' | 'device', path: re
     const key = head.join('.');
     if (key in base) {
       let v: unknown = base[key];
-      for (const p of path.slice(n)) {
+      const rest = path.slice(n);
+      // a nested state (a tmp struct's parent) keys its own members by their dotted paths
+      if (rest.length && typeof rest[0] === 'string' && isState(v) && hasPrefixKey(v, rest)) return memberValue({ ...env, self: v, device: v }, 'self', rest);
+      for (const p of rest) {
         if (v === null || v === undefined) {
           v = undefined;
           break;
@@ -228,6 +245,8 @@ export function setMember(env: PredicateEnv, root: 'self' | 'device', path: read
     if (head.some((p) => typeof p !== 'string')) continue;
     const k = head.join('.');
     if (!(k in base)) continue;
+    const rest = path.slice(n);
+    if (rest.length && typeof rest[0] === 'string' && isState(base[k]) && hasPrefixKey(base[k] as Record<string, unknown>, rest)) return setMember({ ...env, self: base[k] as Record<string, unknown> }, 'self', rest, v);
     let holder: Record<string | number, unknown> = base;
     let last: string | number = k;
     for (const p of path.slice(n)) {
@@ -238,6 +257,11 @@ export function setMember(env: PredicateEnv, root: 'self' | 'device', path: read
     }
     const cur = holder[last];
     holder[last] = typeof cur === 'boolean' ? v !== 0n : typeof cur === 'bigint' ? v : Number(v);
+    return;
+  }
+  // a struct that starts empty (a tmp, whose pre_save fills it): the member by its dotted path
+  if (path.length && path.every((p) => typeof p === 'string') && TMP_PARENT in base) {
+    base[path.join('.')] = v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
     return;
   }
   throw new VmError({ kind: 'bad-state', message: `hook: '${path.join('.')}' is not in the state` });
