@@ -199,6 +199,27 @@ interface Where {
   last?: boolean;
 }
 
+/**
+ * `helper(s, …);` with `helper` a function of the same file: its body's
+ * steps, with its parameters bound to the arguments, as a pre_save's (its
+ * value is not used, so a return in it only ends it: none but a final one
+ * is followed). False when the function is not the file's.
+ */
+async function sameFileCall(t: Translator, call: Node, when: Expr | null, out: HookStep[], line: number): Promise<boolean> {
+  const fn = call.childForFieldName('function')?.text ?? '';
+  const def = t.lookups.defs?.get(fn);
+  if (!def) return false;
+  const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((x): x is Node => x !== null && x.type !== 'comment');
+  const inner = new Translator(t.ctx, await t.callScope(def, fn, args), t.lookups, t.depth + 1);
+  try {
+    await statements(inner, stmtsOf(bodyOf(def)), when, out, { top: true, load: false });
+  } catch (e) {
+    if (e instanceof Untranslatable) no(`a call to ${fn}() (line ${line}): ${e.message}`);
+    throw e;
+  }
+  return true;
+}
+
 /** Whether a branch ends the function: its last statement is a return (a compound's, recursively). */
 function endsInReturn(n: Node): boolean {
   const list = stmtsOf(n);
@@ -241,13 +262,14 @@ async function statements(t: Translator, stmts: Node[], when: Expr | null, out: 
           return;
         }
         if (!zero) no(`a return that can refuse the ${where.load ? 'load' : 'save'}: '${s.text.slice(0, 60)}'`);
-        if (!(where.top || where.load) || !lastHere || when) no(`a return before the end (line ${line})`);
+        if (!(where.top || where.load) || !lastHere || (when && !where.top)) no(`a return before the end (line ${line})`);
         break;
       }
       case 'expression_statement': {
         if (s.text.trim() === ';') break;
         const e = s.namedChildren.find((n) => n !== null && n.type !== 'comment')!;
         if (e.type === 'call_expression' && QUIET.test(e.childForFieldName('function')?.text ?? '')) break;
+        if (e.type === 'call_expression' && (await sameFileCall(t, e, when, out, line))) break;
         if (await t.localAssignment(s)) {
           if (when) no(`a local assigned under a condition (line ${line})`);
           break;

@@ -429,8 +429,8 @@ export class Translator {
     return no(`a call to ${fn}()`);
   }
 
-  /** A call to another function of the file: its body, with its parameters bound to the arguments (state pointers, the version, values). */
-  private async inline(def: Node, fn: string, args: Node[]): Promise<Expr> {
+  /** The scope of a call to another function of the file: its parameters bound to the arguments (state pointers, the version, values). */
+  async callScope(def: Node, fn: string, args: Node[]): Promise<Map<string, Binding>> {
     if (this.depth >= 4) return no(`a call to ${fn}() nested too deep`);
     const params = paramNames(def);
     if (params.length !== args.length) return no(`a call to ${fn}() with ${args.length} argument(s) for ${params.length} parameter(s)`);
@@ -441,6 +441,12 @@ export class Translator {
       const b = this.alias(args[k]!) ?? (bound?.kind === 'version' ? bound : { kind: 'value' as const, e: await this.expr(args[k]!) });
       if (params[k]) scope.set(params[k]!, b);
     }
+    return scope;
+  }
+
+  /** A call to another function of the file: its body, with its parameters bound to the arguments. */
+  private async inline(def: Node, fn: string, args: Node[]): Promise<Expr> {
+    const scope = await this.callScope(def, fn, args);
     try {
       return await bodyExpr(def, this.ctx, scope, this.lookups, this.depth + 1);
     } catch (e) {
@@ -479,7 +485,8 @@ export class Translator {
   /** A constant: a literal, or a macro / enum constant evaluated in the unit. */
   private async constant(n: Node): Promise<Expr> {
     if (!this.ctx) {
-      if (n.type === 'number_literal' && /^(0x[0-9a-f]+|\d+)[ul]*$/i.test(n.text)) return { k: 'int', v: BigInt(n.text.replace(/[ul]+$/i, '')).toString() };
+      const lit = /^(-?)(0x[0-9a-f]+|\d+)[ul]*$/i.exec(n.text);
+      if (n.type === 'number_literal' && lit) return { k: 'int', v: (BigInt(lit[2]!) * (lit[1] ? -1n : 1n)).toString() };
       return no(`'${n.text}' (no unit to evaluate it in)`);
     }
     let toks;
