@@ -19,6 +19,7 @@ import { releases as builtin } from '../scenarios/releases/index.js';
 import { codecs } from '../scenarios/common/bindings.js';
 import { reachableRules, realizeOverrides } from '../scenarios/common/realize.js';
 import { stateRules } from '../scenarios/common/tree-gen.js';
+import { predicateOverrides } from '../scenarios/common/predicates.js';
 import { existsSync as exists, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { extractCached } from './extract-cache.js';
 import { extractorEntry, extractorHash } from './extractor-hash.js';
@@ -117,7 +118,7 @@ const SNAPSHOT_VERSION = '6hpk';
  * predicates, pre_save hooks, placement facts and KVM-filled hooks, is cached beside it under the same key
  * (<key>.predicates-<N>.json). The model itself is never stored twice.
  */
-async function treeSnapshot(root: string, progress?: (what: string) => void): Promise<TreeSnapshot> {
+export async function treeSnapshot(root: string, progress?: (what: string) => void): Promise<TreeSnapshot> {
   const { file, model } = await extractCached(root, { cacheDir: extractCacheDir() });
   // the predicates come from the snapshot's own code (translate.ts …): its hash is in their file name
   const predFile = file.replace(/\.json$/, `.predicates-${SNAPSHOT_VERSION}-${extractorHash(extractorEntry('src/source/release/snapshot.js'))}.json`);
@@ -144,7 +145,7 @@ export function treeRelease(root: string, progress?: (what: string) => void): Pr
   const key = resolve(root);
   let r = treeReleases.get(key);
   if (!r) {
-    r = treeSnapshot(key, progress).then((snap) => ({ ...releaseFromSnapshot(snap, { codecs, realize: realizeOverrides, reachable: reachableRules, stateRules }), name: treeReleaseName(key, snap.version) }));
+    r = treeSnapshot(key, progress).then((snap) => ({ ...releaseFromSnapshot(snap, { codecs, realize: realizeOverrides, reachable: reachableRules, stateRules, predicates: predicateOverrides }), name: treeReleaseName(key, snap.version) }));
     treeReleases.set(key, r);
   }
   return r;

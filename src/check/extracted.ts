@@ -35,56 +35,113 @@ export function unverifiable(spec: CaseSpec): string | null {
 }
 
 export interface InputVariant {
-  overrides: Record<string, string>;
+  /** Each input's value in this run, by name ('true' / 'false'). */
+  values: Record<string, string>;
   /** What differs from the defaults, for people ("x() is true"). */
   label: string | null;
 }
 
-/** The input settings a case runs under: the inputs both sides have, at their defaults, all flipped, then each flipped alone. */
+/** The named inputs a case draws: those of either side (a side without one passes it over), class facts left out. */
+export function caseInputs(spec: CaseSpec): { name: string; default: boolean }[] {
+  const out = new Map<string, boolean>();
+  for (const c of classesOf(spec)) {
+    for (const i of c.extracted?.inputs ?? []) {
+      const p = c.props[i.name];
+      if (CLASS_FACTS.has(i.name) || p?.type !== 'bool' || out.has(i.name)) continue;
+      out.set(i.name, p.default === true);
+    }
+  }
+  return [...out].map(([name, d]) => ({ name, default: d }));
+}
+
+const say = (values: Record<string, string>, names: readonly string[]) => names.map((n) => `${n} is ${values[n]}`).join(' and ');
+
+/** The input settings a case runs under: the defaults, all flipped, then each flipped alone. */
 export function inputVariants(spec: CaseSpec): InputVariant[] {
-  const [a, b] = classesOf(spec);
-  if (!a || !b) return [{ overrides: {}, label: null }];
-  const names = (a.extracted?.inputs ?? []).map((i) => i.name).filter((n) => !CLASS_FACTS.has(n) && b.props[n]?.type === 'bool' && a.props[n]?.type === 'bool');
-  const out: InputVariant[] = [{ overrides: {}, label: null }];
-  if (!names.length) return out;
-  const flip = (n: string) => (a.props[n]!.default === true ? 'false' : 'true');
-  const say = (n: string) => `${n} is ${flip(n)}`;
-  out.push({ overrides: Object.fromEntries(names.map((n) => [n, flip(n)])), label: names.map(say).join(' and ') });
-  if (names.length > 1) for (const n of names.slice(0, MAX_VARIANTS - 2)) out.push({ overrides: { [n]: flip(n) }, label: say(n) });
+  const inputs = caseInputs(spec);
+  const defaults = Object.fromEntries(inputs.map((i) => [i.name, String(i.default)]));
+  const out: InputVariant[] = [{ values: defaults, label: null }];
+  if (!inputs.length) return out;
+  const flipped = (names: readonly string[]) => {
+    const values = { ...defaults };
+    for (const n of names) values[n] = values[n] === 'true' ? 'false' : 'true';
+    return { values, label: say(values, names) };
+  };
+  out.push(flipped(inputs.map((i) => i.name)));
+  if (inputs.length > 1) for (const i of inputs.slice(0, MAX_VARIANTS - 2)) out.push(flipped([i.name]));
   return out;
+}
+
+/** The inputs a failing setting differs in from the nearest passing one: what the failure depends on. */
+export function dependsOn(failing: InputVariant, passing: readonly InputVariant[]): string[] | null {
+  let best: string[] | null = null;
+  for (const p of passing) {
+    const diff = Object.keys(failing.values).filter((n) => failing.values[n] !== p.values[n]);
+    if (diff.length && (!best || diff.length < best.length)) best = diff;
+  }
+  return best;
+}
+
+/** The case with the variant's inputs set, on each side that has them (optional globals of the device's type). */
+function withInputs(spec: CaseSpec, v: InputVariant): CaseSpec {
+  const entries = Object.entries(v.values);
+  if (!entries.length) return spec;
+  const [a, b] = classesOf(spec);
+  const globals = (cls: DeviceClass | undefined) => (cls ? entries.filter(([n]) => cls.props[n]).map(([property, value]) => ({ driver: cls.type, property, value, optional: true })) : []);
+  return { ...spec, globals: { src: [...(spec.globals?.src ?? []), ...globals(a)], dst: [...(spec.globals?.dst ?? []), ...globals(b)] } };
 }
 
 /** The notes every verdict of this case carries: hooks not modelled, named inputs. */
 export function caseNotes(spec: CaseSpec): string | null {
   const cls = classesOf(spec);
-  const hooks = [...new Set(cls.flatMap((c) => c.extracted?.hooks ?? []))];
+  const all = [...new Set(cls.flatMap((c) => c.extracted?.hooks ?? []))];
+  const partly = all.filter((h) => / in part \(/.test(h));
+  const hooks = all.filter((h) => !partly.includes(h));
   const inputs = [...new Set(cls.flatMap((c) => (c.extracted?.inputs ?? []).map((i) => i.name)))];
   const parts: string[] = [];
   if (hooks.length) parts.push(`hook not modelled: ${hooks.slice(0, 6).join(', ')}${hooks.length > 6 ? ` (+${hooks.length - 6})` : ''}`);
+  if (partly.length) parts.push(`hook modelled in part: ${partly.slice(0, 4).join(', ')}${partly.length > 4 ? ` (+${partly.length - 4})` : ''}`);
   if (inputs.length) parts.push(`opaque inputs drawn both ways: ${inputs.slice(0, 6).join(', ')}${inputs.length > 6 ? ` (+${inputs.length - 6})` : ''}`);
   const overrides = [...new Set(cls.flatMap((c) => c.extracted?.overrides ?? []))];
+  const answered = [...new Set(cls.flatMap((c) => c.extracted?.predicates ?? []))];
+  if (answered.length) parts.push(`predicates answered by hand: ${answered.slice(0, 4).join(', ')}${answered.length > 4 ? ` (+${answered.length - 4})` : ''}`);
   if (overrides.length) parts.push(`realize-time values from the override table: ${overrides.slice(0, 4).join(', ')}${overrides.length > 4 ? ` (+${overrides.length - 4})` : ''}`);
   return parts.length ? parts.join('; ') : null;
 }
 
-/** Runs `one` per input variant; the first failure wins, named by the variant that needed it. */
+/**
+ * Runs `one` per input variant. The first failure is the verdict; when a
+ * setting of the inputs passes, the failure depends on them and says on
+ * which ("fails only when x() is true"), the remaining settings run until
+ * one passes to know it; when every setting fails, it does not depend on
+ * them and says so.
+ */
 export function runWithInputs(spec: CaseSpec, one: (spec: CaseSpec) => CaseResult): CaseResult {
   const notes = caseNotes(spec);
+  const variants = inputVariants(spec);
+  const passed: InputVariant[] = [];
+  let failed: { v: InputVariant; r: CaseResult } | null = null;
   let last: CaseResult | null = null;
   let states = 0;
-  for (const v of inputVariants(spec)) {
-    const overrides = { ...(spec.options?.overrides ?? {}) };
-    if (Object.keys(v.overrides).length) overrides[spec.device] = { ...(overrides[spec.device] ?? {}), ...v.overrides };
-    const r = one({ ...spec, options: { ...spec.options, overrides } });
+  for (const v of variants) {
+    const r = one(withInputs(spec, v));
     states += r.states;
-    last = r;
-    if (r.status === 'fail') {
-      if (v.label) r.message = `fails only when ${v.label}: ${r.message ?? ''}`;
+    if (r.status === 'pass') passed.push(v);
+    else if (r.status === 'fail') failed ??= { v, r };
+    else if (!failed) {
+      last = r;
       break;
     }
-    if (r.status !== 'pass') break;
+    last = r;
+    if (failed && passed.length) break;
   }
-  const r = last!;
+  let r = last!;
+  if (failed) {
+    r = failed.r;
+    const on = dependsOn(failed.v, passed);
+    if (on) r.message = `fails only when ${say(failed.v.values, on)}: ${r.message ?? ''}`;
+    else if (variants.length > 1) r.message = `${r.message ?? ''} (fails whatever the opaque inputs: every setting tried fails)`;
+  }
   r.states = states;
   if (notes) r.message = r.message ? `${r.message} (${notes})` : notes;
   return r;

@@ -125,6 +125,8 @@ export interface ExtractedNotes {
   inputs: { name: string; reason: string }[];
   /** Realize-time values taken from the override table (scenarios/common/realize.ts), said on every verdict. */
   overrides?: string[];
+  /** Opaque predicates answered by the hand-written table (scenarios/common/predicates.ts), said on every verdict. */
+  predicates?: string[];
   /** A section a `vmstate_register*()` call registers (no class has it as dc->vmsd): the call, its place and the section it makes. */
   registered?: string;
 }

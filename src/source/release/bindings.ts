@@ -86,3 +86,21 @@ export interface RealizeOverride {
   /** The QOM types whose realize sets it (absent: every class with the VMSD); a test may read it (a pointer realize sets: 1 for non-NULL). */
   devices?: readonly string[];
 }
+
+/**
+ * A hand-written answer for a needed() or field_exists test the translator
+ * leaves opaque (predicate.ts), keyed by the C function: it replaces the
+ * named input, and every verdict of a class that uses it says so.
+ * `test` sees the struct the VMSD describes, the device's properties, the
+ * version (a field test's version_id; a needed()'s own VMSD version) and
+ * the device's top state.
+ */
+export interface PredicateOverride {
+  /** The C function (`sd_emmc_needed`). */
+  fn: string;
+  /** Where QEMU decides it, and why the answer holds. */
+  from: string;
+  test: (state: State, props: Props, version: number, device: State) => boolean;
+  /** The QOM types it applies to (absent: every class whose VMSDs name the function). */
+  devices?: readonly string[];
+}

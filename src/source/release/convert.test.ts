@@ -497,3 +497,59 @@ describe('state rules', () => {
     expect(releaseFromSnapshot(snapshot(), { codecs: none }).devices[0]!.gen!.refine).toBeUndefined();
   });
 });
+
+describe('load hooks translated (hooks.ts)', () => {
+  const refuse = (rest?: string): TreeSnapshot => {
+    const s = snapshot();
+    s.hooks = {
+      'hw/misc/toy.c#toy_post_load': {
+        ok: true,
+        assigns: [{ reject: '-EINVAL', when: { k: 'bin', op: '>', l: { k: 'member', root: 'self', path: ['ctrl'] }, r: { k: 'int', v: '3' } }, line: 7 }],
+        ...(rest ? { rest } : {}),
+        at,
+      },
+    };
+    return s;
+  };
+
+  test('a post_load refusal is the engine\'s post_load failure, naming the function, its line and condition; no "not modelled" note', () => {
+    const r = releaseFromSnapshot(refuse(), { codecs: none });
+    const d = r.devices[0]!;
+    expect(d.extracted!.hooks).toEqual([]);
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['toy'] });
+    const ok = e.load(e.save({ toy: { ...e.resetState('toy'), ctrl: 3 } }).bytes);
+    expect(ok.ok).toBe(true);
+    const bad = e.load(e.save({ toy: { ...e.resetState('toy'), ctrl: 4 } }).bytes);
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.error.message).toMatch(/toy_post_load \(toy\.post_load, line 7\) returns -EINVAL when ctrl > 3/);
+  });
+
+  test('the generator keeps to what the own post_load accepts: a refused member goes back to its reset value', () => {
+    const d = releaseFromSnapshot(refuse(), { codecs: none }).devices[0]!;
+    const p = { extra: true, width: 2 };
+    const s = { ...d.reset(p), ctrl: 200, n: 2 };
+    expect(d.gen!.refine!(s, p)).toMatchObject({ ctrl: 0, n: 2 });
+    expect(d.gen!.refine!({ ...d.reset(p), ctrl: 2 }, p)).toMatchObject({ ctrl: 2 });
+  });
+
+  test('a hook translated in part is said, with what is left out', () => {
+    const d = releaseFromSnapshot(refuse('from line 9: a call to toy_timer_start()'), { codecs: none }).devices[0]!;
+    expect(d.extracted!.hooks).toEqual(['toy.post_load = toy_post_load in part (not modelled from line 9: a call to toy_timer_start())']);
+  });
+});
+
+describe('VMSTATE_WITH_TMP: the tmp VMSD\'s pre_save reads its parent', () => {
+  test('tmp->has_flag = tmp->parent->flag.on is translated and run: the tmp carries the parent\'s member, no "hook not modelled"', () => {
+    const s = snapshot([fld('tmp', { info: 'vmstate_info_tmp', vmsd: { name: 'vmstate_toy_tmp', file: at.file }, offset: null, flags: [] }), fld('flag.on', { info: 'vmstate_info_uint8', size: 1 })]);
+    s.model.vmsds.push(vmsd('vmstate_toy_tmp', 'toy-tmp', [fld('has_flag', { info: 'vmstate_info_uint8', size: 1, offset: 'struct ToyTmp.has_flag' })], { hooks: { pre_save: 'toy_tmp_pre_save' } }));
+    s.hooks = { 'hw/misc/toy.c#toy_tmp_pre_save': { ok: true, assigns: [{ root: 'self', path: ['has_flag'], e: { k: 'member', root: 'self', path: ['parent', 'flag', 'on'] } }], at } };
+    const r = releaseFromSnapshot(s, { codecs: none });
+    const d = r.devices[0]!;
+    expect(d.extracted!.hooks).toEqual(['toy.post_load = toy_post_load']);
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['toy'] });
+    const bytes = (on: number) => e.save({ toy: { ...e.resetState('toy'), 'flag.on': on } }, { describe: false }).bytes;
+    const [off, on] = [bytes(0), bytes(7)];
+    // the tmp's byte and the parent's member both follow it
+    expect([...off].filter((b, i) => b !== on[i]).length).toBe(2);
+  });
+});

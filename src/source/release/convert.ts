@@ -13,7 +13,7 @@
  * verdict.
  */
 import { VmError } from '../../wire/errors.js';
-import { VMSTATE_QLIST_V, VMSTATE_QTAILQ_V, VMSTATE_WITH_TMP_TEST } from '../../vmstate/containers.js';
+import { TMP_PARENT, VMSTATE_QLIST_V, VMSTATE_QTAILQ_V, VMSTATE_WITH_TMP_TEST } from '../../vmstate/containers.js';
 import * as F from '../../vmstate/flags.js';
 import * as I from '../../vmstate/info.js';
 import { blankState } from '../../gen/blank.js';
@@ -22,12 +22,12 @@ import { hasMember, memberOf, setMember } from '../../vmstate/state.js';
 import { blankValue } from '../../gen/scalar.js';
 import type { CustomArbitrary } from '../../gen/types.js';
 import type { CompatEntry, DeviceClass, ExtractedNotes, MachineType, PropDef, Release } from '../../machine/types.js';
-import type { FieldExists, Props, State, VMStateDescription, VMStateField, VMStateInfo, VmCtx } from '../../vmstate/types.js';
+import type { FieldExists, PostLoadFailure, Props, State, VMStateDescription, VMStateField, VMStateInfo, VmCtx } from '../../vmstate/types.js';
 import { ModelView } from '../extract.js';
 import type { ExtractedClass, ExtractedField, ExtractedVmsd } from '../model.js';
 import type { PropertyRecord } from '../props/extract.js';
-import { codecName, type CodecTable, type ReachableRule, type RealizeOverride } from './bindings.js';
-import { applyAssigns, evalExpr, fold, inputsOf, membersOf, substitute, type Expr, type PredicateEnv } from './predicate.js';
+import { codecName, type CodecTable, type PredicateOverride, type ReachableRule, type RealizeOverride } from './bindings.js';
+import { applyAssigns, errnoOf, evalExpr, exprText, fold, inputsOf, isReject, membersOf, substitute, wouldReject, type Expr, type HookStep, type PredicateEnv, type Reject } from './predicate.js';
 import type { TreeSnapshot } from './snapshot.js';
 import { boardMachines, notUserCreatable } from './placement.js';
 
@@ -43,6 +43,8 @@ interface DeviceCtx {
   custom: Record<string, CustomArbitrary>;
   inputs: Map<string, { default: boolean; reason: string }>;
   propMembers: Map<string, { prop: string; bit?: number }[]>;
+  /** Converted VMSDs whose post_load can refuse the load, with its steps (the generator keeps to what they accept). */
+  rejecting: Map<VMStateDescription, readonly HookStep[]>;
   /** Members the device's own VMSD tree migrates (container_of lookups). */
   deviceMembers: Set<string>;
   /** What codec bindings add to the class (bindings.ts CodecBinding). */
@@ -59,6 +61,8 @@ interface DeviceCtx {
   reachable: readonly ReachableRule[];
   /** The realize-time values (scenarios/common/realize.ts) that apply to this class. */
   realize: readonly RealizeOverride[];
+  /** Hand-written answers for opaque predicates (scenarios/common/predicates.ts) that apply to this class. */
+  predicates: readonly PredicateOverride[];
   props: Readonly<Record<string, PropDef>>;
   classProps(name: string): Readonly<Record<string, PropDef>> | undefined;
 }
@@ -73,6 +77,8 @@ export interface ConvertOptions {
   only?: readonly string[];
   /** What a running guest can reach that no VMSD says, by QOM type (scenarios/common/tree-gen.ts): the generator's refine, and why. */
   stateRules?: Readonly<Record<string, StateRule>>;
+  /** Hand-written answers for predicates that do not translate, by C function (scenarios/common/predicates.ts). */
+  predicates?: readonly PredicateOverride[];
 }
 
 /** A rule the generator applies to a class's states (DeviceGen.refine), with the reason every verdict of the class carries. */
@@ -91,10 +97,10 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
     const v = cv?.ref ? view.vmsd(cv.ref) : undefined;
     if (!v || !v.fields) continue;
     seen.add(c.name);
-    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable, opts.stateRules?.[c.name]));
+    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable, opts.stateRules?.[c.name], opts.predicates));
   }
   for (const site of registeredSections(snap, view, opts, new Set(devices.map((d) => d.name)))) {
-    const d = deviceClass(snap, view, site.owner, site.vmsd, opts.codecs, opts.realize ?? [], site, opts.reachable, opts.stateRules?.[site.owner.name]);
+    const d = deviceClass(snap, view, site.owner, site.vmsd, opts.codecs, opts.realize ?? [], site, opts.reachable, opts.stateRules?.[site.owner.name], opts.predicates);
     d.extracted!.registered = site.note;
     devices.push(d);
   }
@@ -268,6 +274,7 @@ function deviceClass(
   section?: RegisteredSection,
   reachable: readonly ReachableRule[] = [],
   rule?: StateRule,
+  predicates: readonly PredicateOverride[] = [],
 ): DeviceClass {
   const chain = section && !section.owner.at.file ? [] : ancestry(view, c.name);
   const records = classProps(snap, chain);
@@ -283,12 +290,14 @@ function deviceClass(
     notes: { at: section ? `${section.at.file}:${section.at.line}` : `${c.at.file}:${c.at.line}`, unmodelled: [], hooks: [], inputs: [] },
     custom: {},
     inputs: new Map(),
+    rejecting: new Map(),
     propMembers,
     deviceMembers: membersOfVmsd(view, top),
     bound: { props: {}, parents: [], resets: [], structResets: [], deviceVmsds: [], realized: {} },
     device: c.name,
     reachable,
     realize: realize.filter((o) => !o.devices || o.devices.includes(c.name)),
+    predicates: predicates.filter((o) => !o.devices || o.devices.includes(c.name)),
     props,
     classProps: (name) => (view.classDefs(name).length ? propDefs(classProps(snap, ancestry(view, name))) : undefined),
   };
@@ -362,6 +371,7 @@ function deviceClass(
   const fixed = outsideFixed(chain, top, view, snap);
   const boardOnly = boardOnlyOf(snap, view, c, chain);
   if (rule) dc.notes.hooks.push(`generator rule: ${rule.why}`);
+  const accept = dc.rejecting.size ? acceptedBy(vmsd, dc.rejecting, dc.propMembers, reset) : undefined;
   return {
     ...(boardOnly ? { boardOnly } : {}),
     name: section?.name ?? c.name,
@@ -373,7 +383,7 @@ function deviceClass(
     instanceId: section?.instanceId ?? 0,
     ...(section && section.aliasId >= 0 ? { aliasId: section.aliasId } : {}),
     reset,
-    gen: genOf(dc.custom, fixed, reset, rule),
+    gen: genOf(dc.custom, fixed, reset, rule, accept),
     extracted: dc.notes,
   };
 }
@@ -408,12 +418,58 @@ function outsideFixed(chain: readonly ExtractedClass[], top: ExtractedVmsd, view
 
 /** A generated state's `members` put back to their reset value (what the in-kernel device never changes). */
 /** The class's generator hooks: members a KVM-filling hook never sets held at reset, then the class's own rule. */
-function genOf(custom: DeviceCtx['custom'], fixed: Record<string, string>, reset: (p: Props) => State, rule: StateRule | undefined): NonNullable<DeviceClass['gen']> {
-  const steps = [...(Object.keys(fixed).length ? [holdAtReset(Object.keys(fixed).map((k) => k.slice(k.indexOf(':') + 1)), reset)] : []), ...(rule ? [rule.refine] : [])];
+function genOf(custom: DeviceCtx['custom'], fixed: Record<string, string>, reset: (p: Props) => State, rule: StateRule | undefined, accept?: (s: State, p: Props) => State): NonNullable<DeviceClass['gen']> {
+  const steps = [...(Object.keys(fixed).length ? [holdAtReset(Object.keys(fixed).map((k) => k.slice(k.indexOf(':') + 1)), reset)] : []), ...(rule ? [rule.refine] : []), ...(accept ? [accept] : [])];
   const out: NonNullable<DeviceClass['gen']> = { custom, ...(Object.keys(fixed).length ? { fixed } : {}) };
   if (steps.length === 1) out.refine = steps[0]!;
   else if (steps.length > 1) out.refine = (s: State, p: Props) => steps.reduce((x, f) => f(x, p), s);
   return out;
+}
+
+/**
+ * The generator keeps to what the device's own post_load accepts (a state
+ * it refuses is none a running QEMU has): where a translated post_load
+ * (hooks.ts) would refuse a generated struct, the members its refusals read
+ * go back to their reset value (the top struct's from the class's reset,
+ * a nested one's blank), once; a state still refused stays, and its own
+ * round trip says so.
+ */
+function acceptedBy(top: VMStateDescription, rejecting: ReadonlyMap<VMStateDescription, readonly HookStep[]>, propMembers: PredicateEnv['propMembers'], reset: (p: Props) => State): (s: State, p: Props) => State {
+  return (s, p) => {
+    let fresh: State | null = null;
+    eachStruct(top, s, (d, st) => {
+      const steps = rejecting.get(d);
+      if (!steps) return;
+      const ctx = { props: p, device: s } as unknown as VmCtx;
+      if (d.needed && d !== top && !safe(() => d.needed!(st, ctx))) return;
+      const env: PredicateEnv = { self: st, device: s, props: p, propMembers, version: d.version_id };
+      if (!wouldReject(steps, env, structuredCloneState)) return;
+      const from = st === s ? (fresh ??= reset(p)) : blankState(d);
+      for (const r of steps) if (isReject(r) && r.when) for (const m of membersOf(r.when)) if (m.root === 'self') resetKey(st, from, m.path);
+    });
+    return s;
+  };
+}
+
+const safe = (f: () => boolean) => {
+  try {
+    return f();
+  } catch {
+    return false;
+  }
+};
+
+/** The state key a member path falls in (its longest dotted prefix that is a key), copied from `from`. */
+function resetKey(st: State, from: State, path: readonly (string | number)[]): void {
+  for (let n = path.length; n > 0; n--) {
+    const head = path.slice(0, n);
+    if (head.some((x) => typeof x !== 'string')) continue;
+    const k = head.join('.');
+    if (k in st && k in from) {
+      st[k] = structuredCloneState({ v: from[k] } as State).v;
+      return;
+    }
+  }
 }
 
 function holdAtReset(members: readonly string[], reset: (p: Props) => State): (s: State, p: Props) => State {
@@ -698,13 +754,7 @@ class VmsdConverter {
     const members = selfMembers ?? membersOfVmsd(this.view, v);
     for (const [hook, fn] of Object.entries(v.hooks)) {
       if (hook === 'needed') continue;
-      if (hook === 'pre_save') {
-        const pre = this.preSave(v, fn, members);
-        if (typeof pre === 'function') {
-          out.pre_save = pre;
-          continue;
-        }
-      }
+      if (this.installHook(out, v, hook, fn, members) === null) continue;
       this.dc.notes.hooks.push(`${v.name}.${hook} = ${fn}`);
     }
     if (v.hooks.needed) {
@@ -730,6 +780,13 @@ class VmsdConverter {
     return v ? this.convert(v) : undefined;
   }
 
+  /**
+   * A needed() or field test: its translation, else the override table's
+   * answer, else an opaque predicate: a named input (`fn()`, a bool
+   * property the case draws both ways). An opaque needed() defaults to
+   * false (the subsection is not sent, as in a device that never left the
+   * common case), an opaque field test to true (the field is sent).
+   */
   private predicate(v: ExtractedVmsd, fn: string, members: Set<string>, what: 'needed' | 'test'): FieldExists {
     const t = this.snap.predicates[`${v.at.file}#${fn}`];
     let expr: Expr | null = null;
@@ -742,8 +799,14 @@ class VmsdConverter {
       else expr = e;
     }
     if (!expr) {
+      const o = this.dc.predicates.find((x) => x.fn === fn);
+      if (o) {
+        const said = `${v.name} ${what} ${fn} from the override table (${o.from})`;
+        if (!this.dc.notes.predicates?.includes(said)) (this.dc.notes.predicates ??= []).push(said);
+        return (state: State, version: number, ctx: VmCtx) => o.test(state, ctx.props, version, ctx.device);
+      }
       const name = `${fn}()`;
-      if (!this.dc.inputs.has(name)) this.dc.inputs.set(name, { default: true, reason: `${v.name} ${what} ${fn}: ${reason}` });
+      if (!this.dc.inputs.has(name)) this.dc.inputs.set(name, { default: what === 'test', reason: `${v.name} ${what} ${fn}: ${reason}` });
       expr = { k: 'input', name };
     }
     for (const i of inputsOf(expr)) if (!this.dc.inputs.has(i)) this.dc.inputs.set(i, { default: false, reason: `${fn} calls ${i}, which the model cannot answer` });
@@ -791,25 +854,52 @@ class VmsdConverter {
     return map(e);
   }
 
-  /** A translated pre_save (hooks.ts) whose members all resolve, writing only migrated members; else why not. */
-  private preSave(v: ExtractedVmsd, fn: string, members: Set<string>): NonNullable<VMStateDescription['pre_save']> | string {
+  /**
+   * A translated hook's steps (hooks.ts) whose members all resolve, writing
+   * only migrated members; else why not. A load hook keeps the steps before
+   * the first that does not resolve (C runs in order), saying the rest in
+   * `rest`; a pre_save is all or nothing.
+   */
+  private hookSteps(v: ExtractedVmsd, fn: string, members: Set<string>, load: boolean): { steps: HookStep[]; rest?: string } | string {
     const t = this.snap.hooks?.[`${v.at.file}#${fn}`];
     if (!t) return 'not translated';
     if (!t.ok) return t.reason;
+    const steps: HookStep[] = [];
     for (const a of t.assigns) {
-      const target: Extract<Expr, { k: 'member' }> = { k: 'member', root: a.root, path: a.path };
-      if (!this.resolvable(target, members, false)) return `writes ${a.path.join('.')}, which is not migrated`;
-      const read = [...membersOf(a.e), ...(a.when ? membersOf(a.when) : [])];
+      let why: string | null = null;
+      const read = [...(isReject(a) ? [] : membersOf(a.e)), ...(a.when ? membersOf(a.when) : [])];
+      if (!isReject(a) && !this.resolvable({ k: 'member', root: a.root, path: a.path }, members, false)) why = `writes ${a.path.join('.')}, which is not migrated`;
       const bad = read.find((m) => !this.resolvable(m, members));
-      if (bad) return `reads ${bad.path.join('.')}, which is neither migrated nor a property`;
-      for (const i of [...inputsOf(a.e), ...(a.when ? inputsOf(a.when) : [])]) {
+      if (!why && bad) why = `reads ${bad.path.join('.')}, which is neither migrated nor a property`;
+      if (why) {
+        if (!load || !steps.length) return why;
+        return { steps, rest: `from line ${isReject(a) ? a.line : '?'}: ${why}` };
+      }
+      for (const i of [...(isReject(a) ? [] : inputsOf(a.e)), ...(a.when ? inputsOf(a.when) : [])]) {
         if (!this.dc.inputs.has(i)) this.dc.inputs.set(i, { default: false, reason: `${fn} calls ${i}, which the model cannot answer` });
       }
+      steps.push(a);
     }
-    const assigns = t.assigns;
-    return (state, ctx) => {
-      applyAssigns(assigns, { self: state, device: ctx.device, props: ctx.props, propMembers: this.dc.propMembers, version: v.version_id });
-    };
+    return t.rest ? { steps, rest: t.rest } : { steps };
+  }
+
+  /** Installs a translated hook on the converted VMSD: a pre_save's assignments, a load hook's assignments and refusals. */
+  private installHook(out: VMStateDescription, v: ExtractedVmsd, hook: string, fn: string, members: Set<string>): string | null {
+    if (hook !== 'pre_save' && hook !== 'post_load' && hook !== 'pre_load') return 'not translated';
+    const h = this.hookSteps(v, fn, members, hook !== 'pre_save');
+    if (typeof h === 'string') return h;
+    const env = (state: State, ctx: VmCtx, version: number): PredicateEnv => ({ self: state, device: ctx.device, props: ctx.props, propMembers: this.dc.propMembers, version });
+    const refused = (r: Reject | null): PostLoadFailure | undefined =>
+      r ? { errno: errnoOf(r.reject), message: `${fn} (${v.name}.${hook}, line ${r.line}) returns ${r.reject}${r.when ? ` when ${exprText(r.when)}` : ''}` } : undefined;
+    const { steps } = h;
+    if (hook === 'pre_save') out.pre_save = (state, ctx) => void applyAssigns(steps, env(state, ctx, v.version_id));
+    else if (hook === 'pre_load') out.pre_load = (state, ctx) => refused(applyAssigns(steps, env(state, ctx, v.version_id)));
+    else {
+      out.post_load = (state, version, ctx) => refused(applyAssigns(steps, env(state, ctx, version)));
+      if (steps.some(isReject)) this.dc.rejecting.set(out, steps);
+    }
+    if (h.rest) this.dc.notes.hooks.push(`${v.name}.${hook} = ${fn} in part (not modelled ${h.rest})`);
+    return null;
   }
 
   /**
@@ -881,7 +971,9 @@ class VmsdConverter {
         const m = stripType(counted.num_offset ?? counted.size_offset);
         return unmodelled(`(VMSTATE_WITH_TMP ${nested.name}): the count '${m}' of ${counted.name} is the tmp's, set by ${nested.hooks.pre_save ? `its pre_save ${nested.hooks.pre_save}` : 'code'} the model does not run`);
       }
-      return { ...VMSTATE_WITH_TMP_TEST(test, this.convert(nested)), version_id: f.version_id };
+      // the tmp's hooks read and write the struct it is saved from through `parent` (tmp->parent->has_ufo)
+      const withParent = new Set([...own, ...[...members].map((m) => `${TMP_PARENT}.${m}`)]);
+      return { ...VMSTATE_WITH_TMP_TEST(test, this.convert(nested, withParent)), version_id: f.version_id };
     }
     if ((cname === 'vmstate_info_qtailq' || cname === 'vmstate_info_qlist') && nested) {
       const mk = cname === 'vmstate_info_qtailq' ? VMSTATE_QTAILQ_V : VMSTATE_QLIST_V;

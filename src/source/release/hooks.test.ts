@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { parseC } from '../parse.js';
-import { applyAssigns, evalExpr, type PredicateEnv } from './predicate.js';
-import { childMembers, translateFunction } from './translate.js';
-import { translateHookFunction } from './hooks.js';
+import { applyAssigns, evalExpr, exprText, isReject, type PredicateEnv } from './predicate.js';
+import { childMembers, functionDefs, translateFunction } from './translate.js';
+import { translateHookFunction, translateLoadHook } from './hooks.js';
 
 /** C written for the test (no QEMU text), translated without a unit: literals only. */
 async function parsed<T>(src: string, f: (def: import('web-tree-sitter').Node) => Promise<T>): Promise<T> {
@@ -60,5 +60,51 @@ describe('translateFunction: locals assigned in the body', () => {
   test('a local rebound in one branch is not seen by the other', async () => {
     const e = await parsed(`static bool t(void *opaque) { S *s = opaque; int x = 1; if (s->a) { x = 5; return x > 2; } return x > 2; }`, (d) => translateFunction(d, null));
     expect([1, 0].map((a) => evalExpr(e, env({ a })))).toEqual([1n, 0n]);
+  });
+});
+
+/** The last function of the text translated as a load hook; the others are the file's helpers it may call. */
+async function loadHook(src: string) {
+  const tree = await parseC(src);
+  try {
+    const fns = tree.rootNode.namedChildren.filter((n) => n?.type === 'function_definition');
+    return await translateLoadHook(fns[fns.length - 1]!, null, { ...lookups, defs: functionDefs(tree.rootNode) });
+  } finally {
+    tree.delete();
+  }
+}
+
+describe('translateLoadHook (post_load / pre_load)', () => {
+  test('a refusal under a condition, assignments before and after it, a same-file helper called as a statement', async () => {
+    const h = await loadHook(`static void fix(S *s, int v) { if (v > 1) { s->mode = v; } return; }
+static int p(void *opaque, int version_id) {
+  S *s = opaque;
+  if (s->idx >= 4 || s->idx < 0) {
+    error_report("bad idx %d", s->idx);
+    return -1;
+  }
+  s->n = s->idx + 1;
+  fix(s, s->idx);
+  return 0;
+}`);
+    expect(h.rest).toBeUndefined();
+    expect(h.assigns.filter(isReject).map((r) => [r.reject, exprText(r.when!)])).toEqual([['-1', '(idx >= 4) || (idx < 0)']]);
+    const st: Record<string, unknown> = { idx: 3, n: 0, mode: 0 };
+    expect(applyAssigns(h.assigns, env(st))).toBeNull();
+    expect(st).toEqual({ idx: 3, n: 4, mode: 3 });
+    const bad: Record<string, unknown> = { idx: 4, n: 0, mode: 0 };
+    expect(applyAssigns(h.assigns, env(bad))).toMatchObject({ reject: '-1' });
+    expect(bad).toEqual({ idx: 4, n: 0, mode: 0 });
+  });
+
+  test('steps up to the first statement that does not translate; the rest is said', async () => {
+    const h = await loadHook(`static int p(void *opaque, int v) { S *s = opaque; if (s->n > 9) return -1; timer_mod(s->t, 5); s->n = 0; return 0; }`);
+    expect(h.assigns).toHaveLength(1);
+    expect(h.rest).toMatch(/^from line 1: a statement with effects: 'timer_mod/);
+    await expect(loadHook(`static int p(void *opaque, int v) { S *s = opaque; timer_mod(s->t, 5); if (s->n > 9) return -1; return 0; }`)).rejects.toThrow(/timer_mod/);
+  });
+
+  test('an early success return is not followed', async () => {
+    await expect(loadHook(`static int p(void *opaque, int v) { S *s = opaque; if (s->n) { return 0; } s->m = 1; return 0; }`)).rejects.toThrow(/return before the end|returns early/);
   });
 });

@@ -7,6 +7,7 @@
  * JSON-safe, so it is cached with the tree.
  */
 import { VmError } from '../../wire/errors.js';
+import { TMP_PARENT } from '../../vmstate/containers.js';
 
 export type Expr =
   | { k: 'int'; v: string }
@@ -38,6 +39,19 @@ const toBig = (v: unknown, what: string): bigint => {
   throw new VmError({ kind: 'bad-state', message: `predicate: ${what} is not a number (${typeof v})` });
 };
 
+const isState = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
+
+/** Whether a state has a key that is a dotted prefix of the path (its longest-prefix lookup finds something). */
+const hasPrefixKey = (st: Record<string, unknown>, path: readonly (string | number)[]): boolean => {
+  const names: string[] = [];
+  for (const p of path) {
+    if (typeof p !== 'string') break;
+    names.push(p);
+    if (names.join('.') in st) return true;
+  }
+  return false;
+};
+
 /** The value at a member path: the longest dotted prefix that is a state key, then indices and nested keys; else the properties behind it. */
 export function memberValue(env: PredicateEnv, root: 'self' | 'device', path: readonly (string | number)[]): unknown {
   const base = root === 'self' ? env.self : env.device;
@@ -48,7 +62,10 @@ export function memberValue(env: PredicateEnv, root: 'self' | 'device', path: re
     const key = head.join('.');
     if (key in base) {
       let v: unknown = base[key];
-      for (const p of path.slice(n)) {
+      const rest = path.slice(n);
+      // a nested state (a tmp struct's parent) keys its own members by their dotted paths
+      if (rest.length && typeof rest[0] === 'string' && isState(v) && hasPrefixKey(v, rest)) return memberValue({ ...env, self: v, device: v }, 'self', rest);
+      for (const p of rest) {
         if (v === null || v === undefined) {
           v = undefined;
           break;
@@ -190,12 +207,34 @@ export interface Assign {
   when?: Expr;
 }
 
-/** Runs a translated hook's assignments in order on the state (and the device's), each value in the member's own JS type. */
-export function applyAssigns(assigns: readonly Assign[], env: PredicateEnv): void {
-  for (const a of assigns) {
+/** A load hook's refusal (hooks.ts): `return <code>` (a negative errno) when `when` holds, at `line` of the hook. */
+export interface Reject {
+  reject: string;
+  when?: Expr;
+  line: number;
+}
+
+/** One step of a translated hook: an assignment, or (post_load / pre_load) a refusal. */
+export type HookStep = Assign | Reject;
+
+export const isReject = (s: HookStep): s is Reject => 'reject' in s;
+
+/** Runs a translated hook's steps in order on the state (and the device's), each value in the member's own JS type; the refusal that stops it, or null. */
+export function applyAssigns(steps: readonly HookStep[], env: PredicateEnv): Reject | null {
+  for (const a of steps) {
     if (a.when && evalExpr(a.when, env) === 0n) continue;
+    if (isReject(a)) return a;
     setMember(env, a.root, a.path, evalExpr(a.e, env));
   }
+  return null;
+}
+
+/** The refusal a hook's steps would return on this state, without changing it (a copy of the state takes the assignments). */
+export function wouldReject(steps: readonly HookStep[], env: PredicateEnv, copy: (s: Record<string, unknown>) => Record<string, unknown>): Reject | null {
+  if (!steps.some(isReject)) return null;
+  const self = copy(env.self);
+  const device = env.device === env.self ? self : copy(env.device);
+  return applyAssigns(steps, { ...env, self, device });
 }
 
 /** Sets the member a path names: the longest dotted prefix that is a state key, then indices and nested keys. */
@@ -206,6 +245,8 @@ export function setMember(env: PredicateEnv, root: 'self' | 'device', path: read
     if (head.some((p) => typeof p !== 'string')) continue;
     const k = head.join('.');
     if (!(k in base)) continue;
+    const rest = path.slice(n);
+    if (rest.length && typeof rest[0] === 'string' && isState(base[k]) && hasPrefixKey(base[k] as Record<string, unknown>, rest)) return setMember({ ...env, self: base[k] as Record<string, unknown> }, 'self', rest, v);
     let holder: Record<string | number, unknown> = base;
     let last: string | number = k;
     for (const p of path.slice(n)) {
@@ -216,6 +257,11 @@ export function setMember(env: PredicateEnv, root: 'self' | 'device', path: read
     }
     const cur = holder[last];
     holder[last] = typeof cur === 'boolean' ? v !== 0n : typeof cur === 'bigint' ? v : Number(v);
+    return;
+  }
+  // a struct that starts empty (a tmp, whose pre_save fills it): the member by its dotted path
+  if (path.length && path.every((p) => typeof p === 'string') && TMP_PARENT in base) {
+    base[path.join('.')] = v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
     return;
   }
   throw new VmError({ kind: 'bad-state', message: `hook: '${path.join('.')}' is not in the state` });
@@ -272,4 +318,39 @@ export function substitute(e: Expr, value: (m: Extract<Expr, { k: 'member' }>) =
     }
   };
   return go(e);
+}
+
+/** An expression as C-like text, for people (`msg_len < 0 || msg_len > 8`). */
+export function exprText(e: Expr): string {
+  const p = (x: Expr) => (x.k === 'bin' || x.k === 'cond' ? `(${exprText(x)})` : exprText(x));
+  switch (e.k) {
+    case 'int':
+      return e.v;
+    case 'version':
+      return 'version_id';
+    case 'member':
+      return `${e.root === 'device' ? 'device.' : ''}${e.path.map((x) => (typeof x === 'number' ? `[${x}]` : x)).join('.').replace(/\.\[/g, '[')}`;
+    case 'input':
+      return e.name;
+    case 'un':
+      return `${e.op}${p(e.e)}`;
+    case 'bin':
+      return `${p(e.l)} ${e.op} ${p(e.r)}`;
+    case 'cond':
+      return `${p(e.c)} ? ${p(e.a)} : ${p(e.b)}`;
+    case 'call':
+      return `${e.fn}(${e.args.map(exprText).join(', ')})`;
+  }
+}
+
+/** Linux's errno values for the names load hooks return (-EINVAL …); 22 (EINVAL) for a name not listed. */
+const ERRNO: Readonly<Record<string, number>> = { EPERM: 1, ENOENT: 2, EIO: 5, E2BIG: 7, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EFAULT: 14, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22, ENOSPC: 28, ERANGE: 34, ENOSYS: 38, ENOTSUP: 95, EOPNOTSUPP: 95 };
+
+/** The errno a refusal's return text stands for (`-EINVAL` → 22, `-1` → 1). */
+export function errnoOf(text: string): number {
+  const t = text.replace(/[()\s]/g, '');
+  const name = /^-?(E[A-Z0-9]+)$/.exec(t)?.[1];
+  if (name) return ERRNO[name] ?? 22;
+  const n = Number(t);
+  return Number.isFinite(n) && n !== 0 ? Math.abs(n) : 22;
 }

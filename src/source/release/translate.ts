@@ -51,6 +51,29 @@ export interface TranslateLookups {
   childMember?: (child: string) => string | undefined;
   /** The C functions of the same file by name, for calls the translation inlines. */
   defs?: ReadonlyMap<string, Node>;
+  /** The element count of a file-scope array by name (`ARRAY_SIZE(transfer_end_table)`), or undefined. */
+  arrayLength?: (name: string) => number | undefined;
+}
+
+/** Element counts of a file's file-scope arrays: `T name[] = { a, b, … }` (the initialiser's elements) or `T name[N]` (a literal N). */
+export function arrayLengths(root: Node): (name: string) => number | undefined {
+  const found = new Map<string, number>();
+  for (const d of root.namedChildren) {
+    if (d?.type !== 'declaration') continue;
+    for (const c of d.namedChildren) {
+      let decl = c?.type === 'init_declarator' ? c.childForFieldName('declarator') : c;
+      // `T *name[]`: an array of pointers
+      while (decl?.type === 'pointer_declarator') decl = decl.childForFieldName('declarator');
+      if (decl?.type !== 'array_declarator') continue;
+      const name = decl.childForFieldName('declarator');
+      if (name?.type !== 'identifier') continue;
+      const size = decl.childForFieldName('size');
+      const init = c!.type === 'init_declarator' ? c!.childForFieldName('value') : null;
+      if (size && /^\d+$/.test(size.text)) found.set(name.text, Number(size.text));
+      else if (!size && init?.type === 'initializer_list') found.set(name.text, init.namedChildren.filter((x) => x !== null && x.type !== 'comment').length);
+    }
+  }
+  return (name) => found.get(name);
 }
 
 /** The C function definitions of one file by name. */
@@ -104,6 +127,7 @@ export async function translatePredicates(model: ExtractedModel, source: SourceT
     }
     const tree = await parseC(ctx.unit.text);
     const lookups: TranslateLookups = { vmsdVersion: vmsdVersions(model, file), childMember: childMembers(ctx.unit.text) };
+    lookups.arrayLength = arrayLengths(tree.rootNode);
     try {
       const defs = functionDefs(tree.rootNode);
       for (const n of names) {
@@ -383,6 +407,10 @@ export class Translator {
     const fn = n.childForFieldName('function')?.text ?? '';
     const args = (n.childForFieldName('arguments')?.namedChildren ?? []).filter((x): x is Node => x !== null && x.type !== 'comment');
     if (QOM_CAST.test(fn) && args.length === 1 && this.path(args[0]!)) return this.expr(args[0]!);
+    if (fn === 'ARRAY_SIZE' && args.length === 1 && args[0]!.type === 'identifier' && !this.scope.has(args[0]!.text)) {
+      const n = this.lookups.arrayLength?.(args[0]!.text);
+      if (n !== undefined) return { k: 'int', v: String(n) };
+    }
     if (STATE_HELPERS.has(fn)) return { k: 'call', fn, args: await Promise.all(args.map((a) => this.expr(a))) };
     if (fn.startsWith('migrate_') && args.length === 0) return { k: 'input', name: `${fn}()` };
     if (INPUT_HELPERS.has(fn)) {
@@ -401,8 +429,8 @@ export class Translator {
     return no(`a call to ${fn}()`);
   }
 
-  /** A call to another function of the file: its body, with its parameters bound to the arguments (state pointers, the version, values). */
-  private async inline(def: Node, fn: string, args: Node[]): Promise<Expr> {
+  /** The scope of a call to another function of the file: its parameters bound to the arguments (state pointers, the version, values). */
+  async callScope(def: Node, fn: string, args: Node[]): Promise<Map<string, Binding>> {
     if (this.depth >= 4) return no(`a call to ${fn}() nested too deep`);
     const params = paramNames(def);
     if (params.length !== args.length) return no(`a call to ${fn}() with ${args.length} argument(s) for ${params.length} parameter(s)`);
@@ -413,6 +441,12 @@ export class Translator {
       const b = this.alias(args[k]!) ?? (bound?.kind === 'version' ? bound : { kind: 'value' as const, e: await this.expr(args[k]!) });
       if (params[k]) scope.set(params[k]!, b);
     }
+    return scope;
+  }
+
+  /** A call to another function of the file: its body, with its parameters bound to the arguments. */
+  private async inline(def: Node, fn: string, args: Node[]): Promise<Expr> {
+    const scope = await this.callScope(def, fn, args);
     try {
       return await bodyExpr(def, this.ctx, scope, this.lookups, this.depth + 1);
     } catch (e) {
@@ -451,7 +485,8 @@ export class Translator {
   /** A constant: a literal, or a macro / enum constant evaluated in the unit. */
   private async constant(n: Node): Promise<Expr> {
     if (!this.ctx) {
-      if (n.type === 'number_literal' && /^(0x[0-9a-f]+|\d+)[ul]*$/i.test(n.text)) return { k: 'int', v: BigInt(n.text.replace(/[ul]+$/i, '')).toString() };
+      const lit = /^(-?)(0x[0-9a-f]+|\d+)[ul]*$/i.exec(n.text);
+      if (n.type === 'number_literal' && lit) return { k: 'int', v: (BigInt(lit[2]!) * (lit[1] ? -1n : 1n)).toString() };
       return no(`'${n.text}' (no unit to evaluate it in)`);
     }
     let toks;
