@@ -100,9 +100,14 @@ function checkWith({ a, b }: CaseEngines, states: Record<string, State>, describ
   // always takes the traced path, the reference this one is held to.
   const quick = !describe && path !== 'traced' && a.kind === 'compiled' && b.kind === 'compiled' ? quickStats(a, b) : null;
   let traced = quick === null || (path === 'auto' && !quick.worthIt());
+  // A verdict alone needs no stream of its own: the saves lend the engines'
+  // buffers (a's stays untouched while b saves into its own), and B's save
+  // of the states B loaded may let B's pre_save write to them, since
+  // nothing reads them after.
+  const lend = !describe && a !== b;
   let savedA;
   try {
-    savedA = a.save(states, { describe, trace: traced });
+    savedA = a.save(states, { describe, trace: traced, borrow: lend });
   } catch (e) {
     if (e instanceof VmError) return loadFailure(e, 'baseline', A, A);
     throw e;
@@ -151,12 +156,13 @@ function checkWith({ a, b }: CaseEngines, states: Record<string, State>, describ
 
   let savedB;
   try {
-    savedB = b.save(fwd.states, { trace: false, describe });
+    savedB = b.save(fwd.states, { trace: false, describe, borrow: lend, consume: !describe });
   } catch (e) {
     if (e instanceof VmError) return loadFailure(e, 'return', B, A);
     throw e;
   }
   let ret = a.load(savedB.bytes, { trace: false, eof: describe });
+  if (!ret.ok && !describe) return loadFailure(ret.error, 'return', B, A);
   if (!ret.ok) {
     // do it again with traces (both sides are deterministic) to say where it broke
     const savedBTraced = b.save(fwd.states, { describe });

@@ -73,6 +73,17 @@ export interface SaveOptions extends TraceOption {
    * `{}`, which a loader skips the same way, and the save costs a third less.
    */
   describe?: boolean;
+  /**
+   * The caller hands the states over: a pre_save hook may write to them in
+   * place instead of to a copy (default false: the states are left as they are).
+   */
+  consume?: boolean;
+  /**
+   * The bytes may be a view of the engine's own buffer, valid only until its
+   * next save (default false: a copy of their own). The compiled engine
+   * then skips the copy of the whole stream.
+   */
+  borrow?: boolean;
 }
 
 /** `compiled` runs each VMSD as generated code; `interpreted` walks the tables (the reference). */
@@ -224,7 +235,7 @@ export class Engine {
       const given = states[inst.key];
       if (!given) continue;
       // pre_save hooks may write to the state: save a copy when the VMSD tree has any
-      const state = hasPreSave(inst.cls.vmsd) ? (this.programs ? stateCloner(inst.cls, inst.props)(given) : cloneState(given)) : given;
+      const state = !opts.consume && hasPreSave(inst.cls.vmsd) ? (this.programs ? stateCloner(inst.cls, inst.props)(given) : cloneState(given)) : given;
       const vmsd = inst.cls.vmsd;
       if (vmsd.needed && !vmsd.needed(state, this.ctx(inst, state, null))) continue;
       const headerOffset = w.offset;
@@ -245,7 +256,7 @@ export class Engine {
     const desc = this.release.vmdescConfiguration === false ? { page_size: PAGE_SIZE, devices } : { configuration: configDesc, page_size: PAGE_SIZE, devices };
     if (describe) writeVmdesc(w, qemuJson(desc));
     else w.bytes(EMPTY_VMDESC);
-    return { bytes: w.finish(), sections, desc };
+    return { bytes: opts.borrow && this.programs ? w.written() : w.finish(), sections, desc };
   }
 
   /** QEMU's qemu_loadvm_state over a whole stream, into this engine's reset devices. */

@@ -74,4 +74,9 @@ export class Writer {
   finish(): Uint8Array {
     return this.buf.slice(0, this.offset);
   }
+
+  /** What finish() returns, without the copy: a view that the writer's next bytes overwrite. */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.offset);
+  }
 }
