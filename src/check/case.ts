@@ -161,6 +161,9 @@ function checkWith({ a, b }: CaseEngines, states: Record<string, State>, describ
     if (e instanceof VmError) return loadFailure(e, 'return', B, A);
     throw e;
   }
+  // B sent back exactly A's stream: A's load of it is the baseline's (loads
+  // are deterministic), which agrees with itself on every leaf
+  if (sameStream(savedB.bytes, savedA.bytes)) return null;
   let ret = a.load(savedB.bytes, { trace: false, eof: describe });
   if (!ret.ok && !describe) return loadFailure(ret.error, 'return', B, A);
   if (!ret.ok) {
@@ -178,6 +181,10 @@ function checkWith({ a, b }: CaseEngines, states: Record<string, State>, describ
     if (back) return valueChanged(back, 'compare', A, `${B}->${A}`, savedA.bytes);
   }
   return null;
+}
+
+function sameStream(x: Uint8Array, y: Uint8Array): boolean {
+  return x.length === y.length && Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
 }
 
 /**
