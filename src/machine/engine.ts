@@ -123,6 +123,8 @@ export class Engine {
   /** The compiled engine's constants: the stream up to the first section and its configuration description, each reset state, one scratch writer. */
   private prefix: { bytes: Uint8Array; desc: VmsdDesc } | null = null;
   private scratch: Writer | null = null;
+  /** The instances in save order (saveOrder), sorted once. */
+  private order: DeviceInstance[] | null = null;
 
   constructor(release: Release, machineName: string, opts: EngineOptions = {}) {
     const machine = release.machines.find((m) => m.name === machineName);
@@ -231,7 +233,7 @@ export class Engine {
     }
     const sections: SectionLayout[] = [];
     const devices: unknown[] = [];
-    for (const inst of saveOrder(this.instances)) {
+    for (const inst of (this.order ??= saveOrder(this.instances))) {
       const given = states[inst.key];
       if (!given) continue;
       // pre_save hooks may write to the state: save a copy when the VMSD tree has any
@@ -376,7 +378,7 @@ export class Engine {
     const h = readFullHeader(r);
     // QEMU compares the idstr only up to its first NUL byte.
     const idstr = h.idstr.split('\0')[0]!;
-    const inst = findSection(this.instances, idstr, h.instanceId);
+    const inst = findSection((this.order ??= saveOrder(this.instances)), idstr, h.instanceId, true);
     if (!inst) {
       throw new VmError({
         kind: 'unknown-section',
@@ -518,10 +520,11 @@ export function saveOrder(instances: readonly DeviceInstance[]): DeviceInstance[
 /**
  * QEMU's find_se: the section by idstr and instance id or alias id, or —
  * for a stream from before device paths — by its legacy idstr (the bare
- * VMSD name) and legacy instance id or alias id.
+ * VMSD name) and legacy instance id or alias id. `ordered`: the instances
+ * are in save order already (an engine sorts its own once).
  */
-export function findSection(instances: readonly DeviceInstance[], idstr: string, instanceId: number): DeviceInstance | undefined {
-  for (const se of saveOrder(instances)) {
+export function findSection(instances: readonly DeviceInstance[], idstr: string, instanceId: number, ordered = false): DeviceInstance | undefined {
+  for (const se of ordered ? instances : saveOrder(instances)) {
     if (se.idstr === idstr && (instanceId === se.instanceId || instanceId === se.aliasId)) return se;
     if (se.compat && se.idstr.includes(idstr) && se.compat.idstr === idstr && (instanceId === se.compat.instanceId || instanceId === se.aliasId)) return se;
   }
