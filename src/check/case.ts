@@ -1,8 +1,9 @@
 import { VmError, hex } from '../wire/errors.js';
 import { Engine, type EngineOptions, type SectionLayout } from '../machine/engine.js';
 import { stateCoverer } from '../machine/reset-cache.js';
+import { differingMembersFor } from '../vmstate/compile/covered.js';
 import type { CompatEntry, Release } from '../machine/types.js';
-import type { State } from '../vmstate/types.js';
+import type { State, VMStateDescription } from '../vmstate/types.js';
 import { stateEqual } from '../vmstate/state.js';
 import { classifyLoadError } from './classify.js';
 import { diffOnWire, uncheckedKeys } from './compare.js';
@@ -148,9 +149,15 @@ function checkWith({ a, b }: CaseEngines, states: Record<string, State>, describ
     traced = true;
   };
   if (!traced && !quick!.agree(wholeStatesAgree(savedA.sections, base.states, fwd.states))) retrace();
+  // the compiled engines' traced compare looks only under the members a whole-state compare found different
+  const narrow = a.kind === 'compiled' && b.kind === 'compiled';
   for (const sec of savedA.sections) {
     const read = fwd.sections.find((x) => x.instance.key === sec.instance.key);
-    const changed = diffOnWire(sec.trace, base.states[sec.instance.key]!, fwd.states[sec.instance.key]!, read?.trace);
+    const sent = base.states[sec.instance.key]!;
+    const got = fwd.states[sec.instance.key]!;
+    const only = narrow ? differingMembers(sec.instance.cls.vmsd)(sent, got) : null;
+    if (only && only.size === 0) continue;
+    const changed = diffOnWire(sec.trace, sent, got, read?.trace, undefined, only);
     if (changed) return valueChanged(changed, 'forward', A, B, savedA.bytes);
   }
 
@@ -176,11 +183,24 @@ function checkWith({ a, b }: CaseEngines, states: Record<string, State>, describ
   if (!traced) return null;
   for (const sec of savedA.sections) {
     // what B took only in part on the way (a virtio config of another length) is not held against the round trip
+    const sent = base.states[sec.instance.key]!;
+    const back0 = ret.states[sec.instance.key] ?? {};
+    const only = narrow ? differingMembers(sec.instance.cls.vmsd)(sent, back0) : null;
+    if (only && only.size === 0) continue;
     const partial = uncheckedKeys(fwd.sections.find((x) => x.instance.key === sec.instance.key)?.trace);
-    const back = diffOnWire(sec.trace, base.states[sec.instance.key]!, ret.states[sec.instance.key] ?? {}, undefined, partial);
+    const back = diffOnWire(sec.trace, sent, back0, undefined, partial, only);
     if (back) return valueChanged(back, 'compare', A, `${B}->${A}`, savedA.bytes);
   }
   return null;
+}
+
+const memberDiffs = new WeakMap<VMStateDescription, ReturnType<typeof differingMembersFor>>();
+
+/** differingMembersFor, one per VMSD. */
+function differingMembers(vmsd: VMStateDescription): ReturnType<typeof differingMembersFor> {
+  let f = memberDiffs.get(vmsd);
+  if (!f) memberDiffs.set(vmsd, (f = differingMembersFor(vmsd)));
+  return f;
 }
 
 function sameStream(x: Uint8Array, y: Uint8Array): boolean {

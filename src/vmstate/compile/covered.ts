@@ -152,3 +152,23 @@ function compileArray(l: Level, sample: unknown): Equal {
   const element = compileLevel(l, first);
   return (x, y) => arrayEqual(l, x, y, element);
 }
+
+/**
+ * The members of the struct `vmsd` is saved over on which `received` may
+ * not agree with `sent` (each compared as coveredEqual compares it; a
+ * member only the receiver has, where a codec over the struct records
+ * leaves of its own, counts too), or null for states that are not structs.
+ * A leaf of the sender's trace under any other member agrees: the traced
+ * compare may pass those leaves by (diffOnWire's `only`).
+ */
+export function differingMembersFor(vmsd: VMStateDescription): (sent: unknown, received: unknown) => Set<string> | null {
+  const l = levelOf(vmsd);
+  return (a, b) => {
+    if (!isStruct(a) || !isStruct(b)) return null;
+    const out = new Set<string>();
+    for (const k of Object.keys(a)) if (!nodeEqual(l.members.get(k), a[k], own(b, k) ? b[k] : undefined)) out.add(k);
+    for (const [k, n] of l.members) if (!own(a, k) && !nodeEqual(n, undefined, own(b, k) ? b[k] : undefined)) out.add(k);
+    if (l.strict) for (const k of Object.keys(b)) if (!own(a, k) && !l.members.has(k) && b[k] !== undefined) out.add(k);
+    return out;
+  };
+}
