@@ -115,5 +115,11 @@ describe('the wire projection', () => {
     (other.resources as { data: Uint8Array }[])[0]!.data[5]! ^= 1;
     expect(diffOnWire(trace, shown, other)?.path).toBe('resources[0]');
     expect(diffOnWire(trace, shown, cloneState(shown))).toBeNull();
+    // narrowed to the members a whole-state compare found different: the same first difference, or none outside them
+    const { differingMembersFor } = await import('../vmstate/compile/covered.js');
+    const only = differingMembersFor(inst.cls.vmsd)(shown, other);
+    expect([...only!]).toEqual(['resources']);
+    expect(diffOnWire(trace, shown, other, undefined, undefined, only)?.path).toBe('resources[0]');
+    expect(diffOnWire(trace, shown, other, undefined, undefined, new Set(['virtio']))).toBeNull();
   });
 });

@@ -13,8 +13,18 @@ export interface ValueDiff {
  * Compares two states on exactly the leaves a save put on the wire (its
  * trace), optionally only those the other side also read and not those
  * a load recorded `unchecked`. Returns the first difference in wire order.
+ * `only`: the top-level members the states may differ in (known from a
+ * whole-state compare); leaves under any other member are passed by
+ * without looking them up.
  */
-export function diffOnWire(wire: TraceEntry[], sent: State, received: State, alsoRead?: TraceEntry[], unchecked?: ReadonlySet<string>): ValueDiff | null {
+export function diffOnWire(
+  wire: TraceEntry[],
+  sent: State,
+  received: State,
+  alsoRead?: TraceEntry[],
+  unchecked?: ReadonlySet<string>,
+  only?: ReadonlySet<string | number> | null,
+): ValueDiff | null {
   // Both traces usually list the same leaves in the same order: walk them in
   // lockstep and fall back to a lookup set only where they part.
   let j = 0;
@@ -37,6 +47,7 @@ export function diffOnWire(wire: TraceEntry[], sent: State, received: State, als
   for (const e of wire) {
     if (e.what !== 'field') continue;
     if (!wasRead(e)) continue;
+    if (only && e.keys.length > 0 && !only.has(e.keys[0]!)) continue;
     if (skip?.has(e.keys.join('\u001f'))) continue;
     at.move(e.keys);
     if (!stateEqual(at.sent, at.received)) return { entry: e, path: pathOf(e.keys), sent: at.sent, received: at.received };

@@ -73,6 +73,17 @@ export interface SaveOptions extends TraceOption {
    * `{}`, which a loader skips the same way, and the save costs a third less.
    */
   describe?: boolean;
+  /**
+   * The caller hands the states over: a pre_save hook may write to them in
+   * place instead of to a copy (default false: the states are left as they are).
+   */
+  consume?: boolean;
+  /**
+   * The bytes may be a view of the engine's own buffer, valid only until its
+   * next save (default false: a copy of their own). The compiled engine
+   * then skips the copy of the whole stream.
+   */
+  borrow?: boolean;
 }
 
 /** `compiled` runs each VMSD as generated code; `interpreted` walks the tables (the reference). */
@@ -112,6 +123,8 @@ export class Engine {
   /** The compiled engine's constants: the stream up to the first section and its configuration description, each reset state, one scratch writer. */
   private prefix: { bytes: Uint8Array; desc: VmsdDesc } | null = null;
   private scratch: Writer | null = null;
+  /** The instances in save order (saveOrder), sorted once. */
+  private order: DeviceInstance[] | null = null;
 
   constructor(release: Release, machineName: string, opts: EngineOptions = {}) {
     const machine = release.machines.find((m) => m.name === machineName);
@@ -220,11 +233,11 @@ export class Engine {
     }
     const sections: SectionLayout[] = [];
     const devices: unknown[] = [];
-    for (const inst of saveOrder(this.instances)) {
+    for (const inst of (this.order ??= saveOrder(this.instances))) {
       const given = states[inst.key];
       if (!given) continue;
       // pre_save hooks may write to the state: save a copy when the VMSD tree has any
-      const state = hasPreSave(inst.cls.vmsd) ? (this.programs ? stateCloner(inst.cls, inst.props)(given) : cloneState(given)) : given;
+      const state = !opts.consume && hasPreSave(inst.cls.vmsd) ? (this.programs ? stateCloner(inst.cls, inst.props)(given) : cloneState(given)) : given;
       const vmsd = inst.cls.vmsd;
       if (vmsd.needed && !vmsd.needed(state, this.ctx(inst, state, null))) continue;
       const headerOffset = w.offset;
@@ -245,7 +258,7 @@ export class Engine {
     const desc = this.release.vmdescConfiguration === false ? { page_size: PAGE_SIZE, devices } : { configuration: configDesc, page_size: PAGE_SIZE, devices };
     if (describe) writeVmdesc(w, qemuJson(desc));
     else w.bytes(EMPTY_VMDESC);
-    return { bytes: w.finish(), sections, desc };
+    return { bytes: opts.borrow && this.programs ? w.written() : w.finish(), sections, desc };
   }
 
   /** QEMU's qemu_loadvm_state over a whole stream, into this engine's reset devices. */
@@ -365,7 +378,7 @@ export class Engine {
     const h = readFullHeader(r);
     // QEMU compares the idstr only up to its first NUL byte.
     const idstr = h.idstr.split('\0')[0]!;
-    const inst = findSection(this.instances, idstr, h.instanceId);
+    const inst = findSection((this.order ??= saveOrder(this.instances)), idstr, h.instanceId, true);
     if (!inst) {
       throw new VmError({
         kind: 'unknown-section',
@@ -507,10 +520,11 @@ export function saveOrder(instances: readonly DeviceInstance[]): DeviceInstance[
 /**
  * QEMU's find_se: the section by idstr and instance id or alias id, or —
  * for a stream from before device paths — by its legacy idstr (the bare
- * VMSD name) and legacy instance id or alias id.
+ * VMSD name) and legacy instance id or alias id. `ordered`: the instances
+ * are in save order already (an engine sorts its own once).
  */
-export function findSection(instances: readonly DeviceInstance[], idstr: string, instanceId: number): DeviceInstance | undefined {
-  for (const se of saveOrder(instances)) {
+export function findSection(instances: readonly DeviceInstance[], idstr: string, instanceId: number, ordered = false): DeviceInstance | undefined {
+  for (const se of ordered ? instances : saveOrder(instances)) {
     if (se.idstr === idstr && (instanceId === se.instanceId || instanceId === se.aliasId)) return se;
     if (se.compat && se.idstr.includes(idstr) && se.compat.idstr === idstr && (instanceId === se.compat.instanceId || instanceId === se.aliasId)) return se;
   }

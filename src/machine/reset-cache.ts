@@ -10,6 +10,7 @@ import type { Props, State } from '../vmstate/types.js';
 import { propsKey } from '../vmstate/compile/program.js';
 import { clonerFor, type Cloner } from '../vmstate/compile/clone.js';
 import { equalFor, type Equal } from '../vmstate/compile/equal.js';
+import { coveredFor } from '../vmstate/compile/covered.js';
 import type { DeviceClass } from './types.js';
 
 const TRIALS = 4;
@@ -20,6 +21,8 @@ interface Plan {
   clone: Cloner;
   /** stateEqual by code written for the reset state's shape (compile/equal.ts). */
   equal: Equal;
+  /** coveredEqual for states this device sends, by code written for its VMSD and reset state's shape (compile/covered.ts); built on first use. */
+  covered: Equal | null;
   built: number;
   copied: number;
   trials: number;
@@ -40,7 +43,7 @@ function planOf(cls: DeviceClass, props: Props): Plan {
   p = byProps.get(key);
   if (!p) {
     const base = cls.reset(props);
-    p = { base, clone: clonerFor(base), equal: equalFor(base), built: 0, copied: 0, trials: 0 };
+    p = { base, clone: clonerFor(base), equal: equalFor(base), covered: null, built: 0, copied: 0, trials: 0 };
     byProps.set(key, p);
   }
   seen.set(props, p);
@@ -69,4 +72,14 @@ export function stateCloner(cls: DeviceClass, props: Props): Cloner {
 /** stateEqual for states of this device class and properties, by code written for their reset state's shape. */
 export function stateComparer(cls: DeviceClass, props: Props): Equal {
   return planOf(cls, props).equal;
+}
+
+/**
+ * coveredEqual for states this device class with these properties sends:
+ * the received state agrees on every member the sent state covers (see
+ * compile/covered.ts), by code written for its reset state's shape.
+ */
+export function stateCoverer(cls: DeviceClass, props: Props): Equal {
+  const p = planOf(cls, props);
+  return (p.covered ??= coveredFor(cls.vmsd, p.base));
 }

@@ -97,6 +97,34 @@ export class Reader {
     this.offset = at + 4 * whole;
     for (let i = whole; i < n; i++) into[start + i] = this.u32(what);
   }
+  /**
+   * `n` big-endian integers of `bytes` bytes (signed or not) into
+   * `into[0..]`, as n calls of u8/i8/u16/i16/u32/i32 read them: the whole
+   * ones present in one loop, then element by element, so that a short
+   * read fails at the same element after the same writes.
+   */
+  ints(into: unknown[], n: number, bytes: 1 | 2 | 4, signed: boolean, what: string): void {
+    const whole = Math.min(n, Math.max(0, Math.floor((this.end - this.offset) / bytes)));
+    const view = this.view;
+    const at = this.offset;
+    if (bytes === 1) {
+      if (signed) for (let i = 0; i < whole; i++) into[i] = view.getInt8(at + i);
+      else {
+        const b = this.buf;
+        for (let i = 0; i < whole; i++) into[i] = b[at + i];
+      }
+    } else if (bytes === 2) {
+      if (signed) for (let i = 0; i < whole; i++) into[i] = view.getInt16(at + 2 * i);
+      else for (let i = 0; i < whole; i++) into[i] = view.getUint16(at + 2 * i);
+    } else if (signed) for (let i = 0; i < whole; i++) into[i] = view.getInt32(at + 4 * i);
+    else for (let i = 0; i < whole; i++) into[i] = view.getUint32(at + 4 * i);
+    this.offset = at + bytes * whole;
+    for (let i = whole; i < n; i++) {
+      if (bytes === 1) into[i] = signed ? this.i8(what) : this.u8(what);
+      else if (bytes === 2) into[i] = signed ? this.i16(what) : this.u16(what);
+      else into[i] = signed ? this.i32(what) : this.u32(what);
+    }
+  }
   u64(what = 'be64'): bigint {
     return this.view.getBigUint64(this.need(8, what));
   }

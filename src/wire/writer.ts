@@ -56,6 +56,21 @@ export class Writer {
     const view = this.view;
     for (let i = 0; i < n; i++) view.setUint32(at + 4 * i, (a[start + i] ?? 0) >>> 0);
   }
+  /**
+   * `n` integers of `a[0..]`, each as u8/u16/u32 (by `bytes`) writes
+   * Number(a[i] ?? 0): one reservation instead of one per element.
+   */
+  ints(a: ArrayLike<unknown>, n: number, bytes: 1 | 2 | 4): void {
+    const at = this.room(bytes * n);
+    if (bytes === 1) {
+      const b = this.buf;
+      for (let i = 0; i < n; i++) b[at + i] = Number(a[i] ?? 0) & 0xff;
+      return;
+    }
+    const view = this.view;
+    if (bytes === 2) for (let i = 0; i < n; i++) view.setUint16(at + 2 * i, Number(a[i] ?? 0) & 0xffff);
+    else for (let i = 0; i < n; i++) view.setUint32(at + 4 * i, Number(a[i] ?? 0) >>> 0);
+  }
   bytes(b: Uint8Array): void {
     const at = this.room(b.length);
     this.buf.set(b, at);
@@ -73,5 +88,10 @@ export class Writer {
 
   finish(): Uint8Array {
     return this.buf.slice(0, this.offset);
+  }
+
+  /** What finish() returns, without the copy: a view that the writer's next bytes overwrite. */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.offset);
   }
 }

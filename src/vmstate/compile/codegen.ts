@@ -141,7 +141,7 @@ function saveField(e: Emitter, vmsd: VMStateDescription, f: VMStateField, V: str
           const elems = state[${M}] ?? [];
           if (elems.length < n) throw H.shortArray(${V}, ${Fk}, elems.length, n, [...at, ${M}]);
           const s0 = w.offset;
-          for (let i = 0; i < n; i++) ${c.put('elems[i]')};
+          ${c.bulk ? `${c.bulk.put('elems', 'n')};` : `for (let i = 0; i < n; i++) ${c.put('elems[i]')};`}
           ${recordLeaf(e, vmsd, f, `[...at, ${M}]`, 's0', 'w.offset')}
         } }`;
     }
@@ -254,7 +254,7 @@ function loadField(e: Emitter, vmsd: VMStateDescription, f: VMStateField, V: str
         if (n > 0) {
           const cur = state[${M}]; const t = Array.isArray(cur) ? cur : []; state[${M}] = t;
           const s0 = r.offset;
-          for (let i = 0; i < n; i++) t[i] = ${c.get};
+          ${c.bulk ? `${c.bulk.get('t', 'n')};` : `for (let i = 0; i < n; i++) t[i] = ${c.get};`}
           ${recordLeaf(e, vmsd, f, `[...at, ${M}]`, 's0', 'r.offset')}
         } }`;
     }

@@ -9,11 +9,17 @@ import type { VMStateInfo } from '../types.js';
 export interface InlineCodec {
   put(v: string): string;
   get: string;
+  /** An array of them in one call each way (Writer.ints, Reader.ints), for the integers up to 32 bits. */
+  bulk?: { put(a: string, n: string): string; get(into: string, n: string): string };
 }
 
 const int = (bits: 8 | 16 | 32, signed: boolean, name: string): InlineCodec => ({
   put: (v) => `w.u${bits}(Number(${v} ?? 0))`,
   get: `r.${signed ? 'i' : 'u'}${bits}(${JSON.stringify(name)})`,
+  bulk: {
+    put: (a, n) => `w.ints(${a}, ${n}, ${bits / 8})`,
+    get: (into, n) => `r.ints(${into}, ${n}, ${bits / 8}, ${signed}, ${JSON.stringify(name)})`,
+  },
 });
 const int64 = (signed: boolean, name: string): InlineCodec => ({
   put: (v) => `w.u64(BigInt(${v} ?? 0n))`,
