@@ -71,7 +71,7 @@ describe('the CLI conventions', () => {
     expect(r.err).toMatch(message);
   });
 
-  it('a short version is the newest release of its series (8.2 is 8.2.0, 9.0 is 9.0.1, 7.2 is 7.2.1), q35 means pc-q35-*, and globs take braces', async () => {
+  it('a short version is the newest release of its series (8.2 is 8.2.0, 9.0 is 9.0.1, 7.2 is 7.2.3, 8.0 is 8.0.1), q35 means pc-q35-*, and globs take braces', async () => {
     const long = await plan(['--device', 'virtio-gpu', '--pair', '8.2.0:9.0.1', '--machine', 'pc-q35-*']);
     expect(long.length).toBeGreaterThan(4);
     expect(await plan(['--device', 'virtio-gpu', '--pair', '8.2:9.0', '--machine', 'q35'])).toEqual(long);
@@ -81,7 +81,7 @@ describe('the CLI conventions', () => {
       'virtio-gpu/9.0.0->8.2.0/pc-q35-8.2',
       'virtio-gpu/9.0.0->8.2.0/pc-q35-8.1',
     ]);
-    expect(await plan(['--device', 'virtio-gpu', '--pair', '7.2:8.0', '--machine', 'pc-q35-7.2'])).toEqual(['virtio-gpu/7.2.1->8.0.0/pc-q35-7.2', 'virtio-gpu/8.0.0->7.2.1/pc-q35-7.2']);
+    expect(await plan(['--device', 'virtio-gpu', '--pair', '7.2:8.0', '--machine', 'pc-q35-7.2'])).toEqual(['virtio-gpu/7.2.3->8.0.1/pc-q35-7.2', 'virtio-gpu/8.0.1->7.2.3/pc-q35-7.2']);
     expect(await plan(['--device', '{virtio-gpu,isa-ipmi-kcs}', '--pair', '8.2:9.0', '--machine', 'pc-q35-8.2'])).toEqual(
       expect.arrayContaining(['virtio-gpu/8.2.0->9.0.1/pc-q35-8.2', 'isa-ipmi-kcs/8.2.0->9.0.1/pc-q35-8.2']),
     );

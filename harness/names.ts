@@ -45,7 +45,7 @@ export function didYouMean(name: string, known: readonly string[]): string {
 
 /**
  * A short version names the newest release of that series the list has, as a
- * maintainer means it (`7.2` → `7.2.1` beside 7.2.0, `8.2` → `8.2.0`, `10.0`
+ * maintainer means it (`7.2` → `7.2.3` beside 7.2.0 and 7.2.1, `8.2` → `8.2.0`, `10.0`
  * → `10.0.2` once a 10.0.2 tree is added); a name the list has is kept.
  * Only plain `X.Y.Z` names belong to a series (not `9.0.0-patched`).
  */

@@ -37,7 +37,7 @@ id, so verdicts do not depend on workers or shards); --examples checks the
 device models' hand-written states instead.`,
     after: `Globs take *, ?, [..] and {a,b}; q35 and i440fx stand for pc-q35-* and
 pc-i440fx-*, a short version for the newest release of its series (8.2
-for 8.2.0, 7.2 for 7.2.1, 9.0 for 9.0.1). Off a terminal (CI) passing cases are not
+for 8.2.0, 7.2 for 7.2.3, 8.0 for 8.0.1, 9.0 for 9.0.1). Off a terminal (CI) passing cases are not
 printed (--verbose prints them, --quiet hides them on a terminal too).
 
 Exit 0 when every verdict matched its expectation, 1 when any did not (an

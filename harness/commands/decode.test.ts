@@ -84,7 +84,7 @@ describe('vmcompat decode', () => {
     const io = collectIo();
     expect(await decodeCommand([f, '--release', '7.2'], io)).toBe(0);
     const at = io.lines.findIndex((l) => /^0000:00:0\d\.0\/virtio-gpu \(0\)/.test(l));
-    expect(io.lines.slice(at + 1, at + 4)).toEqual([expect.stringMatching(/^  virtio = /), expect.stringMatching(/^  virtio-gpu = /), expect.stringMatching(/^  inside, as 7\.2\.1 at pc-q35-7\.2 reads it \(\d+ fields\):$/)]);
+    expect(io.lines.slice(at + 1, at + 4)).toEqual([expect.stringMatching(/^  virtio = /), expect.stringMatching(/^  virtio-gpu = /), expect.stringMatching(/^  inside, as 7\.2\.3 at pc-q35-7\.2 reads it \(\d+ fields\):$/)]);
     const line = io.lines.find((l) => l.startsWith('    virtio-gpu-scanouts:parent_obj.conf.max_outputs = '))!;
     expect(line).toMatch(/ = 0x00000001  @0x[0-9a-f]+$/);
     // the offset holds those bytes

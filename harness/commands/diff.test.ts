@@ -91,7 +91,7 @@ describe('vmcompat diff on real 7.2 streams', () => {
     await real();
     const io = collectIo();
     expect(await diffCommand([f('serial-1.bin'), f('serial-2.bin'), '--release', '7.2'], io)).toBe(0);
-    expect(io.lines[0]).toMatch(/serial-1\.bin: pc-q35-7\.2 · 30 device sections · \d+ bytes · described by 7\.2\.1 at pc-q35-7\.2 \(\d+ sections\), its own description \(\d+\)$/);
+    expect(io.lines[0]).toMatch(/serial-1\.bin: pc-q35-7\.2 · 30 device sections · \d+ bytes · described by 7\.2\.3 at pc-q35-7\.2 \(\d+ sections\), its own description \(\d+\)$/);
     expect(io.lines[2]).toMatch(/^by the model: \d+ sections, field by field as it names them$/);
     expect(io.lines[3]).toMatch(/^by the streams' descriptions: \d+ sections? the model does not describe: .*cpu_common \(0\).* \(why: --json\)$/);
     expect(io.lines.at(-1)).toMatch(/^identical state: 31 sections, \d+ fields, \d+ RAM pages$/);
@@ -99,7 +99,7 @@ describe('vmcompat diff on real 7.2 streams', () => {
     const by = new Map(doc.result.a.sections.map((x: { section: string }) => [x.section, x]));
     expect(by.get('serial (0)')).toEqual({ section: 'serial (0)', by: 'model', why: null });
     expect(by.get('mc146818rtc (0)')).toMatchObject({ by: 'model' });
-    expect(by.get('cpu_common (0)')).toEqual({ section: 'cpu_common (0)', by: 'own', why: '7.2.1 has no device for it' });
+    expect(by.get('cpu_common (0)')).toEqual({ section: 'cpu_common (0)', by: 'own', why: '7.2.3 has no device for it' });
     expect([...by.values()].filter((x) => (x as { by: string }).by === 'model').length).toBeGreaterThan(10);
   });
 
@@ -127,7 +127,7 @@ describe('vmcompat diff on real 7.2 streams', () => {
     const a = await saveToFile({ binary, vm: { machine: 'pc-q35-7.2', devices: ['virtio-rng-pci'], args: DETERMINISTIC_RTC } });
     const rec = decodeStream(a).records.find((r) => r.type === 'FULL' && r.idstr.endsWith('/virtio-rng'));
     if (rec?.type !== 'FULL') throw new Error('no virtio-rng section');
-    const read = modelRead(releases.find((r) => r.name === '7.2.1')!, 'pc-q35-7.2', [], a, rec)!;
+    const read = modelRead(releases.find((r) => r.name === '7.2.3')!, 'pc-q35-7.2', [], a, rec)!;
     const isr = read.trace.find((e) => e.what === 'field' && e.keys.join('.') === 'virtio.isr')!;
     const b = Buffer.from(a);
     b[isr.offset] ^= 1;

@@ -31,7 +31,7 @@ With QEMU binaries for --base, --fix and --peer (a path, or 7.2 / 10.0 /
 binaries are migrated instead; --peer defaults to $QTEST_QEMU_BINARY_SRC and
 --fix to $QTEST_QEMU_BINARY_DST, as QEMU's migration-test names them, and
 what they name is always a binary. A short version names the newest release
-model of its series (7.2 is 7.2.1) among models, the provisioned build among
+model of its series (7.2 is 7.2.3) among models, the provisioned build among
 binaries (7.2 is the 7.2 build, whose real version is 7.2.22, as is 7.2.22).`,
     after: `Exit 0 when the fix removes every failure and introduces none (and the base
 fails somewhere), 1 when not, 2 on a usage error. With binaries, a case a

@@ -40,10 +40,11 @@ describe('compat entries naming an undeclared property', () => {
 });
 
 describe('compat entries placed in an array older than their property', () => {
-  // QEMU's own one: 5ed3dabe57dd put x-pcie-err-unc-mask=off in hw_compat_7_2 on purpose, to give
-  // pc-*-7.2 7.2's read-only register back; 8.0.0 had the register writable with no property, so its
-  // 7.2 machine types and 8.1.0's differ (the e1000e-err-unc-mask scenario); 8.0.1 took the fix
-  const QEMU_OWN = [['8.1.0', 'hw_compat_7_2', 'x-pcie-err-unc-mask', '8.1.0', ['8.0.0']]];
+  // QEMU's own: 53da8b5a99 (8.2) put virtio-net's three USO entries in hw_compat_8_0, so 8.2's
+  // pc-*-8.1 machine types offer USO that 8.1 never had; 9710401276a0 moved them to hw_compat_8_1
+  // (9.1, and 9.0.1). (x-pcie-err-unc-mask in hw_compat_7_2 is no longer one: 8.0.1 has the
+  // property, so the array before it is 7.2's; the e1000e-err-unc-mask scenario holds 8.0.0's gap.)
+  const QEMU_OWN = ['host_uso', 'guest_uso4', 'guest_uso6'].map((p) => ['8.2.0', 'hw_compat_8_0', p, '8.2.0', ['8.1.0']]);
   it('the built-in releases place every entry after its property, but for the one QEMU placed so', () => {
     expect(lintCompatPlacement(releases).map((x) => [x.release, x.array, x.entry.property, x.introducedIn, x.between])).toEqual(QEMU_OWN);
   });
