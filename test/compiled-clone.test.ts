@@ -59,6 +59,15 @@ describe('clonerFor = cloneState', () => {
     sameCopy(clone(s), cloneState(s), s);
   });
 
+  it('makes a hole the undefined it reads as, both ways (cloneState builds every element)', () => {
+    const holey = [, 1, , { x: 1 }]; // eslint-disable-line no-sparse-arrays
+    for (const copy of [cloneState(holey), clone({ ...sample, list: holey }).list as unknown[], clonerFor([1, 2])(holey)]) {
+      expect(copy).toHaveLength(4);
+      expect([0, 1, 2, 3].every((i) => i in copy)).toBe(true);
+      expect(copy[3]).not.toBe(holey[3]);
+    }
+  });
+
   it('copies what is not a struct as cloneState does', () => {
     for (const v of [null, 3, 'x', 5n, [1, { a: 2 }], new Uint8Array(3)]) sameCopy(clone(v), cloneState(v), v);
   });

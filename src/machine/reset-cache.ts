@@ -9,7 +9,7 @@
 import type { Props, State } from '../vmstate/types.js';
 import { propsKey } from '../vmstate/compile/program.js';
 import { clonerFor, type Cloner } from '../vmstate/compile/clone.js';
-import { equalFor, type Equal } from '../vmstate/compile/equal.js';
+import type { Equal } from '../vmstate/compile/equal.js';
 import { coveredFor } from '../vmstate/compile/covered.js';
 import type { DeviceClass } from './types.js';
 
@@ -19,8 +19,6 @@ interface Plan {
   base: State;
   /** cloneState by code written for the reset state's shape (compile/clone.ts). */
   clone: Cloner;
-  /** stateEqual by code written for the reset state's shape (compile/equal.ts). */
-  equal: Equal;
   /** coveredEqual for states this device sends, by code written for its VMSD and reset state's shape (compile/covered.ts); built on first use. */
   covered: Equal | null;
   built: number;
@@ -43,7 +41,7 @@ function planOf(cls: DeviceClass, props: Props): Plan {
   p = byProps.get(key);
   if (!p) {
     const base = cls.reset(props);
-    p = { base, clone: clonerFor(base), equal: equalFor(base), covered: null, built: 0, copied: 0, trials: 0 };
+    p = { base, clone: clonerFor(base), covered: null, built: 0, copied: 0, trials: 0 };
     byProps.set(key, p);
   }
   seen.set(props, p);
@@ -67,11 +65,6 @@ export function freshReset(cls: DeviceClass, props: Props): State {
 /** cloneState for states of this device class and properties, by code written for their reset state's shape. */
 export function stateCloner(cls: DeviceClass, props: Props): Cloner {
   return planOf(cls, props).clone;
-}
-
-/** stateEqual for states of this device class and properties, by code written for their reset state's shape. */
-export function stateComparer(cls: DeviceClass, props: Props): Equal {
-  return planOf(cls, props).equal;
 }
 
 /**

@@ -29,11 +29,13 @@ function arrayCloner(sample: unknown[]): Cloner {
   const element = first ? structCloner(first) : generic;
   return (<T>(v: T): T => {
     if (!Array.isArray(v)) return generic(v);
-    const n = v.length;
-    const out = new Array<unknown>(n);
+    // a native copy, then the elements that are objects copied in turn (and a hole made the undefined cloneState makes of it)
+    const out = v.slice() as unknown[];
+    const n = out.length;
     for (let i = 0; i < n; i++) {
-      const x: unknown = v[i];
-      out[i] = isObject(x) ? element(x) : x;
+      const x: unknown = out[i];
+      if (isObject(x)) out[i] = element(x);
+      else if (x === undefined && !(i in out)) out[i] = undefined;
     }
     return out as T;
   }) as Cloner;

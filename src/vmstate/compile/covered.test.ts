@@ -78,6 +78,21 @@ describe('coveredFor', () => {
     }
   });
 
+  it('a member named __proto__ is a member like any other', () => {
+    const vmsd: VMStateDescription = { name: 'p', version_id: 1, fields: [D.VMSTATE_UINT32('__proto__'), D.VMSTATE_UINT32('a')] };
+    const make = (v: number): State => {
+      const s: State = { a: 1 };
+      Object.defineProperty(s, '__proto__', { value: v, writable: true, enumerable: true, configurable: true });
+      return s;
+    };
+    for (const eq of [coveredFor(vmsd, make(0)), coveredFor(vmsd, {})]) {
+      expect(eq(make(1), make(1))).toBe(true);
+      expect(eq(make(1), make(2))).toBe(false);
+      expect(eq(make(1), { a: 1 })).toBe(false);
+      expect(eq({ a: 1 }, make(1))).toBe(false);
+    }
+  });
+
   it('virtio-gpu 8.2.0 -> 9.0.1: scanouts with members 8.2 lacks agree on what 8.2 sent', () => {
     const rel = (n: string) => releases.find((r) => r.name === n)!;
     const opts = { devices: ['virtio-gpu'], engine: 'compiled' as const };
