@@ -301,14 +301,21 @@ function merger(base: State, members: readonly (string | null)[]): (values: read
   }
   const slot = keys.map((k) => last.get(k) ?? -1);
   const addedSlot = added.map((m) => last.get(m)!);
+  // only an assignment to `__proto__` misses an own member (other inherited names are writable data properties): plain stores otherwise
+  const store = keys.includes('__proto__') || added.includes('__proto__') ? setMember : undefined;
   return (values, extra) => {
     const out: State = {};
     for (let j = 0; j < keys.length; j++) {
       const i = slot[j]!;
       const k = keys[j]!;
-      setMember(out, k, i >= 0 ? values[i] : extra && hasMember(extra, k) ? extra[k] : cloneState(base[k]));
+      const v = i >= 0 ? values[i] : extra && hasMember(extra, k) ? extra[k] : cloneState(base[k]);
+      if (store) store(out, k, v);
+      else out[k] = v;
     }
-    for (let j = 0; j < added.length; j++) setMember(out, added[j]!, values[addedSlot[j]!]);
+    for (let j = 0; j < added.length; j++) {
+      if (store) store(out, added[j]!, values[addedSlot[j]!]);
+      else out[added[j]!] = values[addedSlot[j]!];
+    }
     if (extra) for (const k of Object.keys(extra)) if (!hasMember(out, k)) setMember(out, k, extra[k]);
     return out;
   };
