@@ -92,3 +92,19 @@ describe('members named __proto__ and constructor through the generator', () => 
     }
   });
 });
+
+describe('a struct with inherited names but no __proto__ member (the merger stores plainly)', () => {
+  const plain: VMStateDescription = { name: 'plain-inherited', version_id: 1, fields: [VMSTATE_UINT8('constructor'), VMSTATE_UINT16('toString'), VMSTATE_UINT32('valueOf')] };
+  const cls: DeviceClass = { name: 'plain', type: 'plain-dev', parents: ['device'], props: {}, vmsd: plain, idstr: 'plain', instanceId: 0, reset: () => ({ constructor: 0, toString: 0, valueOf: 0 }) };
+  const rel: Release = { name: 'plain-1', compatArrays: {}, machines: [{ name: 'plain-m', compat: [] }], devices: [cls] };
+
+  test('every generated state has them as own numbers and round-trips', () => {
+    const e = new Engine(rel, 'plain-m');
+    const states = fc.sample(stateArbitrary(e, 'plain', { custom: {} }, { strict: true }), { numRuns: 100, seed: 9 });
+    expect(states.some((s) => s['constructor'] !== 0)).toBe(true);
+    for (const s of states) {
+      for (const k of ['constructor', 'toString', 'valueOf']) expect([k, own(s, k), typeof s[k]]).toEqual([k, true, 'number']);
+      expect(firstDiff(roundTrip(e, 'plain', s).once, s)).toBeNull();
+    }
+  });
+});
