@@ -29,6 +29,8 @@ import { codecName, type CodecTable, type ReachableRule, type RealizeOverride } 
 import { applyAssigns, evalExpr, fold, inputsOf, membersOf, substitute, type Expr, type PredicateEnv } from './predicate.js';
 import type { TreeSnapshot } from './snapshot.js';
 import { boardMachines, notUserCreatable } from './placement.js';
+import { REGISTER_ARGS } from '../scan.js';
+import { registrationReach, type RegistrationFact, type RegistrationReach } from './registration.js';
 
 const PRIMITIVES: ReadonlyMap<string, VMStateInfo> = new Map(
   Object.entries(I).filter(([k, v]) => k.startsWith('vmstate_info_') && typeof (v as VMStateInfo).put === 'function') as [string, VMStateInfo][],
@@ -72,6 +74,8 @@ export interface ConvertOptions {
   only?: readonly string[];
   /** What a running guest can reach that no VMSD says, by QOM type (scenarios/common/tree-gen.ts): the generator's refine, and why. */
   stateRules?: Readonly<Record<string, StateRule>>;
+  /** What the conditions of vmstate_register*() sites are in the cases' configuration (scenarios/common/registration.ts). */
+  registration?: readonly RegistrationFact[];
 }
 
 /** A rule the generator applies to a class's states (DeviceGen.refine), with the reason every verdict of the class carries. */
@@ -94,7 +98,8 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
   }
   for (const site of registeredSections(snap, view, opts, new Set(devices.map((d) => d.name)))) {
     const d = deviceClass(snap, view, site.owner, site.vmsd, opts.codecs, opts.realize ?? [], site, opts.reachable, opts.stateRules?.[site.owner.name]);
-    d.extracted!.registered = site.note;
+    d.extracted!.registered = site.reach.reached && site.reach.note ? `${site.note}; ${site.reach.note}` : site.note;
+    if (!site.reach.reached) d.onlyWhen = { why: site.reach.why };
     devices.push(d);
   }
   const machines: MachineType[] = snap.machines.machines.map((m) => ({ name: m.name, compat: m.compat.map(stripWhere) }));
@@ -117,14 +122,9 @@ interface RegisteredSection {
   at: { file: string; line: number };
   /** Said on the class (ExtractedNotes.registered). */
   note: string;
+  /** Whether the call is reached in the cases' configuration (its conditions against ConvertOptions.registration). */
+  reach: RegistrationReach;
 }
-
-/** Argument positions of the registration functions: obj, instance id (null: VMSTATE_INSTANCE_ID_ANY), vmsd, alias id. */
-const REGISTER_ARGS: Record<string, { obj: number; id: number | null; vmsd: number; alias: number | null }> = {
-  vmstate_register: { obj: 0, id: 1, vmsd: 2, alias: null },
-  vmstate_register_any: { obj: 0, id: null, vmsd: 1, alias: null },
-  vmstate_register_with_alias_id: { obj: 0, id: 1, vmsd: 2, alias: 4 },
-};
 
 const intLiteral = (x: string | undefined): number | null => {
   const t = (x ?? '').trim();
@@ -145,17 +145,12 @@ const intLiteral = (x: string | undefined): number | null => {
 function registeredSections(snap: TreeSnapshot, view: ModelView, opts: ConvertOptions, taken: ReadonlySet<string>): RegisteredSection[] {
   const out: RegisteredSection[] = [];
   const names = new Set(taken);
-  const byCname = new Map<string, ExtractedVmsd[]>();
-  for (const v of snap.model.vmsds) byCname.set(v.cname, [...(byCname.get(v.cname) ?? []), v]);
   for (const r of snap.model.registers) {
     const pos = REGISTER_ARGS[r.fn];
     if (!pos) continue;
     const obj = r.args[pos.obj]?.trim();
-    const vmsdArg = /^&\s*([A-Za-z_]\w*)$/.exec(r.args[pos.vmsd]?.trim() ?? '');
-    if (obj !== 'NULL' || !vmsdArg) continue;
-    const list = byCname.get(vmsdArg[1]!) ?? [];
-    const v = list.find((x) => x.at.file === r.at.file) ?? (list.filter((x) => !x.static).length === 1 ? list.find((x) => !x.static) : undefined);
-    if (!v?.fields) continue;
+    const v = r.vmsd ? view.vmsd(r.vmsd) : undefined;
+    if (obj !== 'NULL' || !v?.fields) continue;
     // the registering class: the one QOM class its file defines, when there is just one
     const inFile = snap.model.classes.filter((c) => c.at.file === r.at.file);
     const owner = inFile.length === 1 ? inFile[0]! : null;
@@ -176,6 +171,7 @@ function registeredSections(snap: TreeSnapshot, view: ModelView, opts: ConvertOp
       instanceId,
       aliasId: alias ?? -1,
       at: r.at,
+      reach: registrationReach(r.onlyWhen, opts.registration ?? []),
       note: `${r.fn}(NULL, …, &${v.cname}) at ${where}${owner ? ` (${owner.name}'s file)` : ''}: section '${v.name}', ${idNote}${alias !== null && alias >= 0 ? `, alias id ${alias}` : ''}`,
     });
   }
@@ -392,7 +388,7 @@ function outsideFixed(chain: readonly ExtractedClass[], top: ExtractedVmsd, view
     if (seen.has(v)) return;
     seen.add(v);
     for (const f of v.fields ?? []) {
-      if (!f.offset || f.name === 'unused') continue;
+      if (isPlaceholder(f)) continue;
       const member = f.name.split(/[.[]/)[0]!;
       if (!written.has(member)) out[`${v.name}:${f.name}`] = `${fill.fn} (${fill.file}:${fill.line}) fills the state from KVM and never sets ${member}: it keeps its reset value`;
     }
@@ -647,11 +643,22 @@ function structuredCloneState(s: State): State {
   return clone(s) as State;
 }
 
+/**
+ * A field with no member of its own: VMSTATE_UNUSED's placeholder bytes
+ * (vmstate_info_unused_buffer) or a record with no offset (VMSTATE_VALIDATE,
+ * a codec over the whole struct). Not its name: a real member may be called
+ * `unused` (globalstate's `VMSTATE_BUFFER(unused, GlobalState)`, which
+ * pre_save zeroes and which travels as data).
+ */
+function isPlaceholder(f: ExtractedField): boolean {
+  return !f.offset || (f.info !== null && codecName(f.info) === 'vmstate_info_unused_buffer');
+}
+
 /** Member keys a VMSD (and its subsections, which share its struct) migrates. */
 function membersOfVmsd(view: ModelView, v: ExtractedVmsd, out = new Set<string>(), seen = new Set<ExtractedVmsd>()): Set<string> {
   if (seen.has(v)) return out;
   seen.add(v);
-  for (const f of v.fields ?? []) if (f.name !== 'unused') out.add(f.name);
+  for (const f of v.fields ?? []) if (!isPlaceholder(f)) out.add(f.name);
   for (const s of v.subsections) {
     const sv = view.vmsd(s);
     if (sv) membersOfVmsd(view, sv, out, seen);
@@ -836,7 +843,7 @@ class VmsdConverter {
     let flags = 0;
     for (const fl of f.flags) flags |= FLAG_VALUES[fl] ?? 0;
     const test = f.field_exists ? this.predicate(v, f.field_exists, members, 'test') : undefined;
-    const base: VMStateField = { name: f.name, member: f.name === 'unused' || !f.offset ? null : f.name, flags, version_id: f.version_id };
+    const base: VMStateField = { name: f.name, member: isPlaceholder(f) ? null : f.name, flags, version_id: f.version_id };
     if (test) base.field_exists = test;
     if (f.err_hint) base.err_hint = f.err_hint;
     if (f.num !== null) base.num = f.num;
