@@ -29,6 +29,9 @@ import { codecName, type CodecTable, type ReachableRule, type RealizeOverride } 
 import { applyAssigns, evalExpr, fold, inputsOf, membersOf, substitute, type Expr, type PredicateEnv } from './predicate.js';
 import type { TreeSnapshot } from './snapshot.js';
 import { boardMachines, notUserCreatable } from './placement.js';
+import { eachStruct } from './walk-state.js';
+import { qapiEnums } from '../props/qapi-enums.js';
+import { domainSteps, type DomainTable } from './domains.js';
 import { REGISTER_ARGS } from '../scan.js';
 import { registrationReach, type RegistrationFact, type RegistrationReach } from './registration.js';
 
@@ -76,6 +79,8 @@ export interface ConvertOptions {
   stateRules?: Readonly<Record<string, StateRule>>;
   /** What the conditions of vmstate_register*() sites are in the cases' configuration (scenarios/common/registration.ts). */
   registration?: readonly RegistrationFact[];
+  /** The values fields can hold by QEMU's C, keyed by VMSD and field name (scenarios/common/tree-domains.ts). */
+  domains?: DomainTable;
 }
 
 /** A rule the generator applies to a class's states (DeviceGen.refine), with the reason every verdict of the class carries. */
@@ -94,10 +99,10 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
     const v = cv?.ref ? view.vmsd(cv.ref) : undefined;
     if (!v || !v.fields) continue;
     seen.add(c.name);
-    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable, opts.stateRules?.[c.name]));
+    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable, opts.stateRules?.[c.name], opts.domains));
   }
   for (const site of registeredSections(snap, view, opts, new Set(devices.map((d) => d.name)))) {
-    const d = deviceClass(snap, view, site.owner, site.vmsd, opts.codecs, opts.realize ?? [], site, opts.reachable, opts.stateRules?.[site.owner.name]);
+    const d = deviceClass(snap, view, site.owner, site.vmsd, opts.codecs, opts.realize ?? [], site, opts.reachable, opts.stateRules?.[site.owner.name], opts.domains);
     d.extracted!.registered = site.reach.reached && site.reach.note ? `${site.note}; ${site.reach.note}` : site.note;
     if (!site.reach.reached) d.onlyWhen = { why: site.reach.why };
     devices.push(d);
@@ -263,6 +268,7 @@ function deviceClass(
   section?: RegisteredSection,
   reachable: readonly ReachableRule[] = [],
   rule?: StateRule,
+  domains: DomainTable = {},
 ): DeviceClass {
   const chain = section && !section.owner.at.file ? [] : ancestry(view, c.name);
   const records = classProps(snap, chain);
@@ -357,6 +363,13 @@ function deviceClass(
   const fixed = outsideFixed(chain, top, view, snap);
   const boardOnly = boardOnlyOf(snap, view, c, chain);
   if (rule) dc.notes.hooks.push(`generator rule: ${rule.why}`);
+  let domain: ReturnType<typeof domainSteps> = { refine: null, notes: [] };
+  try {
+    domain = domainSteps(vmsd, reset(defaults), domains, (name) => qapiEnums(snap.root).enums.get(name)?.members);
+  } catch {
+    /* a reset that throws is reported by the case itself */
+  }
+  for (const n of domain.notes) dc.notes.hooks.push(`generator domain: ${n}`);
   return {
     ...(boardOnly ? { boardOnly } : {}),
     name: section?.name ?? c.name,
@@ -368,7 +381,7 @@ function deviceClass(
     instanceId: section?.instanceId ?? 0,
     ...(section && section.aliasId >= 0 ? { aliasId: section.aliasId } : {}),
     reset,
-    gen: genOf(dc.custom, fixed, reset, rule),
+    gen: genOf(dc.custom, fixed, reset, rule, domain.refine),
     extracted: dc.notes,
   };
 }
@@ -402,9 +415,13 @@ function outsideFixed(chain: readonly ExtractedClass[], top: ExtractedVmsd, view
 }
 
 /** A generated state's `members` put back to their reset value (what the in-kernel device never changes). */
-/** The class's generator hooks: members a KVM-filling hook never sets held at reset, then the class's own rule. */
-function genOf(custom: DeviceCtx['custom'], fixed: Record<string, string>, reset: (p: Props) => State, rule: StateRule | undefined): NonNullable<DeviceClass['gen']> {
-  const steps = [...(Object.keys(fixed).length ? [holdAtReset(Object.keys(fixed).map((k) => k.slice(k.indexOf(':') + 1)), reset)] : []), ...(rule ? [rule.refine] : [])];
+/** The class's generator hooks: members a KVM-filling hook never sets held at reset, the fields' C domains (domains.ts), then the class's own rule. */
+function genOf(custom: DeviceCtx['custom'], fixed: Record<string, string>, reset: (p: Props) => State, rule: StateRule | undefined, domain: ((s: State, p: Props) => State) | null = null): NonNullable<DeviceClass['gen']> {
+  const steps = [
+    ...(Object.keys(fixed).length ? [holdAtReset(Object.keys(fixed).map((k) => k.slice(k.indexOf(':') + 1)), reset)] : []),
+    ...(domain ? [domain] : []),
+    ...(rule ? [rule.refine] : []),
+  ];
   const out: NonNullable<DeviceClass['gen']> = { custom, ...(Object.keys(fixed).length ? { fixed } : {}) };
   if (steps.length === 1) out.refine = steps[0]!;
   else if (steps.length > 1) out.refine = (s: State, p: Props) => steps.reduce((x, f) => f(x, p), s);
@@ -482,18 +499,6 @@ function vmsdNames(v: VMStateDescription, out = new Set<string>()): Set<string> 
   return out;
 }
 
-/** Each state object the VMSD `v` describes, with that VMSD: the top, nested structs (and their array elements), subsections. */
-function eachStruct(v: VMStateDescription, s: State, visit: (v: VMStateDescription, s: State) => void, depth = 0): void {
-  if (depth > 8) return;
-  visit(v, s);
-  for (const f of v.fields) {
-    if (!f.vmsd || f.member === null || !(f.flags & (F.VMS_STRUCT | F.VMS_VSTRUCT))) continue;
-    const m = s[f.member];
-    const items = Array.isArray(m) ? m : [m];
-    for (const x of items) if (x && typeof x === 'object' && !(x instanceof Uint8Array)) eachStruct(f.vmsd, x as State, visit, depth + 1);
-  }
-  for (const sub of v.subsections ?? []) eachStruct(sub, s, visit, depth + 1);
-}
 
 /** Variable arrays and buffers whose count or size member the reset state lacks (set by realize), as notes. */
 function missingCounts(v: VMStateDescription, s: State, extra: readonly VMStateDescription[]): string[] {
