@@ -35,6 +35,10 @@ export function skipReason(spec: CaseSpec): string | null {
     const b = r.devices.find((d) => d.name === spec.device)!.boardOnly;
     if (b && !b.machines.includes(spec.machine)) return `${spec.device} cannot be in ${spec.machine} (${r.name}): ${b.why}`;
   }
+  for (const r of [spec.from, spec.to]) {
+    const w = r.devices.find((d) => d.name === spec.device)!.onlyWhen;
+    if (w) return `${spec.device} is not in a VM the cases configure (${r.name}): ${w.why}`;
+  }
   return null;
 }
 

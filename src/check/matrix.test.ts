@@ -37,6 +37,18 @@ describe('planMatrix', () => {
     }
   });
 
+  it('a section registered only under a condition (DeviceClass.onlyWhen) is skipped with the condition, alone or in a set', () => {
+    const [a, b] = releases.slice(-2) as [Release, Release];
+    const dev = a.devices[0]!.name;
+    const why = 'registered only when opts (rec_configure, misc/rec.c:3)';
+    const gated = { ...b, devices: b.devices.map((d) => (d.name === dev ? { ...d, onlyWhen: { why } } : d)) };
+    const m = a.machines.find((x) => gated.machines.some((y) => y.name === x.name))!.name;
+    const plan = planMatrix([a, gated], { scenarioCases: [], filters: { device: [dev], machine: [m] }, allowAllSkipped: true });
+    expect(plan.cases.map((c) => c.skip)).toEqual([`${dev} is not in a VM the cases configure (${b.name}): ${why}`, `${dev} is not in a VM the cases configure (${b.name}): ${why}`]);
+    const free = planMatrix([a, b], { scenarioCases: [], filters: { device: [dev], machine: [m] } });
+    expect(free.cases.map((c) => c.skip)).toEqual([null, null]);
+  });
+
   it('a device only one release has is a skipped case', () => {
     const r820 = releases.find((r) => r.name === '8.2.0')!;
     const without = { ...r820, devices: r820.devices.filter((d) => d.name !== 'isa-ipmi-kcs') };

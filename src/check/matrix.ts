@@ -312,6 +312,8 @@ function setSkipReason(devices: readonly string[], spec: { from: Release; to: Re
     if (!r.machines.some((m) => m.name === spec.machine)) return `${r.name} has no machine type ${spec.machine}`;
     const missing = devices.filter((d) => !r.devices.some((x) => x.name === d));
     if (missing.length) return `${r.name} has no device ${missing.join(', ')}`;
+    const absent = devices.find((d) => r.devices.find((x) => x.name === d)!.onlyWhen);
+    if (absent) return `${absent} is not in a VM the cases configure (${r.name}): ${r.devices.find((x) => x.name === absent)!.onlyWhen!.why}`;
   }
   return null;
 }

@@ -111,6 +111,12 @@ export interface DeviceClass {
    * anywhere.
    */
   boardOnly?: { machines: readonly string[]; why: string };
+  /**
+   * A section QEMU registers only under a condition the cases' configuration
+   * does not meet (`replay`: only with -icount rr=…): no case can apply
+   * (skipped, saying `why`). Absent: registered whenever the device is there.
+   */
+  onlyWhen?: { why: string };
 }
 
 /** What an extracted class's model does not carry (src/source/release). */

@@ -7,11 +7,12 @@ import { lex, untok } from './lex.js';
 import type { CRef, ExtractedModel, ExtractedVmsd } from './model.js';
 import { cParser } from './parse.js';
 import { macroMadeEnums, scanUnit, type FnVmsd } from './scan.js';
+import { callerGuards, functionsOf, type ReachFile, type ReachSource } from './reach.js';
 import type { ExtractedClass } from './model.js';
 import { TypeIndex } from './types-index.js';
 
 /** Bumped whenever the extractor's output changes for the same tree (cache key). */
-export const EXTRACTOR_VERSION = 8;
+export const EXTRACTOR_VERSION = 9;
 
 export const SOURCE_SETUP_HINT = 'run `npm run source:setup` (bash harness/source-setup.sh, as root) to unpack the QEMU source trees into .cache/src';
 
@@ -116,8 +117,40 @@ export async function extractTree(rootArg: string, opts: ExtractOptions = {}, ca
       }
     }
   }
+  registrationReach(model, files, cache, pp);
   link(model);
   return model;
+}
+
+/**
+ * Each registration's reach through its callers (reach.ts): a
+ * vmstate_register() in a helper (`replay_vmstate_register`) is reached
+ * only where the helper is called, under that call's conditions.
+ */
+function registrationReach(model: ExtractedModel, files: readonly string[], cache: FileCache, pp: Preprocessor): void {
+  const read = new Map<string, ReachFile | null>();
+  const src: ReachSource = {
+    files,
+    text: (f) => cache.get(f)?.text ?? null,
+    read: (f) => {
+      let r = read.get(f);
+      if (r === undefined) {
+        const unit = pp.unit(f);
+        const toks = unit ? lex(unit.active) : null;
+        r = toks ? { toks, fns: functionsOf(toks) } : null;
+        read.set(f, r);
+      }
+      return r;
+    },
+  };
+  for (const r of model.registers) {
+    if (!r.in) continue;
+    const up = callerGuards(src, r.in, r.at.file, r.inStatic ?? false);
+    const local = r.onlyWhen?.[0] ?? [];
+    const paths = up === null ? (local.length ? [local] : null) : up.map((p) => [...local, ...p]);
+    if (paths) r.onlyWhen = paths;
+    else delete r.onlyWhen;
+  }
 }
 
 /** Resolves VMSD names to the file defining them: the referring file's own, else the one non-static VMSD of that name. */

@@ -87,8 +87,26 @@ export interface ExtractedClass {
 /** A `vmstate_register*()` call: a section with no device class. */
 export interface ExtractedRegister {
   fn: string;
+  /** The VMSD the call's own vmsd argument names (by the function's argument position); null: an expression (`s->vmstate`). */
   vmsd: CRef | null;
   args: string[];
+  at: SrcLoc;
+  /** The function the call is in (null: none found). */
+  in?: string | null;
+  /** Whether that function is static (its callers are in its own file). */
+  inStatic?: boolean;
+  /**
+   * When the call is reached: alternatives (one per path from a caller), each
+   * the conditions that must all hold on it. Absent or containing an empty
+   * path: whenever its function runs (a realize, an init, an unconditional caller).
+   */
+  onlyWhen?: RegisterGuard[][];
+}
+
+/** One condition a registration is reached under: the C expression as written (negated for an else or an early exit), in `fn`. */
+export interface RegisterGuard {
+  cond: string;
+  fn: string;
   at: SrcLoc;
 }
 

@@ -4,6 +4,7 @@ import { EvalError, Evaluator, type Scope, type Val } from './eval.js';
 import { bareName, bracedIn, items, matching, splitTop, type Item } from './initializer.js';
 import { lex, untok, type Tok } from './lex.js';
 import type { CRef, ExtractedClass, ExtractedField, ExtractedRegister, ExtractedVmsd, SrcLoc, Unresolved } from './model.js';
+import { localGuards } from './reach.js';
 import type { TypeIndex } from './types-index.js';
 
 /**
@@ -40,7 +41,17 @@ export interface FnVmsd {
   at: SrcLoc;
 }
 
-const REGISTER_FNS = new Set(['vmstate_register', 'vmstate_register_any', 'vmstate_register_with_alias_id', 'vmstate_register_named']);
+/**
+ * The registration functions of include/migration/vmstate.h (and
+ * savevm.c's vmstate_register_with_alias_id) and where their arguments
+ * are: obj, instance id (null: VMSTATE_INSTANCE_ID_ANY), vmsd, alias id.
+ */
+export const REGISTER_ARGS: Readonly<Record<string, { obj: number; id: number | null; vmsd: number; alias: number | null }>> = {
+  vmstate_register: { obj: 0, id: 1, vmsd: 2, alias: null },
+  vmstate_register_any: { obj: 0, id: null, vmsd: 1, alias: null },
+  vmstate_register_with_alias_id: { obj: 0, id: 1, vmsd: 2, alias: 4 },
+  vmstate_register_named: { obj: 1, id: 2, vmsd: 3, alias: null },
+};
 
 class Unres extends Error {}
 
@@ -479,13 +490,22 @@ export function scanUnit(unit: Unit, index: TypeIndex): UnitFacts {
   // ---- vmstate_register sites ----
   for (let k = 0; k < toks.length; k++) {
     const t = toks[k]!;
-    if (t.kind !== 'id' || !REGISTER_FNS.has(t.text) || toks[k + 1]?.text !== '(') continue;
+    const pos = t.kind === 'id' && toks[k + 1]?.text === '(' ? REGISTER_ARGS[t.text] : undefined;
+    if (!pos) continue;
     if (toks[k - 1]?.kind === 'id' && /^(int|void|bool)$/.test(toks[k - 1]!.text)) continue;
     const close = matching(toks, k + 1);
     if (close < 0) continue;
-    const args = splitTop(toks.slice(k + 2, close)).map((a) => untok(a));
-    const vmsdArg = args.map((a) => lex(a)).map((a) => bareName(a)).find((n) => n !== null && /vmstate|vmsd/i.test(n));
-    facts.registers.push({ fn: t.text, vmsd: vmsdArg ? { name: vmsdArg, file: null } : null, args, at: at(t) });
+    const argToks = splitTop(toks.slice(k + 2, close));
+    const args = argToks.map((a) => untok(a));
+    // the vmsd is the argument at the function's vmsd position, `&name` or a bare name; anything else is an expression
+    const vmsdArg = argToks[pos.vmsd] ? bareName(argToks[pos.vmsd]!) : null;
+    const fn = enclosingFn(fns, t);
+    const reg: ExtractedRegister = { fn: t.text, vmsd: vmsdArg ? { name: vmsdArg, file: null } : null, args, at: at(t), in: fn?.name ?? null, ...(fn ? { inStatic: fn.isStatic } : {}) };
+    if (fn) {
+      const guards = localGuards(fn.body, fn.body.indexOf(t), fn.name, file);
+      if (guards.length) reg.onlyWhen = [guards];
+    }
+    facts.registers.push(reg);
   }
   return facts;
 }

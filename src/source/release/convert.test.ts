@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { Engine } from '../../machine/engine.js';
-import type { ExtractedField, ExtractedModel, ExtractedVmsd } from '../model.js';
+import type { ExtractedField, ExtractedModel, ExtractedVmsd, RegisterGuard } from '../model.js';
 import type { CodecTable } from './bindings.js';
 import { releaseFromSnapshot } from './convert.js';
 import { SNAPSHOT_FORMAT, type TreeSnapshot } from './snapshot.js';
@@ -83,6 +83,17 @@ describe('releaseFromSnapshot', () => {
     expect(byName.arr).toMatchObject({ num: 3, version_id: 2, size: 4 });
     expect(byName.regs!.vmsd!.name).toBe('toy-regs');
     expect(v.subsections!.map((s) => s.name)).toEqual(['toy/extra']);
+  });
+
+  test('a real member named unused (a VMSTATE_BUFFER, with an offset) is data with its member; only the unused_buffer placeholder is memberless', () => {
+    const real = fld('unused', { info: 'vmstate_info_buffer', flags: ['VMS_BUFFER'], size: 3, offset: 'ToyState.unused' });
+    const r = releaseFromSnapshot(snapshot([{ ...real, name: 'unused' }]), { codecs: none });
+    const fields = r.devices[0]!.vmsd.fields.filter((f) => f.name === 'unused');
+    expect(fields.map((f) => [f.member, f.size, f.info?.name])).toEqual([[null, 4, 'unused_buffer'], ['unused', 3, 'buffer']]);
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['toy'] });
+    const st = { ...e.resetState('toy'), unused: Uint8Array.of(1, 2, 3) };
+    const back = e.load(e.save({ toy: st }).bytes);
+    expect(back.ok && back.states.toy!.unused).toEqual(Uint8Array.of(1, 2, 3));
   });
 
   test('the reset state takes property values into the members they set, and the engine saves and loads it', () => {
@@ -230,8 +241,11 @@ describe('sections vmstate_register*() registers (no class has them as dc->vmsd)
   const bus = vmsd('vmstate_toybus', 'TOYBUS', [fld('nirq', { info: 'vmstate_info_int32', size: 4 })], { at: { file: 'hw/toy/bus.c', line: 5 } });
   const pic = vmsd('vmstate_pic', 'toypic', [fld('imr', { info: 'vmstate_info_uint8', size: 1 })], { at: { file: 'hw/toy/pic.c', line: 5 } });
   const own = vmsd('vmstate_own', 'own', [fld('x', { info: 'vmstate_info_uint8', size: 1 })], { at: { file: 'hw/toy/own.c', line: 5 } });
-  const reg = (fn: string, args: string[], file: string) => ({ fn, vmsd: null, args, at: { file, line: 9 } });
-  function withRegisters(): TreeSnapshot {
+  /** A call as scan.ts records it: the vmsd argument named (null: an expression), linked to the file that defines it. */
+  const reg = (fn: string, args: string[], file: string, vmsd: ExtractedVmsd | null, onlyWhen?: RegisterGuard[][]) => ({
+    fn, vmsd: vmsd ? { name: vmsd.cname, file: vmsd.at.file } : null, args, at: { file, line: 9 }, ...(onlyWhen ? { onlyWhen } : {}),
+  });
+  function withRegisters(extra: ReturnType<typeof reg>[] = []): TreeSnapshot {
     const s = snapshot();
     s.model.vmsds.push(clock, bus, pic, own);
     s.model.classes.push(
@@ -240,15 +254,47 @@ describe('sections vmstate_register*() registers (no class has them as dc->vmsd)
       { name: 'toy-other-bus', parent: 'bus', abstract: false, class_init: null, instance: null, vmsd: null, vmsdAt: null, props: null, at: { file: 'hw/toy/bus.c', line: 3 } },
     );
     s.model.registers.push(
-      reg('vmstate_register', ['NULL', '0', '&vmstate_clock', '&clock_state'], 'system/clock.c'),
-      reg('vmstate_register_any', ['NULL', '&vmstate_toybus', 'bus'], 'hw/toy/bus.c'),
-      reg('vmstate_register_with_alias_id', ['NULL', 'instance_id', '&vmstate_pic', 's', '32', '1', 'NULL'], 'hw/toy/pic.c'),
+      reg('vmstate_register', ['NULL', '0', '&vmstate_clock', '&clock_state'], 'system/clock.c', clock),
+      reg('vmstate_register_any', ['NULL', '&vmstate_toybus', 'bus'], 'hw/toy/bus.c', bus),
+      reg('vmstate_register_with_alias_id', ['NULL', 'instance_id', '&vmstate_pic', 's', '32', '1', 'NULL'], 'hw/toy/pic.c', pic),
       // under an object's path, or a VMSD by expression: not a class-less section of its own
-      reg('vmstate_register', ['VMSTATE_IF(dev)', '0', '&vmstate_own', 's'], 'hw/toy/own.c'),
-      reg('vmstate_register_any', ['NULL', 's->vmstate', 's'], 'hw/toy/own.c'),
+      reg('vmstate_register', ['VMSTATE_IF(dev)', '0', '&vmstate_own', 's'], 'hw/toy/own.c', own),
+      reg('vmstate_register_any', ['NULL', 's->vmstate', 's'], 'hw/toy/own.c', null),
+      ...extra,
     );
     return s;
   }
+  const rec = vmsd('vmstate_rec', 'rec', [fld('n', { info: 'vmstate_info_uint64', size: 8 })], { at: { file: 'misc/rec.c', line: 5 } });
+  const hot = vmsd('vmstate_hot', 'hot', [fld('n', { info: 'vmstate_info_uint8', size: 1 })], { at: { file: 'misc/hot.c', line: 5 } });
+  const g = (fn: string, cond: string): RegisterGuard => ({ fn, cond, at: { file: 'misc/x.c', line: 3 } });
+  function guarded(): TreeSnapshot {
+    const s = withRegisters([
+      reg('vmstate_register', ['NULL', '0', '&vmstate_rec', '&rs'], 'misc/rec.c', rec, [[g('rec_configure', 'opts'), g('rec_configure', 'rr')]]),
+      reg('vmstate_register', ['NULL', '0', '&vmstate_hot', '&hs'], 'misc/hot.c', hot, [[g('hot_setup', 'board->fw'), g('hot_setup', 'x->on')], [g('other', 'never')]]),
+    ]);
+    s.model.vmsds.push(rec, hot);
+    return s;
+  }
+
+  test('a section registered only under a condition no fact answers is not applicable, saying the condition and where', () => {
+    const r = releaseFromSnapshot(guarded(), { codecs: none });
+    expect(r.devices.find((d) => d.name === 'rec')!.onlyWhen?.why).toBe(
+      "registered only when opts (rec_configure, misc/x.c:3) and rr (rec_configure, misc/x.c:3); nothing says opts and rr holds in the cases' configuration",
+    );
+    expect(r.devices.find((d) => d.name === 'clock')!.onlyWhen).toBeUndefined();
+  });
+
+  test('a condition the facts answer: all of one path true reaches it (said on the class), a false one leaves it out', () => {
+    const facts = [
+      { fn: 'hot_setup', cond: 'board->fw', holds: true, why: 'boards make it' },
+      { fn: 'hot_setup', cond: 'x->on', holds: true, why: 'on by default' },
+    ];
+    const d = releaseFromSnapshot(guarded(), { codecs: none, registration: facts }).devices.find((x) => x.name === 'hot')!;
+    expect(d.onlyWhen).toBeUndefined();
+    expect(d.extracted!.registered).toMatch(/registered when board->fw \(hot_setup, misc\/x\.c:3\), which holds: boards make it; x->on .*on by default$/);
+    const off = releaseFromSnapshot(guarded(), { codecs: none, registration: [facts[0]!, { ...facts[1]!, holds: false, why: 'off here' }] }).devices.find((x) => x.name === 'hot')!;
+    expect(off.onlyWhen?.why).toMatch(/x->on is false: off here; nothing says never holds/);
+  });
 
   test('each becomes a device of the release: named by its VMSD (the idstr) or its one class, with its instance and alias ids and where it is registered', () => {
     const r = releaseFromSnapshot(withRegisters(), { codecs: none });

@@ -30,6 +30,11 @@ import { codecName, type CodecTable, type PredicateOverride, type ReachableRule,
 import { applyAssigns, errnoOf, evalExpr, exprText, fold, inputsOf, isReject, membersOf, substitute, wouldReject, type Expr, type HookStep, type PredicateEnv, type Reject } from './predicate.js';
 import type { TreeSnapshot } from './snapshot.js';
 import { boardMachines, notUserCreatable } from './placement.js';
+import { eachStruct } from './walk-state.js';
+import { qapiEnums } from '../props/qapi-enums.js';
+import { domainSteps, type DomainTable } from './domains.js';
+import { REGISTER_ARGS } from '../scan.js';
+import { registrationReach, type RegistrationFact, type RegistrationReach } from './registration.js';
 
 const PRIMITIVES: ReadonlyMap<string, VMStateInfo> = new Map(
   Object.entries(I).filter(([k, v]) => k.startsWith('vmstate_info_') && typeof (v as VMStateInfo).put === 'function') as [string, VMStateInfo][],
@@ -79,6 +84,10 @@ export interface ConvertOptions {
   stateRules?: Readonly<Record<string, StateRule>>;
   /** Hand-written answers for predicates that do not translate, by C function (scenarios/common/predicates.ts). */
   predicates?: readonly PredicateOverride[];
+  /** What the conditions of vmstate_register*() sites are in the cases' configuration (scenarios/common/registration.ts). */
+  registration?: readonly RegistrationFact[];
+  /** The values fields can hold by QEMU's C, keyed by VMSD and field name (scenarios/common/tree-domains.ts). */
+  domains?: DomainTable;
 }
 
 /** A rule the generator applies to a class's states (DeviceGen.refine), with the reason every verdict of the class carries. */
@@ -97,11 +106,12 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
     const v = cv?.ref ? view.vmsd(cv.ref) : undefined;
     if (!v || !v.fields) continue;
     seen.add(c.name);
-    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable, opts.stateRules?.[c.name], opts.predicates));
+    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable, opts.stateRules?.[c.name], opts.predicates, opts.domains));
   }
   for (const site of registeredSections(snap, view, opts, new Set(devices.map((d) => d.name)))) {
-    const d = deviceClass(snap, view, site.owner, site.vmsd, opts.codecs, opts.realize ?? [], site, opts.reachable, opts.stateRules?.[site.owner.name], opts.predicates);
-    d.extracted!.registered = site.note;
+    const d = deviceClass(snap, view, site.owner, site.vmsd, opts.codecs, opts.realize ?? [], site, opts.reachable, opts.stateRules?.[site.owner.name], opts.predicates, opts.domains);
+    d.extracted!.registered = site.reach.reached && site.reach.note ? `${site.note}; ${site.reach.note}` : site.note;
+    if (!site.reach.reached) d.onlyWhen = { why: site.reach.why };
     devices.push(d);
   }
   const machines: MachineType[] = snap.machines.machines.map((m) => ({ name: m.name, compat: m.compat.map(stripWhere) }));
@@ -124,14 +134,9 @@ interface RegisteredSection {
   at: { file: string; line: number };
   /** Said on the class (ExtractedNotes.registered). */
   note: string;
+  /** Whether the call is reached in the cases' configuration (its conditions against ConvertOptions.registration). */
+  reach: RegistrationReach;
 }
-
-/** Argument positions of the registration functions: obj, instance id (null: VMSTATE_INSTANCE_ID_ANY), vmsd, alias id. */
-const REGISTER_ARGS: Record<string, { obj: number; id: number | null; vmsd: number; alias: number | null }> = {
-  vmstate_register: { obj: 0, id: 1, vmsd: 2, alias: null },
-  vmstate_register_any: { obj: 0, id: null, vmsd: 1, alias: null },
-  vmstate_register_with_alias_id: { obj: 0, id: 1, vmsd: 2, alias: 4 },
-};
 
 const intLiteral = (x: string | undefined): number | null => {
   const t = (x ?? '').trim();
@@ -152,17 +157,12 @@ const intLiteral = (x: string | undefined): number | null => {
 function registeredSections(snap: TreeSnapshot, view: ModelView, opts: ConvertOptions, taken: ReadonlySet<string>): RegisteredSection[] {
   const out: RegisteredSection[] = [];
   const names = new Set(taken);
-  const byCname = new Map<string, ExtractedVmsd[]>();
-  for (const v of snap.model.vmsds) byCname.set(v.cname, [...(byCname.get(v.cname) ?? []), v]);
   for (const r of snap.model.registers) {
     const pos = REGISTER_ARGS[r.fn];
     if (!pos) continue;
     const obj = r.args[pos.obj]?.trim();
-    const vmsdArg = /^&\s*([A-Za-z_]\w*)$/.exec(r.args[pos.vmsd]?.trim() ?? '');
-    if (obj !== 'NULL' || !vmsdArg) continue;
-    const list = byCname.get(vmsdArg[1]!) ?? [];
-    const v = list.find((x) => x.at.file === r.at.file) ?? (list.filter((x) => !x.static).length === 1 ? list.find((x) => !x.static) : undefined);
-    if (!v?.fields) continue;
+    const v = r.vmsd ? view.vmsd(r.vmsd) : undefined;
+    if (obj !== 'NULL' || !v?.fields) continue;
     // the registering class: the one QOM class its file defines, when there is just one
     const inFile = snap.model.classes.filter((c) => c.at.file === r.at.file);
     const owner = inFile.length === 1 ? inFile[0]! : null;
@@ -183,6 +183,7 @@ function registeredSections(snap: TreeSnapshot, view: ModelView, opts: ConvertOp
       instanceId,
       aliasId: alias ?? -1,
       at: r.at,
+      reach: registrationReach(r.onlyWhen, opts.registration ?? []),
       note: `${r.fn}(NULL, …, &${v.cname}) at ${where}${owner ? ` (${owner.name}'s file)` : ''}: section '${v.name}', ${idNote}${alias !== null && alias >= 0 ? `, alias id ${alias}` : ''}`,
     });
   }
@@ -275,6 +276,7 @@ function deviceClass(
   reachable: readonly ReachableRule[] = [],
   rule?: StateRule,
   predicates: readonly PredicateOverride[] = [],
+  domains: DomainTable = {},
 ): DeviceClass {
   const chain = section && !section.owner.at.file ? [] : ancestry(view, c.name);
   const records = classProps(snap, chain);
@@ -372,6 +374,13 @@ function deviceClass(
   const boardOnly = boardOnlyOf(snap, view, c, chain);
   if (rule) dc.notes.hooks.push(`generator rule: ${rule.why}`);
   const accept = dc.rejecting.size ? acceptedBy(vmsd, dc.rejecting, dc.propMembers, reset) : undefined;
+  let domain: ReturnType<typeof domainSteps> = { refine: null, notes: [] };
+  try {
+    domain = domainSteps(vmsd, reset(defaults), domains, (name) => qapiEnums(snap.root).enums.get(name)?.members);
+  } catch {
+    /* a reset that throws is reported by the case itself */
+  }
+  for (const n of domain.notes) dc.notes.hooks.push(`generator domain: ${n}`);
   return {
     ...(boardOnly ? { boardOnly } : {}),
     name: section?.name ?? c.name,
@@ -383,7 +392,7 @@ function deviceClass(
     instanceId: section?.instanceId ?? 0,
     ...(section && section.aliasId >= 0 ? { aliasId: section.aliasId } : {}),
     reset,
-    gen: genOf(dc.custom, fixed, reset, rule, accept),
+    gen: genOf(dc.custom, fixed, reset, rule, accept, domain.refine),
     extracted: dc.notes,
   };
 }
@@ -403,7 +412,7 @@ function outsideFixed(chain: readonly ExtractedClass[], top: ExtractedVmsd, view
     if (seen.has(v)) return;
     seen.add(v);
     for (const f of v.fields ?? []) {
-      if (!f.offset || f.name === 'unused') continue;
+      if (isPlaceholder(f)) continue;
       const member = f.name.split(/[.[]/)[0]!;
       if (!written.has(member)) out[`${v.name}:${f.name}`] = `${fill.fn} (${fill.file}:${fill.line}) fills the state from KVM and never sets ${member}: it keeps its reset value`;
     }
@@ -417,9 +426,21 @@ function outsideFixed(chain: readonly ExtractedClass[], top: ExtractedVmsd, view
 }
 
 /** A generated state's `members` put back to their reset value (what the in-kernel device never changes). */
-/** The class's generator hooks: members a KVM-filling hook never sets held at reset, then the class's own rule. */
-function genOf(custom: DeviceCtx['custom'], fixed: Record<string, string>, reset: (p: Props) => State, rule: StateRule | undefined, accept?: (s: State, p: Props) => State): NonNullable<DeviceClass['gen']> {
-  const steps = [...(Object.keys(fixed).length ? [holdAtReset(Object.keys(fixed).map((k) => k.slice(k.indexOf(':') + 1)), reset)] : []), ...(rule ? [rule.refine] : []), ...(accept ? [accept] : [])];
+/** The class's generator hooks: members a KVM-filling hook never sets held at reset, the fields' C domains (domains.ts), the class's own rule, then what keeps the device's own load refusals from firing. */
+function genOf(
+  custom: DeviceCtx['custom'],
+  fixed: Record<string, string>,
+  reset: (p: Props) => State,
+  rule: StateRule | undefined,
+  accept?: (s: State, p: Props) => State,
+  domain: ((s: State, p: Props) => State) | null = null,
+): NonNullable<DeviceClass['gen']> {
+  const steps = [
+    ...(Object.keys(fixed).length ? [holdAtReset(Object.keys(fixed).map((k) => k.slice(k.indexOf(':') + 1)), reset)] : []),
+    ...(domain ? [domain] : []),
+    ...(rule ? [rule.refine] : []),
+    ...(accept ? [accept] : []),
+  ];
   const out: NonNullable<DeviceClass['gen']> = { custom, ...(Object.keys(fixed).length ? { fixed } : {}) };
   if (steps.length === 1) out.refine = steps[0]!;
   else if (steps.length > 1) out.refine = (s: State, p: Props) => steps.reduce((x, f) => f(x, p), s);
@@ -543,18 +564,6 @@ function vmsdNames(v: VMStateDescription, out = new Set<string>()): Set<string> 
   return out;
 }
 
-/** Each state object the VMSD `v` describes, with that VMSD: the top, nested structs (and their array elements), subsections. */
-function eachStruct(v: VMStateDescription, s: State, visit: (v: VMStateDescription, s: State) => void, depth = 0): void {
-  if (depth > 8) return;
-  visit(v, s);
-  for (const f of v.fields) {
-    if (!f.vmsd || f.member === null || !(f.flags & (F.VMS_STRUCT | F.VMS_VSTRUCT))) continue;
-    const m = memberOf(s, f.member);
-    const items = Array.isArray(m) ? m : [m];
-    for (const x of items) if (x && typeof x === 'object' && !(x instanceof Uint8Array)) eachStruct(f.vmsd, x as State, visit, depth + 1);
-  }
-  for (const sub of v.subsections ?? []) eachStruct(sub, s, visit, depth + 1);
-}
 
 /** Variable arrays and buffers whose count or size member the reset state lacks (set by realize), as notes. */
 function missingCounts(v: VMStateDescription, s: State, extra: readonly VMStateDescription[]): string[] {
@@ -711,11 +720,22 @@ function structuredCloneState(s: State): State {
   return clone(s) as State;
 }
 
+/**
+ * A field with no member of its own: VMSTATE_UNUSED's placeholder bytes
+ * (vmstate_info_unused_buffer) or a record with no offset (VMSTATE_VALIDATE,
+ * a codec over the whole struct). Not its name: a real member may be called
+ * `unused` (globalstate's `VMSTATE_BUFFER(unused, GlobalState)`, which
+ * pre_save zeroes and which travels as data).
+ */
+function isPlaceholder(f: ExtractedField): boolean {
+  return !f.offset || (f.info !== null && codecName(f.info) === 'vmstate_info_unused_buffer');
+}
+
 /** Member keys a VMSD (and its subsections, which share its struct) migrates. */
 function membersOfVmsd(view: ModelView, v: ExtractedVmsd, out = new Set<string>(), seen = new Set<ExtractedVmsd>()): Set<string> {
   if (seen.has(v)) return out;
   seen.add(v);
-  for (const f of v.fields ?? []) if (f.name !== 'unused') out.add(f.name);
+  for (const f of v.fields ?? []) if (!isPlaceholder(f)) out.add(f.name);
   for (const s of v.subsections) {
     const sv = view.vmsd(s);
     if (sv) membersOfVmsd(view, sv, out, seen);
@@ -934,7 +954,7 @@ class VmsdConverter {
     let flags = 0;
     for (const fl of f.flags) flags |= FLAG_VALUES[fl] ?? 0;
     const test = f.field_exists ? this.predicate(v, f.field_exists, members, 'test') : undefined;
-    const base: VMStateField = { name: f.name, member: f.name === 'unused' || !f.offset ? null : f.name, flags, version_id: f.version_id };
+    const base: VMStateField = { name: f.name, member: isPlaceholder(f) ? null : f.name, flags, version_id: f.version_id };
     if (test) base.field_exists = test;
     if (f.err_hint) base.err_hint = f.err_hint;
     if (f.num !== null) base.num = f.num;
