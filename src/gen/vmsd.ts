@@ -3,7 +3,7 @@ import { VmError } from '../wire/errors.js';
 import type { Engine } from '../machine/engine.js';
 import * as F from '../vmstate/flags.js';
 import { elementCount, elementSize, fieldExists, isArrayField, isStruct, nestedVersion } from '../vmstate/field.js';
-import { cloneState, stateEqual } from '../vmstate/state.js';
+import { cloneState, isScalarArray, stateEqual } from '../vmstate/state.js';
 import type { Props, State, VMStateDescription, VMStateField, VmCtx } from '../vmstate/types.js';
 import { probeCtx } from './_internals/ctx.js';
 import { isCustomField } from './_internals/field-kind.js';
@@ -181,11 +181,11 @@ function fieldArbitrary(p: Planned, base: State, env: GenEnv, controlled: Map<st
     const n = generatedCount(f, owner, base, controlled);
     const el = scalarArbitrary(name, f.size ?? 0);
     if (!el) return ungenerated(env, owner, f, `codec '${name}' has no arbitrary`);
-    const rst = Array.isArray(reset) ? reset : [];
+    const rst = Array.isArray(reset) || isScalarArray(reset) ? (reset as ArrayLike<unknown>) : [];
     // integer arrays (message buffers, FIFOs, register files) are common and long: one draw for the whole array, mostly the reset one
     const range = intRange(name);
     if (range && !isEqualInfo(name)) return part(m, blankBiasedInts(rst, n, range[0], range[1]));
-    return part(m, biased(rst, fc.array(el, { minLength: n, maxLength: n })));
+    return part(m, biased(Array.from(rst), fc.array(el, { minLength: n, maxLength: n })));
   }
   if (name === 'int32 le') {
     // accepted only when 0 <= value <= the destination's own value, which is the reset one

@@ -1,7 +1,7 @@
 import * as F from '../vmstate/flags.js';
 import { elementCount, elementSize, fieldExists, isArrayField, isStruct, nestedVersion } from '../vmstate/field.js';
 import { probe } from '../vmstate/compile/probe.js';
-import { cloneState, stateEqual } from '../vmstate/state.js';
+import { cloneState, isScalarArray, stateEqual } from '../vmstate/state.js';
 import type { Props, State, VMStateDescription, VMStateField, VmCtx } from '../vmstate/types.js';
 import { isCustomField } from './_internals/field-kind.js';
 import { blankState } from './blank.js';
@@ -164,23 +164,25 @@ function restore(state: State, reset: State | null, m: string): number {
   return 1;
 }
 
-const isObject = (v: unknown): v is State => v !== null && typeof v === 'object' && !(v instanceof Uint8Array) && !Array.isArray(v);
+const isObject = (v: unknown): v is State => v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && !Array.isArray(v);
 
 function fixField(f: VMStateField, owner: VMStateDescription, state: State, reset: State | null, ctx: VmCtx): void {
   const m = f.member!;
   const resetValue = reset ? reset[m] : undefined;
   if (isArrayField(f)) {
     const n = elementCount(f, state, owner);
-    const cur = Array.isArray(state[m]) ? (state[m] as unknown[]) : [];
-    const rst = Array.isArray(resetValue) ? resetValue : [];
+    const arrayLike = (v: unknown): v is ArrayLike<unknown> => Array.isArray(v) || isScalarArray(v);
+    const cur = arrayLike(state[m]) ? (state[m] as ArrayLike<unknown>) : [];
+    const rst = arrayLike(resetValue) ? resetValue : [];
     const struct = isStruct(f);
-    if (!struct && cur.length === n && rst.length <= n) return; // the common case: a scalar array of the right length
+    if (!struct && cur.length === n && rst.length <= n) return; // the common case: a scalar array of the right length (a typed one stays typed)
     const out: unknown[] = [];
     for (let i = 0; i < n; i++) {
       let el = i < cur.length ? cur[i] : i < rst.length ? cloneState(rst[i]) : blankElement(f, state, owner);
       // A null element travels as a marker the destination expects only where its own element is null.
       if (f.flags & F.VMS_ARRAY_OF_POINTER && i < rst.length && (rst[i] === null) !== (el === null)) el = cloneState(rst[i]);
-      if (struct && isObject(el)) conformToWire(f.vmsd!, nestedVersion(f), el, isObject(rst[i]) ? rst[i] : null, ctx);
+      const r = rst[i];
+      if (struct && isObject(el)) conformToWire(f.vmsd!, nestedVersion(f), el, isObject(r) ? r : null, ctx);
       out.push(el);
     }
     for (let i = n; i < rst.length; i++) out.push(cloneState(rst[i]));
