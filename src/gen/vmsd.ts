@@ -3,7 +3,7 @@ import { VmError } from '../wire/errors.js';
 import type { Engine } from '../machine/engine.js';
 import * as F from '../vmstate/flags.js';
 import { elementCount, elementSize, fieldExists, isArrayField, isStruct, nestedVersion } from '../vmstate/field.js';
-import { cloneState, isScalarArray, stateEqual } from '../vmstate/state.js';
+import { isScalarArray, stateEqual } from '../vmstate/state.js';
 import type { Props, State, VMStateDescription, VMStateField, VmCtx } from '../vmstate/types.js';
 import { probeCtx } from './_internals/ctx.js';
 import { isCustomField } from './_internals/field-kind.js';
@@ -13,6 +13,7 @@ import { blankBiasedBytes, blankBiasedInts } from './typed.js';
 import { inlineVmsds } from './inline.js';
 import { blankValue, intRange, isEqualInfo, isValuelessInfo, scalarArbitrary } from './scalar.js';
 import type { CustomArbitrary, CustomContext, InlineVmsd, StatePatch, Ungenerated } from './types.js';
+import { compileMerge } from './merge.js';
 import { conformToWire, wireMembers } from './wire.js';
 
 /** Everything the walk needs about the device instance it generates for. */
@@ -273,48 +274,6 @@ function customArbitrary({ f, owner, version }: Planned, base: State, env: GenEn
 }
 
 /**
- * Merges the parts' values over a fresh copy of `base`, keeping `base`'s key
- * order (a later part wins, as in save order); `extra` fills keys no part
- * wrote. Built once per struct arbitrary, from what does not change between
- * states: `base`'s keys and which part writes which of them.
- */
-function merger(base: State, members: readonly (string | null)[]): (values: readonly unknown[], extra?: StatePatch) => State {
-  const keys = Object.keys(base);
-  const last = new Map<string, number>();
-  members.forEach((m, i) => m !== null && last.set(m, i));
-  const added = [...last.keys()].filter((m) => !(m in base));
-  if (members.includes(null)) {
-    // a custom codec's patch may write any member: merge key by key
-    return (values, extra) => {
-      const patched: StatePatch = {};
-      for (let i = 0; i < members.length; i++) {
-        const m = members[i];
-        if (m === null) Object.assign(patched, values[i] as StatePatch);
-        else patched[m] = values[i];
-      }
-      if (extra) for (const [k, v] of Object.entries(extra)) if (!(k in patched)) patched[k] = v;
-      const out: State = {};
-      for (const k of keys) out[k] = k in patched ? patched[k] : cloneState(base[k]);
-      for (const k of Object.keys(patched)) if (!(k in out)) out[k] = patched[k];
-      return out;
-    };
-  }
-  const slot = keys.map((k) => last.get(k) ?? -1);
-  const addedSlot = added.map((m) => last.get(m)!);
-  return (values, extra) => {
-    const out: State = {};
-    for (let j = 0; j < keys.length; j++) {
-      const i = slot[j]!;
-      const k = keys[j]!;
-      out[k] = i >= 0 ? values[i] : extra && k in extra ? extra[k] : cloneState(base[k]);
-    }
-    for (let j = 0; j < added.length; j++) out[added[j]!] = values[addedSlot[j]!];
-    if (extra) for (const k of Object.keys(extra)) if (!(k in out)) out[k] = extra[k];
-    return out;
-  };
-}
-
-/**
  * The walk without the final conformance pass (the top level conforms once,
  * recursively). `extra` generates members no field of the walk writes (a
  * device's guest-visible members no VMSD carries): merged where no field's
@@ -326,7 +285,7 @@ export function rawVmsdArbitrary(vmsd: VMStateDescription, version: number, base
   const parts = planned.map((p) => fieldArbitrary(p, base, env, controlled)).filter((a): a is Part => a !== null);
   const members = parts.map((p) => p.member);
   const arbs = parts.map((p) => p.arb);
-  const merge = merger(base, members);
+  const merge = compileMerge(base, members);
   if (!extra) return fc.tuple(...arbs).map((values) => merge(values));
   return fc.tuple(fc.tuple(...arbs), extra).map(([values, x]) => merge(values, x));
 }
