@@ -14,6 +14,7 @@ import { inlineVmsds } from './inline.js';
 import { blankValue, intRange, isEqualInfo, isValuelessInfo, scalarArbitrary } from './scalar.js';
 import type { CustomArbitrary, CustomContext, InlineVmsd, StatePatch, Ungenerated } from './types.js';
 import { compileMerge } from './merge.js';
+import { SlotsArbitrary } from './slots.js';
 import { conformToWire, wireMembers } from './wire.js';
 
 /** Everything the walk needs about the device instance it generates for. */
@@ -236,8 +237,18 @@ function structFieldArbitrary(
     blank ??= blankState(f.vmsd!, version);
     return shared(blank);
   });
-  return part(m, fc.tuple(...elements));
+  if (n < SLOTS_MIN) return part(m, fc.tuple(...elements));
+  // a long array (hotplug slot status, device slots): mostly the reset elements, a few or a region changed
+  const resets = Array.from({ length: n }, (_, i) => {
+    const r = rst[i];
+    if (f.flags & F.VMS_ARRAY_OF_POINTER && r === null) return null;
+    return isObj(r) ? r : (blank ??= blankState(f.vmsd!, version));
+  });
+  return part(m, new SlotsArbitrary(resets, (i) => elements[i]!));
 }
+
+/** Struct arrays from this length on are drawn mostly blank (SlotsArbitrary); shorter ones element by element. */
+const SLOTS_MIN = 64;
 
 function customArbitrary({ f, owner, version }: Planned, base: State, env: GenEnv): Arbitrary<StatePatch> | null {
   const name = f.info!.name;
