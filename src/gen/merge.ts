@@ -1,4 +1,4 @@
-import { cloneState } from '../vmstate/state.js';
+import { cloneState, setMember } from '../vmstate/state.js';
 import type { State } from '../vmstate/types.js';
 import type { StatePatch } from './types.js';
 
@@ -13,10 +13,29 @@ export type Merge = (values: readonly unknown[], extra?: StatePatch) => State;
  * with no custom patch, the state is one object literal written for
  * `base`'s keys (new Function, as compile/clone.ts copies), a member no part
  * writes copied from `base` (a primitive as is, anything else by
- * cloneState). Same state, same key order as a key-by-key build.
+ * cloneState), once the struct has been merged COMPILE_AFTER times; before
+ * that by a shared loop (measured: per case, with fresh arbitraries, a
+ * compiled function per struct costs its warm-up and gains nothing). Same
+ * state, same key order either way.
  */
 export function compileMerge(base: State, members: readonly (string | null)[]): Merge {
   if (members.includes(null)) return patchMerge(base, members);
+  // a compiled function starts cold: a struct merged a few times (one case's states) is merged faster by the shared loop
+  const loop = loopMerge(base, members);
+  let calls = 0;
+  let fast: Merge | undefined;
+  return (values, extra) => {
+    if (fast) return fast(values, extra);
+    if (++calls >= COMPILE_AFTER) fast = literalMerge(base, members);
+    return loop(values, extra);
+  };
+}
+
+/** Merges of one struct after which the object literal is compiled. */
+const COMPILE_AFTER = 256;
+
+/** The merge as one object literal for `base`'s keys (new Function). */
+export function literalMerge(base: State, members: readonly (string | null)[]): Merge {
   const keys = Object.keys(base);
   const last = new Map<string, number>();
   members.forEach((m, i) => m !== null && last.set(m, i));
@@ -43,14 +62,9 @@ export function compileMerge(base: State, members: readonly (string | null)[]): 
       return out;
     };`,
   );
-  return make(base, cloneState, setOwn) as Merge;
+  return make(base, cloneState, setMember) as Merge;
 }
 
-/** `out[k] = v` as an own property, whatever k is. */
-function setOwn(out: State, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
-  else out[k] = v;
-}
 
 /** A custom codec's patch may write any member: merged key by key. */
 function patchMerge(base: State, members: readonly (string | null)[]): Merge {
@@ -66,6 +80,27 @@ function patchMerge(base: State, members: readonly (string | null)[]): Merge {
     const out: State = {};
     for (const k of keys) out[k] = k in patched ? patched[k] : cloneState(base[k]);
     for (const k of Object.keys(patched)) if (!(k in out)) out[k] = patched[k];
+    return out;
+  };
+}
+
+/** The merge key by key, by one shared loop (no compilation: fast from the first call). */
+export function loopMerge(base: State, members: readonly (string | null)[]): Merge {
+  const keys = Object.keys(base);
+  const last = new Map<string, number>();
+  members.forEach((m, i) => m !== null && last.set(m, i));
+  const added = [...last.keys()].filter((m) => !(m in base));
+  const slot = keys.map((k) => last.get(k) ?? -1);
+  const addedSlot = added.map((m) => last.get(m)!);
+  return (values, extra) => {
+    const out: State = {};
+    for (let j = 0; j < keys.length; j++) {
+      const i = slot[j]!;
+      const k = keys[j]!;
+      setMember(out, k, i >= 0 ? values[i] : extra && k in extra ? extra[k] : cloneState(base[k]));
+    }
+    for (let j = 0; j < added.length; j++) setMember(out, added[j]!, values[addedSlot[j]!]);
+    if (extra) for (const k of Object.keys(extra)) if (!(k in out)) setMember(out, k, extra[k]);
     return out;
   };
 }
