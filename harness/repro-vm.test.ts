@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { main } from './cli.js';
 import { collectIo } from './io.js';
 import type { Report } from '../src/check/report-schema.js';
+import { GENERATOR_VERSION } from '../src/check/seed.js';
+
+const GEN = String(GENERATOR_VERSION);
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = collectIo();
@@ -41,7 +44,7 @@ describe('replaying VM cases', () => {
     expect(code).toBe(0); // the scenarios expect these failures
     expect(report.cases.map((c) => c.status)).toEqual(['fail', 'fail']);
     const lines = await replayAll(report);
-    for (const l of lines) expect(l).toMatch(/^npx vmcompat repro 'virtio-gpu\+isa-ipmi-kcs\/[^']+' --seed -?\d+ --path [\d:]+ --gen 2 --device virtio-gpu,isa-ipmi-kcs$/);
+    for (const l of lines) expect(l).toMatch(new RegExp(`^npx vmcompat repro 'virtio-gpu\\+isa-ipmi-kcs/[^']+' --seed -?\\d+ --path [\\d:]+ --gen ${GEN} --device virtio-gpu,isa-ipmi-kcs$`));
     expect(report.config.selection.deviceSets).toEqual([['virtio-gpu', 'isa-ipmi-kcs']]);
     expect(report.config.selection.vm).toBe(false);
   });
@@ -67,16 +70,16 @@ describe('replaying VM cases', () => {
 
   it('repro refuses flags that contradict the case id', async () => {
     const id = 'virtio-gpu+isa-ipmi-kcs/8.2.0->9.0.0/pc-q35-8.2';
-    const wrong = await run(['repro', id, '--seed', '1', '--gen', '2', '--device', 'isa-ipmi-kcs,virtio-gpu']);
+    const wrong = await run(['repro', id, '--seed', '1', '--gen', GEN, '--device', 'isa-ipmi-kcs,virtio-gpu']);
     expect(wrong.code).toBe(2);
     expect(wrong.err).toMatch(/is not the device list of case device 'virtio-gpu\+isa-ipmi-kcs'/);
-    const vm = await run(['repro', 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2', '--seed', '1', '--gen', '2', '--vm']);
+    const vm = await run(['repro', 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2', '--seed', '1', '--gen', GEN, '--vm']);
     expect(vm.code).toBe(2);
     expect(vm.err).toMatch(/--vm replays a case whose device is 'vm'/);
-    const unknown = await run(['repro', 'virtio-gpu+no-such/8.2.0->9.0.0/pc-q35-8.2', '--seed', '1', '--gen', '2']);
+    const unknown = await run(['repro', 'virtio-gpu+no-such/8.2.0->9.0.0/pc-q35-8.2', '--seed', '1', '--gen', GEN]);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/device 'no-such': no release has it/);
-    const global = await run(['repro', 'virtio-rng/7.2.0->7.2.0/pc-q35-7.2', '--seed', '1', '--gen', '2', '--src-global', 'e1000.mitigation=off']);
+    const global = await run(['repro', 'virtio-rng/7.2.0->7.2.0/pc-q35-7.2', '--seed', '1', '--gen', GEN, '--src-global', 'e1000.mitigation=off']);
     expect(global.code).toBe(2);
     expect(global.err).toMatch(/'e1000' is the type of no device in the planned cases/);
   });

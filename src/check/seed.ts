@@ -9,8 +9,11 @@
  * 1: vmcompat 0.1 (no `--gen` on its replay lines).
  * 2: vmcompat 0.2: byte buffers, config spaces and integer arrays drawn in
  *    one pass, mostly blank.
+ * 3: long struct arrays (64 elements or more: hotplug slot status, xhci
+ *    device slots) drawn mostly blank, a few elements or a region changed
+ *    (src/gen/slots.ts), instead of every element at random.
  */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 /** The replay command of one case: its seed, the shrunk counterexample's path when there is one, and the generation. */
 export function replayLine(id: string, seed: number, path?: string | null): string {

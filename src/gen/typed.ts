@@ -1,4 +1,5 @@
 import { Arbitrary, Stream, Value, type Random } from 'fast-check';
+import { isScalarArray } from '../vmstate/state.js';
 
 /** A mutable array of numbers: a typed array or a plain number[]. */
 export interface NumberArray {
@@ -149,15 +150,20 @@ export function maskedBytes(reset: Uint8Array, mask: ArrayLike<number>): Arbitra
 }
 
 /**
- * A plain array of `n` integers in [min, max] (the elements past the reset
+ * An array of `n` integers in [min, max] (the elements past the reset
  * array's are `blank`); random elements are small (below 256) half the time.
+ * A typed reset array of length `n` (a register file the model keeps typed)
+ * gives typed arrays of its kind, anything else plain number[].
  */
-export function blankBiasedInts(reset: readonly unknown[], n: number, min: number, max: number, blank = 0): Arbitrary<number[]> {
-  const base = Array.from({ length: n }, (_, i) => (i < reset.length && typeof reset[i] === 'number' ? (reset[i] as number) : blank));
+export function blankBiasedInts(reset: ArrayLike<unknown>, n: number, min: number, max: number, blank = 0): Arbitrary<NumberArray> {
+  const typed = isScalarArray(reset) && reset.length === n && typeof reset[0] !== 'bigint';
+  const base: NumberArray = typed
+    ? (reset.slice() as unknown as NumberArray)
+    : Array.from({ length: n }, (_, i) => (i < reset.length && typeof reset[i] === 'number' ? (reset[i] as number) : blank));
   const smallMax = Math.min(max, Math.max(min, 0) + 0xff);
-  return new BlankBiasedArbitrary<number[]>({
+  return new BlankBiasedArbitrary<NumberArray>({
     reset: base,
-    copy: (v) => v.slice(),
+    copy: (v) => (v as unknown as { slice(): NumberArray }).slice(),
     draw: (mrng) => (mrng.nextInt(0, 1) === 0 ? mrng.nextInt(Math.max(min, 0), smallMax) : mrng.nextInt(min, max)),
   });
 }

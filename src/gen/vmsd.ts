@@ -3,7 +3,7 @@ import { VmError } from '../wire/errors.js';
 import type { Engine } from '../machine/engine.js';
 import * as F from '../vmstate/flags.js';
 import { elementCount, elementSize, fieldExists, isArrayField, isStruct, nestedVersion } from '../vmstate/field.js';
-import { cloneState, hasMember, memberOf, setMember, stateEqual } from '../vmstate/state.js';
+import { isScalarArray, memberOf, stateEqual } from '../vmstate/state.js';
 import type { Props, State, VMStateDescription, VMStateField, VmCtx } from '../vmstate/types.js';
 import { probeCtx } from './_internals/ctx.js';
 import { isCustomField } from './_internals/field-kind.js';
@@ -13,6 +13,8 @@ import { blankBiasedBytes, blankBiasedInts } from './typed.js';
 import { inlineVmsds } from './inline.js';
 import { blankValue, intRange, isEqualInfo, isValuelessInfo, scalarArbitrary } from './scalar.js';
 import type { CustomArbitrary, CustomContext, InlineVmsd, StatePatch, Ungenerated } from './types.js';
+import { compileMerge } from './merge.js';
+import { SlotsArbitrary } from './slots.js';
 import { conformToWire, wireMembers } from './wire.js';
 
 /** Everything the walk needs about the device instance it generates for. */
@@ -181,11 +183,11 @@ function fieldArbitrary(p: Planned, base: State, env: GenEnv, controlled: Map<st
     const n = generatedCount(f, owner, base, controlled);
     const el = scalarArbitrary(name, f.size ?? 0);
     if (!el) return ungenerated(env, owner, f, `codec '${name}' has no arbitrary`);
-    const rst = Array.isArray(reset) ? reset : [];
+    const rst = Array.isArray(reset) || isScalarArray(reset) ? (reset as ArrayLike<unknown>) : [];
     // integer arrays (message buffers, FIFOs, register files) are common and long: one draw for the whole array, mostly the reset one
     const range = intRange(name);
     if (range && !isEqualInfo(name)) return part(m, blankBiasedInts(rst, n, range[0], range[1]));
-    return part(m, biased(rst, fc.array(el, { minLength: n, maxLength: n })));
+    return part(m, biased(Array.from(rst), fc.array(el, { minLength: n, maxLength: n })));
   }
   if (name === 'int32 le') {
     // accepted only when 0 <= value <= the destination's own value, which is the reset one
@@ -235,8 +237,18 @@ function structFieldArbitrary(
     blank ??= blankState(f.vmsd!, version);
     return shared(blank);
   });
-  return part(m, fc.tuple(...elements));
+  if (n < SLOTS_MIN) return part(m, fc.tuple(...elements));
+  // a long array (hotplug slot status, device slots): mostly the reset elements, a few or a region changed
+  const resets = Array.from({ length: n }, (_, i) => {
+    const r = rst[i];
+    if (f.flags & F.VMS_ARRAY_OF_POINTER && r === null) return null;
+    return isObj(r) ? r : (blank ??= blankState(f.vmsd!, version));
+  });
+  return part(m, new SlotsArbitrary(resets, (i) => elements[i]!));
 }
+
+/** Struct arrays from this length on are drawn mostly blank (SlotsArbitrary); shorter ones element by element. */
+const SLOTS_MIN = 64;
 
 function customArbitrary({ f, owner, version }: Planned, base: State, env: GenEnv): Arbitrary<StatePatch> | null {
   const name = f.info!.name;
@@ -273,55 +285,6 @@ function customArbitrary({ f, owner, version }: Planned, base: State, env: GenEn
 }
 
 /**
- * Merges the parts' values over a fresh copy of `base`, keeping `base`'s key
- * order (a later part wins, as in save order); `extra` fills keys no part
- * wrote. Built once per struct arbitrary, from what does not change between
- * states: `base`'s keys and which part writes which of them.
- */
-function merger(base: State, members: readonly (string | null)[]): (values: readonly unknown[], extra?: StatePatch) => State {
-  const keys = Object.keys(base);
-  const last = new Map<string, number>();
-  members.forEach((m, i) => m !== null && last.set(m, i));
-  const added = [...last.keys()].filter((m) => !hasMember(base, m));
-  if (members.includes(null)) {
-    // a custom codec's patch may write any member: merge key by key (own members only: a member may be named __proto__ or constructor)
-    return (values, extra) => {
-      const patched = new Map<string, unknown>();
-      for (let i = 0; i < members.length; i++) {
-        const m = members[i];
-        if (m === null) for (const [k, v] of Object.entries(values[i] as StatePatch)) patched.set(k, v);
-        else patched.set(m, values[i]);
-      }
-      if (extra) for (const [k, v] of Object.entries(extra)) if (!patched.has(k)) patched.set(k, v);
-      const out: State = {};
-      for (const k of keys) setMember(out, k, patched.has(k) ? patched.get(k) : cloneState(base[k]));
-      for (const [k, v] of patched) if (!hasMember(out, k)) setMember(out, k, v);
-      return out;
-    };
-  }
-  const slot = keys.map((k) => last.get(k) ?? -1);
-  const addedSlot = added.map((m) => last.get(m)!);
-  // only an assignment to `__proto__` misses an own member (other inherited names are writable data properties): plain stores otherwise
-  const store = keys.includes('__proto__') || added.includes('__proto__') ? setMember : undefined;
-  return (values, extra) => {
-    const out: State = {};
-    for (let j = 0; j < keys.length; j++) {
-      const i = slot[j]!;
-      const k = keys[j]!;
-      const v = i >= 0 ? values[i] : extra && hasMember(extra, k) ? extra[k] : cloneState(base[k]);
-      if (store) store(out, k, v);
-      else out[k] = v;
-    }
-    for (let j = 0; j < added.length; j++) {
-      if (store) store(out, added[j]!, values[addedSlot[j]!]);
-      else out[added[j]!] = values[addedSlot[j]!];
-    }
-    if (extra) for (const k of Object.keys(extra)) if (!hasMember(out, k)) setMember(out, k, extra[k]);
-    return out;
-  };
-}
-
-/**
  * The walk without the final conformance pass (the top level conforms once,
  * recursively). `extra` generates members no field of the walk writes (a
  * device's guest-visible members no VMSD carries): merged where no field's
@@ -333,7 +296,7 @@ export function rawVmsdArbitrary(vmsd: VMStateDescription, version: number, base
   const parts = planned.map((p) => fieldArbitrary(p, base, env, controlled)).filter((a): a is Part => a !== null);
   const members = parts.map((p) => p.member);
   const arbs = parts.map((p) => p.arb);
-  const merge = merger(base, members);
+  const merge = compileMerge(base, members);
   if (!extra) return fc.tuple(...arbs).map((values) => merge(values));
   return fc.tuple(fc.tuple(...arbs), extra).map(([values, x]) => merge(values, x));
 }

@@ -1,7 +1,8 @@
 import * as F from '../vmstate/flags.js';
 import { elementCount, elementSize, fieldExists, isArrayField, isStruct, nestedVersion } from '../vmstate/field.js';
-import { cloneState, hasMember, memberOf, setMember, stateEqual } from '../vmstate/state.js';
-import type { State, VMStateDescription, VMStateField, VmCtx } from '../vmstate/types.js';
+import { probe } from '../vmstate/compile/probe.js';
+import { cloneState, hasMember, isScalarArray, memberOf, setMember, stateEqual } from '../vmstate/state.js';
+import type { Props, State, VMStateDescription, VMStateField, VmCtx } from '../vmstate/types.js';
 import { isCustomField } from './_internals/field-kind.js';
 import { blankState } from './blank.js';
 import { blankValue } from './scalar.js';
@@ -32,7 +33,14 @@ export function conformToWire(vmsd: VMStateDescription, version: number, state: 
 }
 
 /** conformToWire, returning the top-level members the save writes for the conformed state. */
-export function conformedWire(vmsd: VMStateDescription, version: number, state: State, reset: State | null, ctx: VmCtx, keep?: (member: string) => boolean): Set<string> {
+export function conformedWire(vmsd: VMStateDescription, version: number, state: State, reset: State | null, ctx: VmCtx, keep?: (member: string) => boolean): ReadonlySet<string> {
+  const fixed = staticShape(vmsd, version, ctx);
+  if (fixed) {
+    // the shape does not depend on the state: one pass, and restoring a member cannot put another on the wire
+    for (const { f, owner } of fixed.fields) fixField(f, owner, state, reset, ctx);
+    for (const m of fixed.off) if (!keep?.(m)) restore(state, reset, m);
+    return fixed.wire;
+  }
   // Restoring one member can change another field's test or a needed(); a few rounds settle it.
   const generic = genericMembers(vmsd);
   let wire = new Set<string>();
@@ -71,6 +79,64 @@ function genericMembers(vmsd: VMStateDescription): readonly string[] {
   return out;
 }
 
+/** What a save of a VMSD writes when that does not depend on the state: the fields in save order, their members, and the generic members it never writes. */
+interface StaticShape {
+  fields: readonly { f: VMStateField; owner: VMStateDescription }[];
+  wire: ReadonlySet<string>;
+  off: readonly string[];
+}
+
+const shapeCache = new WeakMap<VMStateDescription, Map<number, WeakMap<Props, StaticShape | null>>>();
+
+/**
+ * The shape of `vmsd` at `version` for `ctx`'s properties, when no pre_save
+ * runs on the way and every field_exists test and needed() met decides from
+ * the properties alone (compile/probe.ts) and no field on the wire takes its
+ * count or size from a member; otherwise null (the state decides). Decided
+ * once per VMSD, version and properties.
+ */
+function staticShape(vmsd: VMStateDescription, version: number, ctx: VmCtx): StaticShape | null {
+  let byVersion = shapeCache.get(vmsd);
+  if (!byVersion) shapeCache.set(vmsd, (byVersion = new Map()));
+  let byProps = byVersion.get(version);
+  if (!byProps) byVersion.set(version, (byProps = new WeakMap()));
+  let shape = byProps.get(ctx.props);
+  if (shape === undefined) byProps.set(ctx.props, (shape = decideShape(vmsd, version, ctx)));
+  return shape;
+}
+
+function decideShape(vmsd: VMStateDescription, version: number, ctx: VmCtx): StaticShape | null {
+  const fields: { f: VMStateField; owner: VMStateDescription }[] = [];
+  const wire = new Set<string>();
+  const constant = (run: (s: State, c: VmCtx) => unknown): boolean | null => {
+    const p = probe(ctx.props, ctx.vmdescArrays, run);
+    return p.constant ? p.value : null;
+  };
+  const visit = (v: VMStateDescription, ver: number): boolean => {
+    if (v.pre_save) return false;
+    for (const f of v.fields) {
+      if (f.member === null) continue;
+      const test = f.field_exists;
+      const exists = test ? constant((s, c) => test(s, ver, c)) : f.version_id <= ver;
+      if (exists === null) return false;
+      if (!exists) continue;
+      if (f.flags & (F.VMS_VARRAY_ANY | F.VMS_VBUFFER)) return false;
+      if (elementCount(f, {}, v) === 0) continue;
+      fields.push({ f, owner: v });
+      wire.add(f.member);
+    }
+    for (const sub of v.subsections ?? []) {
+      const needed = sub.needed;
+      const on = needed ? constant((s, c) => needed(s, c)) : true;
+      if (on === null) return false;
+      if (on && !visit(sub, sub.version_id)) return false;
+    }
+    return true;
+  };
+  if (!visit(vmsd, version)) return null;
+  return { fields, wire, off: genericMembers(vmsd).filter((m) => !wire.has(m)) };
+}
+
 /** Walks `vmsd` as save does and returns (in `wire`) the members an existing field writes; `fix` conforms each one. */
 function walk(vmsd: VMStateDescription, version: number, state: State, reset: State | null, ctx: VmCtx, fix: boolean | ((f: VMStateField) => boolean), wire: Set<string>): Set<string> {
   vmsd.pre_save?.(state, ctx);
@@ -98,24 +164,26 @@ function restore(state: State, reset: State | null, m: string): number {
   return 1;
 }
 
-const isObject = (v: unknown): v is State => v !== null && typeof v === 'object' && !(v instanceof Uint8Array) && !Array.isArray(v);
+const isObject = (v: unknown): v is State => v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && !Array.isArray(v);
 
 function fixField(f: VMStateField, owner: VMStateDescription, state: State, reset: State | null, ctx: VmCtx): void {
   const m = f.member!;
   const resetValue = reset ? memberOf(reset, m) : undefined;
   if (isArrayField(f)) {
     const n = elementCount(f, state, owner);
+    const arrayLike = (v: unknown): v is ArrayLike<unknown> => Array.isArray(v) || isScalarArray(v);
     const had = memberOf(state, m);
-    const cur = Array.isArray(had) ? (had as unknown[]) : [];
-    const rst = Array.isArray(resetValue) ? resetValue : [];
+    const cur = arrayLike(had) ? had : [];
+    const rst = arrayLike(resetValue) ? resetValue : [];
     const struct = isStruct(f);
-    if (!struct && cur.length === n && rst.length <= n) return; // the common case: a scalar array of the right length
+    if (!struct && cur.length === n && rst.length <= n) return; // the common case: a scalar array of the right length (a typed one stays typed)
     const out: unknown[] = [];
     for (let i = 0; i < n; i++) {
       let el = i < cur.length ? cur[i] : i < rst.length ? cloneState(rst[i]) : blankElement(f, state, owner);
       // A null element travels as a marker the destination expects only where its own element is null.
       if (f.flags & F.VMS_ARRAY_OF_POINTER && i < rst.length && (rst[i] === null) !== (el === null)) el = cloneState(rst[i]);
-      if (struct && isObject(el)) conformToWire(f.vmsd!, nestedVersion(f), el, isObject(rst[i]) ? rst[i] : null, ctx);
+      const r = rst[i];
+      if (struct && isObject(el)) conformToWire(f.vmsd!, nestedVersion(f), el, isObject(r) ? r : null, ctx);
       out.push(el);
     }
     for (let i = n; i < rst.length; i++) out.push(cloneState(rst[i]));

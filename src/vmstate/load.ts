@@ -5,7 +5,7 @@ import * as F from './flags.js';
 import { elementCount, elementSize, fieldExists, isArrayField, isPlainArray, isStruct, nestedVersion } from './field.js';
 import { vmstate_info_nullptr } from './info.js';
 import { pathOf } from './path.js';
-import { setMember } from './state.js';
+import { setMember, typedTarget } from './state.js';
 import type { PathCtx, PostLoadFailure, State, VMStateDescription, VMStateField, VmCtx } from './types.js';
 
 /**
@@ -117,7 +117,7 @@ export function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, 
   let target: unknown[];
   if (array) {
     const cur = key === null ? undefined : state[key];
-    target = Array.isArray(cur) ? cur : [];
+    target = Array.isArray(cur) ? cur : isPlainArray(f) && typedTarget(cur, f.info!.name, n) ? (cur as unknown as unknown[]) : [];
     if (key !== null) setMember(state, key, target);
   } else {
     target = [key === null ? undefined : state[key]];
@@ -128,9 +128,17 @@ export function loadField(r: Reader, vmsd: VMStateDescription, f: VMStateField, 
   if (isPlainArray(f)) {
     // a scalar array: one shared element context, no per-element path
     const el = { field: f, vmsd, state, size, ctx, at: keys };
+    const typed = !Array.isArray(target);
     for (let i = 0; i < n; i++) {
       const start = r.offset;
-      target[i] = f.info!.get(r, target[i], el);
+      const v = f.info!.get(r, target[i], el);
+      target[i] = v;
+      if (typed && target[i] !== v) {
+        // a value the destination's typed array cannot hold: the same numbers as a plain array
+        target = Array.from(target);
+        target[i] = v;
+        if (key !== null) setMember(state, key, target);
+      }
       if (r.offset === start && i >= limit) throw varrayBeyondInput(r, vmsd, f, n, fieldStart, limit, i, keys);
     }
     if (key !== null) ctx.record({ keys, vmsd: vmsd.name, field: f.name, offset: fieldStart, size: r.offset - fieldStart, what: 'field' });

@@ -146,3 +146,17 @@ export function diffFromReset(state: unknown, reset: unknown): unknown {
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
+
+/** The 1-, 2- and 4-byte integer codecs, whose values a typed array of the right kind holds exactly. */
+const TYPED_INFOS = new Set(['uint8', 'uint16', 'uint32', 'int8', 'int16', 'int32']);
+
+/**
+ * Whether a load of `n` elements of the scalar codec `info` may fill the
+ * destination's own array `cur` in place although it is a typed array (a
+ * register file or chip configuration the model keeps as Uint8Array,
+ * Uint32Array …): it must be long enough, and a value it cannot hold
+ * exactly (see `holds`) turns it into a plain array of the same numbers.
+ */
+export function typedTarget(cur: unknown, info: string, n: number): cur is ArrayLike<number> & { [i: number]: number } {
+  return ArrayBuffer.isView(cur) && !(cur instanceof DataView) && !(cur instanceof BigInt64Array) && !(cur instanceof BigUint64Array) && TYPED_INFOS.has(info) && (cur as unknown as ArrayLike<number>).length >= n;
+}

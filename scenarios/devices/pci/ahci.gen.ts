@@ -19,16 +19,20 @@ import { AHCI_MAX_CMDS, PORT_CMD_FIS_ON, PORT_CMD_FIS_RX, PORT_CMD_LIST_ON, PORT
 import { BUS_ERROR_STATUS, DRQ_STAT, IDE_RETRY_PIO, IO_BUFFER_TOTAL_LEN, TRANSFER_END_FUNCS, isZero } from './ide.js';
 
 // An all-zero buffer travels as none: decided on the 64 bytes that can be set, or once on the reset buffer, never by scanning 128 KiB per state.
+// The arbitrary draws the 64-byte head; refine makes the 128 KiB buffer only for the port in a PIO transfer (at most one: the others drop it).
 const ioBuffer: CustomArbitrary = (ctx) => {
   const reset = ctx.resetState.io_buffer as Uint8Array;
-  const whole = (head: Uint8Array): Uint8Array => {
-    if (isZero(head)) return new Uint8Array(0);
-    const b = new Uint8Array(IO_BUFFER_TOTAL_LEN);
-    b.set(head);
-    return b;
-  };
-  return biased(isZero(reset) ? new Uint8Array(0) : reset, fc.uint8Array({ minLength: 64, maxLength: 64 }).map(whole)).map((io_buffer) => ({ io_buffer }));
+  const head = (b: Uint8Array): Uint8Array => (isZero(b) ? new Uint8Array(0) : b);
+  return biased(isZero(reset) ? new Uint8Array(0) : reset, fc.uint8Array({ minLength: 64, maxLength: 64 }).map(head)).map((io_buffer) => ({ io_buffer }));
 };
+
+/** The whole PIO buffer from a drawn head (or the reset buffer, already whole). */
+function wholeBuffer(b: Uint8Array): Uint8Array {
+  if (b.length === 0 || b.length >= IO_BUFFER_TOTAL_LEN) return b;
+  const out = new Uint8Array(IO_BUFFER_TOTAL_LEN);
+  out.set(b);
+  return out;
+}
 
 export function ahciGen(multifunction = false): DeviceGen {
   return {
@@ -65,7 +69,7 @@ export function ahciGen(multifunction = false): DeviceGen {
         const inPio = (Number(drive.status) & DRQ_STAT) !== 0 || (Number(drive[BUS_ERROR_STATUS]) & IDE_RETRY_PIO) !== 0;
         pio ||= inPio;
         // the PIO buffer travels only with ide_drive/pio_state
-        if (!inPio) drive.io_buffer = new Uint8Array(0);
+        drive.io_buffer = inPio ? wholeBuffer(drive.io_buffer as Uint8Array) : new Uint8Array(0);
       }
       return s;
     },

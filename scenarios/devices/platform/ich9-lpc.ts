@@ -129,9 +129,16 @@ export const vmstate_ich9_lpc: VMStateDescription = {
   ],
 };
 
-/** ich9_cc_reset: the D31–D25 interrupt pin routing registers, and GCS with NO_REBOOT. */
-function chipConfigReset(): number[] {
-  const c = new Array(ICH9_CC_SIZE).fill(0);
+/**
+ * ich9_cc_reset: the D31–D25 interrupt pin routing registers, and GCS with
+ * NO_REBOOT. Kept typed (16 KiB, not 16,384 JS numbers per state): a
+ * Uint8ClampedArray, because a Uint8Array is a buffer (shown as hex,
+ * compared only with buffers) and this is a register file of uint8
+ * elements, shown and compared as numbers (vmstate/state.ts ScalarArray).
+ * Its values are 0..255, so the clamping never applies.
+ */
+function chipConfigReset(): Uint8ClampedArray {
+  const c = new Uint8ClampedArray(ICH9_CC_SIZE);
   for (const at of [0x3140, 0x3144, 0x3146, 0x3148, 0x314c, 0x3150]) {
     c[at] = 0x10;
     c[at + 1] = 0x32;

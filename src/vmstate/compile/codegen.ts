@@ -252,9 +252,10 @@ function loadField(e: Emitter, vmsd: VMStateDescription, f: VMStateField, V: str
       const c = INLINE.get(f.info!)!;
       return `{ const n = ${count(e, f, V)};
         if (n > 0) {
-          const cur = state[${M}]; const t = Array.isArray(cur) ? cur : []; state[${M}] = t;
+          const cur = state[${M}]; let t = Array.isArray(cur) ? cur : H.typedTarget(cur, ${JSON.stringify(f.info!.name)}, n) ? cur : []; state[${M}] = t;
           const s0 = r.offset;
-          ${c.bulk ? `${c.bulk.get('t', 'n')};` : `for (let i = 0; i < n; i++) t[i] = ${c.get};`}
+          if (Array.isArray(t)) ${c.bulk ? `${c.bulk.get('t', 'n')};` : `for (let i = 0; i < n; i++) t[i] = ${c.get};`}
+          else for (let i = 0; i < n; i++) { const v = ${c.get}; t[i] = v; if (t[i] !== v) { t = Array.from(t); t[i] = v; state[${M}] = t; } }
           ${recordLeaf(e, vmsd, f, `[...at, ${M}]`, 's0', 'r.offset')}
         } }`;
     }

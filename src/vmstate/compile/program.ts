@@ -23,6 +23,7 @@ import {
 import type { PathCtx, Props, State, VMStateDescription, VMStateField, VmCtx } from '../types.js';
 import { emitLoad, emitSave, type Decider, type Refs } from './codegen.js';
 import { probe, type Probed } from './probe.js';
+import { typedTarget } from '../state.js';
 
 export type SaveFn = (w: Writer, state: State, ctx: VmCtx, at: PathCtx) => void;
 export type LoadFn = (r: Reader, state: State, version: number, ctx: VmCtx, at: PathCtx) => void;
@@ -45,6 +46,7 @@ const H = {
   latin1,
   stickyEio,
   varrayBeyondInput,
+  typedTarget,
 };
 
 /** A nested VMSD's entry points, filled on first call (cycles and unreached branches cost nothing). */
