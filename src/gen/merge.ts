@@ -1,4 +1,4 @@
-import { cloneState, setMember } from '../vmstate/state.js';
+import { cloneState, hasMember, setMember } from '../vmstate/state.js';
 import type { State } from '../vmstate/types.js';
 import type { StatePatch } from './types.js';
 
@@ -39,7 +39,7 @@ export function literalMerge(base: State, members: readonly (string | null)[]): 
   const keys = Object.keys(base);
   const last = new Map<string, number>();
   members.forEach((m, i) => m !== null && last.set(m, i));
-  const added = [...last.keys()].filter((m) => !(m in base));
+  const added = [...last.keys()].filter((m) => !hasMember(base, m));
   const key = (k: string) => (k === '__proto__' ? `[${JSON.stringify(k)}]` : JSON.stringify(k));
   const fromBase = (k: string) => {
     const v = base[k];
@@ -47,7 +47,7 @@ export function literalMerge(base: State, members: readonly (string | null)[]): 
   };
   const plain = [...keys.map((k) => `${key(k)}: ${last.has(k) ? `v[${last.get(k)}]` : fromBase(k)}`), ...added.map((m) => `${key(m)}: v[${last.get(m)}]`)];
   const withExtra = [
-    ...keys.map((k) => `${key(k)}: ${last.has(k) ? `v[${last.get(k)}]` : `(${JSON.stringify(k)} in x ? x[${JSON.stringify(k)}] : ${fromBase(k)})`}`),
+    ...keys.map((k) => `${key(k)}: ${last.has(k) ? `v[${last.get(k)}]` : `(H(x, ${JSON.stringify(k)}) ? x[${JSON.stringify(k)}] : ${fromBase(k)})`}`),
     ...added.map((m) => `${key(m)}: v[${last.get(m)}]`),
   ];
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
@@ -55,31 +55,32 @@ export function literalMerge(base: State, members: readonly (string | null)[]): 
     'b',
     'G',
     'S',
+    'H',
     `return function mergeStruct(v, x) {
       if (x === undefined) return { ${plain.join(', ')} };
       const out = { ${withExtra.join(', ')} };
-      for (const k of Object.keys(x)) if (!(k in out)) S(out, k, x[k]);
+      for (const k of Object.keys(x)) if (!H(out, k)) S(out, k, x[k]);
       return out;
     };`,
   );
-  return make(base, cloneState, setMember) as Merge;
+  return make(base, cloneState, setMember, hasMember) as Merge;
 }
 
 
-/** A custom codec's patch may write any member: merged key by key. */
+/** A custom codec's patch may write any member: merged key by key (own members only: a member may be named __proto__ or constructor). */
 function patchMerge(base: State, members: readonly (string | null)[]): Merge {
   const keys = Object.keys(base);
   return (values, extra) => {
-    const patched: StatePatch = {};
+    const patched = new Map<string, unknown>();
     for (let i = 0; i < members.length; i++) {
       const m = members[i];
-      if (m === null) Object.assign(patched, values[i] as StatePatch);
-      else patched[m] = values[i];
+      if (m === null) for (const [k, v] of Object.entries(values[i] as StatePatch)) patched.set(k, v);
+      else patched.set(m, values[i]);
     }
-    if (extra) for (const [k, v] of Object.entries(extra)) if (!(k in patched)) patched[k] = v;
+    if (extra) for (const [k, v] of Object.entries(extra)) if (!patched.has(k)) patched.set(k, v);
     const out: State = {};
-    for (const k of keys) out[k] = k in patched ? patched[k] : cloneState(base[k]);
-    for (const k of Object.keys(patched)) if (!(k in out)) out[k] = patched[k];
+    for (const k of keys) setMember(out, k, patched.has(k) ? patched.get(k) : cloneState(base[k]));
+    for (const [k, v] of patched) if (!hasMember(out, k)) setMember(out, k, v);
     return out;
   };
 }
@@ -89,7 +90,7 @@ export function loopMerge(base: State, members: readonly (string | null)[]): Mer
   const keys = Object.keys(base);
   const last = new Map<string, number>();
   members.forEach((m, i) => m !== null && last.set(m, i));
-  const added = [...last.keys()].filter((m) => !(m in base));
+  const added = [...last.keys()].filter((m) => !hasMember(base, m));
   const slot = keys.map((k) => last.get(k) ?? -1);
   const addedSlot = added.map((m) => last.get(m)!);
   return (values, extra) => {
@@ -97,10 +98,10 @@ export function loopMerge(base: State, members: readonly (string | null)[]): Mer
     for (let j = 0; j < keys.length; j++) {
       const i = slot[j]!;
       const k = keys[j]!;
-      setMember(out, k, i >= 0 ? values[i] : extra && k in extra ? extra[k] : cloneState(base[k]));
+      setMember(out, k, i >= 0 ? values[i] : extra && hasMember(extra, k) ? extra[k] : cloneState(base[k]));
     }
     for (let j = 0; j < added.length; j++) setMember(out, added[j]!, values[addedSlot[j]!]);
-    if (extra) for (const k of Object.keys(extra)) if (!(k in out)) setMember(out, k, extra[k]);
+    if (extra) for (const k of Object.keys(extra)) if (!hasMember(out, k)) setMember(out, k, extra[k]);
     return out;
   };
 }
