@@ -728,6 +728,8 @@ const stripType = (m: string | null) => (m ? m.replace(/^(?:(?:struct|union)\s+)
 
 class VmsdConverter {
   private readonly done = new Map<ExtractedVmsd, VMStateDescription>();
+  /** Hooks installed (`vmsd.hook`): the members a pre_save leaves drawn, whether it stops part way, what it writes. */
+  private readonly installed = new Map<string, { drawn: string[]; partial: boolean; writes: string[] }>();
   constructor(
     private readonly snap: TreeSnapshot,
     private readonly view: ModelView,
@@ -860,7 +862,7 @@ class VmsdConverter {
    * the first that does not resolve (C runs in order), saying the rest in
    * `rest`; a pre_save is all or nothing.
    */
-  private hookSteps(v: ExtractedVmsd, fn: string, members: Set<string>, load: boolean): { steps: HookStep[]; rest?: string } | string {
+  private hookSteps(v: ExtractedVmsd, fn: string, members: Set<string>, load: boolean): { steps: HookStep[]; rest?: string; drawn?: string[] } | string {
     const t = this.snap.hooks?.[`${v.at.file}#${fn}`];
     if (!t) return 'not translated';
     if (!t.ok) return t.reason;
@@ -880,7 +882,7 @@ class VmsdConverter {
       }
       steps.push(a);
     }
-    return t.rest ? { steps, rest: t.rest } : { steps };
+    return t.rest ? { steps, rest: t.rest, ...(t.drawn ? { drawn: t.drawn } : {}) } : { steps };
   }
 
   /** Installs a translated hook on the converted VMSD: a pre_save's assignments, a load hook's assignments and refusals. */
@@ -899,6 +901,7 @@ class VmsdConverter {
       if (steps.some(isReject)) this.dc.rejecting.set(out, steps);
     }
     if (h.rest) this.dc.notes.hooks.push(`${v.name}.${hook} = ${fn} in part (not modelled ${h.rest})`);
+    this.installed.set(`${v.name}.${hook}`, { drawn: h.drawn ?? [], partial: !!h.rest && !h.drawn, writes: steps.flatMap((x) => (isReject(x) ? [] : [x.path.join('.')])) });
     return null;
   }
 
@@ -914,10 +917,15 @@ class VmsdConverter {
     const what = `VMSTATE_VALIDATE '${f.name}'`;
     const t = f.field_exists ? this.snap.predicates[`${v.at.file}#${f.field_exists}`] : undefined;
     if (!t?.ok) return `${what}: its test ${f.field_exists ?? '(none)'} is not translated${t && !t.ok ? ` (${t.reason})` : ''}`;
-    const hook = v.hooks.pre_save ?? v.hooks.pre_load;
-    if (hook) return `${what} checks what ${v.name}'s ${v.hooks.pre_save ? 'pre_save' : 'pre_load'} ${hook} may set, and no hook is modelled`;
+    const kind = v.hooks.pre_save ? 'pre_save' : 'pre_load';
+    const hook = v.hooks[kind];
+    // a modelled hook sets what it sets; one that stops part way or draws what the test reads may set it otherwise
+    const done = hook ? this.installed.get(`${v.name}.${kind}`) : undefined;
+    const read = membersOf(t.expr).map((m) => m.path.filter((x): x is string => typeof x === 'string').join('.'));
+    if (hook && (!done || done.partial || read.some((p) => done.drawn.includes(p)))) return `${what} checks what ${v.name}'s ${kind} ${hook} may set, and no hook is modelled`;
     for (const m of membersOf(t.expr)) {
       const path = m.path.filter((x): x is string => typeof x === 'string').join('.');
+      if (done?.writes.includes(path)) continue;
       if (m.root !== 'self' || !(members.has(path) || this.dc.propMembers.has(path))) return `${what}: its test reads ${path}, which is neither migrated by ${v.name} nor a property (realize sets it)`;
     }
     return null;
