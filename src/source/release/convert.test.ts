@@ -436,6 +436,13 @@ describe('VMSTATE_VALIDATE', () => {
     expect(() => e.save({ toy: { ...e.resetState('toy'), ctrl: 9 } })).toThrow(/validation failed/);
   });
 
+  test('the generator keeps to what the save validates: a member the test refuses goes back to its reset value', () => {
+    const d = releaseFromSnapshot(snapshot([validate()], small), { codecs: none }).devices[0]!;
+    const p = { extra: true, width: 2 };
+    expect(d.gen!.refine!({ ...d.reset(p), ctrl: 9, n: 2 }, p)).toMatchObject({ ctrl: 0, n: 2 });
+    expect(d.gen!.refine!({ ...d.reset(p), ctrl: 3 }, p)).toMatchObject({ ctrl: 3 });
+  });
+
   test('a test reading what realize sets, an untranslated test, or one in a VMSD with an unmodelled pre_save leaves the class unverifiable', () => {
     const hidden = { 'hw/misc/toy.c#toy_small': { ok: true as const, expr: { k: 'member' as const, root: 'self' as const, path: ['log_max'] }, at } };
     expect(releaseFromSnapshot(snapshot([validate()], hidden), { codecs: none }).devices[0]!.extracted!.unmodelled.join('\n')).toMatch(

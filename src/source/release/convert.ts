@@ -45,6 +45,8 @@ interface DeviceCtx {
   propMembers: Map<string, { prop: string; bit?: number }[]>;
   /** Converted VMSDs whose post_load can refuse the load, with its steps (the generator keeps to what they accept). */
   rejecting: Map<VMStateDescription, readonly HookStep[]>;
+  /** Converted VMSDs' VMSTATE_VALIDATE tests, with the members they read (the generator keeps to what they accept). */
+  validates: Map<VMStateDescription, { test: FieldExists; reads: (string | number)[][] }[]>;
   /** Members the device's own VMSD tree migrates (container_of lookups). */
   deviceMembers: Set<string>;
   /** What codec bindings add to the class (bindings.ts CodecBinding). */
@@ -291,6 +293,7 @@ function deviceClass(
     custom: {},
     inputs: new Map(),
     rejecting: new Map(),
+    validates: new Map(),
     propMembers,
     deviceMembers: membersOfVmsd(view, top),
     bound: { props: {}, parents: [], resets: [], structResets: [], deviceVmsds: [], realized: {} },
@@ -371,7 +374,7 @@ function deviceClass(
   const fixed = outsideFixed(chain, top, view, snap);
   const boardOnly = boardOnlyOf(snap, view, c, chain);
   if (rule) dc.notes.hooks.push(`generator rule: ${rule.why}`);
-  const accept = dc.rejecting.size ? acceptedBy(vmsd, dc.rejecting, dc.propMembers, reset) : undefined;
+  const accept = dc.rejecting.size || dc.validates.size ? acceptedBy(vmsd, dc.rejecting, dc.validates, dc.propMembers, reset) : undefined;
   return {
     ...(boardOnly ? { boardOnly } : {}),
     name: section?.name ?? c.name,
@@ -434,14 +437,26 @@ function genOf(custom: DeviceCtx['custom'], fixed: Record<string, string>, reset
  * a nested one's blank), once; a state still refused stays, and its own
  * round trip says so.
  */
-function acceptedBy(top: VMStateDescription, rejecting: ReadonlyMap<VMStateDescription, readonly HookStep[]>, propMembers: PredicateEnv['propMembers'], reset: (p: Props) => State): (s: State, p: Props) => State {
+function acceptedBy(
+  top: VMStateDescription,
+  rejecting: ReadonlyMap<VMStateDescription, readonly HookStep[]>,
+  validates: DeviceCtx['validates'],
+  propMembers: PredicateEnv['propMembers'],
+  reset: (p: Props) => State,
+): (s: State, p: Props) => State {
   return (s, p) => {
     let fresh: State | null = null;
     eachStruct(top, s, (d, st) => {
-      const steps = rejecting.get(d);
-      if (!steps) return;
       const ctx = { props: p, device: s } as unknown as VmCtx;
       if (d.needed && d !== top && !safe(() => d.needed!(st, ctx))) return;
+      // a VMSTATE_VALIDATE the save itself checks ("Output state validation failed"): what it reads goes back to reset
+      for (const val of validates.get(d) ?? []) {
+        if (safe(() => val.test(st, d.version_id, ctx))) continue;
+        const from = st === s ? (fresh ??= reset(p)) : blankState(d);
+        for (const path of val.reads) resetKey(st, from, path);
+      }
+      const steps = rejecting.get(d);
+      if (!steps) return;
       const env: PredicateEnv = { self: st, device: s, props: p, propMembers, version: d.version_id };
       if (!wouldReject(steps, env, structuredCloneState)) return;
       const from = st === s ? (fresh ??= reset(p)) : blankState(d);
@@ -967,7 +982,15 @@ class VmsdConverter {
     // VMSTATE_VALIDATE: a test over zero elements, no bytes; a false test fails the load (VMS_MUST_EXIST)
     if (!f.info && codecless(base)) {
       const why = this.validateUnknown(v, f, members);
-      return why ? unmodelled(why) : base;
+      if (why) return unmodelled(why);
+      const t = this.snap.predicates[`${v.at.file}#${f.field_exists}`];
+      if (t?.ok && base.field_exists) {
+        const owner = this.done.get(v)!;
+        const list = this.dc.validates.get(owner) ?? [];
+        list.push({ test: base.field_exists, reads: membersOf(t.expr).filter((m) => m.root === 'self').map((m) => m.path) });
+        this.dc.validates.set(owner, list);
+      }
+      return base;
     }
     if (!f.info) return unmodelled('has no VMStateInfo');
     const cname = codecName(f.info);
