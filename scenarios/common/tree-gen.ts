@@ -7,8 +7,15 @@
  */
 import type { StateRule } from '../../src/source/release/convert.js';
 import type { State } from '../../src/vmstate/types.js';
+import { hpetGen } from '../devices/platform/hpet.gen.js';
 
 export const stateRules: Readonly<Record<string, StateRule>> = {
+  // hw/timer/hpet.c: the timer count is the `timers` property (hpet_realize), which no guest access changes, and the
+  // capability register realize builds from it is read-only to the guest: as the hand model's hpet.gen.ts
+  hpet: {
+    why: "hpet's timer count held at the timers property, its capability register at what realize builds (a guest changes neither)",
+    refine: (s, p) => hpetGen.refine!(s, p),
+  },
   // hw/net/e1000e_core.c (7.2): a throttled interrupt sets itr/eitr_intr_pending[i] only while that timer runs, and the timer
   // notifies when it fires; 8.0 ("e1000e: Remove pending interrupt flags") drops the flags and notifies on every expiry, so
   // 10.0 loses nothing a 7.2 guest can have pending. As e1000e.gen.ts: the 7.2 flags stay clear, the running flags follow the timers.

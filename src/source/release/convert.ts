@@ -50,6 +50,8 @@ interface DeviceCtx {
   propMembers: Map<string, { prop: string; bit?: number }[]>;
   /** Converted VMSDs whose post_load can refuse the load, with its steps (the generator keeps to what they accept). */
   rejecting: Map<VMStateDescription, readonly HookStep[]>;
+  /** Converted VMSDs' VMSTATE_VALIDATE tests, with the members they read (the generator keeps to what they accept). */
+  validates: Map<VMStateDescription, { test: FieldExists; reads: (string | number)[][] }[]>;
   /** Members the device's own VMSD tree migrates (container_of lookups). */
   deviceMembers: Set<string>;
   /** What codec bindings add to the class (bindings.ts CodecBinding). */
@@ -293,6 +295,7 @@ function deviceClass(
     custom: {},
     inputs: new Map(),
     rejecting: new Map(),
+    validates: new Map(),
     propMembers,
     deviceMembers: membersOfVmsd(view, top),
     bound: { props: {}, parents: [], resets: [], structResets: [], deviceVmsds: [], realized: {} },
@@ -373,7 +376,7 @@ function deviceClass(
   const fixed = outsideFixed(chain, top, view, snap);
   const boardOnly = boardOnlyOf(snap, view, c, chain);
   if (rule) dc.notes.hooks.push(`generator rule: ${rule.why}`);
-  const accept = dc.rejecting.size ? acceptedBy(vmsd, dc.rejecting, dc.propMembers, reset) : undefined;
+  const accept = dc.rejecting.size || dc.validates.size ? acceptedBy(vmsd, dc.rejecting, dc.validates, dc.propMembers, reset) : undefined;
   let domain: ReturnType<typeof domainSteps> = { refine: null, notes: [] };
   try {
     domain = domainSteps(vmsd, reset(defaults), domains, (name) => qapiEnums(snap.root).enums.get(name)?.members);
@@ -455,14 +458,26 @@ function genOf(
  * a nested one's blank), once; a state still refused stays, and its own
  * round trip says so.
  */
-function acceptedBy(top: VMStateDescription, rejecting: ReadonlyMap<VMStateDescription, readonly HookStep[]>, propMembers: PredicateEnv['propMembers'], reset: (p: Props) => State): (s: State, p: Props) => State {
+function acceptedBy(
+  top: VMStateDescription,
+  rejecting: ReadonlyMap<VMStateDescription, readonly HookStep[]>,
+  validates: DeviceCtx['validates'],
+  propMembers: PredicateEnv['propMembers'],
+  reset: (p: Props) => State,
+): (s: State, p: Props) => State {
   return (s, p) => {
     let fresh: State | null = null;
     eachStruct(top, s, (d, st) => {
-      const steps = rejecting.get(d);
-      if (!steps) return;
       const ctx = { props: p, device: s } as unknown as VmCtx;
       if (d.needed && d !== top && !safe(() => d.needed!(st, ctx))) return;
+      // a VMSTATE_VALIDATE the save itself checks ("Output state validation failed"): what it reads goes back to reset
+      for (const val of validates.get(d) ?? []) {
+        if (safe(() => val.test(st, d.version_id, ctx))) continue;
+        const from = st === s ? (fresh ??= reset(p)) : blankState(d);
+        for (const path of val.reads) resetKey(st, from, path);
+      }
+      const steps = rejecting.get(d);
+      if (!steps) return;
       const env: PredicateEnv = { self: st, device: s, props: p, propMembers, version: d.version_id };
       if (!wouldReject(steps, env, structuredCloneState)) return;
       const from = st === s ? (fresh ??= reset(p)) : blankState(d);
@@ -748,6 +763,8 @@ const stripType = (m: string | null) => (m ? m.replace(/^(?:(?:struct|union)\s+)
 
 class VmsdConverter {
   private readonly done = new Map<ExtractedVmsd, VMStateDescription>();
+  /** Hooks installed (`vmsd.hook`): the members a pre_save leaves drawn, whether it stops part way, what it writes. */
+  private readonly installed = new Map<string, { drawn: string[]; partial: boolean; writes: string[] }>();
   constructor(
     private readonly snap: TreeSnapshot,
     private readonly view: ModelView,
@@ -880,7 +897,7 @@ class VmsdConverter {
    * the first that does not resolve (C runs in order), saying the rest in
    * `rest`; a pre_save is all or nothing.
    */
-  private hookSteps(v: ExtractedVmsd, fn: string, members: Set<string>, load: boolean): { steps: HookStep[]; rest?: string } | string {
+  private hookSteps(v: ExtractedVmsd, fn: string, members: Set<string>, load: boolean): { steps: HookStep[]; rest?: string; drawn?: string[] } | string {
     const t = this.snap.hooks?.[`${v.at.file}#${fn}`];
     if (!t) return 'not translated';
     if (!t.ok) return t.reason;
@@ -900,7 +917,7 @@ class VmsdConverter {
       }
       steps.push(a);
     }
-    return t.rest ? { steps, rest: t.rest } : { steps };
+    return t.rest ? { steps, rest: t.rest, ...(t.drawn ? { drawn: t.drawn } : {}) } : { steps };
   }
 
   /** Installs a translated hook on the converted VMSD: a pre_save's assignments, a load hook's assignments and refusals. */
@@ -919,6 +936,7 @@ class VmsdConverter {
       if (steps.some(isReject)) this.dc.rejecting.set(out, steps);
     }
     if (h.rest) this.dc.notes.hooks.push(`${v.name}.${hook} = ${fn} in part (not modelled ${h.rest})`);
+    this.installed.set(`${v.name}.${hook}`, { drawn: h.drawn ?? [], partial: !!h.rest && !h.drawn, writes: steps.flatMap((x) => (isReject(x) ? [] : [x.path.join('.')])) });
     return null;
   }
 
@@ -934,10 +952,15 @@ class VmsdConverter {
     const what = `VMSTATE_VALIDATE '${f.name}'`;
     const t = f.field_exists ? this.snap.predicates[`${v.at.file}#${f.field_exists}`] : undefined;
     if (!t?.ok) return `${what}: its test ${f.field_exists ?? '(none)'} is not translated${t && !t.ok ? ` (${t.reason})` : ''}`;
-    const hook = v.hooks.pre_save ?? v.hooks.pre_load;
-    if (hook) return `${what} checks what ${v.name}'s ${v.hooks.pre_save ? 'pre_save' : 'pre_load'} ${hook} may set, and no hook is modelled`;
+    const kind = v.hooks.pre_save ? 'pre_save' : 'pre_load';
+    const hook = v.hooks[kind];
+    // a modelled hook sets what it sets; one that stops part way or draws what the test reads may set it otherwise
+    const done = hook ? this.installed.get(`${v.name}.${kind}`) : undefined;
+    const read = membersOf(t.expr).map((m) => m.path.filter((x): x is string => typeof x === 'string').join('.'));
+    if (hook && (!done || done.partial || read.some((p) => done.drawn.includes(p)))) return `${what} checks what ${v.name}'s ${kind} ${hook} may set, and no hook is modelled`;
     for (const m of membersOf(t.expr)) {
       const path = m.path.filter((x): x is string => typeof x === 'string').join('.');
+      if (done?.writes.includes(path)) continue;
       if (m.root !== 'self' || !(members.has(path) || this.dc.propMembers.has(path))) return `${what}: its test reads ${path}, which is neither migrated by ${v.name} nor a property (realize sets it)`;
     }
     return null;
@@ -979,7 +1002,15 @@ class VmsdConverter {
     // VMSTATE_VALIDATE: a test over zero elements, no bytes; a false test fails the load (VMS_MUST_EXIST)
     if (!f.info && codecless(base)) {
       const why = this.validateUnknown(v, f, members);
-      return why ? unmodelled(why) : base;
+      if (why) return unmodelled(why);
+      const t = this.snap.predicates[`${v.at.file}#${f.field_exists}`];
+      if (t?.ok && base.field_exists) {
+        const owner = this.done.get(v)!;
+        const list = this.dc.validates.get(owner) ?? [];
+        list.push({ test: base.field_exists, reads: membersOf(t.expr).filter((m) => m.root === 'self').map((m) => m.path) });
+        this.dc.validates.set(owner, list);
+      }
+      return base;
     }
     if (!f.info) return unmodelled('has no VMStateInfo');
     const cname = codecName(f.info);

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { parseC } from '../parse.js';
 import { applyAssigns, evalExpr, exprText, isReject, type PredicateEnv } from './predicate.js';
 import { childMembers, functionDefs, translateFunction } from './translate.js';
-import { translateHookFunction, translateLoadHook } from './hooks.js';
+import { translateHookFunction, translateLoadHook, translateSaveHook } from './hooks.js';
 
 /** C written for the test (no QEMU text), translated without a unit: literals only. */
 async function parsed<T>(src: string, f: (def: import('web-tree-sitter').Node) => Promise<T>): Promise<T> {
@@ -106,5 +106,23 @@ static int p(void *opaque, int version_id) {
 
   test('an early success return is not followed', async () => {
     await expect(loadHook(`static int p(void *opaque, int v) { S *s = opaque; if (s->n) { return 0; } s->m = 1; return 0; }`)).rejects.toThrow(/return before the end|returns early/);
+  });
+});
+
+describe('translateSaveHook: an assignment whose value does not translate leaves the member drawn', () => {
+  test('hpet-like: the counter from the clock under a same-file test, then a copy of a member', async () => {
+    const tree = await parseC(`static bool on(S *s) { return s->config & 1; }
+static int p(void *opaque) { S *s = opaque; if (on(s)) { s->counter = get_ticks(s); } s->saved = s->num; return 0; }`);
+    try {
+      const fns = tree.rootNode.namedChildren.filter((n) => n?.type === 'function_definition');
+      const h = await translateSaveHook(fns[1]!, null, { defs: functionDefs(tree.rootNode) });
+      expect(h.drawn).toEqual(['counter']);
+      expect(h.rest).toMatch(/^counter from line 2 \(a call to get_ticks\(\)\): keeps its generated value$/);
+      const st: Record<string, unknown> = { config: 1, counter: 5, num: 3, saved: 0 };
+      applyAssigns(h.assigns, env(st));
+      expect(st).toEqual({ config: 1, counter: 5, num: 3, saved: 3 });
+    } finally {
+      tree.delete();
+    }
   });
 });

@@ -31,7 +31,7 @@ import { arrayLengths, attempt, childMembers, functionDefs, no, paramNames, Tran
 
 /** `steps`: in order; `rest`: why the statements from some line on are not (a load hook translated in part). */
 export type TranslatedHook =
-  | { ok: true; assigns: HookStep[]; rest?: string; at: { file: string; line: number } }
+  | { ok: true; assigns: HookStep[]; rest?: string; drawn?: string[]; at: { file: string; line: number } }
   | { ok: false; reason: string; at: { file: string; line: number } | null };
 
 /** The hooks translated, by `vmsdFile#name`. */
@@ -70,7 +70,7 @@ export async function translateHooks(model: ExtractedModel, source: SourceTree):
         const at = { file: found.file, line: found.def.startPosition.row + 1 };
         const lookups: TranslateLookups = { vmsdVersion: vmsdVersions(model, found.file), childMember, defs: found.defs, arrayLength: found.arrays };
         out[`${file}#${n}`] = await attempt(at, async () =>
-          kind === 'save' ? { assigns: await translateHookFunction(found.def, found.ctx, lookups) } : await translateLoadHook(found.def, found.ctx, lookups),
+          kind === 'save' ? await translateSaveHook(found.def, found.ctx, lookups) : await translateLoadHook(found.def, found.ctx, lookups),
         );
       }
     }
@@ -149,6 +149,21 @@ export async function translateHookFunction(def: Node, ctx: UnitContext | null, 
 }
 
 /**
+ * A pre_save as assignments, where `member = <what does not translate>`
+ * (hpet's counter read from the clock) leaves the member at the value the
+ * state has, which the generator draws: such members are `drawn`, and
+ * `rest` says which, from which line.
+ */
+export async function translateSaveHook(def: Node, ctx: UnitContext | null, lookups: TranslateLookups = {}): Promise<{ assigns: HookStep[]; rest?: string; drawn?: string[] }> {
+  const out: HookStep[] = [];
+  const drawn: { path: string; line: number; why: string }[] = [];
+  await statements(new Translator(ctx, opaqueScope(def), lookups), stmtsOf(bodyOf(def)), null, out, { top: true, load: false, drawn });
+  if (!drawn.length) return { assigns: out };
+  const rest = drawn.map((d) => `${d.path} from line ${d.line} (${d.why}): keeps its generated value`).join('; ');
+  return { assigns: out, rest, drawn: drawn.map((d) => d.path) };
+}
+
+/**
  * One post_load / pre_load function's body as steps (assignments and
  * refusals), in order, up to the first top-level statement that does not
  * translate; `rest` says which and why.
@@ -197,6 +212,8 @@ interface Where {
   load: boolean;
   /** The statement is the function's last (a load hook is translated statement by statement). */
   last?: boolean;
+  /** A pre_save's assignments whose value does not translate, left to the generated state (translateSaveHook); absent: refused. */
+  drawn?: { path: string; line: number; why: string }[];
 }
 
 /**
@@ -205,14 +222,14 @@ interface Where {
  * value is not used, so a return in it only ends it: none but a final one
  * is followed). False when the function is not the file's.
  */
-async function sameFileCall(t: Translator, call: Node, when: Expr | null, out: HookStep[], line: number): Promise<boolean> {
+async function sameFileCall(t: Translator, call: Node, when: Expr | null, out: HookStep[], line: number, outer: Where): Promise<boolean> {
   const fn = call.childForFieldName('function')?.text ?? '';
   const def = t.lookups.defs?.get(fn);
   if (!def) return false;
   const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((x): x is Node => x !== null && x.type !== 'comment');
   const inner = new Translator(t.ctx, await t.callScope(def, fn, args), t.lookups, t.depth + 1);
   try {
-    await statements(inner, stmtsOf(bodyOf(def)), when, out, { top: true, load: false });
+    await statements(inner, stmtsOf(bodyOf(def)), when, out, { top: true, load: false, ...(outer.drawn ? { drawn: outer.drawn } : {}) });
   } catch (e) {
     if (e instanceof Untranslatable) no(`a call to ${fn}() (line ${line}): ${e.message}`);
     throw e;
@@ -269,7 +286,7 @@ async function statements(t: Translator, stmts: Node[], when: Expr | null, out: 
         if (s.text.trim() === ';') break;
         const e = s.namedChildren.find((n) => n !== null && n.type !== 'comment')!;
         if (e.type === 'call_expression' && QUIET.test(e.childForFieldName('function')?.text ?? '')) break;
-        if (e.type === 'call_expression' && (await sameFileCall(t, e, when, out, line))) break;
+        if (e.type === 'call_expression' && (await sameFileCall(t, e, when, out, line, where))) break;
         if (await t.localAssignment(s)) {
           if (when) no(`a local assigned under a condition (line ${line})`);
           break;
@@ -280,7 +297,14 @@ async function statements(t: Translator, stmts: Node[], when: Expr | null, out: 
         const target = await t.expr(e.childForFieldName('left')!);
         if (target.k !== 'member') no(`'${e.childForFieldName('left')!.text}' is not a member of the state`);
         const m = target as Extract<Expr, { k: 'member' }>;
-        const right = await t.expr(e.childForFieldName('right')!);
+        let right: Expr;
+        try {
+          right = await t.expr(e.childForFieldName('right')!);
+        } catch (x) {
+          if (!(x instanceof Untranslatable) || !where.drawn || op !== '=') throw x;
+          where.drawn.push({ path: m.path.join('.'), line, why: x.message });
+          break;
+        }
         // a local bound to a member reads it when the assignment runs: refuse what would read the written value
         for (const [, b] of t.scope) {
           if (b.kind === 'value' && membersOf(b.e).some((x) => key(x) === key(m))) no(`'${m.path.join('.')}' is written after a local read it (line ${line})`);

@@ -71,3 +71,15 @@ describe('memberValue: a property holding a member of a nested struct the VMSDs 
     expect(memberValue({ ...env, propMembers: new Map() }, 'self', ['acpi_memory_hotplug', 'is_enabled'])).toBeUndefined();
   });
 });
+
+describe('translateFunction: if / else if chains and branches that fall through', () => {
+  test('hpet 7.2-like: if (n < 2) return false; else if (n > 32) return false; return true', async () => {
+    const e = await tr(`static bool t(void *opaque, int v) { S *s = opaque; if (s->n < 2) { return false; } else if (s->n > 32) { return false; } return true; }`);
+    expect([1, 2, 32, 33].map((n) => evalExpr(e, env({ n })))).toEqual([0n, 1n, 1n, 0n]);
+  });
+
+  test('a branch that only rebinds a local goes on with what follows', async () => {
+    const e = await tr(`static bool t(void *opaque) { S *s = opaque; int x = 1; if (s->a) { x = 5; } return x > 2; }`);
+    expect([1, 0].map((a) => evalExpr(e, env({ a })))).toEqual([1n, 0n]);
+  });
+});

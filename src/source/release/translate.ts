@@ -230,21 +230,14 @@ export class Translator {
         return this.expr(v!);
       }
       case 'if_statement': {
+        // each branch goes on with what follows the if when it does not return (in its own copy of the locals)
         const c = await this.expr(unparen(s.childForFieldName('condition')!));
-        const thenE = await this.fork().block(stmtsOf(s.childForFieldName('consequence')!), 0);
+        const rest = stmts.slice(i + 1);
+        const thenE = await this.fork().block([...stmtsOf(s.childForFieldName('consequence')!), ...rest], 0);
         const alt = s.childForFieldName('alternative');
         const altStmts = alt ? stmtsOf(alt.type === 'else_clause' ? alt.namedChildren.find((n) => n !== null)! : alt) : [];
-        const rest = async () => {
-          if (!alt) return this.block(stmts, i + 1);
-          const t = this.fork();
-          return (await t.block(altStmts, 0)) ?? (await t.block(stmts, i + 1));
-        };
-        const elseE = await rest();
-        if (!thenE) {
-          // `if (c) { declarations only }` is not a predicate shape we follow
-          no(`an if whose branch does not return (line ${s.startPosition.row + 1})`);
-        }
-        if (!elseE) no('the function can end without returning');
+        const elseE = await this.fork().block([...altStmts, ...rest], 0);
+        if (!thenE || !elseE) no('the function can end without returning');
         return { k: 'cond', c, a: thenE!, b: elseE! };
       }
       case 'compound_statement':
