@@ -14,6 +14,7 @@ import { collectIo } from './io.js';
 import { packageRoot } from './paths.js';
 import { locateQemu } from '../src/qemu/binaries.js';
 import { saveToFile } from '../src/qemu/driver.js';
+import { GENERATOR_VERSION } from '../src/check/seed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmcompat-conventions-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -88,12 +89,12 @@ describe('the CLI conventions', () => {
   });
 
   it('repro --json of a known failure is expected, not unexpected', async () => {
-    const r = await run(['repro', 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2', '--seed', '1', '--gen', '2', '--runs', '5', '--json']);
+    const r = await run(['repro', 'virtio-gpu/8.2.0->9.0.0/pc-q35-8.2', '--seed', '1', '--gen', String(GENERATOR_VERSION), '--runs', '5', '--json']);
     expect(r.code).toBe(1); // it failed: the failure reproduced
     const res = JSON.parse(r.out).result;
     expect(res).toMatchObject({ status: 'fail', kind: 'short-read', unexpected: false, scenario: 'virtio-gpu-scanout', expected: { status: 'fail', kind: 'short-read' } });
     // a case no scenario names is expected to pass: its failure is unexpected
-    const fresh = await run(['repro', 'virtio-gpu/9.0.0->8.2.0/pc-q35-9.0', '--seed', '1', '--gen', '2', '--runs', '5', '--json']);
+    const fresh = await run(['repro', 'virtio-gpu/9.0.0->8.2.0/pc-q35-9.0', '--seed', '1', '--gen', String(GENERATOR_VERSION), '--runs', '5', '--json']);
     expect(JSON.parse(fresh.out).result).toMatchObject({ expected: { status: 'pass' } });
   });
 });
@@ -112,7 +113,7 @@ describe('one JSON envelope for every --json', () => {
       ['check', ['check', ...slice, '--json']],
       ['check', ['check', ...slice, '--list', '--json']],
       ['list', ['list', '--json']],
-      ['repro', ['repro', 'virtio-gpu/8.2.0->9.0.1/pc-q35-8.2', '--seed', '3', '--gen', '2', '--runs', '2', '--json']],
+      ['repro', ['repro', 'virtio-gpu/8.2.0->9.0.1/pc-q35-8.2', '--seed', '3', '--gen', String(GENERATOR_VERSION), '--runs', '2', '--json']],
       ['static', ['static', '--from', '8.2.0', '--to', '9.0.0', '--machine', 'pc-q35-8.2', '--json']],
       ['prove', ['prove', '--base', '9.0.0', '--fix', '9.0.1', '--peer', '8.2.0', '--device', 'virtio-gpu', '--machine', 'pc-q35-8.2', '--runs', '2', '--workers', '1', '--json']],
     ];

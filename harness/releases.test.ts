@@ -14,6 +14,7 @@ import { collectIo } from './io.js';
 import { packageRoot } from './paths.js';
 import { findRelease, releases as builtinReleases } from '../scenarios/releases/index.js';
 import { vmsdProblems } from '../src/vmstate/check.js';
+import { GENERATOR_VERSION } from '../src/check/seed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmcompat-releases-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,7 +85,7 @@ describe('--releases modules are checked when loaded', () => {
     const file = broken('codec-cli.mjs', "{ name: 'serial', version_id: 3, fields: [{ ...D.VMSTATE_UINT8('rbr'), info: 'uint33' }] }");
     for (const argv of [
       ['check', '--releases', file, '--pair', '10.0.0:10.1.0', '--device', 'isa-serial', '--runs', '1', '--reporter', 'none'],
-      ['repro', 'isa-serial/10.0.0->10.1.0/pc-q35-10.0', '--seed', '1', '--gen', '2', '--releases', file],
+      ['repro', 'isa-serial/10.0.0->10.1.0/pc-q35-10.0', '--seed', '1', '--gen', String(GENERATOR_VERSION), '--releases', file],
     ]) {
       const io = collectIo();
       expect(await main(argv, io), argv[0]).toBe(2);

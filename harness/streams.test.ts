@@ -7,6 +7,7 @@ import { leftovers } from '../src/qemu/driver.js';
 import { collectIo } from './io.js';
 import { reproCommand } from './commands/repro.js';
 import { qemuCommand } from './commands/qemu.js';
+import { GENERATOR_VERSION } from '../src/check/seed.js';
 
 let tmp: DirectoryResult;
 beforeAll(async () => (tmp = await tmpDir({ prefix: 'vmcompat-streams-test-', unsafeCleanup: true })));
@@ -18,7 +19,7 @@ describe('repro --stream-out', () => {
   it("writes the failing forward stream, stops where the destination rejects it, and the stream fails there", async () => {
     const dir = join(tmp.path, 'gpu');
     const io = collectIo();
-    expect(await reproCommand([GPU, '--seed', '1', '--gen', '2', '--runs', '5', '--stream-out', dir], io)).toBe(1);
+    expect(await reproCommand([GPU, '--seed', '1', '--gen', String(GENERATOR_VERSION), '--runs', '5', '--stream-out', dir], io)).toBe(1);
     const at = io.lines.indexOf('  the streams of the smallest state:');
     expect(at).toBeGreaterThan(0);
     const file = join(dir, 'virtio-gpu_9.0.0-to-8.2.0_pc-q35-8.2.forward-by-9.0.0.bin');
@@ -34,7 +35,7 @@ describe('repro --stream-out', () => {
   it('a passing case: the three streams of a reset device, named by stage and saver, in --json too', async () => {
     const dir = join(tmp.path, 'pass');
     const io = collectIo();
-    expect(await reproCommand(['virtio-gpu/8.2.0->9.0.1/pc-q35-8.2', '--seed', '1', '--gen', '2', '--runs', '3', '--stream-out', dir, '--json'], io)).toBe(0);
+    expect(await reproCommand(['virtio-gpu/8.2.0->9.0.1/pc-q35-8.2', '--seed', '1', '--gen', String(GENERATOR_VERSION), '--runs', '3', '--stream-out', dir, '--json'], io)).toBe(0);
     const doc = JSON.parse(io.lines.join('\n')).result;
     expect(doc.streams.map((s: { role: string; savedBy: string }) => `${s.role} ${s.savedBy}`)).toEqual(['forward 8.2.0', 'resaved 9.0.1', 'returned 8.2.0']);
     for (const s of doc.streams) {
@@ -49,7 +50,7 @@ describe('repro --stream-out', () => {
   it('refuses a --stream-out that is a file before running anything', async () => {
     const f = join(tmp.path, 'a-file');
     writeFileSync(f, '');
-    await expect(reproCommand([GPU, '--seed', '1', '--gen', '2', '--stream-out', f], collectIo())).rejects.toThrow(`--stream-out ${f}: is a file, not a folder`);
+    await expect(reproCommand([GPU, '--seed', '1', '--gen', String(GENERATOR_VERSION), '--stream-out', f], collectIo())).rejects.toThrow(`--stream-out ${f}: is a file, not a folder`);
   });
 });
 
