@@ -24,6 +24,9 @@ export interface ValueDiff {
  * by its wire bytes: what the sender's value is on the wire against what
  * the receiver's leaves over those bytes are, not value against value.
  */
+/** How the receiver read a leaf the sender wrote under the same path: from its offset over another size is a split or a join. */
+const overBytes = (r: TraceEntry, e: TraceEntry): 'same' | 'other' => (r.offset === e.offset && r.size !== e.size ? 'other' : 'same');
+
 export function diffOnWire(
   wire: TraceEntry[],
   sent: State,
@@ -36,13 +39,17 @@ export function diffOnWire(
   // lockstep and fall back to a lookup only where they part.
   let j = 0;
   let readByKey: KeyTrie | null = null;
-  /** 'same': read under the same path over the same bytes; 'other': under the same path, other bytes; null: not read. */
+  /**
+   * 'same': read under the same path, over the same bytes or somewhere else (a member
+   * that moved is compared by value: its bytes now hold another member); 'other': under
+   * the same path from the same offset over another size (split or joined); null: not read.
+   */
   const wasRead = (e: TraceEntry): 'same' | 'other' | null => {
     if (!alsoRead) return 'same';
     while (j < alsoRead.length && alsoRead[j]!.what !== 'field') j++;
     if (readByKey === null && j < alsoRead.length && keysEqual(alsoRead[j]!.keys, e.keys)) {
       const r = alsoRead[j++]!;
-      return r.offset === e.offset && r.size === e.size ? 'same' : 'other';
+      return overBytes(r, e);
     }
     if (readByKey === null) {
       readByKey = new KeyTrie();
@@ -50,7 +57,7 @@ export function diffOnWire(
     }
     const l = readByKey.get(e.keys);
     if (!l) return null;
-    return l.some((r) => r.offset === e.offset && r.size === e.size) ? 'same' : 'other';
+    return l.some((r) => overBytes(r, e) === 'same') ? 'same' : 'other';
   };
   const skip = unchecked && unchecked.size > 0 ? unchecked : null;
   const at = new LeafCursor(sent, received);
