@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { runCase, type StateMode } from '../src/check/run.js';
+import type { Release } from '../src/machine/types.js';
+import { deviceStateArbitrary } from '../scenarios/devices/gen-registry.js';
+import { pflashWriteblockSize, sdhciFifolen } from '../scenarios/common/realize.js';
+import { loadReleases } from './releases.js';
+import { SOURCE_SETUP_HINT } from '../src/source/extract.js';
+
+/**
+ * Realize-time sizes (scenarios/common/realize.ts) the extracted trees' VMSDs
+ * count by: without them the classes are incomplete; with them the reset
+ * state carries realize's value and the cases run both ways. A missing tree
+ * is a failure, never a skip.
+ */
+const TREES = ['.cache/src/qemu-7.2.22', '.cache/src/qemu-10.0.2'].map((t) => resolve(t));
+let r72: Release;
+let r100: Release;
+
+beforeAll(async () => {
+  for (const t of TREES) if (!existsSync(join(t, 'VERSION'))) throw new Error(`${t}: QEMU source tree missing; ${SOURCE_SETUP_HINT}`);
+  const all = await loadReleases(TREES);
+  r72 = all.find((r) => r.name === '7.2.22')!;
+  r100 = all.find((r) => r.name === '10.0.2')!;
+}, 900_000);
+
+const mode: StateMode = { kind: 'property', runs: 10, seed: 11, arbitrary: deviceStateArbitrary };
+const both = (device: string, machine = 'pc-q35-7.2') => [runCase({ device, from: r72, to: r100, machine }, null, mode), runCase({ device, from: r100, to: r72, machine }, null, mode)];
+const defaults = (r: Release, device: string) => Object.fromEntries(Object.entries(r.devices.find((d) => d.name === device)!.props).map(([k, p]) => [k, p.default]));
+/** The reset state's struct (by its top-level key) holding `member`, searched one level down. */
+function resetMember(r: Release, device: string, member: string): unknown {
+  const d = r.devices.find((x) => x.name === device)!;
+  const s = d.reset(defaults(r, device) as never) as Record<string, unknown>;
+  if (member in s) return s[member];
+  for (const v of Object.values(s)) if (v && typeof v === 'object' && member in (v as object)) return (v as Record<string, unknown>)[member];
+  return undefined;
+}
+
+describe('realize-time sizes of the tree releases', () => {
+  test('pflash_cfi01_realize: 1 << 0x0B per chip (2048), 1 << 0x08 for a byte-wide bank, times the chips unless old-multiple-chip-handling', () => {
+    expect(pflashWriteblockSize({ width: 0, 'device-width': 0 })).toBe(2048);
+    expect(pflashWriteblockSize({ width: 1, 'device-width': 1 })).toBe(256);
+    expect(pflashWriteblockSize({ width: 4, 'device-width': 2 })).toBe(4096);
+    expect(pflashWriteblockSize({ width: 4, 'device-width': 2, 'old-multiple-chip-handling': true })).toBe(2048);
+  });
+
+  test('sdhci_get_fifolen: 512 at the default capareg, 512 << MAXBLOCKLENGTH (capareg bits 16-17)', () => {
+    expect(sdhciFifolen({})).toBe(512);
+    expect(sdhciFifolen({ capareg: 0x057834b4n })).toBe(512);
+    expect(sdhciFifolen({ capareg: 0x057834b4n | (2n << 16n) })).toBe(2048);
+  });
+
+  test.each([
+    ['cfi.pflash01', 'writeblock_size', 2048],
+    ['sd-card', 'wp_group_bits', 1],
+    ['sdhci-pci', 'buf_maxsz', 512],
+  ] as const)('%s: the reset state has realize\'s %s (%d) in both trees', (device, member, value) => {
+    for (const r of [r72, r100]) expect(resetMember(r, device, member), `${r.name} ${device}`).toBe(value);
+  });
+
+  // a real break, not a model gap: 7.2.22 migrates VMSTATE_BOOL(enable) (true from sd_instance_init; only sd_enable() of the
+  // OMAP/PXA boards clears it), 10.0.2 sends VMSTATE_UNUSED(1) (zero) in its place, so a 7.2.22 loading a 10.0.2 stream
+  // has its card disabled (every command refused); the check finds it on the way back, 7.2.22 -> 10.0.2 -> 7.2.22
+  test('sd-card is checked both ways: the bitmap sized by wp_group_bits runs; `enable` is lost on 10.0.2\'s unused byte back into 7.2.22', () => {
+    const [fwd, back] = both('sd-card');
+    expect(fwd!.status).toBe('fail');
+    expect(fwd!.message).toMatch(/^sd-card:enable .*was true at 7\.2\.22 and is false after 10\.0\.2->7\.2\.22/);
+    expect(fwd!.message).toMatch(/sd-card\.wp_group_bits = 1/);
+    expect(back!.status, back!.message ?? '').toBe('pass');
+    expect(back!.states).toBeGreaterThanOrEqual(10);
+  });
+
+  test.each(['cfi.pflash01', 'sdhci-pci'])('%s (a buffer or bitmap sized at realize) is checked both ways at pc-q35-7.2, no longer incomplete', (device) => {
+    for (const r of both(device)) {
+      expect(r.status, r.message ?? '').toBe('pass');
+      expect(r.states).toBeGreaterThanOrEqual(10);
+    }
+  });
+});
