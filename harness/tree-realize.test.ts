@@ -5,6 +5,7 @@ import { runCase, type StateMode } from '../src/check/run.js';
 import type { Release } from '../src/machine/types.js';
 import { deviceStateArbitrary } from '../scenarios/devices/gen-registry.js';
 import { pflashWriteblockSize, sdhciFifolen } from '../scenarios/common/realize.js';
+import { virtioBlocked, virtioRealize } from '../scenarios/common/virtio-realize.js';
 import { loadReleases } from './releases.js';
 import { SOURCE_SETUP_HINT } from '../src/source/extract.js';
 
@@ -75,6 +76,23 @@ describe('realize-time sizes of the tree releases', () => {
     for (const r of both(device)) {
       expect(r.status, r.message ?? '').toBe('pass');
       expect(r.states).toBeGreaterThanOrEqual(10);
+    }
+  });
+});
+
+describe('virtio classes that never migrate', () => {
+  test('no class is both blocked and given realize facts', () => {
+    expect(Object.keys(virtioBlocked).filter((k) => k in virtioRealize)).toEqual([]);
+  });
+
+  test.each([
+    ['virtio-gpu-gl-device', /virtio-gpu-gl-device never migrates: .*'virgl is not yet migratable'/],
+    ['virtio-crypto-device', /virtio-crypto-device never migrates: its VMSD virtio-crypto is \.unmigratable/],
+  ] as const)('%s stays incomplete, saying why it has no stream rather than asking for realize facts', (device, why) => {
+    for (const r of both(device)) {
+      expect(r.status).toBe('incomplete');
+      expect(r.message).toMatch(why);
+      expect(r.message).not.toMatch(/no realize facts/);
     }
   });
 });

@@ -35,7 +35,7 @@ import { PCIE_CONFIG_SPACE_SIZE, pci_register_device, vmstate_pci_device, pciLay
 import { pciConfigArbitrary } from './pci.gen.js';
 import { virtioCommonProps, virtioInfo, virtioReset, type VirtioSpec } from './virtio.js';
 import { virtioArbitrary } from './virtio.gen.js';
-import { virtioRealize } from './virtio-realize.js';
+import { virtioBlocked, virtioRealize } from './virtio-realize.js';
 import { virtioGpuCodec, vmstate_info_virtio_gpu_blob } from '../devices/virtio-gpu.js';
 import { virtioGpuArbitrary } from '../devices/virtio-gpu.gen.js';
 import { vmstate_hack_uint32_as_uint16 } from '../devices/platform/fw_cfg.js';
@@ -94,7 +94,11 @@ export const codecs: CodecTable = {
   },
   virtio_vmstate_info: (_f, ctx) => {
     const r = virtioRealize[ctx.device];
-    if (!r) return `no realize facts for ${ctx.device} (queues, config length, proxy ids) in scenarios/common/virtio-realize.ts`;
+    if (!r) {
+      const b = virtioBlocked[ctx.device];
+      if (b) return `${ctx.device} never migrates: ${b.why} (scenarios/common/virtio-realize.ts virtioBlocked)`;
+      return `no realize facts for ${ctx.device} (queues, config length, proxy ids) in scenarios/common/virtio-realize.ts`;
+    }
     let vmsd: VMStateDescription | undefined;
     if (r.deviceVmsd) {
       vmsd = ctx.vmsd(r.deviceVmsd);

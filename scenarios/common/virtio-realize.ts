@@ -152,3 +152,30 @@ export const virtioRealize: Readonly<Record<string, VirtioRealize>> = {
     ],
   },
 };
+
+/**
+ * Virtio classes that never migrate in any configuration, so no realize
+ * facts can make them checkable: their realize adds a migration blocker
+ * unconditionally, or their VMSD is `.unmigratable`. Their cases stay
+ * incomplete, saying this instead of asking for facts.
+ */
+export interface VirtioBlocked {
+  why: string;
+  source: readonly SourceFact[];
+}
+
+export const virtioBlocked: Readonly<Record<string, VirtioBlocked>> = {
+  // virtio_gpu_gl_device_realize sets VIRTIO_GPU_FLAG_VIRGL_ENABLED, and virtio_gpu_base_device_realize then adds a blocker
+  'virtio-gpu-gl-device': {
+    why: "its realize enables virgl and virtio_gpu_base_device_realize then adds a migration blocker ('virgl is not yet migratable')",
+    source: [
+      { file: 'hw/display/virtio-gpu-gl.c', text: 'g->parent_obj.conf.flags |= (1 << VIRTIO_GPU_FLAG_VIRGL_ENABLED);' },
+      { file: 'hw/display/virtio-gpu-base.c', text: 'error_setg(&g->migration_blocker, "virgl is not yet migratable");' },
+    ],
+  },
+  // vmstate_virtio_crypto is `.unmigratable = 1`
+  'virtio-crypto-device': {
+    why: 'its VMSD virtio-crypto is .unmigratable',
+    source: [{ file: 'hw/virtio/virtio-crypto.c', text: '.unmigratable = 1,' }],
+  },
+};
