@@ -5,7 +5,7 @@ import { runCase, type StateMode } from '../src/check/run.js';
 import type { Release } from '../src/machine/types.js';
 import { deviceStateArbitrary } from '../scenarios/devices/gen-registry.js';
 import { pflashWriteblockSize, sdhciFifolen } from '../scenarios/common/realize.js';
-import { virtioBlocked, virtioRealize } from '../scenarios/common/virtio-realize.js';
+import { virtio_9p_spec, virtioBlocked, virtioRealize } from '../scenarios/common/virtio-realize.js';
 import { loadReleases } from './releases.js';
 import { SOURCE_SETUP_HINT } from '../src/source/extract.js';
 
@@ -93,6 +93,23 @@ describe('virtio classes that never migrate', () => {
       expect(r.status).toBe('incomplete');
       expect(r.message).toMatch(why);
       expect(r.message).not.toMatch(/no realize facts/);
+    }
+  });
+});
+
+describe('virtio realize facts of the tree classes', () => {
+  test('virtio-9p: the config is tag_len and the mount tag (2 + its length), one queue of MAX_REQ 128, VIRTIO_9P_MOUNT_TAG offered', () => {
+    const spec = virtio_9p_spec;
+    expect(spec.device.configLen({ mount_tag: 'share' })).toBe(7);
+    expect(spec.deviceFeatures({})).toBe(1n);
+    expect(virtioRealize['virtio-9p-device']!.queues({})).toEqual([128]);
+  });
+
+  test('virtio-9p-device is checked both ways at pc-q35-7.2 and passes', () => {
+    for (const r of both('virtio-9p-device')) {
+      expect(r.status, r.message ?? '').toBe('pass');
+      expect(r.states).toBeGreaterThanOrEqual(10);
+      expect(r.message).toMatch(/realize facts from scenarios\/common\/virtio-realize\.ts/);
     }
   });
 });

@@ -79,6 +79,18 @@ const input = (name: string, classId: number, len: number): VirtioRealize => ({
   queues: () => [64, 64],
   source: INPUT_SOURCE,
 });
+/*
+ * virtio-9p (hw/9pfs/virtio-9p-device.c, hw/virtio/virtio-9p-pci.c): VIRTIO_ID_9P 9, transitional
+ * PCI_DEVICE_ID_VIRTIO_9P 0x1009, the proxy's class_id 0x2 as QEMU sets it; the config is
+ * struct virtio_9p_config (a be16/le16 tag_len) followed by the mount tag, so its length is
+ * 2 + strlen(mount_tag); the one feature bit is VIRTIO_9P_MOUNT_TAG (0), always on.
+ */
+const VIRTIO_9P_MOUNT_TAG = 0n;
+export const virtio_9p_spec = virtioSpec({
+  device: { virtioId: 9, legacyDeviceId: 0x1009, classId: 0x2, configLen: (p) => 2 + Buffer.byteLength(String(p.mount_tag ?? ''), 'utf8') },
+  deviceFeatures: () => 1n << VIRTIO_9P_MOUNT_TAG,
+});
+
 const PCI_CLASS_INPUT_KEYBOARD = 0x0900;
 const PCI_CLASS_INPUT_MOUSE = 0x0902;
 const PCI_CLASS_INPUT_OTHER = 0x0980;
@@ -87,6 +99,24 @@ export const virtioRealize: Readonly<Record<string, VirtioRealize>> = {
   'virtio-keyboard-device': input('keyboard', PCI_CLASS_INPUT_KEYBOARD, 37),
   'virtio-mouse-device': input('mouse', PCI_CLASS_INPUT_MOUSE, 51),
   'virtio-tablet-device': input('tablet', PCI_CLASS_INPUT_OTHER, 51),
+  // virtio_9p_device_realize: one queue of MAX_REQ (128); virtio-9p-pci.c: 2 vectors; no vdc->vmsd (vmstate_virtio_9p is the core's alone)
+  'virtio-9p-device': {
+    proxy: proxyOf('9p'),
+    spec: virtio_9p_spec,
+    vectors: 2,
+    queues: () => [128],
+    source: [
+      { file: 'hw/9pfs/virtio-9p-device.c', text: 'v->config_size = sizeof(struct virtio_9p_config) + strlen(s->fsconf.tag);' },
+      { file: 'hw/9pfs/virtio-9p-device.c', text: 'virtio_init(vdev, VIRTIO_ID_9P, v->config_size);' },
+      { file: 'hw/9pfs/virtio-9p-device.c', text: 'v->vq = virtio_add_queue(vdev, MAX_REQ, handle_9p_output);' },
+      { file: 'hw/9pfs/9p.h', text: '#define MAX_REQ 128' },
+      { file: 'hw/9pfs/virtio-9p-device.c', text: 'virtio_add_feature(&features, VIRTIO_9P_MOUNT_TAG);' },
+      { file: 'hw/virtio/virtio-9p-pci.c', text: 'DEFINE_PROP_UINT32("vectors", VirtIOPCIProxy, nvectors, 2),' },
+      { file: 'hw/virtio/virtio-9p-pci.c', text: 'pcidev_k->device_id = PCI_DEVICE_ID_VIRTIO_9P;' },
+      { file: 'hw/virtio/virtio-9p-pci.c', text: 'pcidev_k->class_id = 0x2;' },
+      { file: 'include/standard-headers/linux/virtio_9p.h', text: '__virtio16 tag_len;' },
+    ],
+  },
   // hw/display/virtio-gpu-base.c virtio_gpu_base_device_realize: control queue 64, cursor queue 16; virtio-gpu-pci.c: 3 vectors
   'virtio-gpu-device': { proxy: proxyOf('gpu'), spec: virtio_gpu_spec, vectors: 3, queues: () => [64, 16] },
   // hw/virtio/virtio-rng.c virtio_rng_device_realize: one queue of 8; virtio-rng-pci.c: 2 vectors
