@@ -5,7 +5,7 @@ import { runCase, type StateMode } from '../src/check/run.js';
 import type { Release } from '../src/machine/types.js';
 import { deviceStateArbitrary } from '../scenarios/devices/gen-registry.js';
 import { pflashWriteblockSize, sdhciFifolen } from '../scenarios/common/realize.js';
-import { virtio_9p_spec, virtioBlocked, virtioRealize } from '../scenarios/common/virtio-realize.js';
+import { virtio_9p_spec, virtio_iommu_spec, virtioBlocked, virtioRealize } from '../scenarios/common/virtio-realize.js';
 import { loadReleases } from './releases.js';
 import { SOURCE_SETUP_HINT } from '../src/source/extract.js';
 
@@ -88,6 +88,7 @@ describe('virtio classes that never migrate', () => {
   test.each([
     ['virtio-gpu-gl-device', /virtio-gpu-gl-device never migrates: .*'virgl is not yet migratable'/],
     ['virtio-crypto-device', /virtio-crypto-device never migrates: its VMSD virtio-crypto is \.unmigratable/],
+    ['vhost-scsi', /vhost-scsi never migrates: with its default migratable=off its realize adds a migration blocker/],
   ] as const)('%s stays incomplete, saying why it has no stream rather than asking for realize facts', (device, why) => {
     for (const r of both(device)) {
       expect(r.status).toBe('incomplete');
@@ -103,6 +104,16 @@ describe('virtio realize facts of the tree classes', () => {
     expect(spec.device.configLen({ mount_tag: 'share' })).toBe(7);
     expect(spec.deviceFeatures({})).toBe(1n);
     expect(virtioRealize['virtio-9p-device']!.queues({})).toEqual([128]);
+  });
+
+  test('virtio-iommu-device: its realize facts bind the virtio core, so what is left is the domains GTree, named; never a pass', () => {
+    expect(virtio_iommu_spec.device.configLen({})).toBe(40);
+    expect(virtio_iommu_spec.device.legacyDeviceId).toBeUndefined();
+    for (const r of both('virtio-iommu-device')) {
+      expect(r.status).toBe('incomplete');
+      expect(r.message).not.toMatch(/no realize facts/);
+      expect(r.message).toMatch(/virtio-iommu-device:domains codec vmstate_info_gtree has no hand-written binding/);
+    }
   });
 
   test('virtio-9p-device is checked both ways at pc-q35-7.2 and passes', () => {

@@ -91,6 +91,20 @@ export const virtio_9p_spec = virtioSpec({
   deviceFeatures: () => 1n << VIRTIO_9P_MOUNT_TAG,
 });
 
+/*
+ * virtio-iommu (hw/virtio/virtio-iommu.c, virtio-iommu-pci.c): VIRTIO_ID_IOMMU 23, modern only
+ * (virtio_pci_force_virtio_1), class_id PCI_CLASS_OTHERS as QEMU writes it (0xff); the config is
+ * struct virtio_iommu_config, 40 bytes (u64 page_size_mask, a 64-bit and a 32-bit range, u32
+ * probe_size, u8 bypass, 3 reserved); get_features ORs in what realize put in s->features:
+ * EVENT_IDX, INDIRECT_DESC, VERSION_1 and the IOMMU bits INPUT_RANGE, DOMAIN_RANGE, MAP_UNMAP,
+ * MMIO, PROBE, BYPASS_CONFIG (0, 1, 2, 5, 4, 6). The proxy has no `vectors` property: no MSI-X.
+ */
+const IOMMU_FEATURES = [0n, 1n, 2n, 4n, 5n, 6n, 28n /* VIRTIO_RING_F_INDIRECT_DESC */, 29n /* VIRTIO_RING_F_EVENT_IDX */, 32n /* VIRTIO_F_VERSION_1 */].reduce((f, b) => f | (1n << b), 0n);
+export const virtio_iommu_spec = virtioSpec({
+  device: { virtioId: 23, classId: 0xff, configLen: () => 40 },
+  deviceFeatures: () => IOMMU_FEATURES,
+});
+
 const PCI_CLASS_INPUT_KEYBOARD = 0x0900;
 const PCI_CLASS_INPUT_MOUSE = 0x0902;
 const PCI_CLASS_INPUT_OTHER = 0x0980;
@@ -115,6 +129,25 @@ export const virtioRealize: Readonly<Record<string, VirtioRealize>> = {
       { file: 'hw/virtio/virtio-9p-pci.c', text: 'pcidev_k->device_id = PCI_DEVICE_ID_VIRTIO_9P;' },
       { file: 'hw/virtio/virtio-9p-pci.c', text: 'pcidev_k->class_id = 0x2;' },
       { file: 'include/standard-headers/linux/virtio_9p.h', text: '__virtio16 tag_len;' },
+    ],
+  },
+  // virtio_iommu_device_realize: request and event queues of VIOMMU_DEFAULT_QUEUE_SIZE (256); vdc->vmsd = vmstate_virtio_iommu_device
+  'virtio-iommu-device': {
+    proxy: proxyOf('iommu'),
+    spec: virtio_iommu_spec,
+    vectors: 0,
+    queues: () => [256, 256],
+    deviceVmsd: 'virtio-iommu-device',
+    source: [
+      { file: 'hw/virtio/virtio-iommu.c', text: 'virtio_init(vdev, VIRTIO_ID_IOMMU, sizeof(struct virtio_iommu_config));' },
+      { file: 'hw/virtio/virtio-iommu.c', text: '#define VIOMMU_DEFAULT_QUEUE_SIZE 256' },
+      { file: 'hw/virtio/virtio-iommu.c', text: 's->event_vq = virtio_add_queue(vdev, VIOMMU_DEFAULT_QUEUE_SIZE, NULL);' },
+      { file: 'hw/virtio/virtio-iommu.c', text: 'virtio_add_feature(&s->features, VIRTIO_IOMMU_F_BYPASS_CONFIG);' },
+      { file: 'hw/virtio/virtio-iommu.c', text: 'virtio_add_feature(&s->features, VIRTIO_IOMMU_F_MMIO);' },
+      { file: 'hw/virtio/virtio-iommu.c', text: 'vdc->vmsd = &vmstate_virtio_iommu_device;' },
+      { file: 'hw/virtio/virtio-iommu-pci.c', text: 'virtio_pci_force_virtio_1(vpci_dev);' },
+      { file: 'hw/virtio/virtio-iommu-pci.c', text: 'pcidev_k->class_id = PCI_CLASS_OTHERS;' },
+      { file: 'include/standard-headers/linux/virtio_iommu.h', text: 'uint8_t reserved[3];' },
     ],
   },
   // hw/display/virtio-gpu-base.c virtio_gpu_base_device_realize: control queue 64, cursor queue 16; virtio-gpu-pci.c: 3 vectors
@@ -201,6 +234,15 @@ export const virtioBlocked: Readonly<Record<string, VirtioBlocked>> = {
     source: [
       { file: 'hw/display/virtio-gpu-gl.c', text: 'g->parent_obj.conf.flags |= (1 << VIRTIO_GPU_FLAG_VIRGL_ENABLED);' },
       { file: 'hw/display/virtio-gpu-base.c', text: 'error_setg(&g->migration_blocker, "virgl is not yet migratable");' },
+    ],
+  },
+  // vhost_scsi_realize: without the migratable property (default off) a migration blocker; with it, the device's
+  // features are what the vhost-scsi kernel back-end accepts (vhost_get_features), which no case has
+  'vhost-scsi': {
+    why: "with its default migratable=off its realize adds a migration blocker, and with migratable=on its features are the vhost kernel back-end's, which the cases have none of",
+    source: [
+      { file: 'hw/scsi/vhost-scsi.c', text: 'if (!vsc->migratable) {' },
+      { file: 'hw/scsi/vhost-scsi.c', text: '"set \'migratable\' property to true to enable migration.");' },
     ],
   },
   // vmstate_virtio_crypto is `.unmigratable = 1`
