@@ -7,6 +7,11 @@ import { deviceStateArbitrary } from '../scenarios/devices/gen-registry.js';
 import { pflashWriteblockSize, sdhciFifolen } from '../scenarios/common/realize.js';
 import { virtio_9p_spec, virtio_iommu_spec, virtioBlocked, virtioRealize } from '../scenarios/common/virtio-realize.js';
 import { loadReleases } from './releases.js';
+import { readFileSync } from 'node:fs';
+import { codecs } from '../scenarios/common/bindings.js';
+import { shpcSize } from '../scenarios/common/shpc.js';
+import { Writer } from '../src/wire/writer.js';
+import { Reader } from '../src/wire/reader.js';
 import { SOURCE_SETUP_HINT } from '../src/source/extract.js';
 
 /**
@@ -121,6 +126,41 @@ describe('virtio realize facts of the tree classes', () => {
       expect(r.status, r.message ?? '').toBe('pass');
       expect(r.states).toBeGreaterThanOrEqual(10);
       expect(r.message).toMatch(/realize facts from scenarios\/common\/virtio-realize\.ts/);
+    }
+  });
+});
+
+describe('the SHPC register block (shpc_vmstate_info)', () => {
+  const squash = (t: string) => t.replace(/\s+/g, ' ');
+  test('its length is SHPC_SLOT_REG(SHPC_MAX_SLOTS) = 160 in both trees, which shpc_init always uses', () => {
+    expect(shpcSize()).toBe(160);
+    for (const t of TREES) {
+      const c = squash(readFileSync(join(t, 'hw/pci/shpc.c'), 'utf8'));
+      expect(c).toContain('#define SHPC_SLOT_REG(s) (0x24 + (s) * 4)');
+      expect(c).toContain('#define SHPC_MAX_SLOTS 31');
+      expect(c).toContain('int nslots = SHPC_MAX_SLOTS;');
+      expect(c).toContain('qemu_put_buffer(f, d->shpc->config, SHPC_SIZEOF(d));');
+    }
+  });
+
+  test('raw bytes both ways; a block of another length is a typed error naming the field', () => {
+    const b = codecs.shpc_vmstate_info!({} as never, {} as never);
+    if (!b || typeof b === 'string') throw new Error(`unbound: ${b}`);
+    const el = { field: { name: 'shpc' }, at: [], size: 0 } as never;
+    const w = new Writer();
+    const data = Uint8Array.from({ length: 160 }, (_, i) => (i * 37) & 0xff);
+    b.info.put(w, data, el);
+    const out = w.finish();
+    expect(out.length).toBe(160);
+    expect(b.info.get(new Reader(out), undefined, el)).toEqual(data);
+    expect(() => b.info.put(new Writer(), new Uint8Array(16), el)).toThrow(/shpc: the SHPC block must be 160 bytes, got 16/);
+  });
+
+  test.each(['pci-bridge', 'pci-bridge-seat', 'pcie-pci-bridge'])('%s is checked both ways at pc-q35-7.2 and passes', (device) => {
+    for (const r of both(device)) {
+      expect(r.status, r.message ?? '').toBe('pass');
+      expect(r.states).toBeGreaterThanOrEqual(10);
+      expect(r.message).toMatch(/shpc: SHPC registers raw/);
     }
   });
 });
