@@ -10,6 +10,7 @@ import { loadReleases } from './releases.js';
 import { readFileSync } from 'node:fs';
 import { codecs } from '../scenarios/common/bindings.js';
 import { shpcSize } from '../scenarios/common/shpc.js';
+import { vmstate_info_scsi_requests } from '../scenarios/common/scsi-requests.js';
 import { Writer } from '../src/wire/writer.js';
 import { Reader } from '../src/wire/reader.js';
 import { SOURCE_SETUP_HINT } from '../src/source/extract.js';
@@ -161,6 +162,30 @@ describe('the SHPC register block (shpc_vmstate_info)', () => {
       expect(r.status, r.message ?? '').toBe('pass');
       expect(r.states).toBeGreaterThanOrEqual(10);
       expect(r.message).toMatch(/shpc: SHPC registers raw/);
+    }
+  });
+});
+
+describe('SCSIDevice requests (vmstate_info_scsi_requests)', () => {
+  const el = { field: { name: 'requests' }, at: [], size: 0 } as never;
+  test('an empty queue is the end byte alone, and reads back empty (a negative byte ends the list too, as get_scsi_requests)', () => {
+    const w = new Writer();
+    vmstate_info_scsi_requests.put(w, [], el);
+    expect([...w.finish()]).toEqual([0]);
+    expect(vmstate_info_scsi_requests.get(new Reader(Uint8Array.of(0)), undefined, el)).toEqual([]);
+    expect(vmstate_info_scsi_requests.get(new Reader(Uint8Array.of(0xff)), undefined, el)).toEqual([]);
+  });
+
+  test('a queued request is a typed error naming the field both ways, never a guessed layout', () => {
+    expect(() => vmstate_info_scsi_requests.put(new Writer(), [{ tag: 1 }], el)).toThrow(/requests: 1 queued SCSI request\(s\): the model has no HBA or device save_request/);
+    expect(() => vmstate_info_scsi_requests.get(new Reader(Uint8Array.of(2, 0x28)), undefined, el)).toThrow(/requests: a queued SCSI request \(marker 2\) at 0x0/);
+  });
+
+  test.each(['scsi-hd', 'scsi-cd', 'scsi-block', 'scsi-generic'])('%s is checked both ways at pc-q35-7.2 and passes, saying the queue is carried empty', (device) => {
+    for (const r of both(device)) {
+      expect(r.status, r.message ?? '').toBe('pass');
+      expect(r.states).toBeGreaterThanOrEqual(10);
+      expect(r.message).toMatch(/SCSI request queue carried empty/);
     }
   });
 });

@@ -23,6 +23,8 @@
  *                               (msix-realize.ts)
  *   vmstate_info_bitmap         VMSTATE_BITMAP: be64 words of a bitmap
  *                               whose size member counts bits (bitmap.ts)
+ *   vmstate_info_scsi_requests  a SCSI device's request queue, empty only
+ *                               (scsi-requests.ts)
  *   shpc_vmstate_info           a bridge's SHPC register block, raw (shpc.ts)
  *   vmstate_hack_uint32_as_uint16  fw_cfg's v1 `cur_offset` (be16 into a
  *                               32-bit member; only loads, QEMU refuses to
@@ -43,6 +45,7 @@ import { vmstate_hack_uint32_as_uint16 } from '../devices/platform/fw_cfg.js';
 import { vmstate_info_msix } from './msix.js';
 import { bitmapArbitrary, vmstate_info_bitmap } from './bitmap.js';
 import { shpcArbitrary, shpcReset, shpc_vmstate_info } from './shpc.js';
+import { scsiRequestsArbitrary, vmstate_info_scsi_requests } from './scsi-requests.js';
 import { msixRealize } from './msix-realize.js';
 import { msixCustom } from './pci.gen.js';
 import { msixResetTable } from './pci.js';
@@ -144,6 +147,8 @@ export const codecs: CodecTable = {
   // virtio-net-device/backend: needed only when the vhost-user back-end migrates its own state; the cases have no vhost-user back-end
   vhost_user_net_load_state: () => ({ info: refusing('virtio-net vhost-user backend state', 'needs a vhost-user back-end'), absent: 'the back-end state of a vhost-user net device; the cases run without a vhost-user back-end' }),
   vmstate_info_bitmap: () => ({ info: vmstate_info_bitmap, arbitrary: bitmapArbitrary }),
+  // SCSIDevice's queued requests: only the empty queue (scsi-requests.ts); the field has offset 0 and no member of its own
+  vmstate_info_scsi_requests: () => ({ info: vmstate_info_scsi_requests, member: 'requests', reset: () => [], arbitrary: scsiRequestsArbitrary, note: 'SCSI request queue carried empty (no HBA or device save_request modelled: no I/O in flight at switch-over)' }),
   // the SHPC register block of pci-bridge / pcie-pci-bridge: raw bytes, SHPC_SLOT_REG(SHPC_MAX_SLOTS) long (shpc.ts)
   shpc_vmstate_info: () => ({ info: shpc_vmstate_info, arbitrary: shpcArbitrary, reset: shpcReset, note: 'SHPC registers raw (shpc_load checks nothing); reset as zeros, shpc_reset not modelled' }),
   // a v2 save never reaches it (the field exists only at version 1): nothing to generate
