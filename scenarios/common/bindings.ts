@@ -23,6 +23,9 @@
  *                               (msix-realize.ts)
  *   vmstate_info_bitmap         VMSTATE_BITMAP: be64 words of a bitmap
  *                               whose size member counts bits (bitmap.ts)
+ *   vmstate_info_scsi_requests  a SCSI device's request queue, empty only
+ *                               (scsi-requests.ts)
+ *   shpc_vmstate_info           a bridge's SHPC register block, raw (shpc.ts)
  *   vmstate_hack_uint32_as_uint16  fw_cfg's v1 `cur_offset` (be16 into a
  *                               32-bit member; only loads, QEMU refuses to
  *                               save with it)
@@ -35,12 +38,14 @@ import { PCIE_CONFIG_SPACE_SIZE, pci_register_device, vmstate_pci_device, pciLay
 import { pciConfigArbitrary } from './pci.gen.js';
 import { virtioCommonProps, virtioInfo, virtioReset, type VirtioSpec } from './virtio.js';
 import { virtioArbitrary } from './virtio.gen.js';
-import { virtioRealize } from './virtio-realize.js';
+import { virtioBlocked, virtioRealize } from './virtio-realize.js';
 import { virtioGpuCodec, vmstate_info_virtio_gpu_blob } from '../devices/virtio-gpu.js';
 import { virtioGpuArbitrary } from '../devices/virtio-gpu.gen.js';
 import { vmstate_hack_uint32_as_uint16 } from '../devices/platform/fw_cfg.js';
 import { vmstate_info_msix } from './msix.js';
 import { bitmapArbitrary, vmstate_info_bitmap } from './bitmap.js';
+import { shpcArbitrary, shpcReset, shpc_vmstate_info } from './shpc.js';
+import { scsiRequestsArbitrary, vmstate_info_scsi_requests } from './scsi-requests.js';
 import { msixRealize } from './msix-realize.js';
 import { msixCustom } from './pci.gen.js';
 import { msixResetTable } from './pci.js';
@@ -94,7 +99,11 @@ export const codecs: CodecTable = {
   },
   virtio_vmstate_info: (_f, ctx) => {
     const r = virtioRealize[ctx.device];
-    if (!r) return `no realize facts for ${ctx.device} (queues, config length, proxy ids) in scenarios/common/virtio-realize.ts`;
+    if (!r) {
+      const b = virtioBlocked[ctx.device];
+      if (b) return `${ctx.device} never migrates: ${b.why} (scenarios/common/virtio-realize.ts virtioBlocked)`;
+      return `no realize facts for ${ctx.device} (queues, config length, proxy ids) in scenarios/common/virtio-realize.ts`;
+    }
     let vmsd: VMStateDescription | undefined;
     if (r.deviceVmsd) {
       vmsd = ctx.vmsd(r.deviceVmsd);
@@ -138,6 +147,10 @@ export const codecs: CodecTable = {
   // virtio-net-device/backend: needed only when the vhost-user back-end migrates its own state; the cases have no vhost-user back-end
   vhost_user_net_load_state: () => ({ info: refusing('virtio-net vhost-user backend state', 'needs a vhost-user back-end'), absent: 'the back-end state of a vhost-user net device; the cases run without a vhost-user back-end' }),
   vmstate_info_bitmap: () => ({ info: vmstate_info_bitmap, arbitrary: bitmapArbitrary }),
+  // SCSIDevice's queued requests: only the empty queue (scsi-requests.ts); the field has offset 0 and no member of its own
+  vmstate_info_scsi_requests: () => ({ info: vmstate_info_scsi_requests, member: 'requests', reset: () => [], arbitrary: scsiRequestsArbitrary, note: 'SCSI request queue carried empty (no HBA or device save_request modelled: no I/O in flight at switch-over)' }),
+  // the SHPC register block of pci-bridge / pcie-pci-bridge: raw bytes, SHPC_SLOT_REG(SHPC_MAX_SLOTS) long (shpc.ts)
+  shpc_vmstate_info: () => ({ info: shpc_vmstate_info, arbitrary: shpcArbitrary, reset: shpcReset, note: 'SHPC registers raw (shpc_load checks nothing); reset as zeros, shpc_reset not modelled' }),
   // a v2 save never reaches it (the field exists only at version 1): nothing to generate
   vmstate_hack_uint32_as_uint16: () => ({ info: vmstate_hack_uint32_as_uint16, arbitrary: () => fc.constant({}) }),
   vmstate_info_pci_irq_state: () => ({

@@ -17,6 +17,23 @@ import { xhciNumintrs } from './msix-realize.js';
 const xhciNumports = (p: Record<string, unknown>) => Math.min(Number(p.p2 ?? 4), 15) + Math.min(Number(p.p3 ?? 4), 15);
 const clampSlots = (n: number) => Math.max(1, Math.min(n, 64));
 
+/** pflash_cfi01_realize's writeblock_size from the width, device-width and old-multiple-chip-handling properties. */
+export function pflashWriteblockSize(p: Record<string, unknown>): number {
+  const bank = Number(p.width ?? 0);
+  const dev = Number(p['device-width'] ?? 0);
+  const chips = dev ? Math.trunc(bank / dev) : 1;
+  const size = 1 << (bank === 1 ? 0x08 : 0x0b);
+  return p['old-multiple-chip-handling'] !== true && chips > 1 ? size * chips : size;
+}
+
+/** SDHC_CAPAB_REG_DEFAULT (hw/sd/sdhci-internal.h), the capareg property's default. */
+export const SDHC_CAPAB_REG_DEFAULT = 0x057834b4n;
+/** sdhci_get_fifolen: 1 << (9 + MAXBLOCKLENGTH), the two capareg bits at 16. */
+export function sdhciFifolen(p: Record<string, unknown>): number {
+  const cap = BigInt((p.capareg as bigint | number | undefined) ?? SDHC_CAPAB_REG_DEFAULT);
+  return 1 << (9 + Number((cap >> 16n) & 3n));
+}
+
 export const realizeOverrides: readonly RealizeOverride[] = [
   // hw/char/serial.c serial_realize: fifo8_create(&s->recv_fifo / &s->xmit_fifo, UART_FIFO_LENGTH), 16 (include/hw/char/serial.h)
   { vmsd: 'serial', member: 'recv_fifo.capacity', value: 16, from: 'serial_realize: fifo8_create(&s->recv_fifo, UART_FIFO_LENGTH)' },
@@ -50,6 +67,13 @@ export const realizeOverrides: readonly RealizeOverride[] = [
   { vmsd: 'xhci-core', member: 'numslots', value: (p) => clampSlots(Number(p.slots ?? 64)), from: 'nec_xhci_instance_init: numslots = slots (clamped by usb_xhci_realize)', devices: ['nec-usb-xhci'] },
   // hw/ide/ahci.c (7.2) sysbus_ahci_realize: ahci_realize(&s->ahci, …, s->num_ports) sets ahci.ports from num-ports (10.0's property sets ahci.ports itself)
   { vmsd: 'ahci', member: 'ports', value: (p) => Number(p['num-ports'] ?? 1), from: 'sysbus_ahci_realize: ahci_realize(…, num_ports) sets ports', devices: ['sysbus-ahci'] },
+  // hw/block/pflash_cfi01.c pflash_cfi01_realize: writeblock_size = 1 << cfi_table[0x2A], 0x08 for a bank width of 1 and 0x0B
+  // otherwise, times the chip count (bank width / device width, 1 without a device width) unless old-multiple-chip-handling
+  { vmsd: 'pflash_cfi01_blk_write', member: 'writeblock_size', value: pflashWriteblockSize, from: 'pflash_cfi01_realize: writeblock_size = 1 << cfi_table[0x2A], times the chip count' },
+  // hw/sd/sd.c sd_reset: wp_group_bits = the card's write-protect groups + 1 (0 + 1 without a drive: the cases attach none)
+  { vmsd: 'sd-card', member: 'wp_group_bits', value: 1, from: 'sd_reset: wp_group_bits = sd_addr_to_wpnum(size) + 1 (no drive: size 0)' },
+  // hw/sd/sdhci.c sdhci_common_realize: buf_maxsz = sdhci_get_fifolen, 1 << (9 + the capareg MAXBLOCKLENGTH field, bits 16-17)
+  { vmsd: 'sdhci', member: 'buf_maxsz', value: sdhciFifolen, from: 'sdhci_common_realize: buf_maxsz = sdhci_get_fifolen(s), 512 << capareg.MAXBLOCKLENGTH' },
 ];
 
 /**

@@ -79,6 +79,32 @@ const input = (name: string, classId: number, len: number): VirtioRealize => ({
   queues: () => [64, 64],
   source: INPUT_SOURCE,
 });
+/*
+ * virtio-9p (hw/9pfs/virtio-9p-device.c, hw/virtio/virtio-9p-pci.c): VIRTIO_ID_9P 9, transitional
+ * PCI_DEVICE_ID_VIRTIO_9P 0x1009, the proxy's class_id 0x2 as QEMU sets it; the config is
+ * struct virtio_9p_config (a be16/le16 tag_len) followed by the mount tag, so its length is
+ * 2 + strlen(mount_tag); the one feature bit is VIRTIO_9P_MOUNT_TAG (0), always on.
+ */
+const VIRTIO_9P_MOUNT_TAG = 0n;
+export const virtio_9p_spec = virtioSpec({
+  device: { virtioId: 9, legacyDeviceId: 0x1009, classId: 0x2, configLen: (p) => 2 + Buffer.byteLength(String(p.mount_tag ?? ''), 'utf8') },
+  deviceFeatures: () => 1n << VIRTIO_9P_MOUNT_TAG,
+});
+
+/*
+ * virtio-iommu (hw/virtio/virtio-iommu.c, virtio-iommu-pci.c): VIRTIO_ID_IOMMU 23, modern only
+ * (virtio_pci_force_virtio_1), class_id PCI_CLASS_OTHERS as QEMU writes it (0xff); the config is
+ * struct virtio_iommu_config, 40 bytes (u64 page_size_mask, a 64-bit and a 32-bit range, u32
+ * probe_size, u8 bypass, 3 reserved); get_features ORs in what realize put in s->features:
+ * EVENT_IDX, INDIRECT_DESC, VERSION_1 and the IOMMU bits INPUT_RANGE, DOMAIN_RANGE, MAP_UNMAP,
+ * MMIO, PROBE, BYPASS_CONFIG (0, 1, 2, 5, 4, 6). The proxy has no `vectors` property: no MSI-X.
+ */
+const IOMMU_FEATURES = [0n, 1n, 2n, 4n, 5n, 6n, 28n /* VIRTIO_RING_F_INDIRECT_DESC */, 29n /* VIRTIO_RING_F_EVENT_IDX */, 32n /* VIRTIO_F_VERSION_1 */].reduce((f, b) => f | (1n << b), 0n);
+export const virtio_iommu_spec = virtioSpec({
+  device: { virtioId: 23, classId: 0xff, configLen: () => 40 },
+  deviceFeatures: () => IOMMU_FEATURES,
+});
+
 const PCI_CLASS_INPUT_KEYBOARD = 0x0900;
 const PCI_CLASS_INPUT_MOUSE = 0x0902;
 const PCI_CLASS_INPUT_OTHER = 0x0980;
@@ -87,6 +113,43 @@ export const virtioRealize: Readonly<Record<string, VirtioRealize>> = {
   'virtio-keyboard-device': input('keyboard', PCI_CLASS_INPUT_KEYBOARD, 37),
   'virtio-mouse-device': input('mouse', PCI_CLASS_INPUT_MOUSE, 51),
   'virtio-tablet-device': input('tablet', PCI_CLASS_INPUT_OTHER, 51),
+  // virtio_9p_device_realize: one queue of MAX_REQ (128); virtio-9p-pci.c: 2 vectors; no vdc->vmsd (vmstate_virtio_9p is the core's alone)
+  'virtio-9p-device': {
+    proxy: proxyOf('9p'),
+    spec: virtio_9p_spec,
+    vectors: 2,
+    queues: () => [128],
+    source: [
+      { file: 'hw/9pfs/virtio-9p-device.c', text: 'v->config_size = sizeof(struct virtio_9p_config) + strlen(s->fsconf.tag);' },
+      { file: 'hw/9pfs/virtio-9p-device.c', text: 'virtio_init(vdev, VIRTIO_ID_9P, v->config_size);' },
+      { file: 'hw/9pfs/virtio-9p-device.c', text: 'v->vq = virtio_add_queue(vdev, MAX_REQ, handle_9p_output);' },
+      { file: 'hw/9pfs/9p.h', text: '#define MAX_REQ 128' },
+      { file: 'hw/9pfs/virtio-9p-device.c', text: 'virtio_add_feature(&features, VIRTIO_9P_MOUNT_TAG);' },
+      { file: 'hw/virtio/virtio-9p-pci.c', text: 'DEFINE_PROP_UINT32("vectors", VirtIOPCIProxy, nvectors, 2),' },
+      { file: 'hw/virtio/virtio-9p-pci.c', text: 'pcidev_k->device_id = PCI_DEVICE_ID_VIRTIO_9P;' },
+      { file: 'hw/virtio/virtio-9p-pci.c', text: 'pcidev_k->class_id = 0x2;' },
+      { file: 'include/standard-headers/linux/virtio_9p.h', text: '__virtio16 tag_len;' },
+    ],
+  },
+  // virtio_iommu_device_realize: request and event queues of VIOMMU_DEFAULT_QUEUE_SIZE (256); vdc->vmsd = vmstate_virtio_iommu_device
+  'virtio-iommu-device': {
+    proxy: proxyOf('iommu'),
+    spec: virtio_iommu_spec,
+    vectors: 0,
+    queues: () => [256, 256],
+    deviceVmsd: 'virtio-iommu-device',
+    source: [
+      { file: 'hw/virtio/virtio-iommu.c', text: 'virtio_init(vdev, VIRTIO_ID_IOMMU, sizeof(struct virtio_iommu_config));' },
+      { file: 'hw/virtio/virtio-iommu.c', text: '#define VIOMMU_DEFAULT_QUEUE_SIZE 256' },
+      { file: 'hw/virtio/virtio-iommu.c', text: 's->event_vq = virtio_add_queue(vdev, VIOMMU_DEFAULT_QUEUE_SIZE, NULL);' },
+      { file: 'hw/virtio/virtio-iommu.c', text: 'virtio_add_feature(&s->features, VIRTIO_IOMMU_F_BYPASS_CONFIG);' },
+      { file: 'hw/virtio/virtio-iommu.c', text: 'virtio_add_feature(&s->features, VIRTIO_IOMMU_F_MMIO);' },
+      { file: 'hw/virtio/virtio-iommu.c', text: 'vdc->vmsd = &vmstate_virtio_iommu_device;' },
+      { file: 'hw/virtio/virtio-iommu-pci.c', text: 'virtio_pci_force_virtio_1(vpci_dev);' },
+      { file: 'hw/virtio/virtio-iommu-pci.c', text: 'pcidev_k->class_id = PCI_CLASS_OTHERS;' },
+      { file: 'include/standard-headers/linux/virtio_iommu.h', text: 'uint8_t reserved[3];' },
+    ],
+  },
   // hw/display/virtio-gpu-base.c virtio_gpu_base_device_realize: control queue 64, cursor queue 16; virtio-gpu-pci.c: 3 vectors
   'virtio-gpu-device': { proxy: proxyOf('gpu'), spec: virtio_gpu_spec, vectors: 3, queues: () => [64, 16] },
   // hw/virtio/virtio-rng.c virtio_rng_device_realize: one queue of 8; virtio-rng-pci.c: 2 vectors
@@ -150,5 +213,41 @@ export const virtioRealize: Readonly<Record<string, VirtioRealize>> = {
       { file: 'hw/scsi/virtio-scsi.c', text: 'DEFINE_PROP_BIT("hotplug", VirtIOSCSI, host_features, VIRTIO_SCSI_F_HOTPLUG, true),' },
       { file: 'hw/scsi/virtio-scsi.c', text: 'DEFINE_PROP_BIT("param_change", VirtIOSCSI, host_features, VIRTIO_SCSI_F_CHANGE, true),' },
     ],
+  },
+};
+
+/**
+ * Virtio classes that never migrate in any configuration, so no realize
+ * facts can make them checkable: their realize adds a migration blocker
+ * unconditionally, or their VMSD is `.unmigratable`. Their cases stay
+ * incomplete, saying this instead of asking for facts.
+ */
+export interface VirtioBlocked {
+  why: string;
+  source: readonly SourceFact[];
+}
+
+export const virtioBlocked: Readonly<Record<string, VirtioBlocked>> = {
+  // virtio_gpu_gl_device_realize sets VIRTIO_GPU_FLAG_VIRGL_ENABLED, and virtio_gpu_base_device_realize then adds a blocker
+  'virtio-gpu-gl-device': {
+    why: "its realize enables virgl and virtio_gpu_base_device_realize then adds a migration blocker ('virgl is not yet migratable')",
+    source: [
+      { file: 'hw/display/virtio-gpu-gl.c', text: 'g->parent_obj.conf.flags |= (1 << VIRTIO_GPU_FLAG_VIRGL_ENABLED);' },
+      { file: 'hw/display/virtio-gpu-base.c', text: 'error_setg(&g->migration_blocker, "virgl is not yet migratable");' },
+    ],
+  },
+  // vhost_scsi_realize: without the migratable property (default off) a migration blocker; with it, the device's
+  // features are what the vhost-scsi kernel back-end accepts (vhost_get_features), which no case has
+  'vhost-scsi': {
+    why: "with its default migratable=off its realize adds a migration blocker, and with migratable=on its features are the vhost kernel back-end's, which the cases have none of",
+    source: [
+      { file: 'hw/scsi/vhost-scsi.c', text: 'if (!vsc->migratable) {' },
+      { file: 'hw/scsi/vhost-scsi.c', text: '"set \'migratable\' property to true to enable migration.");' },
+    ],
+  },
+  // vmstate_virtio_crypto is `.unmigratable = 1`
+  'virtio-crypto-device': {
+    why: 'its VMSD virtio-crypto is .unmigratable',
+    source: [{ file: 'hw/virtio/virtio-crypto.c', text: '.unmigratable = 1,' }],
   },
 };

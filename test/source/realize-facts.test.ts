@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { msixRealize, xhciNumintrs, type SourceFact } from '../../scenarios/common/msix-realize.js';
-import { virtioRealize } from '../../scenarios/common/virtio-realize.js';
+import { virtioBlocked, virtioRealize } from '../../scenarios/common/virtio-realize.js';
 import { codecs } from '../../scenarios/common/bindings.js';
 import { SOURCE_SETUP_HINT } from '../../src/source/extract.js';
 
@@ -29,6 +29,7 @@ function text(tree: string, file: string): string {
 const facts: [string, SourceFact][] = [
   ...Object.entries(msixRealize).flatMap(([k, r]) => r.source.map((s): [string, SourceFact] => [`msix ${k}`, s])),
   ...Object.entries(virtioRealize).flatMap(([k, r]) => (r.source ?? []).map((s): [string, SourceFact] => [`virtio ${k}`, s])),
+  ...Object.entries(virtioBlocked).flatMap(([k, r]) => r.source.map((s): [string, SourceFact] => [`virtio blocked ${k}`, s])),
 ];
 
 describe('realize facts hold in both trees', () => {
