@@ -1,19 +1,17 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runCase, type StateMode } from '../src/check/run.js';
 import type { Release } from '../src/machine/types.js';
 import { deviceStateArbitrary } from '../scenarios/devices/gen-registry.js';
 import { pflashWriteblockSize, sdhciFifolen } from '../scenarios/common/realize.js';
 import { virtio_9p_spec, virtio_iommu_spec, virtioBlocked, virtioRealize } from '../scenarios/common/virtio-realize.js';
-import { loadReleases } from './releases.js';
-import { readFileSync } from 'node:fs';
 import { codecs } from '../scenarios/common/bindings.js';
 import { shpcSize } from '../scenarios/common/shpc.js';
 import { vmstate_info_scsi_requests } from '../scenarios/common/scsi-requests.js';
 import { Writer } from '../src/wire/writer.js';
 import { Reader } from '../src/wire/reader.js';
-import { SOURCE_SETUP_HINT } from '../src/source/extract.js';
+import { DEBIAN_TREES, debianTreeReleases } from '../test/source/debian-trees.js';
 
 /**
  * Realize-time sizes (scenarios/common/realize.ts) the extracted trees' VMSDs
@@ -21,15 +19,11 @@ import { SOURCE_SETUP_HINT } from '../src/source/extract.js';
  * state carries realize's value and the cases run both ways. A missing tree
  * is a failure, never a skip.
  */
-const TREES = ['.cache/src/qemu-7.2.22', '.cache/src/qemu-10.0.2'].map((t) => resolve(t));
 let r72: Release;
 let r100: Release;
 
 beforeAll(async () => {
-  for (const t of TREES) if (!existsSync(join(t, 'VERSION'))) throw new Error(`${t}: QEMU source tree missing; ${SOURCE_SETUP_HINT}`);
-  const all = await loadReleases(TREES);
-  r72 = all.find((r) => r.name === '7.2.22')!;
-  r100 = all.find((r) => r.name === '10.0.2')!;
+  ({ r72, r100 } = await debianTreeReleases());
 }, 900_000);
 
 const mode: StateMode = { kind: 'property', runs: 10, seed: 11, arbitrary: deviceStateArbitrary };
@@ -135,7 +129,7 @@ describe('the SHPC register block (shpc_vmstate_info)', () => {
   const squash = (t: string) => t.replace(/\s+/g, ' ');
   test('its length is SHPC_SLOT_REG(SHPC_MAX_SLOTS) = 160 in both trees, which shpc_init always uses', () => {
     expect(shpcSize()).toBe(160);
-    for (const t of TREES) {
+    for (const t of DEBIAN_TREES) {
       const c = squash(readFileSync(join(t, 'hw/pci/shpc.c'), 'utf8'));
       expect(c).toContain('#define SHPC_SLOT_REG(s) (0x24 + (s) * 4)');
       expect(c).toContain('#define SHPC_MAX_SLOTS 31');

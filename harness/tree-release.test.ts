@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { locateQemu } from '../src/qemu/binaries.js';
 import { DETERMINISTIC_RTC } from '../src/qemu/case.js';
 import { saveToFile } from '../src/qemu/driver.js';
@@ -11,8 +11,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { runCase, type StateMode } from '../src/check/run.js';
 import type { Release } from '../src/machine/types.js';
 import { deviceStateArbitrary } from '../scenarios/devices/gen-registry.js';
-import { loadReleases } from './releases.js';
-import { SOURCE_SETUP_HINT } from '../src/source/extract.js';
+import { DEBIAN_TREES, debianTreeReleases } from '../test/source/debian-trees.js';
 
 /**
  * The two Debian trees as releases (`--releases DIR`), checked against each
@@ -20,15 +19,11 @@ import { SOURCE_SETUP_HINT } from '../src/source/extract.js';
  * (minutes on a loaded machine) and caches it under .cache/extract; later
  * runs read the cache. Nothing is skipped: a missing tree is a failure.
  */
-const TREES = ['.cache/src/qemu-7.2.22', '.cache/src/qemu-10.0.2'].map((t) => resolve(t));
 let r72: Release;
 let r100: Release;
 
 beforeAll(async () => {
-  for (const t of TREES) if (!existsSync(join(t, 'VERSION'))) throw new Error(`${t}: QEMU source tree missing; ${SOURCE_SETUP_HINT}`);
-  const all = await loadReleases(TREES);
-  r72 = all.find((r) => r.name === '7.2.22')!;
-  r100 = all.find((r) => r.name === '10.0.2')!;
+  ({ r72, r100 } = await debianTreeReleases());
 }, 900_000);
 
 const mode: StateMode = { kind: 'property', runs: 25, seed: 7, arbitrary: deviceStateArbitrary };
@@ -150,7 +145,7 @@ describe('a QEMU source tree is a release', () => {
       // QEMU's suppress-vmdesc stream: the same bytes up to the description
       writeFileSync(bare, (await save()).subarray(0, findVmdesc(a)!.offset));
       const io = collectIo();
-      expect(await diffCommand([bare, full, '--release', TREES[0]!, '--json'], io)).toBe(0);
+      expect(await diffCommand([bare, full, '--release', DEBIAN_TREES[0]!, '--json'], io)).toBe(0);
       const d = JSON.parse(io.lines.join('\n')).result;
       const by = new Map(d.a.sections.map((x: { section: string; by: string; why: string | null }) => [x.section, x]));
       expect(d.a.description).toMatch(/^7\.2\.22 at pc-q35-7\.2 \(\d+ sections\), B's description \(\d+\)$/);
