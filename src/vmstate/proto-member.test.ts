@@ -8,16 +8,12 @@
  * it alike.
  */
 import { describe, expect, it } from 'vitest';
-import { Reader } from '../wire/reader.js';
-import { Writer } from '../wire/writer.js';
 import { clonerFor } from './compile/clone.js';
 import { equalFor } from './compile/equal.js';
-import { programFor } from './compile/program.js';
 import { VMSTATE_STRUCT, VMSTATE_UINT32, VMSTATE_UINT8 } from './dsl.js';
-import { loadVmsd } from './load.js';
-import { saveVmsd } from './save.js';
+import { bothEngines } from './test-engines.js';
 import { cloneState, diffFromReset, stateEqual, stateToJson } from './state.js';
-import type { State, VMStateDescription, VmCtx } from './types.js';
+import type { State, VMStateDescription } from './types.js';
 import { vmsdProblems } from './check.js';
 
 const inner: VMStateDescription = { name: 'inner', version_id: 1, fields: [VMSTATE_UINT32('x')] };
@@ -25,35 +21,7 @@ const inner: VMStateDescription = { name: 'inner', version_id: 1, fields: [VMSTA
 const structProto: VMStateDescription = { name: 'struct-proto', version_id: 1, fields: [VMSTATE_UINT8('a'), VMSTATE_STRUCT('__proto__', 0, inner), VMSTATE_UINT8('b')] };
 const scalarProto: VMStateDescription = { name: 'scalar-proto', version_id: 1, fields: [VMSTATE_UINT8('a'), VMSTATE_UINT32('__proto__')] };
 
-const ctxFor = (device: State): VmCtx => {
-  const ctx: VmCtx = {
-    props: {},
-    device,
-    saveNested: (w, vmsd, state, version, at, desc) => saveVmsd(w, vmsd, state, version, ctx, at, desc ?? null),
-    loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
-    record: () => {},
-  };
-  return ctx;
-};
-
-const engines = {
-  interpreter: {
-    load: (vmsd: VMStateDescription, bytes: Uint8Array, state: State) => loadVmsd(new Reader(bytes), vmsd, state, vmsd.version_id, ctxFor(state), []),
-    save: (vmsd: VMStateDescription, state: State) => {
-      const w = new Writer();
-      saveVmsd(w, vmsd, state, vmsd.version_id, ctxFor(state), [], null);
-      return w.finish();
-    },
-  },
-  compiled: {
-    load: (vmsd: VMStateDescription, bytes: Uint8Array, state: State) => programFor({}, undefined).load(vmsd)(new Reader(bytes), state, vmsd.version_id, ctxFor(state), []),
-    save: (vmsd: VMStateDescription, state: State) => {
-      const w = new Writer();
-      programFor({}, undefined).save(vmsd, vmsd.version_id)(w, state, ctxFor(state), []);
-      return w.finish();
-    },
-  },
-};
+const engines = bothEngines;
 
 const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 

@@ -6,44 +6,12 @@
  * numbers as a plain array), or the count outgrows it.
  */
 import { describe, expect, it } from 'vitest';
-import { Reader } from '../wire/reader.js';
-import { Writer } from '../wire/writer.js';
-import { programFor } from './compile/program.js';
 import { VMSTATE_UINT16_ARRAY, VMSTATE_UINT8_ARRAY } from './dsl.js';
-import { loadVmsd } from './load.js';
-import { saveVmsd } from './save.js';
+import { bothEngines } from './test-engines.js';
 import { stateEqual } from './state.js';
-import type { State, VMStateDescription, VmCtx } from './types.js';
+import type { State, VMStateDescription } from './types.js';
 
-const ctxFor = (device: State): VmCtx => {
-  const ctx: VmCtx = {
-    props: {},
-    device,
-    saveNested: (w, vmsd, state, version, at, desc) => saveVmsd(w, vmsd, state, version, ctx, at, desc ?? null),
-    loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
-    record: () => {},
-  };
-  return ctx;
-};
-
-const engines = {
-  interpreter: {
-    load: (vmsd: VMStateDescription, bytes: Uint8Array, state: State) => loadVmsd(new Reader(bytes), vmsd, state, vmsd.version_id, ctxFor(state), []),
-    save: (vmsd: VMStateDescription, state: State) => {
-      const w = new Writer();
-      saveVmsd(w, vmsd, state, vmsd.version_id, ctxFor(state), [], null);
-      return w.finish();
-    },
-  },
-  compiled: {
-    load: (vmsd: VMStateDescription, bytes: Uint8Array, state: State) => programFor({}, undefined).load(vmsd)(new Reader(bytes), state, vmsd.version_id, ctxFor(state), []),
-    save: (vmsd: VMStateDescription, state: State) => {
-      const w = new Writer();
-      programFor({}, undefined).save(vmsd, vmsd.version_id)(w, state, ctxFor(state), []);
-      return w.finish();
-    },
-  },
-};
+const engines = bothEngines;
 
 const regs: VMStateDescription = { name: 'typed-regs', version_id: 1, fields: [VMSTATE_UINT8_ARRAY('cc', 6)] };
 const wide: VMStateDescription = { name: 'typed-wide', version_id: 1, fields: [VMSTATE_UINT16_ARRAY('cc', 3)] };
