@@ -8,18 +8,22 @@ import { Writer } from '../wire/writer.js';
 import { programFor } from './compile/program.js';
 import { loadVmsd } from './load.js';
 import { saveVmsd } from './save.js';
-import type { State, VMStateDescription, VmCtx } from './types.js';
+import type { Props, State, VMStateDescription, VmCtx } from './types.js';
 
-export const bareCtx = (device: State): VmCtx => {
+/** A context whose nested VMSDs run by the interpreter, with these properties and (given) how the JSON description writes arrays. */
+export function vmsdCtx(props: Props, device: State, vmdescArrays?: VmCtx['vmdescArrays']): VmCtx {
   const ctx: VmCtx = {
-    props: {},
+    props,
     device,
+    ...(vmdescArrays ? { vmdescArrays } : {}),
     saveNested: (w, vmsd, state, version, at, desc) => saveVmsd(w, vmsd, state, version, ctx, at, desc ?? null),
     loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
     record: () => {},
   };
   return ctx;
-};
+}
+
+export const bareCtx = (device: State): VmCtx => vmsdCtx({}, device);
 
 export interface VmsdEngine {
   load(vmsd: VMStateDescription, bytes: Uint8Array, state: State): void;

@@ -11,17 +11,10 @@ import { loadVmsd } from '../../src/vmstate/load.js';
 import { saveVmsd } from '../../src/vmstate/save.js';
 import type { Props, State, VmCtx } from '../../src/vmstate/types.js';
 import type { DeviceClass } from '../../src/machine/types.js';
+import { vmsdCtx } from '../../src/vmstate/test-engines.js';
 
 export function modelCtx(props: Props, device: State, vmdescArrays: VmCtx['vmdescArrays'] = 'whole'): VmCtx {
-  const ctx: VmCtx = {
-    props,
-    device,
-    vmdescArrays,
-    saveNested: (w, vmsd, state, version, at, desc) => saveVmsd(w, vmsd, state, version, ctx, at, desc ?? null),
-    loadNested: (r, vmsd, state, version, at) => loadVmsd(r, vmsd, state, version, ctx, at),
-    record: () => {},
-  };
-  return ctx;
+  return vmsdCtx(props, device, vmdescArrays);
 }
 
 export interface PayloadRoundTrip {
