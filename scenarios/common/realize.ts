@@ -1,7 +1,9 @@
 /**
  * Values a device's realize sets that its VMSDs count or size by but never
  * migrate, keyed by the C names they stand for: the VMSD whose struct holds
- * the member, and the member path inside it. An extracted release applies
+ * the member, and the member path inside it; an entry marked `initial` is
+ * a migrated member's initial value instead (instance_init's, where the
+ * reset state would hold zero). An extracted release applies
  * them to the reset state (src/source/release/convert.ts) and every verdict
  * of a class that uses one says so ("realize-time size from the override
  * table").
@@ -72,6 +74,8 @@ export const realizeOverrides: readonly RealizeOverride[] = [
   { vmsd: 'pflash_cfi01_blk_write', member: 'writeblock_size', value: pflashWriteblockSize, from: 'pflash_cfi01_realize: writeblock_size = 1 << cfi_table[0x2A], times the chip count' },
   // hw/sd/sd.c sd_reset: wp_group_bits = the card's write-protect groups + 1 (0 + 1 without a drive: the cases attach none)
   { vmsd: 'sd-card', member: 'wp_group_bits', value: 1, from: 'sd_reset: wp_group_bits = sd_addr_to_wpnum(size) + 1 (no drive: size 0)' },
+  // hw/sd/sd.c (7.2) sd_instance_init: sd->enable = true, a migrated bool (10.0 removed it: VMSTATE_UNUSED(1), the entry is unused there)
+  { vmsd: 'sd-card', member: 'enable', value: 1, from: 'sd_instance_init: enable = true', initial: true },
   // hw/sd/sdhci.c sdhci_common_realize: buf_maxsz = sdhci_get_fifolen, 1 << (9 + the capareg MAXBLOCKLENGTH field, bits 16-17)
   { vmsd: 'sdhci', member: 'buf_maxsz', value: sdhciFifolen, from: 'sdhci_common_realize: buf_maxsz = sdhci_get_fifolen(s), 512 << capareg.MAXBLOCKLENGTH' },
 ];

@@ -24,7 +24,7 @@ describe('scenarios/trees', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
   test('every file parses and names a reference for each case', () => {
-    expect(files).toEqual(expect.arrayContaining(['esp-7.2-10.0.json', 'i8259-ltim-7.2-10.0.json', 'sb16-7.2-10.0.json']));
+    expect(files).toEqual(expect.arrayContaining(['esp-7.2-10.0.json', 'i8259-ltim-7.2-10.0.json', 'sb16-7.2-10.0.json', 'sd-card-enable-7.2-10.0.json']));
     for (const f of files) {
       const s = parseScenario(readFileSync(join(dir, f), 'utf8'), f);
       for (const c of s.cases) expect(c.reference, `${f}: ${c.device} ${c.from}->${c.to}`).toMatch(/\S{10,}/);

@@ -85,6 +85,12 @@ export interface RealizeOverride {
   from: string;
   /** The QOM types whose realize sets it (absent: every class with the VMSD); a test may read it (a pointer realize sets: 1 for non-NULL). */
   devices?: readonly string[];
+  /**
+   * A migrated member's initial value (instance_init sets it, the reset state
+   * would otherwise hold zero): set only where the struct has the member (a
+   * tree whose VMSD dropped the field is left alone), a bool member as a bool.
+   */
+  initial?: true;
 }
 
 /**

@@ -469,6 +469,25 @@ describe('counts set by properties and realize', () => {
   });
 });
 
+describe('initial values of migrated members (instance_init)', () => {
+  const on = [{ vmsd: 'toy', member: 'on', value: 1, from: 'toy_instance_init: on = true', initial: true as const }];
+
+  test('an initial entry sets a migrated bool as a bool in the reset state (sd_instance_init: enable = true)', () => {
+    const s = snapshot([fld('on', { info: 'vmstate_info_bool', size: 1 })]);
+    const without = releaseFromSnapshot(s, { codecs: none }).devices[0]!;
+    expect(without.reset({ extra: true, width: 2 }).on).toBe(false);
+    const d = releaseFromSnapshot(s, { codecs: none, realize: on }).devices[0]!;
+    expect(d.extracted!.unmodelled).toEqual([]);
+    expect(d.reset({ extra: true, width: 2 }).on).toBe(true);
+  });
+
+  test('a tree whose VMSD has no such field is left alone: no member appears', () => {
+    const d = releaseFromSnapshot(snapshot(), { codecs: none, realize: on }).devices[0]!;
+    const st = d.reset({ extra: true, width: 2 });
+    expect(Object.prototype.hasOwnProperty.call(st, 'on')).toBe(false);
+  });
+});
+
 describe('VMSTATE_VALIDATE', () => {
   const validate = (o: Partial<ExtractedField> = {}) => fld('n must be small', { info: null, size: 0, num: 0, flags: ['VMS_ARRAY', 'VMS_MUST_EXIST'], offset: null, field_exists: 'toy_small', ...o });
   const small = { 'hw/misc/toy.c#toy_small': { ok: true as const, expr: { k: 'bin' as const, op: '<=' as const, l: { k: 'member' as const, root: 'self' as const, path: ['ctrl'] }, r: { k: 'int' as const, v: '3' } }, at } };

@@ -666,7 +666,10 @@ function applyRealize(v: VMStateDescription, s: State, overrides: readonly Reali
       let obj: State = st;
       let i = 0;
       while (i < path.length - 1 && memberOf(obj, path[i]!) && typeof obj[path[i]!] === 'object') obj = obj[path[i++]!] as State;
-      setMember(obj, path.slice(i).join('.'), typeof o.value === 'number' ? o.value : o.value(props));
+      const key = path.slice(i).join('.');
+      const value = typeof o.value === 'number' ? o.value : o.value(props);
+      if (!o.initial) setMember(obj, key, value);
+      else if (hasMember(obj, key)) setMember(obj, key, typeof obj[key] === 'boolean' ? value !== 0 : value);
     }
   });
 }
