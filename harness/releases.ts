@@ -22,6 +22,7 @@ import { stateRules } from '../scenarios/common/tree-gen.js';
 import { predicateOverrides } from '../scenarios/common/predicates.js';
 import { registrationFacts } from '../scenarios/common/registration.js';
 import { treeDomains } from '../scenarios/common/tree-domains.js';
+import { virtioBlocked } from '../scenarios/common/virtio-realize.js';
 import { existsSync as exists, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { extractCached } from './extract-cache.js';
 import { extractorEntry, extractorHash } from './extractor-hash.js';
@@ -147,7 +148,7 @@ export function treeRelease(root: string, progress?: (what: string) => void): Pr
   const key = resolve(root);
   let r = treeReleases.get(key);
   if (!r) {
-    r = treeSnapshot(key, progress).then((snap) => ({ ...releaseFromSnapshot(snap, { codecs, realize: realizeOverrides, reachable: reachableRules, stateRules, predicates: predicateOverrides, registration: registrationFacts, domains: treeDomains }), name: treeReleaseName(key, snap.version) }));
+    r = treeSnapshot(key, progress).then((snap) => ({ ...releaseFromSnapshot(snap, { codecs, realize: realizeOverrides, reachable: reachableRules, stateRules, predicates: predicateOverrides, registration: registrationFacts, domains: treeDomains, blocked: virtioBlocked }), name: treeReleaseName(key, snap.version) }));
     treeReleases.set(key, r);
   }
   return r;

@@ -25,7 +25,12 @@ export function caseId(device: string, from: string, to: string, machine: string
   return `${device}/${from}->${to}/${machine}`;
 }
 
-/** Why a case cannot apply (a release lacks the machine type or the device, or the device is board-only and that machine's board does not create it), or null. */
+/** A case over a device QEMU refuses to migrate (DeviceClass.unmigratable) cannot apply: why, naming the release. */
+export function refusedReason(device: string, release: string, why: string): string {
+  return `QEMU refuses to migrate ${device} (${release}): ${why}`;
+}
+
+/** Why a case cannot apply (a release lacks the machine type or the device, the device is board-only and that machine's board does not create it, or QEMU refuses to migrate it), or null. */
 export function skipReason(spec: CaseSpec): string | null {
   for (const r of [spec.from, spec.to]) {
     if (!r.machines.some((m) => m.name === spec.machine)) return `${r.name} has no machine type ${spec.machine}`;
@@ -38,6 +43,10 @@ export function skipReason(spec: CaseSpec): string | null {
   for (const r of [spec.from, spec.to]) {
     const w = r.devices.find((d) => d.name === spec.device)!.onlyWhen;
     if (w) return `${spec.device} is not in a VM the cases configure (${r.name}): ${w.why}`;
+  }
+  for (const r of [spec.from, spec.to]) {
+    const u = r.devices.find((d) => d.name === spec.device)!.unmigratable;
+    if (u) return refusedReason(spec.device, r.name, u.why);
   }
   return null;
 }

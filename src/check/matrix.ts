@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { VmError } from '../wire/errors.js';
 import type { CompatEntry, Release } from '../machine/types.js';
 import { globalTargets, resolveProps } from '../machine/props.js';
-import { caseId, skipReason } from './case.js';
+import { caseId, refusedReason, skipReason } from './case.js';
 import { dedupeCases } from './run.js';
 import { matchesAny, globToRegExp, isGlob } from './glob.js';
 import type { Expectation, ScenarioCase } from './scenario.js';
@@ -306,7 +306,7 @@ function vmExpectation(devices: readonly string[], from: string, to: string, mac
   return { expect: { status: 'pass' }, scenario: null, reference: null };
 }
 
-/** Why a case over these devices cannot apply (a release lacks the machine type or one of them), or null. */
+/** Why a case over these devices cannot apply (a release lacks the machine type or one of them, or QEMU refuses to migrate one), or null. */
 function setSkipReason(devices: readonly string[], spec: { from: Release; to: Release; machine: string }): string | null {
   for (const r of [spec.from, spec.to]) {
     if (!r.machines.some((m) => m.name === spec.machine)) return `${r.name} has no machine type ${spec.machine}`;
@@ -314,6 +314,8 @@ function setSkipReason(devices: readonly string[], spec: { from: Release; to: Re
     if (missing.length) return `${r.name} has no device ${missing.join(', ')}`;
     const absent = devices.find((d) => r.devices.find((x) => x.name === d)!.onlyWhen);
     if (absent) return `${absent} is not in a VM the cases configure (${r.name}): ${r.devices.find((x) => x.name === absent)!.onlyWhen!.why}`;
+    const refused = devices.find((d) => r.devices.find((x) => x.name === d)!.unmigratable);
+    if (refused) return refusedReason(refused, r.name, r.devices.find((x) => x.name === refused)!.unmigratable!.why);
   }
   return null;
 }

@@ -117,6 +117,13 @@ export interface DeviceClass {
    * (skipped, saying `why`). Absent: registered whenever the device is there.
    */
   onlyWhen?: { why: string };
+  /**
+   * QEMU refuses to migrate a VM that has this device (its VMSD is
+   * `.unmigratable`, or its realize adds a migration blocker): there is no
+   * stream to check, so no case can apply (skipped, saying `why`, never a
+   * pass). Absent: migratable.
+   */
+  unmigratable?: { why: string };
 }
 
 /** What an extracted class's model does not carry (src/source/release). */

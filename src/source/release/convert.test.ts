@@ -3,6 +3,7 @@ import { Engine } from '../../machine/engine.js';
 import type { ExtractedField, ExtractedModel, ExtractedVmsd, RegisterGuard } from '../model.js';
 import type { CodecTable } from './bindings.js';
 import { releaseFromSnapshot } from './convert.js';
+import { skipReason } from '../../check/case.js';
 import { SNAPSHOT_FORMAT, type TreeSnapshot } from './snapshot.js';
 import { VmError } from '../../wire/errors.js';
 import fc from 'fast-check';
@@ -649,5 +650,39 @@ describe('VMSTATE_WITH_TMP: the tmp VMSD\'s pre_save reads its parent', () => {
     const [off, on] = [bytes(0), bytes(7)];
     // the tmp's byte and the parent's member both follow it
     expect([...off].filter((b, i) => b !== on[i]).length).toBe(2);
+  });
+});
+
+describe('classes QEMU refuses to migrate', () => {
+  const unmigratable = (value: string | undefined): TreeSnapshot => {
+    const s = snapshot();
+    const top = s.model.vmsds.find((v) => v.cname === 'vmstate_toy')!;
+    if (value !== undefined) top.other = { ...top.other, unmigratable: value };
+    return s;
+  };
+  const toy = (s: TreeSnapshot, blocked?: Record<string, { why: string }>) =>
+    releaseFromSnapshot(s, { codecs: none, ...(blocked ? { blocked } : {}) });
+
+  test.each(['1', 'true', '0x1'])('a VMSD with .unmigratable = %s makes its class unmigratable, naming the VMSD and where', (value) => {
+    const r = toy(unmigratable(value));
+    expect(r.devices.find((d) => d.name === 'toy')!.unmigratable?.why).toBe('its VMSD toy is .unmigratable (hw/misc/toy.c:1)');
+  });
+
+  test.each([undefined, '0', 'false'])('.unmigratable = %s: migratable', (value) => {
+    expect(toy(unmigratable(value)).devices.find((d) => d.name === 'toy')!.unmigratable).toBeUndefined();
+  });
+
+  test('a blocker the VMSD does not show comes from the table, by QOM type; another class is untouched', () => {
+    const r = toy(unmigratable(undefined), { toy: { why: 'its realize adds a blocker' }, other: { why: 'x' } });
+    expect(r.devices.find((d) => d.name === 'toy')!.unmigratable?.why).toBe('its realize adds a blocker');
+  });
+
+  test('its cases cannot apply: skipped with the reason, in either direction', () => {
+    const r = toy(unmigratable('1'));
+    const ok = toy(unmigratable(undefined));
+    const why = 'QEMU refuses to migrate toy (1.2.3): its VMSD toy is .unmigratable (hw/misc/toy.c:1)';
+    expect(skipReason({ device: 'toy', from: r, to: ok, machine: 'pc-q35-1.3' })).toBe(why);
+    expect(skipReason({ device: 'toy', from: ok, to: r, machine: 'pc-q35-1.3' })).toBe(why);
+    expect(skipReason({ device: 'toy', from: ok, to: ok, machine: 'pc-q35-1.3' })).toBeNull();
   });
 });

@@ -90,6 +90,12 @@ export interface ConvertOptions {
   registration?: readonly RegistrationFact[];
   /** The values fields can hold by QEMU's C, keyed by VMSD and field name (scenarios/common/tree-domains.ts). */
   domains?: DomainTable;
+  /**
+   * Classes, by QOM type, whose realize adds a migration blocker their VMSD
+   * does not show (scenarios/common/virtio-realize.ts virtioBlocked): why.
+   * A VMSD that is `.unmigratable` needs no entry.
+   */
+  blocked?: Readonly<Record<string, { why: string }>>;
 }
 
 /** A rule the generator applies to a class's states (DeviceGen.refine), with the reason every verdict of the class carries. */
@@ -108,12 +114,17 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
     const v = cv?.ref ? view.vmsd(cv.ref) : undefined;
     if (!v || !v.fields) continue;
     seen.add(c.name);
-    devices.push(deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable, opts.stateRules?.[c.name], opts.predicates, opts.domains));
+    const d = deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable, opts.stateRules?.[c.name], opts.predicates, opts.domains);
+    const refused = refusal(c.name, v, opts.blocked);
+    if (refused) d.unmigratable = refused;
+    devices.push(d);
   }
   for (const site of registeredSections(snap, view, opts, new Set(devices.map((d) => d.name)))) {
     const d = deviceClass(snap, view, site.owner, site.vmsd, opts.codecs, opts.realize ?? [], site, opts.reachable, opts.stateRules?.[site.owner.name], opts.predicates, opts.domains);
     d.extracted!.registered = site.reach.reached && site.reach.note ? `${site.note}; ${site.reach.note}` : site.note;
     if (!site.reach.reached) d.onlyWhen = { why: site.reach.why };
+    const refused = refusal(site.name, site.vmsd, opts.blocked);
+    if (refused) d.unmigratable = refused;
     devices.push(d);
   }
   const machines: MachineType[] = snap.machines.machines.map((m) => ({ name: m.name, compat: m.compat.map(stripWhere) }));
@@ -121,6 +132,20 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
   for (const [k, list] of Object.entries(snap.machines.compatArrays)) compatArrays[k] = list.map(stripWhere);
   const w = jsonWriterOf(snap.version);
   return { name: snap.version, machines, devices, compatArrays, ...w };
+}
+
+/** A true C constant as the extractor keeps it (`1`, `true`, `0x1`). */
+const cTrue = (x: string | undefined): boolean => x !== undefined && /^\(?\s*(true|0x0*[1-9a-f][0-9a-f]*|0*[1-9]\d*)\s*\)?$/i.test(x.trim());
+
+/**
+ * Why QEMU refuses to migrate a VM with this class, or null: its VMSD is
+ * `.unmigratable` (savevm's check of every registered section), or the
+ * table names a blocker its realize adds.
+ */
+function refusal(name: string, v: ExtractedVmsd, blocked: ConvertOptions['blocked']): { why: string } | null {
+  if (cTrue(v.other.unmigratable)) return { why: `its VMSD ${v.name} is .unmigratable (${v.at.file}:${v.at.line})` };
+  const b = blocked?.[name];
+  return b ? { why: b.why } : null;
 }
 
 /** A section a `vmstate_register*()` call registers, with no QOM class whose dc->vmsd it is. */
