@@ -49,6 +49,22 @@ describe('planMatrix', () => {
     expect(free.cases.map((c) => c.skip)).toEqual([null, null]);
   });
 
+  it('a device QEMU refuses to migrate (DeviceClass.unmigratable) is skipped with why, alone or in a set', () => {
+    const [a, b] = releases.slice(-2) as [Release, Release];
+    const [dev, other] = [a.devices[0]!.name, a.devices[1]!.name];
+    const why = 'its VMSD toy is .unmigratable (hw/misc/toy.c:1)';
+    const refused = { ...b, devices: b.devices.map((d) => (d.name === dev ? { ...d, unmigratable: { why } } : d)) };
+    const m = a.machines.find((x) => refused.machines.some((y) => y.name === x.name))!.name;
+    const said = `QEMU refuses to migrate ${dev} (${b.name}): ${why}`;
+    const plan = planMatrix([a, refused], { scenarioCases: [], filters: { device: [dev], machine: [m] }, allowAllSkipped: true });
+    expect(plan.cases.map((c) => c.skip)).toEqual([said, said]);
+    const set = planMatrix([a, refused], { scenarioCases: [], deviceSets: [[other, dev]], filters: { machine: [m] }, allowAllSkipped: true });
+    expect(set.cases.length).toBeGreaterThan(0);
+    expect(set.cases.every((c) => c.skip === said)).toBe(true);
+    const free = planMatrix([a, b], { scenarioCases: [], filters: { device: [dev], machine: [m] } });
+    expect(free.cases.map((c) => c.skip)).toEqual([null, null]);
+  });
+
   it('a device only one release has is a skipped case', () => {
     const r820 = releases.find((r) => r.name === '8.2.0')!;
     const without = { ...r820, devices: r820.devices.filter((d) => d.name !== 'isa-ipmi-kcs') };
