@@ -96,6 +96,23 @@ describe('virtio classes that never migrate', () => {
     }
   });
 
+  // `{ .name = ..., .unmigratable = 1 }` with no field table: in the release, refused, never left out
+  test.each([
+    ['usb-audio', 'usb-audio', 'hw/usb/dev-audio.c'],
+    ['usb-wacom-tablet', 'usb-wacom', 'hw/usb/dev-wacom.c'],
+    ['usb-serial', 'usb-serial', 'hw/usb/dev-serial.c'],
+    ['usb-braille', 'usb-serial', 'hw/usb/dev-serial.c'],
+  ] as const)('%s (a VMSD with no fields, .unmigratable) is in both trees and cannot apply either way, saying why', (device, vmsd, file) => {
+    for (const r of [r72, r100]) expect(r.devices.find((d) => d.name === device)?.vmsd.fields, `${r.name} ${device}`).toEqual([]);
+    const why = new RegExp(`^QEMU refuses to migrate ${device} \\((?:7\\.2\\.22|10\\.0\\.2)\\): its VMSD ${vmsd} is \\.unmigratable \\(${file.replace(/\./g, '\\.')}:\\d+\\)$`);
+    const [fwd, back] = both(device);
+    for (const r of [fwd!, back!]) {
+      expect(r.status).toBe('skip');
+      expect(r.message).toMatch(why);
+    }
+    expect(fwd!.message).toContain('(7.2.22)');
+  });
+
   test('every class whose extracted VMSD is .unmigratable is refused, with no table entry (virtio-crypto has none)', () => {
     expect('virtio-crypto-device' in virtioBlocked).toBe(false);
     for (const r of [r72, r100]) {

@@ -677,6 +677,32 @@ describe('classes QEMU refuses to migrate', () => {
     expect(r.devices.find((d) => d.name === 'toy')!.unmigratable?.why).toBe('its realize adds a blocker');
   });
 
+  // usb-audio's `{ .name = "usb-audio", .unmigratable = 1 }`: no field table at all
+  const fieldless = (value: string | undefined): TreeSnapshot => {
+    const s = snapshot();
+    const top = s.model.vmsds.find((v) => v.cname === 'vmstate_toy')!;
+    top.fields = null;
+    top.subsections = [];
+    top.hooks = {};
+    if (value !== undefined) top.other = { ...top.other, unmigratable: value };
+    return s;
+  };
+
+  test('a VMSD with no field table that is .unmigratable keeps its class in the release, refused, with nothing to migrate', () => {
+    const r = toy(fieldless('1'));
+    const d = r.devices.find((x) => x.name === 'toy')!;
+    expect(d.unmigratable?.why).toBe('its VMSD toy is .unmigratable (hw/misc/toy.c:1)');
+    expect(d.vmsd.fields).toEqual([]);
+    const ok = toy(unmigratable(undefined));
+    const why = 'QEMU refuses to migrate toy (1.2.3): its VMSD toy is .unmigratable (hw/misc/toy.c:1)';
+    expect(skipReason({ device: 'toy', from: r, to: ok, machine: 'pc-q35-1.3' })).toBe(why);
+    expect(skipReason({ device: 'toy', from: ok, to: r, machine: 'pc-q35-1.3' })).toBe(why);
+  });
+
+  test.each([undefined, '0'])('a VMSD with no field table and .unmigratable = %s is not read: its class is left out', (value) => {
+    expect(toy(fieldless(value)).devices.map((d) => d.name)).toEqual([]);
+  });
+
   test('its cases cannot apply: skipped with the reason, in either direction', () => {
     const r = toy(unmigratable('1'));
     const ok = toy(unmigratable(undefined));

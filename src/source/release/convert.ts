@@ -111,8 +111,9 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
   for (const c of snap.model.classes) {
     if (c.abstract || seen.has(c.name) || (opts.only && !opts.only.includes(c.name))) continue;
     const cv = view.classVmsd(c.name);
-    const v = cv?.ref ? view.vmsd(cv.ref) : undefined;
-    if (!v || !v.fields) continue;
+    const found = cv?.ref ? view.vmsd(cv.ref) : undefined;
+    const v = found && (found.fields ? found : fieldlessRefused(found));
+    if (!v) continue;
     seen.add(c.name);
     const d = deviceClass(snap, view, c, v, opts.codecs, opts.realize ?? [], undefined, opts.reachable, opts.stateRules?.[c.name], opts.predicates, opts.domains);
     const refused = refusal(c.name, v, opts.blocked);
@@ -136,6 +137,17 @@ export function releaseFromSnapshot(snap: TreeSnapshot, opts: ConvertOptions): R
 
 /** A true C constant as the extractor keeps it (`1`, `true`, `0x1`). */
 const cTrue = (x: string | undefined): boolean => x !== undefined && /^\(?\s*(true|0x0*[1-9a-f][0-9a-f]*|0*[1-9]\d*)\s*\)?$/i.test(x.trim());
+
+/**
+ * A VMSD with no field table that is `.unmigratable` (usb-audio's
+ * `{ .name = "usb-audio", .unmigratable = 1 }`), as one with an empty
+ * table: its class is in the release, refused, so its cases are skipped
+ * with the reason rather than missing. Any other VMSD without a table is
+ * one the extraction did not read: null, left out.
+ */
+function fieldlessRefused(v: ExtractedVmsd): ExtractedVmsd | null {
+  return cTrue(v.other.unmigratable) ? { ...v, fields: [] } : null;
+}
 
 /**
  * Why QEMU refuses to migrate a VM with this class, or null: its VMSD is
