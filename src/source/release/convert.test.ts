@@ -323,6 +323,31 @@ describe('sections vmstate_register*() registers (no class has them as dc->vmsd)
     expect(e.instances.map((i) => [i.idstr, i.instanceId, i.aliasId])).toEqual([['clock', 0, -1], ['toypic', 0, 32]]);
   });
 
+  // a `{ .name = "gone", .unmigratable = 1 }` registered with vmstate_register(NULL, …): no field table at all
+  const fieldlessRegistered = (value: string | undefined, fields: ExtractedField[] | null = null): TreeSnapshot => {
+    const gone = vmsd('vmstate_gone', 'gone', [], { at: { file: 'misc/gone.c', line: 5 }, fields, other: value === undefined ? {} : { unmigratable: value } });
+    const s = withRegisters([reg('vmstate_register_any', ['NULL', '&vmstate_gone', '&gs'], 'misc/gone.c', gone)]);
+    s.model.vmsds.push(gone);
+    return s;
+  };
+
+  test('a registered section whose VMSD has no field table and is .unmigratable is in the release, refused, and its cases skip with the reason', () => {
+    const r = releaseFromSnapshot(fieldlessRegistered('1'), { codecs: none });
+    const d = r.devices.find((x) => x.name === 'gone')!;
+    expect(d.unmigratable?.why).toBe('its VMSD gone is .unmigratable (misc/gone.c:5)');
+    expect(d.vmsd.fields).toEqual([]);
+    expect(d.extracted!.registered).toMatch(/^vmstate_register_any\(NULL, …, &vmstate_gone\) at misc\/gone\.c:9: section 'gone'/);
+    const ok = releaseFromSnapshot(fieldlessRegistered(undefined, [fld('n', { info: 'vmstate_info_uint8', size: 1 })]), { codecs: none });
+    expect(ok.devices.find((x) => x.name === 'gone')!.unmigratable).toBeUndefined();
+    const why = 'QEMU refuses to migrate gone (1.2.3): its VMSD gone is .unmigratable (misc/gone.c:5)';
+    expect(skipReason({ device: 'gone', from: r, to: ok, machine: 'pc-q35-1.3' })).toBe(why);
+    expect(skipReason({ device: 'gone', from: ok, to: r, machine: 'pc-q35-1.3' })).toBe(why);
+  });
+
+  test.each([undefined, '0'])('a registered section whose VMSD has no field table and .unmigratable = %s is not read: left out', (value) => {
+    expect(releaseFromSnapshot(fieldlessRegistered(value), { codecs: none }).devices.some((d) => d.name === 'gone')).toBe(false);
+  });
+
   test('a reachability rule of the table is set on the converted VMSD of that name', () => {
     const rule = () => undefined;
     const r = releaseFromSnapshot(withRegisters(), { codecs: none, reachable: [{ vmsd: 'toy-regs', from: 'toy_realize', rule }] });

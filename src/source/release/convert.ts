@@ -200,8 +200,9 @@ function registeredSections(snap: TreeSnapshot, view: ModelView, opts: ConvertOp
     const pos = REGISTER_ARGS[r.fn];
     if (!pos) continue;
     const obj = r.args[pos.obj]?.trim();
-    const v = r.vmsd ? view.vmsd(r.vmsd) : undefined;
-    if (obj !== 'NULL' || !v?.fields) continue;
+    const found = r.vmsd ? view.vmsd(r.vmsd) : undefined;
+    const v = found && (found.fields ? found : fieldlessRefused(found));
+    if (obj !== 'NULL' || !v) continue;
     // the registering class: the one QOM class its file defines, when there is just one
     const inFile = snap.model.classes.filter((c) => c.at.file === r.at.file);
     const owner = inFile.length === 1 ? inFile[0]! : null;
