@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { Engine } from '../src/machine/engine.js';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runCase, type StateMode } from '../src/check/run.js';
@@ -205,6 +207,26 @@ describe('SCSIDevice requests (vmstate_info_scsi_requests)', () => {
       expect(r.status, r.message ?? '').toBe('pass');
       expect(r.states).toBeGreaterThanOrEqual(10);
       expect(r.message).toMatch(/SCSI request queue carried empty/);
+    }
+  });
+});
+
+describe('large uint8 register files of the tree releases (src/source/release/register-files.ts)', () => {
+  test('ICH9-LPC: chip_config (16 KiB) is a Uint8ClampedArray at reset in both trees, as the hand model keeps it, and generated states keep it typed', () => {
+    for (const r of [r72, r100]) {
+      const cc = resetMember(r, 'ICH9-LPC', 'chip_config');
+      expect(cc, r.name).toBeInstanceOf(Uint8ClampedArray);
+      expect((cc as Uint8ClampedArray).length).toBe(16384);
+      const e = new Engine(r, 'pc-q35-7.2', { devices: ['ICH9-LPC'] });
+      const key = e.instances[0]!.key;
+      for (const s of fc.sample(deviceStateArbitrary(e, key), { numRuns: 5, seed: 2 })) expect(s.chip_config, r.name).toBeInstanceOf(Uint8ClampedArray);
+    }
+  });
+
+  test('ICH9-LPC passes both ways at pc-q35-7.2 with it typed', () => {
+    for (const r of both('ICH9-LPC')) {
+      expect(r.status, r.message ?? '').toBe('pass');
+      expect(r.states).toBeGreaterThanOrEqual(10);
     }
   });
 });

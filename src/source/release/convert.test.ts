@@ -737,3 +737,51 @@ describe('classes QEMU refuses to migrate', () => {
     expect(skipReason({ device: 'toy', from: ok, to: ok, machine: 'pc-q35-1.3' })).toBeNull();
   });
 });
+
+describe('large uint8 register files (register-files.ts)', () => {
+  const cc = (num: number) => fld('cc', { info: 'vmstate_info_uint8', size: 1, num, flags: ['VMS_ARRAY'] });
+  const resetOf = (r: ReturnType<typeof releaseFromSnapshot>) => r.devices[0]!.reset({ extra: true, width: 2 } as never) as Record<string, unknown>;
+
+  test('a fixed uint8 array of 4096 elements or more nothing touches is a zeroed Uint8ClampedArray at reset, one per reset', () => {
+    const r = releaseFromSnapshot(snapshot([cc(4096)]), { codecs: none });
+    const a = resetOf(r).cc;
+    expect(a).toBeInstanceOf(Uint8ClampedArray);
+    expect((a as Uint8ClampedArray).length).toBe(4096);
+    expect((a as Uint8ClampedArray).every((x) => x === 0)).toBe(true);
+    expect(resetOf(r).cc).not.toBe(a);
+    expect(Array.isArray(resetOf(releaseFromSnapshot(snapshot([cc(4095)]), { codecs: none })).cc)).toBe(true);
+  });
+
+  test('one a translated predicate reads, a domain draws or a state rule may touch stays a plain number[]', () => {
+    const read = snapshot([cc(4096)], { 'hw/misc/toy.c#toy_extra_needed': { ok: true, expr: { k: 'member', root: 'self', path: ['cc', 3] }, at } });
+    expect(Array.isArray(resetOf(releaseFromSnapshot(read, { codecs: none })).cc)).toBe(true);
+    const domains = { toy: { cc: { kind: 'zero', why: 'reserved' } } } as unknown as NonNullable<Parameters<typeof releaseFromSnapshot>[1]['domains']>;
+    expect(Array.isArray(resetOf(releaseFromSnapshot(snapshot([cc(4096)]), { codecs: none, domains })).cc)).toBe(true);
+    const rule = { why: 'x', refine: (s: Record<string, unknown>) => s };
+    expect(Array.isArray(resetOf(releaseFromSnapshot(snapshot([cc(4096)]), { codecs: none, stateRules: { toy: rule } })).cc)).toBe(true);
+  });
+
+  test.each(['compiled', 'interpreted'] as const)('%s engine: generated states keep it typed, and a save and load give it back typed and equal; a plain-array release loads it too', (kind) => {
+    const r = releaseFromSnapshot(snapshot([cc(4096)]), { codecs: none });
+    const e = new Engine(r, 'pc-q35-1.3', { devices: ['toy'], engine: kind });
+    const states = fc.sample(stateArbitrary(e, 'toy', r.devices[0]!.gen!), { numRuns: 20, seed: 5 });
+    let changed = 0;
+    for (const x of states) {
+      expect(x.cc).toBeInstanceOf(Uint8ClampedArray);
+      if ((x.cc as Uint8ClampedArray).some((v) => v !== 0)) changed++;
+      const back = e.load(e.save({ toy: x }).bytes);
+      if (!back.ok) throw back.error;
+      expect(back.states.toy!.cc).toBeInstanceOf(Uint8ClampedArray);
+      expect(stateEqual(back.states.toy, x)).toBe(true);
+    }
+    expect(changed).toBeGreaterThan(0);
+    // the same section from a release that keeps it plain (a predicate reads it) loads into the typed one and compares equal
+    const plain = releaseFromSnapshot(snapshot([cc(4096)], { 'hw/misc/toy.c#toy_extra_needed': { ok: true, expr: { k: 'member', root: 'self', path: ['cc', 3] }, at } }), { codecs: none });
+    const p = new Engine(plain, 'pc-q35-1.3', { devices: ['toy'], engine: kind });
+    const sent = { ...p.resetState('toy'), cc: Array.from({ length: 4096 }, (_, i) => i & 0xff) };
+    const got = e.load(p.save({ toy: sent }).bytes);
+    if (!got.ok) throw got.error;
+    expect(got.states.toy!.cc).toBeInstanceOf(Uint8ClampedArray);
+    expect(stateEqual(got.states.toy!.cc, sent.cc)).toBe(true);
+  });
+});

@@ -12,6 +12,7 @@
  * a pass), hooks with no translation and named inputs are said on every
  * verdict.
  */
+import { registerFileMembers, typeRegisterFiles } from './register-files.js';
 import { VmError } from '../../wire/errors.js';
 import { TMP_PARENT, VMSTATE_QLIST_V, VMSTATE_QTAILQ_V, VMSTATE_WITH_TMP_TEST } from '../../vmstate/containers.js';
 import * as F from '../../vmstate/flags.js';
@@ -54,6 +55,8 @@ interface DeviceCtx {
   validates: Map<VMStateDescription, { test: FieldExists; reads: (string | number)[][] }[]>;
   /** Members the device's own VMSD tree migrates (container_of lookups). */
   deviceMembers: Set<string>;
+  /** Every name a translated predicate or hook of the class reads or writes (each string step of its member paths): what is not a plain register file. */
+  mentioned: Set<string>;
   /** What codec bindings add to the class (bindings.ts CodecBinding). */
   bound: {
     props: Record<string, PropDef>;
@@ -336,6 +339,7 @@ function deviceClass(
     validates: new Map(),
     propMembers,
     deviceMembers: membersOfVmsd(view, top),
+    mentioned: new Set(),
     bound: { props: {}, parents: [], resets: [], structResets: [], deviceVmsds: [], realized: {} },
     device: c.name,
     reachable,
@@ -359,6 +363,12 @@ function deviceClass(
   if (overrides.length) dc.notes.overrides = overrides.map((o) => `${o.vmsd}.${o.member} = ${typeof o.value === 'number' ? o.value : 'from the properties'} (${o.from})`);
   const resetTemplate = blankState(vmsd);
   for (const dv of dc.bound.deviceVmsds) for (const [k, x] of Object.entries(blankState(dv))) if (!hasMember(resetTemplate, k)) setMember(resetTemplate, k, x);
+  // large uint8 register files nothing of the class touches stay typed, as the hand models keep them (register-files.ts)
+  if (!rule && !dc.bound.structResets.some((sr) => sr.vmsd === vmsd)) {
+    const set = new Set<string>([...dc.bound.resets.map((r) => r.member), ...overrides.map((o) => o.member), ...propMembers.keys()]);
+    const touched = (m: string) => set.has(m) || m.split('.').some((part) => dc.mentioned.has(part));
+    typeRegisterFiles(resetTemplate, vmsd, registerFileMembers(vmsd, touched, domains));
+  }
   const counts = countMembers([vmsd, ...dc.bound.deviceVmsds]);
   // a property of an ancestor's struct whose member a nested VMSD migrates (PCIEPort's aer_log_max → PCIDevice's exp.aer_log.log_max)
   const nested = new Map<string, string[]>();
@@ -768,7 +778,7 @@ function assignMembers(to: State, from: State): void {
 
 function structuredCloneState(s: State): State {
   const clone = (v: unknown): unknown => {
-    if (v instanceof Uint8Array) return v.slice();
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return (v as Uint8Array).slice();
     if (Array.isArray(v)) return v.map(clone);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]));
     return v;
@@ -873,6 +883,7 @@ class VmsdConverter {
       // realize-time members (the override table) are constants of the class: folded away before what is left must resolve
       const e = fold(substitute(this.throughContainer(v, t.expr, members), (m) => (this.resolvable(m, members) ? undefined : this.realized(v, m))));
       const bad = membersOf(e).find((m) => !this.resolvable(m, members));
+      this.mention(membersOf(e));
       if (bad) reason = `reads ${bad.path.join('.')}, which is neither migrated nor a property`;
       else expr = e;
     }
@@ -946,6 +957,7 @@ class VmsdConverter {
     for (const a of t.assigns) {
       let why: string | null = null;
       const read = [...(isReject(a) ? [] : membersOf(a.e)), ...(a.when ? membersOf(a.when) : [])];
+      this.mention(isReject(a) ? read : [...read, { path: a.path }]);
       if (!isReject(a) && !this.resolvable({ k: 'member', root: a.root, path: a.path }, members, false)) why = `writes ${a.path.join('.')}, which is not migrated`;
       const bad = read.find((m) => !this.resolvable(m, members));
       if (!why && bad) why = `reads ${bad.path.join('.')}, which is neither migrated nor a property`;
@@ -959,6 +971,11 @@ class VmsdConverter {
       steps.push(a);
     }
     return t.rest ? { steps, rest: t.rest, ...(t.drawn ? { drawn: t.drawn } : {}) } : { steps };
+  }
+
+  /** Notes the names member paths step through (DeviceCtx.mentioned). */
+  private mention(list: readonly { path: readonly (string | number)[] }[]): void {
+    for (const m of list) for (const x of m.path) if (typeof x === 'string') for (const part of x.split('.')) this.dc.mentioned.add(part);
   }
 
   /** Installs a translated hook on the converted VMSD: a pre_save's assignments, a load hook's assignments and refusals. */
@@ -998,6 +1015,7 @@ class VmsdConverter {
     // a modelled hook sets what it sets; one that stops part way or draws what the test reads may set it otherwise
     const done = hook ? this.installed.get(`${v.name}.${kind}`) : undefined;
     const read = membersOf(t.expr).map((m) => m.path.filter((x): x is string => typeof x === 'string').join('.'));
+    this.mention(membersOf(t.expr));
     if (hook && (!done || done.partial || read.some((p) => done.drawn.includes(p)))) return `${what} checks what ${v.name}'s ${kind} ${hook} may set, and no hook is modelled`;
     for (const m of membersOf(t.expr)) {
       const path = m.path.filter((x): x is string => typeof x === 'string').join('.');
