@@ -9,6 +9,7 @@ import { classifyLoadError } from './classify.js';
 import { diffOnWire, uncheckedKeys } from './compare.js';
 import { describeChange } from './show.js';
 import type { Failure } from './failure.js';
+import { hasUnused, placeholderFailure, placeholderFed } from './placeholder.js';
 
 /** One device, two releases, one machine type both know. `from`→`to` covers the forward load and the from→to→from round trip. */
 export interface CaseSpec {
@@ -113,7 +114,8 @@ function checkWith({ a, b }: CaseEngines, states: Record<string, State>, describ
   // what the sent states cover first (see wholeStatesAgree); the interpreter
   // always takes the traced path, the reference this one is held to.
   const quick = !describe && path !== 'traced' && a.kind === 'compiled' && b.kind === 'compiled' ? quickStats(a, b) : null;
-  let traced = quick === null || (path === 'auto' && !quick.worthIt());
+  // placeholder bytes are told from the sender's save trace only (placeholderFed): a sender with any takes the traced path
+  let traced = quick === null || (path === 'auto' && !quick.worthIt()) || a.instances.some((i) => hasUnused(i.cls.vmsd));
   // A verdict alone needs no stream of its own: the saves lend the engines'
   // buffers (a's stays untouched while b saves into its own), and B's save
   // of the states B loaded may let B's pre_save write to them, since
@@ -168,6 +170,8 @@ function checkWith({ a, b }: CaseEngines, states: Record<string, State>, describ
     const read = fwd.sections.find((x) => x.instance.key === sec.instance.key);
     const sent = base.states[sec.instance.key]!;
     const got = fwd.states[sec.instance.key]!;
+    const fed = placeholderFed(sec.trace, read?.trace, got, b.resetState(sec.instance.key));
+    if (fed) return placeholderFailure(fed, A, B, savedA.bytes);
     const only = narrow ? differingMembers(sec.instance.cls.vmsd)(sent, got) : null;
     if (only && only.size === 0) continue;
     const changed = diffOnWire(sec.trace, sent, got, read?.trace, undefined, only);

@@ -75,7 +75,8 @@ function byKind(f: Failure): Explanation {
     case 'missing-section':
       return make('section-missing');
     case 'state-loss':
-      return make('state-loss');
+      // past the baseline, state loss is a member the receiver loads from the sender's VMSTATE_UNUSED placeholder (case.ts)
+      return make(f.stage === 'forward' ? 'field-dropped' : 'state-loss');
     case 'value-changed':
       return make('value-lost');
     default:
@@ -141,7 +142,7 @@ const leafOf = (path: string | null | undefined) => (path ? path.replace(/\[\d+\
 /** How well a finding matches where the failure happened: lower is better; null when it is in another direction. */
 function rank(fd: Omit<Finding, 'machines' | 'section'>, f: Failure, dirs: ('forward' | 'backward')[]): number | null {
   const effect = dirs.some((d) => fd[d] !== 'ok');
-  const dropped = f.kind === 'value-changed' && fd.change === 'unused-placeholder';
+  const dropped = (f.kind === 'value-changed' || f.kind === 'state-loss') && fd.change === 'unused-placeholder';
   if (!effect && !dropped) return null;
   const vmsds = [f.vmsd, f.origin?.sent?.vmsd, f.origin?.read?.vmsd].filter(Boolean);
   let r = vmsds.includes(fd.vmsd) ? 0 : 10;

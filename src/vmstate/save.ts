@@ -4,7 +4,7 @@ import { QEMU_VM_SUBSECTION } from '../wire/constants.js';
 import * as F from './flags.js';
 import { addRepeat, canCompress, describedName, repeatsOf, typeName, type FieldDesc, type VmsdDesc } from './describe.js';
 import { elementCount, elementSize, fieldExists, isArrayField, isPlainArray, isStruct, nestedVersion } from './field.js';
-import { vmstate_info_nullptr } from './info.js';
+import { vmstate_info_nullptr, vmstate_info_unused_buffer } from './info.js';
 import { pathOf } from './path.js';
 import type { PathCtx, PostLoadFailure, State, VMStateDescription, VMStateField, VmCtx } from './types.js';
 
@@ -232,7 +232,11 @@ function describeElement(
 }
 
 function record(ctx: VmCtx, keys: PathCtx, vmsd: VMStateDescription, f: VMStateField, offset: number, size: number) {
-  if (f.member === null) return;
+  if (f.member === null) {
+    // placeholder bytes (VMSTATE_UNUSED): a receiver that reads a member from them gets zeros, not the sender's state
+    if (f.info === vmstate_info_unused_buffer && size > 0) ctx.record({ keys, vmsd: vmsd.name, field: f.name, offset, size, what: 'unused' });
+    return;
+  }
   ctx.record({ keys, vmsd: vmsd.name, field: f.name, offset, size, what: 'field' });
 }
 

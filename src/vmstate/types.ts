@@ -25,9 +25,10 @@ export interface TraceEntry {
   /**
    * 'field' for data, 'subsection' for a subsection header, 'marker' for framing bytes inside a custom codec,
    * 'unchecked' for data a load took only in part and does not hold as the sender's value (virtio's config
-   * buffer of another length): not compared, forward or on the round trip.
+   * buffer of another length): not compared, forward or on the round trip. 'unused' for a save's placeholder
+   * bytes (VMSTATE_UNUSED; keys: the struct that holds them): no member of the sender's is on them.
    */
-  what: 'field' | 'subsection' | 'marker' | 'unchecked';
+  what: 'field' | 'subsection' | 'marker' | 'unchecked' | 'unused';
 }
 
 /** What save and load hand to hooks, tests and custom codecs. */

@@ -15,6 +15,7 @@ import * as F from '../flags.js';
 import { isArrayField, isPlainArray, isStruct, nestedVersion } from '../field.js';
 import type { VMStateDescription, VMStateField } from '../types.js';
 import { INLINE } from './inline.js';
+import { vmstate_info_unused_buffer } from '../info.js';
 import type { Probed } from './probe.js';
 
 /** What the emitted code refers to: constants (`K[i]`) and nested VMSDs' code (`N[i].save` / `N[i].load`). */
@@ -150,7 +151,11 @@ function saveField(e: Emitter, vmsd: VMStateDescription, f: VMStateField, V: str
       if (f.flags & F.VMS_MUST_EXIST && f.num === 0) return '';
       const keys = f.member === null ? 'at' : `[...at, ${M}]`;
       const value = f.member === null ? 'undefined' : `state[${M}]`;
-      const rec = f.member !== null && !f.info!.recordsOwnLeaves ? recordLeaf(e, vmsd, f, 'keys', 's0', 'w.offset') : '';
+      // placeholder bytes are recorded as such (save.ts's record): no member of the sender's is on them
+      const unused = f.member === null && f.info === vmstate_info_unused_buffer
+        ? `if (T && w.offset > s0) ctx.record({ keys, vmsd: ${q(vmsd.name)}, field: ${q(f.name)}, offset: s0, size: w.offset - s0, what: 'unused' });`
+        : '';
+      const rec = f.member !== null && !f.info!.recordsOwnLeaves ? recordLeaf(e, vmsd, f, 'keys', 's0', 'w.offset') : unused;
       return `{ const keys = ${keys}; const s0 = w.offset;
         ${codecOf(e, f)}.put(w, ${value}, { field: ${Fk}, vmsd: ${V}, state, size: ${f.size ?? 0}, ctx, at: keys, desc: null });
         ${rec} }`;
