@@ -9,7 +9,7 @@
 import type { Props, State } from '../vmstate/types.js';
 import { propsKey } from '../vmstate/compile/program.js';
 import { clonerFor, type Cloner } from '../vmstate/compile/clone.js';
-import type { Equal } from '../vmstate/compile/equal.js';
+import type { Equal } from '../vmstate/compile/covered.js';
 import { coveredFor } from '../vmstate/compile/covered.js';
 import type { DeviceClass } from './types.js';
 

@@ -23,7 +23,9 @@ import * as F from '../flags.js';
 import { isArrayField, isStruct as isStructField } from '../field.js';
 import { stateEqual } from '../state.js';
 import type { VMStateDescription } from '../types.js';
-import type { Equal } from './equal.js';
+
+/** A compare of two states. */
+export type Equal = (a: unknown, b: unknown) => boolean;
 
 /** How one member is compared. */
 type Node = { kind: 'whole' } | { kind: 'struct'; level: Level } | { kind: 'array'; level: Level };
